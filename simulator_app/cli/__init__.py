@@ -1,0 +1,98 @@
+"""``nitrox-sim``: the headless command line.
+
+Each subcommand lives in its own module of this package and exposes
+``COMMAND`` (its name), ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. Modules keep heavy imports inside ``run`` so that
+``--help`` stays instant and no command drags in another's dependencies
+(the GUI must never import locust).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from simulator_app.cli._common import CliError
+
+_ORDER = ("run", "validate", "funnel", "collector", "gui", "export-locust", "bench", "schema")
+
+EPILOG = """\
+examples:
+  nitrox-sim run scenarios/demo_mix.yaml            send a demo mix to the embedded collector
+  nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
+  nitrox-sim validate scenarios/*.yaml              check scenario files, file:line: field: message
+  nitrox-sim funnel scenarios/demo_mix.yaml         the conversion funnel a scenario implies
+  nitrox-sim collector --port 8787                  a local Nitrox receiver that checks every request
+  nitrox-sim gui                                    the desktop app
+  nitrox-sim export-locust scenarios/demo_mix.yaml -o loadtests/demo_mix.py
+
+Traffic goes to the embedded collector on 127.0.0.1 unless you pass --target.
+"""
+
+
+def _commands() -> list[ModuleType]:
+    import simulator_app.cli as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if hasattr(module, "COMMAND"):
+            found.append(module)
+
+    def order(module: ModuleType) -> tuple[int, str]:
+        name = str(module.COMMAND)
+        return (_ORDER.index(name) if name in _ORDER else len(_ORDER), name)
+
+    return sorted(found, key=order)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, one subparser per command module."""
+    parser = argparse.ArgumentParser(
+        prog="nitrox-sim",
+        description="Realistic shopper traffic for the Nitrox visitor-tracking API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from simulator_app import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _commands():
+        cmd = sub.add_parser(
+            module.COMMAND,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=getattr(module, "EPILOG", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nitrox-sim`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args))
+    except CliError as exc:
+        print(f"nitrox-sim {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"nitrox-sim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

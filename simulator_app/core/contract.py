@@ -1,0 +1,258 @@
+"""The Nitrox tracking API contract: how each of the 8 requests is built and judged.
+
+Everything a runner sends goes through here, and the collector reads requests
+back with the same helpers, so the two can never disagree about the wire
+format. See CONTRACT.md in the shared folder for the rules and their sources.
+
+Plain standard library only: the Locust exporter inlines this module into the
+generated locustfile.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+EVENT_TYPES: tuple[str, ...] = (
+    "view",
+    "productview",
+    "categoryview",
+    "updatecart",
+    "removefromcart",
+    "checkout",
+    "buy",
+)
+STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
+PAYLOAD_ERROR = "Payload Error"
+NULL_NITROX_ID = "null"
+ROAMING_PREFIX = "biscuit_"
+JSON_CONTENT_TYPE = "application/json"
+
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+
+def is_uuid(text: str) -> bool:
+    """True when ``text`` is a UUID in its canonical 8-4-4-4-12 hex form."""
+    return bool(_UUID_RE.match(text))
+
+
+def id_problem(kind: str, value: str) -> str | None:
+    """Why ``value`` is not a valid identifier of ``kind``, or None when it is.
+
+    ``kind`` is one of ``org_id``, ``roaming_id``, ``nitro_id``, ``nitrox_id``.
+    """
+    if kind == "roaming_id":
+        if not value.startswith(ROAMING_PREFIX) or not is_uuid(value[len(ROAMING_PREFIX) :]):
+            return f"must be '{ROAMING_PREFIX}' followed by a UUID"
+        return None
+    if kind == "nitrox_id" and value == NULL_NITROX_ID:
+        return None
+    if not is_uuid(value):
+        extra = " or the text 'null'" if kind == "nitrox_id" else ""
+        return f"must be a UUID (8-4-4-4-12 hex digits){extra}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorIds:
+    """The four path identifiers one visitor keeps for all its requests."""
+
+    org_id: str
+    roaming_id: str
+    nitro_id: str
+    nitrox_id: str = NULL_NITROX_ID
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerOptions:
+    """Optional behaviours of the public browser tracker that a runner may imitate."""
+
+    view_method: str = "POST"  # "POST" or "GET" (page goes in the query)
+    tracker_headers: bool = True  # Accept, X-Nitro-Id, X-Organisation
+    cache_buster: bool = True  # ?_=<epoch ms>, added at send time
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """One request, ready for any runner: nothing in it depends on time or a socket.
+
+    ``path`` is the percent-encoded path and query; ``name`` is a stable stats
+    name (``identify``, ``event/checkout``) so that results group per endpoint
+    rather than per visitor URL. ``expect`` is the body identify must answer.
+    """
+
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    body: str | None
+    name: str
+    step: str
+    visitor: int
+    expect: str | None = None
+    cache_buster: bool = False
+
+    def target(self, now_ms: int) -> str:
+        """The path to send at ``now_ms``: with the cache-buster query when asked for."""
+        if not self.cache_buster:
+            return self.path
+        sep = "&" if "?" in self.path else "?"
+        return f"{self.path}{sep}_={now_ms}"
+
+
+def encode_segment(value: str) -> str:
+    """Percent-encode one path segment so it can never split or escape its place."""
+    return quote(value, safe="")
+
+
+def encode_payload(payload: dict[str, Any]) -> str:
+    """Identify's payload: standard Base64 of UTF-8 JSON, percent-encoded as one segment.
+
+    Standard Base64 may contain ``/`` and ``+`` (a Devanagari name does); they
+    are escaped so the payload stays a single path segment.
+    """
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return quote(base64.b64encode(raw).decode("ascii"), safe="=")
+
+
+class PayloadError(ValueError):
+    """Identify's payload could not be read (the API answers ``Payload Error``)."""
+
+
+def decode_payload(segment: str) -> dict[str, Any]:
+    """Read identify's payload in any form a tracker sends.
+
+    Standard or URL-safe Base64, padded or not, raw or percent-encoded; the
+    JSON must be an object. Raises :class:`PayloadError` saying what is wrong.
+    """
+    text = unquote(segment).strip()
+    if not text:
+        raise PayloadError("payload is empty")
+    text = text.replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise PayloadError(f"payload is not Base64: {exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PayloadError("payload is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"payload is not JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise PayloadError("payload JSON is not an object")
+    return data
+
+
+Headers = tuple[tuple[str, str], ...]
+
+
+def _headers(ids: VisitorIds, options: TrackerOptions, extra: Headers) -> list[tuple[str, str]]:
+    out = list(extra)
+    if options.tracker_headers:
+        out += [
+            ("Accept", JSON_CONTENT_TYPE),
+            ("X-Nitro-Id", ids.nitro_id),
+            ("X-Organisation", ids.org_id),
+        ]
+    return out
+
+
+def event_path(ids: VisitorIds, event_type: str) -> str:
+    """``/jsv1/<org_id>/<roaming_id>/<nitro_id>/<nitrox_id>/event/<type>``, percent-encoded."""
+    segments = (ids.org_id, ids.roaming_id, ids.nitro_id, ids.nitrox_id)
+    return "/jsv1/" + "/".join(encode_segment(s) for s in segments) + "/event/" + event_type
+
+
+def identify_path(ids: VisitorIds, payload: dict[str, Any]) -> str:
+    """``/jsv1/identify/<org_id>/<roaming_id>/<nitro_id>/<payload>``, percent-encoded."""
+    segments = (ids.org_id, ids.roaming_id, ids.nitro_id)
+    return (
+        "/jsv1/identify/"
+        + "/".join(encode_segment(s) for s in segments)
+        + "/"
+        + encode_payload(payload)
+    )
+
+
+def build_identify(
+    ids: VisitorIds,
+    payload: dict[str, Any],
+    options: TrackerOptions,
+    visitor: int = 0,
+    extra_headers: Headers = (),
+) -> RequestSpec:
+    """The identify request; success means the body is the visitor's nitro_id."""
+    return RequestSpec(
+        method="GET",
+        path=identify_path(ids, payload),
+        headers=tuple(_headers(ids, options, extra_headers)),
+        body=None,
+        name="identify",
+        step="identify",
+        visitor=visitor,
+        expect=ids.nitro_id,
+        cache_buster=options.cache_buster,
+    )
+
+
+def build_event(
+    ids: VisitorIds,
+    event_type: str,
+    body: dict[str, Any],
+    options: TrackerOptions,
+    visitor: int = 0,
+    extra_headers: Headers = (),
+) -> RequestSpec:
+    """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    path = event_path(ids, event_type)
+    headers = _headers(ids, options, extra_headers)
+    if event_type == "view" and options.view_method.upper() == "GET":
+        page = str(body.get("page", ""))
+        return RequestSpec(
+            method="GET",
+            path=f"{path}?page={quote(page, safe='')}",
+            headers=tuple(headers),
+            body=None,
+            name="event/view",
+            step="view",
+            visitor=visitor,
+            cache_buster=options.cache_buster,
+        )
+    headers.insert(0, ("Content-Type", JSON_CONTENT_TYPE))
+    return RequestSpec(
+        method="POST",
+        path=path,
+        headers=tuple(headers),
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        name="event/" + event_type,
+        step=event_type,
+        visitor=visitor,
+        cache_buster=options.cache_buster,
+    )
+
+
+def judge_response(spec: RequestSpec, status: int, body: str) -> str | None:
+    """Why a response to ``spec`` is a failure, or None when it succeeded.
+
+    Any 2xx is success for events; identify succeeds only when the body is the
+    visitor's nitro_id. A ``Payload Error`` body fails whatever the status.
+    """
+    text = body.strip()
+    if text == PAYLOAD_ERROR:
+        return f"HTTP {status}: {PAYLOAD_ERROR}"
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
+    if spec.expect is not None and text != spec.expect:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        return f"identify answered {shown!r}, expected the nitro_id {spec.expect}"
+    return None

@@ -1,0 +1,85 @@
+"""Funnels: the share of visitors expected to reach each step, and the share measured.
+
+The expected funnel multiplies the journeys' weights and each step's
+``continue`` probability, so the user sees what the conversion rates add up
+to before sending anything. Steps that the cart can cut short (a checkout
+with an emptied cart) are counted as if the cart were full: the expected
+figures are an upper bound there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.model import Scenario
+
+FUNNEL_ORDER: tuple[str, ...] = (
+    "view",
+    "categoryview",
+    "productview",
+    "updatecart",
+    "removefromcart",
+    "checkout",
+    "identify",
+    "buy",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StepReach:
+    """One step of one journey and the share of that journey's visitors reaching it."""
+
+    journey: str
+    index: int
+    type: str
+    reach: float
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """Per step type, the share of all visitors that send it at least once."""
+
+    shares: dict[str, float]
+    steps: tuple[StepReach, ...] = ()
+
+    def ordered(self) -> list[tuple[str, float]]:
+        """The step types in funnel order, with their shares."""
+        return [(t, self.shares.get(t, 0.0)) for t in FUNNEL_ORDER]
+
+
+def expected_funnel(scenario: Scenario) -> Funnel:
+    """The funnel the scenario's weights and drop-off probabilities imply."""
+    total = sum(j.weight for j in scenario.journeys) or 1.0
+    shares: dict[str, float] = dict.fromkeys(STEP_TYPES, 0.0)
+    steps: list[StepReach] = []
+    for journey in scenario.journeys:
+        share = journey.weight / total
+        reach = 1.0
+        seen: set[str] = set()
+        for i, step in enumerate(journey.steps):
+            steps.append(StepReach(journey.name, i, step.type, reach))
+            if step.type not in seen and step.repeat.high >= 1:
+                seen.add(step.type)
+                shares[step.type] += share * reach
+            reach *= step.proceed
+    return Funnel(shares, tuple(steps))
+
+
+class MeasuredFunnel:
+    """Counts, per step type, the visitors that sent it at least once."""
+
+    def __init__(self) -> None:
+        self.visitors = 0
+        self.reached: Counter[str] = Counter()
+
+    def visitor_done(self, step_types: Iterable[str]) -> None:
+        """Record one finished visitor and the step types it sent."""
+        self.visitors += 1
+        self.reached.update(set(step_types))
+
+    def funnel(self) -> Funnel:
+        n = self.visitors or 1
+        return Funnel({t: self.reached.get(t, 0) / n for t in STEP_TYPES})

@@ -1,0 +1,202 @@
+"""Visitors: reproducible Faker identities and per-visitor IDs.
+
+Everything about visitor ``index`` is derived from ``(seed, index)`` alone, so
+any runner (the CLI, the desktop app, a Locust worker) that is asked for the
+same visitor gets the same one, in any order. The contact details are made
+lazily because Faker's ``name()`` costs about 100 µs and most visitors never
+identify.
+
+E-mails and phones are unique within a run: each carries a number that is a
+bijection of the visitor index (an affine permutation modulo a power of ten),
+so no two visitors below 10**8 can collide, yet the numbers look random.
+Phones are in E.164 form with a country code that matches the locale.
+
+Standard library and Faker only: the Locust exporter inlines this module.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+from simulator_app.core.contract import NULL_NITROX_ID, ROAMING_PREFIX, VisitorIds
+from simulator_app.core.model import Identities, IdSettings
+
+UNIQUE_VISITORS = 10**8  # e-mails and phones are unique for visitor indexes below this
+
+# country code, national leading digits to choose from, random digits after them
+_PHONE_PLANS: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "IN": ("91", ("6", "7", "8", "9"), 9),
+    "US": ("1", ("2", "3", "4", "5", "6", "7", "8", "9"), 9),
+    "CA": ("1", ("2", "4", "5", "6", "7", "9"), 9),
+    "GB": ("44", ("7",), 9),
+    "IE": ("353", ("8",), 8),
+    "AU": ("61", ("4",), 8),
+    "NZ": ("64", ("2",), 8),
+    "DE": ("49", ("15", "16", "17"), 8),
+    "AT": ("43", ("6",), 9),
+    "CH": ("41", ("7",), 8),
+    "FR": ("33", ("6", "7"), 8),
+    "ES": ("34", ("6",), 8),
+    "IT": ("39", ("3",), 9),
+    "PT": ("351", ("9",), 8),
+    "NL": ("31", ("6",), 8),
+    "PL": ("48", ("5", "6", "7"), 8),
+    "SE": ("46", ("7",), 8),
+    "RU": ("7", ("9",), 9),
+    "UA": ("380", ("6", "9"), 8),
+    "JP": ("81", ("70", "80", "90"), 8),
+    "CN": ("86", ("13", "15", "18"), 9),
+    "TW": ("886", ("9",), 8),
+    "KR": ("82", ("10",), 8),
+    "TH": ("66", ("8",), 8),
+    "BR": ("55", ("119",), 8),
+    "MX": ("52", ("55",), 8),
+    "SA": ("966", ("5",), 8),
+    "EG": ("20", ("1",), 9),
+    "IL": ("972", ("5",), 8),
+    "GR": ("30", ("69",), 8),
+    "TR": ("90", ("5",), 9),
+    "BD": ("880", ("1",), 9),
+    "NP": ("977", ("98",), 8),
+}
+_LANG_COUNTRY = {"ar": "SA", "hi": "IN", "ta": "IN", "bn": "BD", "ja": "JP", "zh": "CN"}
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def locale_country(locale: str) -> str:
+    """The country whose phone plan a Faker locale uses (``en_IN`` → ``IN``)."""
+    lang, _, country = locale.partition("_")
+    if country.upper() in _PHONE_PLANS:
+        return country.upper()
+    return _LANG_COUNTRY.get(lang, "US")
+
+
+def _permute(index: int, modulus: int, seed_rng: random.Random) -> int:
+    """A bijection of ``index`` modulo ``modulus`` (a power of ten) fixed by the seed."""
+    a = seed_rng.randrange(10**6, modulus) | 1
+    while a % 5 == 0:
+        a += 2
+    b = seed_rng.randrange(modulus)
+    return (index * a + b) % modulus
+
+
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits of ``text``, words joined by dots."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_WORD.sub(".", folded.lower()).strip(".")
+
+
+def _new_uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+@dataclass(slots=True)
+class Visitor:
+    """One simulated shopper: its IDs now, its contact details when first asked for."""
+
+    index: int
+    locale: str
+    ids: VisitorIds
+    user_agent: str
+    _factory: IdentityFactory = field(repr=False, compare=False)
+    _contact: tuple[str, str, str] | None = field(default=None, repr=False, compare=False)
+
+    def _details(self) -> tuple[str, str, str]:
+        if self._contact is None:
+            self._contact = self._factory.contact(self.index, self.locale)
+        return self._contact
+
+    @property
+    def name(self) -> str:
+        return self._details()[0]
+
+    @property
+    def email(self) -> str:
+        return self._details()[1]
+
+    @property
+    def phone(self) -> str:
+        return self._details()[2]
+
+    def payload(self, source: str | None = None) -> dict[str, Any]:
+        """Identify's payload: email, phone and name (and ``source`` when given)."""
+        name, email, phone = self._details()
+        out: dict[str, Any] = {"email": email, "phone": phone, "name": name}
+        if source is not None:
+            out["source"] = source
+        return out
+
+
+class IdentityFactory:
+    """Makes :class:`Visitor` objects for one scenario's identities and ID settings."""
+
+    def __init__(self, identities: Identities, ids: IdSettings) -> None:
+        self.identities = identities
+        self.ids = ids
+        self._fakers: dict[str, Faker] = {}
+        pool = self._faker(identities.locales[0])
+        pool.seed_instance(identities.seed)
+        self._user_agents = tuple(pool.user_agent() for _ in range(64))
+
+    def _faker(self, locale: str) -> Faker:
+        fake = self._fakers.get(locale)
+        if fake is None:
+            fake = self._fakers[locale] = Faker(locale)
+        return fake
+
+    def _unique_number(self, index: int, purpose: str, digits: int) -> int:
+        rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
+        return _permute(index, 10**digits, rng)
+
+    def visitor(self, index: int, rng: random.Random) -> Visitor:
+        """Visitor ``index``; ``rng`` is that visitor's own generator (see journey)."""
+        locales = self.identities.locales
+        locale = locales[rng.randrange(len(locales))] if len(locales) > 1 else locales[0]
+        ids = self.ids
+        roaming = ids.roaming_value if ids.roaming_id == "fixed" else None
+        nitro = ids.nitro_value if ids.nitro_id == "fixed" else None
+        nitrox = NULL_NITROX_ID
+        # Draw every random ID whatever the strategy, so that changing one
+        # strategy does not shift the rest of the visitor's stream.
+        roaming_draw = ROAMING_PREFIX + _new_uuid(rng)
+        nitro_draw = _new_uuid(rng)
+        nitrox_draw = _new_uuid(rng)
+        if ids.nitrox_id == "random":
+            nitrox = nitrox_draw
+        elif ids.nitrox_id == "fixed" and ids.nitrox_value is not None:
+            nitrox = ids.nitrox_value
+        agent = self._user_agents[rng.randrange(len(self._user_agents))]
+        return Visitor(
+            index=index,
+            locale=locale,
+            ids=VisitorIds(
+                org_id=ids.org_id,
+                roaming_id=roaming or roaming_draw,
+                nitro_id=nitro or nitro_draw,
+                nitrox_id=nitrox,
+            ),
+            user_agent=agent,
+            _factory=self,
+        )
+
+    def contact(self, index: int, locale: str) -> tuple[str, str, str]:
+        """Name, unique e-mail and unique E.164 phone of visitor ``index``."""
+        fake = self._faker(locale)
+        fake.seed_instance(f"{self.identities.seed}/{index}")
+        name = fake.name()
+        # Names in non-Latin scripts fold to nothing; Faker's user names are Latin.
+        local = ascii_slug(name) or ascii_slug(fake.user_name()) or "visitor"
+        tag = self._unique_number(index, "email", 8)
+        email = f"{local}{tag:08d}@{fake.free_email_domain()}"
+        code, leads, digits = _PHONE_PLANS[locale_country(locale)]
+        lead = leads[index % len(leads)]
+        number = self._unique_number(index, "phone", digits)
+        phone = f"+{code}{lead}{number:0{digits}d}"
+        return name, email, phone

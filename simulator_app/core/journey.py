@@ -1,0 +1,235 @@
+"""The journey engine: scenario + visitor index → the requests that visitor sends.
+
+One generator feeds every runner (the CLI sender, the desktop app, the
+exported locustfile), so the journey logic and cart arithmetic exist once.
+Every random choice is drawn from the visitor's own generator, seeded from
+``(seed, index)``, in a fixed order: the same scenario, seed and index always
+give the same request stream, whoever runs it and whenever.
+
+Rules that keep journeys valid (the collector checks them): ``removefromcart``
+is skipped when the product is not in the cart; a visitor whose cart is empty
+at ``checkout`` leaves (a shop would not let it check out); ``buy`` repeats the
+items of the checkout before it and gets a fresh order id.
+
+Standard library and Faker only: the Locust exporter inlines this module.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from simulator_app.core.cart import Cart, money
+from simulator_app.core.catalog import resolve_catalog
+from simulator_app.core.contract import RequestSpec, TrackerOptions, build_event, build_identify
+from simulator_app.core.identities import IdentityFactory, Visitor
+from simulator_app.core.model import (
+    FROM_CATEGORY,
+    IN_CART,
+    LAST_ADDED,
+    RANDOM,
+    VIEWED,
+    Journey,
+    Product,
+    Range,
+    Scenario,
+    Step,
+)
+
+DEFAULT_TARGETS = {
+    "view": RANDOM,
+    "categoryview": RANDOM,
+    "productview": FROM_CATEGORY,
+    "updatecart": VIEWED,
+    "removefromcart": IN_CART,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRequest:
+    """A request and the think time, in seconds, the visitor waits after it."""
+
+    spec: RequestSpec
+    think: float
+    journey: str
+
+
+def draw_int(rng: random.Random, value: Range) -> int:
+    """A whole number drawn from ``value``."""
+    low, high = int(value.low), int(value.high)
+    return low if low >= high else rng.randint(low, high)
+
+
+def draw_float(rng: random.Random, value: Range) -> float:
+    """A number drawn from ``value``."""
+    return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
+
+
+class _VisitorState:
+    """What one visitor has done so far: the last category and product, its cart."""
+
+    __slots__ = ("cart", "category", "checkout_items", "orders", "product")
+
+    def __init__(self, base_url: str) -> None:
+        self.cart = Cart(base_url)
+        self.category: str | None = None
+        self.product: Product | None = None
+        self.checkout_items: list[dict[str, Any]] | None = None
+        self.orders = 0
+
+
+class JourneyEngine:
+    """Turns a :class:`Scenario` into visitors and their request streams."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.catalog = resolve_catalog(scenario.store)
+        self.identities = IdentityFactory(scenario.identities, scenario.ids)
+        tracker = scenario.tracker
+        self.options = TrackerOptions(
+            view_method=tracker.view_method,
+            tracker_headers=tracker.tracker_headers,
+            cache_buster=tracker.cache_buster,
+        )
+        self.full_cart = tracker.full_cart
+        self.base_url = scenario.store.base_url
+        self._cum_weights = list(itertools.accumulate(j.weight for j in scenario.journeys))
+        self._by_id = {p.id: p for p in self.catalog.products}
+        self._by_category: dict[str, list[Product]] = {}
+        for p in self.catalog.products:
+            self._by_category.setdefault(p.category, []).append(p)
+        self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
+        self._seed = scenario.identities.seed
+
+    def rng(self, index: int) -> random.Random:
+        """Visitor ``index``'s own random generator."""
+        return random.Random(self._seed * 1_000_003 + index)
+
+    def journey_for(self, rng: random.Random) -> Journey:
+        """A journey drawn by the scenario's weights."""
+        journeys = self.scenario.journeys
+        if len(journeys) == 1:
+            return journeys[0]
+        pick = rng.random() * self._cum_weights[-1]
+        return journeys[min(bisect.bisect_right(self._cum_weights, pick), len(journeys) - 1)]
+
+    def visitor(self, index: int) -> Visitor:
+        """Visitor ``index`` on its own (for previews): the same one ``plan`` uses."""
+        rng = self.rng(index)
+        self.journey_for(rng)
+        return self.identities.visitor(index, rng)
+
+    def plan(self, index: int) -> Iterator[PlannedRequest]:
+        """Visitor ``index``'s requests, in order, each with the think time after it."""
+        rng = self.rng(index)
+        journey = self.journey_for(rng)
+        visitor = self.identities.visitor(index, rng)
+        state = _VisitorState(self.base_url)
+        for step in journey.steps:
+            for _ in range(draw_int(rng, step.repeat)):
+                try:
+                    spec = self._request(step, visitor, state, rng)
+                except _Leave:
+                    return
+                think = draw_float(rng, step.think)
+                if spec is not None:
+                    yield PlannedRequest(spec, think, journey.name)
+            if step.proceed < 1.0 and rng.random() >= step.proceed:
+                return
+
+    # -- one step -------------------------------------------------------------
+
+    def _product(self, rng: random.Random, target: object, state: _VisitorState) -> Product:
+        if isinstance(target, int) and target in self._by_id:
+            return self._by_id[target]
+        if target == VIEWED and state.product is not None:
+            return state.product
+        if target == FROM_CATEGORY and state.category is not None:
+            pool = self._by_category.get(state.category)
+            if pool:
+                return pool[rng.randrange(len(pool))]
+        products = self.catalog.products
+        return products[rng.randrange(len(products))]
+
+    def _url(self, path: str) -> str:
+        return path if "://" in path else self.base_url + path
+
+    def _request(
+        self, step: Step, visitor: Visitor, state: _VisitorState, rng: random.Random
+    ) -> RequestSpec | None:
+        kind = step.type
+        target = step.target if step.target is not None else DEFAULT_TARGETS.get(kind)
+        ids, options, index = visitor.ids, self.options, visitor.index
+        agent = (("User-Agent", visitor.user_agent),)
+        body: dict[str, Any]
+        if kind == "view":
+            page = self._pages[rng.randrange(len(self._pages))] if target == RANDOM else str(target)
+            body = {"page": self._url(page)}
+        elif kind == "categoryview":
+            cats = self.catalog.categories
+            category = cats[rng.randrange(len(cats))] if target == RANDOM else str(target)
+            state.category = category
+            body = {"category": category}
+        elif kind == "productview":
+            product = self._product(rng, target, state)
+            state.product = product
+            state.category = product.category
+            body = {
+                "product_id": product.id,
+                "price": money(product.price_cents),
+                "product_url": self._url(product.url),
+            }
+        elif kind == "updatecart":
+            product = self._product(rng, target, state)
+            quantity = draw_int(rng, step.quantity) if step.quantity else 1
+            body = state.cart.add(product, quantity, self.full_cart)
+        elif kind == "removefromcart":
+            lines = state.cart.lines
+            if not lines:
+                return None
+            if target == IN_CART:
+                keys = list(lines)
+                pid: int | None = keys[rng.randrange(len(keys))]
+            elif target == LAST_ADDED:
+                pid = state.cart.last_added
+            else:
+                pid = int(target) if isinstance(target, int) else None
+            quantity_r = draw_int(rng, step.quantity) if step.quantity else None
+            removed = state.cart.remove(pid, quantity_r, self.full_cart) if pid else None
+            if removed is None:
+                return None
+            body = removed
+        elif kind == "checkout":
+            if not state.cart:
+                raise _Leave
+            body = state.cart.checkout_body()
+            state.checkout_items = body["items"]
+        elif kind == "identify":
+            return build_identify(ids, visitor.payload(step.source), options, index, agent)
+        elif kind == "buy":
+            if state.checkout_items is None:
+                raise _Leave
+            state.orders += 1
+            body = {
+                "checkout_url": self._url("/checkout"),
+                "order_id": self.order_id(index, state.orders),
+                "items": state.checkout_items,
+            }
+            state.checkout_items = None
+            state.cart.clear()
+        else:  # the validator rejects unknown step types before they get here
+            raise ValueError(f"unknown step type {kind!r}")
+        return build_event(ids, kind, body, options, index, agent)
+
+    def order_id(self, index: int, order: int) -> str:
+        """A fresh order id: unique per visitor and order within a run."""
+        base = (index * 7_919 + self._seed * 104_729) % 10**12 + 10**12
+        return str(base) if order == 1 else f"{base}-{order}"
+
+
+class _Leave(Exception):
+    """The visitor leaves the shop: its journey ends here."""

@@ -1,0 +1,1 @@
+"""The Locust exporter: writes a self-contained locustfile from a scenario and the journey engine."""

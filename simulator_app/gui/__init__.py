@@ -1,0 +1,1 @@
+"""The desktop app (PySide6): a thin Qt layer over the core, the sender and the collector."""

@@ -1,0 +1,1 @@
+"""The live sender: sends the journey engine's requests with httpx, logs and measures them."""
