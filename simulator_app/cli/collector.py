@@ -1,0 +1,172 @@
+"""``nitrox-sim collector``: a local Nitrox receiver that checks every request it gets."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+
+COMMAND = "collector"
+HELP = "run a local Nitrox receiver that checks every request against the contract"
+DESCRIPTION = """\
+Run the embedded collector as a server: all 8 Nitrox endpoints on this
+machine, each request filed good or bad with GA4-style validation messages.
+Point any sender at it (nitrox-sim run --target, a Locust load test, a
+browser tracker) and read the verdicts at /_collector/.
+"""
+EPILOG = """\
+inspection API (on the same port):
+  GET  /_collector/              HTML page: counts per type, funnel, recent events (refreshes)
+  GET  /_collector/all           {"total", "good", "bad", "by_type", "bad_by_type", ...}
+  GET  /_collector/good          stored good requests, newest first (?type=&visitor=&limit=)
+  GET  /_collector/bad           bad requests with their messages (same filters)
+  POST /_collector/reset         forget everything stored
+  GET  /_collector/faults        the fault settings; POST a JSON object to change them
+
+examples:
+  nitrox-sim collector                                  listen on 127.0.0.1:8787, store in memory
+  nitrox-sim collector --port 9000 --db run.sqlite     keep every request in a SQLite file
+  nitrox-sim collector --latency 50-300 --error-rate 0.05
+                                                        a slow collector failing 5% with 503
+  nitrox-sim collector --drop-rate 0.01 --payload-error-rate 0.2 --seed 1
+                                                        repeatable dropped connections and Payload Errors
+  curl -s localhost:8787/_collector/bad?type=checkout\\&limit=5
+  curl -s -X POST localhost:8787/_collector/faults -d '{"error_rate": 0.5}'
+
+Ctrl-C (SIGINT) or SIGTERM stops it gracefully: every request answered is in --db.
+"""
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8787,
+        help="port to listen on (default 8787; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--db",
+        default=":memory:",
+        metavar="FILE",
+        help="SQLite file to keep requests in (default: memory)",
+    )
+    faults = parser.add_argument_group("fault injection (also changeable at /_collector/faults)")
+    faults.add_argument(
+        "--latency", default="0", metavar="MS|MIN-MAX", help="delay each answer, e.g. 200 or 50-300"
+    )
+    faults.add_argument(
+        "--error-rate", type=_rate, default=0.0, metavar="R", help="share of requests answered 503"
+    )
+    faults.add_argument(
+        "--payload-error-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="share of identify requests answered 'Payload Error'",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="share of connections closed without an answer",
+    )
+    faults.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
+    parser.add_argument(
+        "--max-body",
+        type=_positive_int,
+        default=64 * 1024,
+        metavar="BYTES",
+        help="largest request body accepted; larger gets 413 (default 65536)",
+    )
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived: leave the server loop like Ctrl-C does."""
+
+
+def _on_term(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator_app.cli._common import CliError
+    from simulator_app.collector.app import CollectorApp
+    from simulator_app.collector.faults import FaultSettings, parse_latency
+    from simulator_app.collector.server import (
+        CollectorStartError,
+        base_url,
+        bind_socket,
+        host_warning,
+        make_server,
+    )
+    from simulator_app.collector.store import EventStore, StoreError
+
+    try:
+        faults = FaultSettings(
+            latency_ms=parse_latency(args.latency),
+            error_rate=args.error_rate,
+            payload_error_rate=args.payload_error_rate,
+            drop_rate=args.drop_rate,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    warning = host_warning(args.host)
+    if warning:
+        print(f"nitrox-sim collector: {warning}", file=sys.stderr)
+    try:
+        store = EventStore(args.db)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        sock = bind_socket(args.host, args.port)
+    except CollectorStartError as exc:
+        store.close()
+        raise CliError(str(exc), exit_code=1) from None
+    app = CollectorApp(store, faults, args.max_body)
+    server = make_server(app, embedded=False)
+    url = base_url(sock)
+    where = "memory" if args.db == ":memory:" else args.db
+    print(f"collector listening on {url} (storing in {where})", flush=True)
+    print(f"inspect: {url}/_collector/   stop: Ctrl-C", flush=True)
+    if faults.active:
+        print(f"faults: {faults.to_json()}", flush=True)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;
+    # catch it here so the final count is printed and the exit is clean.
+    previous = signal.signal(signal.SIGTERM, _on_term)
+    try:
+        server.run(sockets=[sock])
+    except (_Stopped, KeyboardInterrupt):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        store.close()
+        sock.close()
+    s = app.summary()
+    print(
+        f"collector stopped: {s['total']} requests ({s['good']} good, {s['bad']} bad), "
+        f"stored in {where}",
+        flush=True,
+    )
+    return 0

@@ -1,0 +1,154 @@
+"""The collector inside another process: ``nitrox-sim run`` and the desktop app start it here.
+
+:class:`EmbeddedCollector` runs uvicorn in a background thread on a free port
+and stops it gracefully, flushing the store, so a run's requests can be judged
+without a second process::
+
+    with EmbeddedCollector() as collector:
+        send_traffic(collector.url)
+        print(collector.summary())
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from simulator_app.collector.app import DEFAULT_MAX_BODY, CollectorApp
+from simulator_app.collector.faults import FaultSettings
+from simulator_app.collector.server import (
+    CollectorStartError,
+    base_url,
+    bind_socket,
+    make_server,
+)
+from simulator_app.collector.store import EventStore, StoreError, row_to_json
+
+__all__ = ["CollectorStartError", "EmbeddedCollector", "FaultSettings"]
+
+START_TIMEOUT = 10.0  # seconds to wait for uvicorn to accept connections
+STOP_TIMEOUT = 15.0  # seconds to wait for the graceful shutdown
+
+
+class EmbeddedCollector:
+    """A collector on a background thread of this process; use as a context manager.
+
+    ``port=0`` picks a free port; ``db`` is a SQLite file or ``":memory:"``.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str = ":memory:",
+        faults: FaultSettings | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.db = db
+        self._faults = faults or FaultSettings()
+        self._max_body = max_body
+        self._url: str | None = None
+        self._app: CollectorApp | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321`` (only once started)."""
+        if self._url is None:
+            raise RuntimeError("the collector is not started")
+        return self._url
+
+    @property
+    def app(self) -> CollectorApp:
+        """The running ASGI app (its store and checker), once started."""
+        if self._app is None:
+            raise RuntimeError("the collector is not started")
+        return self._app
+
+    def start(self) -> str:
+        """Serve in a background thread; returns the base URL once it accepts connections."""
+        if self._url is not None:
+            return self._url
+        try:
+            store = EventStore(self.db)
+        except StoreError as exc:
+            raise CollectorStartError(str(exc)) from None
+        try:
+            sock = bind_socket(self.host, self.port)
+        except CollectorStartError:
+            store.close()
+            raise
+        app = CollectorApp(store, self._faults, self._max_body)
+        server = make_server(app, embedded=True)
+        self._app, self._server, self._error = app, server, None
+        thread = threading.Thread(
+            target=self._serve, args=(server, sock), name="embedded-collector", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not server.started:
+            why = self._error or "it did not accept connections in time"
+            self._shutdown()
+            sock.close()
+            raise CollectorStartError(f"the collector did not start: {why}")
+        self._url = base_url(sock)
+        return self._url
+
+    def _serve(self, server: Any, sock: Any) -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported by start(); a thread must not die silently
+            self._error = exc
+
+    def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=STOP_TIMEOUT)
+        if self._app is not None:
+            # Lifespan shutdown closes the store; this covers a server that never got there.
+            self._app.store.close()
+
+    def stop(self) -> None:
+        """Shut down gracefully: answer in-flight requests, flush the store, join. Idempotent."""
+        if self._thread is None:
+            return
+        self._shutdown()
+        self._thread = None
+        self._url = None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON of ``GET /_collector/all``: total, good, bad, by_type, bad_by_type, ..."""
+        return self.app.summary()
+
+    def recent_bad(self, limit: int = 5) -> list[dict[str, Any]]:
+        """The most recent bad requests, newest first, each with its messages."""
+        rows = list(self.app.store.recent_bad)
+        return [row_to_json(r) for r in reversed(rows[-limit:])] if limit > 0 else []
+
+    def set_faults(self, faults: FaultSettings) -> None:
+        """Change the faults of the running collector (or of its next start)."""
+        self._faults = faults
+        if self._app is not None:
+            self._app.set_faults(faults)
+
+    def __enter__(self) -> EmbeddedCollector:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,89 @@
+"""The collector's HTML page at ``/_collector/``: counts, funnel and recent events.
+
+One self-refreshing page (every 2 s), no scripts, no external assets; every
+value shown is escaped, since request paths and bodies come from anyone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from html import escape
+from typing import Any
+
+from simulator_app.collector.store import Row
+from simulator_app.core.funnel import FUNNEL_ORDER
+
+_STYLE = """
+body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.3em}h2{font-size:1.05em;margin-top:1.5em}
+table{border-collapse:collapse;margin:.4em 0}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.n{text-align:right}.bad{color:#b00020}.good{color:#1b6e20}
+code{font-size:12px;word-break:break-all}.bar{background:#4a7fd4;height:.8em;display:inline-block}
+"""
+
+
+def _row_html(row: Row) -> str:
+    when, kind, good, status, method, path, _visitor, messages, _body = row
+    verdict = '<span class="good">good</span>' if good else '<span class="bad">bad</span>'
+    notes = "<br>".join(
+        f"<code>{escape(m['fieldPath'])}</code> {escape(m['description'])} ({escape(m['code'])})"
+        for m in messages
+    )
+    clock = time.strftime("%H:%M:%S", time.localtime(when))
+    short = path if len(path) <= 120 else path[:117] + "..."
+    return (
+        f"<tr><td>{clock}</td><td>{escape(kind)}</td><td>{verdict}</td><td>{status}</td>"
+        f"<td>{escape(method)} <code>{escape(short)}</code></td><td>{notes}</td></tr>"
+    )
+
+
+def _events_table(rows: Iterable[Row]) -> str:
+    body = "".join(_row_html(r) for r in rows)
+    if not body:
+        return "<p>None yet.</p>"
+    head = "<tr><th>time</th><th>type</th><th>verdict</th><th>status</th><th>request</th><th>messages</th></tr>"
+    return f"<table>{head}{body}</table>"
+
+
+def render_page(
+    summary: dict[str, Any],
+    funnel: dict[str, int],
+    visitors: int,
+    recent: list[Row],
+    recent_bad: list[Row],
+    faults: dict[str, Any],
+) -> str:
+    """The whole page, newest events first."""
+    by_type, bad_by_type = summary["by_type"], summary["bad_by_type"]
+    counts = "".join(
+        f"<tr><td>{escape(t)}</td><td class='n'>{n}</td>"
+        f"<td class='n'>{n - bad_by_type.get(t, 0)}</td><td class='n bad'>{bad_by_type.get(t, 0)}</td></tr>"
+        for t, n in by_type.items()
+    )
+    top = max(visitors, 1)
+    steps = "".join(
+        f"<tr><td>{escape(t)}</td><td class='n'>{funnel.get(t, 0)}</td>"
+        f"<td class='n'>{100 * funnel.get(t, 0) / top:.1f}%</td>"
+        f"<td><span class='bar' style='width:{200 * funnel.get(t, 0) // top}px'></span></td></tr>"
+        for t in FUNNEL_ORDER
+    )
+    fault_text = ", ".join(f"{escape(k)}={escape(str(v))}" for k, v in faults.items())
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<link rel="icon" href="data:,"><title>Nitrox collector</title><style>{_STYLE}</style></head>
+<body><h1>Nitrox collector</h1>
+<p>{summary["total"]} requests: <span class="good">{summary["good"]} good</span>,
+<span class="bad">{summary["bad"]} bad</span>; {visitors} visitors.
+JSON: <a href="/_collector/all">all</a>, <a href="/_collector/good">good</a>,
+<a href="/_collector/bad">bad</a>, <a href="/_collector/faults">faults</a>.</p>
+<h2>Requests per type</h2>
+<table><tr><th>type</th><th>total</th><th>good</th><th>bad</th></tr>{counts}</table>
+<h2>Funnel (visitors reaching each step)</h2>
+<table><tr><th>step</th><th>visitors</th><th>share</th><th></th></tr>{steps}</table>
+<h2>Recent bad requests</h2>{_events_table(reversed(recent_bad))}
+<h2>Recent requests</h2>{_events_table(reversed(recent))}
+<p>Faults: {fault_text}</p>
+</body></html>
+"""
