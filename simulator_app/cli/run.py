@@ -1,0 +1,268 @@
+"""``nitrox-sim run``: send a scenario's visitors to a target and summarise what happened."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+from collections import Counter
+from typing import IO, TYPE_CHECKING, Any
+
+from simulator_app.cli._common import CliError
+
+if TYPE_CHECKING:
+    from simulator_app.core.record import RequestRecord
+    from simulator_app.sender.runner import LoadRun
+
+COMMAND = "run"
+HELP = "send a scenario's visitors to a target (default: the embedded collector)"
+DESCRIPTION = """\
+Send a scenario's visitors, each with its journey, to a target. Without
+--target the embedded collector starts in this process on 127.0.0.1 and
+judges every request; its verdict is added to the summary.
+"""
+EPILOG = """\
+Exit status: 0 when every request succeeded, 1 when any failed (or the time
+limit cut the run short), 2 on bad input, 130 when stopped with Ctrl-C.
+
+examples:
+  nitrox-sim run scenarios/demo_mix.yaml
+  nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
+  nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0
+"""
+
+PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument(
+        "--target", metavar="URL", help="base URL to send to (default: the embedded collector)"
+    )
+    parser.add_argument("--visitors", metavar="N", help="number of visitors (default: scenario's)")
+    parser.add_argument(
+        "--duration", metavar="T", help="seconds over which visitors arrive (default: scenario's)"
+    )
+    parser.add_argument(
+        "--concurrency", metavar="C", default="50", help="visitors in flight at most (default 50)"
+    )
+    parser.add_argument("--rate", metavar="R", help="requests per second at most (default: no cap)")
+    parser.add_argument(
+        "--seed", metavar="S", help="identities seed (default: scenario's); same seed, same traffic"
+    )
+    parser.add_argument("--log", metavar="FILE", help="write every request and response as JSONL")
+    parser.add_argument(
+        "--think-scale",
+        metavar="F",
+        default="1",
+        help="multiply think times by F; 0 sends without waiting (default 1)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        metavar="T",
+        help="hard stop after T seconds (default: arrival span + 60)",
+    )
+    parser.add_argument(
+        "--timeout", metavar="T", default="10", help="seconds per request (default 10)"
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm sending to a non-loopback target without being asked",
+    )
+
+
+def _number(
+    text: str | None,
+    option: str,
+    kind: type[int] | type[float],
+    minimum: float,
+    strict: bool = False,
+) -> Any:
+    """``text`` as a number at least (or, ``strict``, above) ``minimum``; None stays None."""
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise CliError(f"{option}: {text!r} is not {what}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CliError(f"{option}: {text!r} is not a finite number")
+    if value < minimum or (strict and value == minimum):
+        raise CliError(
+            f"{option}: must be {'above' if strict else 'at least'} {minimum:g}, got {text}"
+        )
+    return value
+
+
+def _confirm(target: str, rate: float | None, yes: bool) -> None:
+    from simulator_app.core.safety import needs_confirmation
+
+    if not needs_confirmation(target, rate) or yes:
+        return
+    pace = "with no rate limit" if rate is None else f"at up to {rate:g} requests/s"
+    question = f"{target} is not on this machine; send traffic to it {pace}?"
+    if not sys.stdin.isatty():
+        raise CliError(f"{question} refusing without --yes (or use --rate 2 or less)")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("not confirmed; nothing sent", exit_code=1)
+
+
+class _Log:
+    """Writes record batches to the JSONL log and counts failure reasons (runner thread)."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.errors: Counter[str] = Counter()
+        self.write_error: str | None = None
+
+    def __call__(self, records: list[RequestRecord]) -> None:
+        for record in records:
+            if record.error is not None:
+                self.errors[_reason(record.error)] += 1
+        if self.stream is not None and self.write_error is None:
+            try:
+                self.stream.write("".join(r.to_jsonl() for r in records))
+            except OSError as exc:
+                self.write_error = exc.strerror or str(exc)
+
+
+def _reason(error: str) -> str:
+    # Group "connection error: ... port 1234" style details under their kind.
+    head = error.partition(": ")[0]
+    if head in ("connection error", "connect timeout", "timeout"):
+        return head
+    return error if len(error) <= 100 else error[:97] + "..."
+
+
+def _watch(run: LoadRun, thread: threading.Thread) -> bool:
+    """Show progress until the run ends; True when the user pressed Ctrl-C."""
+    from simulator_app.sender.report import progress_line
+
+    tty = sys.stderr.isatty()
+    interrupted = False
+    last_plain = time.monotonic()
+    while thread.is_alive():
+        try:
+            thread.join(0.2 if tty else 0.5)
+        except KeyboardInterrupt:
+            if not interrupted:
+                interrupted = True
+                run.stop()
+                print("\nstopping: letting in-flight requests finish...", file=sys.stderr)
+            continue
+        if tty:
+            sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K")
+            sys.stderr.flush()
+        elif time.monotonic() - last_plain >= PLAIN_PROGRESS_EVERY:
+            last_plain = time.monotonic()
+            print(progress_line(run.progress()), file=sys.stderr)
+    if tty:
+        sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K\n")
+    return interrupted
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator_app.core.funnel import expected_funnel
+    from simulator_app.core.safety import target_problem
+    from simulator_app.core.scenario_file import ScenarioError, load_scenario
+    from simulator_app.sender.report import summary_text
+    from simulator_app.sender.runner import LoadRun, RunResult, RunSettings
+
+    visitors = _number(args.visitors, "--visitors", int, 0)
+    duration = _number(args.duration, "--duration", float, 0)
+    concurrency = _number(args.concurrency, "--concurrency", int, 1)
+    rate = _number(args.rate, "--rate", float, 0, strict=True)
+    seed = _number(args.seed, "--seed", int, 0)
+    think_scale = _number(args.think_scale, "--think-scale", float, 0)
+    time_limit = _number(args.time_limit, "--time-limit", float, 0, strict=True)
+    timeout = _number(args.timeout, "--timeout", float, 0, strict=True)
+    if args.target is not None:
+        problem = target_problem(args.target)
+        if problem:
+            raise CliError(f"--target: {problem}")
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        if len(exc.problems) == 1:
+            raise CliError(str(exc.problems[0])) from None
+        for each in exc.problems:
+            print(each, file=sys.stderr)
+        return 2
+    if args.target is not None:
+        _confirm(args.target, rate, args.yes)
+
+    log_stream: IO[str] | None = None
+    if args.log:
+        try:
+            log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
+    collector: Any = None
+    try:
+        target = args.target
+        if target is None:
+            from simulator_app.collector import CollectorStartError, EmbeddedCollector
+
+            collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
+            try:
+                target = collector.start()
+            except CollectorStartError as exc:
+                raise CliError(f"cannot start the embedded collector: {exc}") from None
+            print(f"embedded collector on {target}", file=sys.stderr)
+        settings = RunSettings(
+            target=target,
+            visitors=visitors,
+            duration=duration,
+            concurrency=concurrency,
+            rate=rate,
+            think_scale=think_scale,
+            time_limit=time_limit,
+            seed=seed,
+            timeout=timeout,
+        )
+        log = _Log(log_stream)
+        load = LoadRun(scenario, settings, on_records=log)
+        outcome: list[RunResult] = []
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                outcome.append(load.run())
+            except BaseException as exc:  # shown by the main thread, not lost in this one
+                failure.append(exc)
+
+        thread = threading.Thread(target=work, name="nitrox-run")
+        thread.start()
+        interrupted = _watch(load, thread)
+        if failure:
+            raise failure[0]
+        result = outcome[0]
+        verdict = None
+        if collector is not None:
+            verdict = (collector.summary(), collector.recent_bad(5))
+    finally:
+        if collector is not None:
+            collector.stop()
+        if log_stream is not None:
+            log_stream.close()
+    sys.stdout.write(
+        summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
+    )
+    if args.log:
+        if log.write_error:
+            print(
+                f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"log: {args.log} ({result.requests} requests)")
+    if interrupted:
+        return 130
+    if result.failures or result.time_limit_hit or log.write_error:
+        return 1
+    return 0

@@ -1,0 +1,136 @@
+"""Plain-text views of a run: the progress line and the end-of-run summary.
+
+Kept apart from the command so the desktop app and tests can show the same
+text; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from simulator_app.core.funnel import Funnel
+from simulator_app.sender.runner import Progress, RunResult
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(p: Progress, width: int = 24) -> str:
+    """One line: a bar of visitors done, counts, request rate and the time left."""
+    total = max(p.visitors_total, 1)
+    filled = min(width, round(width * p.visitors_done / total))
+    bar = "#" * filled + "-" * (width - filled)
+    rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
+    eta = "?" if p.eta is None else _duration(p.eta)
+    state = "  PAUSED" if p.paused else ""
+    return (
+        f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
+        f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}  "
+        f"{rate:,.0f} req/s  elapsed {_duration(p.elapsed)}  left {eta}{state}"
+    )
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def stats_table(result: RunResult) -> list[str]:
+    """Per endpoint: count, failures, p50/p95/p99 latency in ms; the total last."""
+    rows = result.stats.rows(with_total=True)
+    width = max([len(r.name) for r in rows] + [8])
+    lines = [
+        f"{'endpoint':<{width}}  {'count':>8}  {'failures':>8}  "
+        f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.name:<{width}}  {r.count:>8}  {r.failures:>8}  "
+            f"{_ms(r.p50):>7}  {_ms(r.p95):>7}  {_ms(r.p99):>7}"
+        )
+    return lines
+
+
+def funnel_table(measured: Funnel, expected: Funnel) -> list[str]:
+    """Each step type's share of visitors, measured beside what the scenario implies."""
+    lines = [f"{'step':<15}  {'measured':>8}  {'expected':>8}"]
+    exp = dict(expected.ordered())
+    for step, share in measured.ordered():
+        if share == 0 and exp.get(step, 0) == 0:
+            continue
+        lines.append(f"{step:<15}  {share:>8.1%}  {exp.get(step, 0.0):>8.1%}")
+    return lines
+
+
+def error_counts(errors: dict[str, int], limit: int = 5) -> list[str]:
+    """The most frequent failure reasons, most frequent first."""
+    ordered = sorted(errors.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [f"  {n:>6} x {reason}" for reason, n in ordered[:limit]]
+
+
+def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]]) -> list[str]:
+    """The embedded collector's verdict: good/bad per type and the first bad messages."""
+    lines = [
+        f"collector: {summary.get('total', 0)} received, {summary.get('good', 0)} good, "
+        f"{summary.get('bad', 0)} bad"
+    ]
+    by_type: dict[str, int] = summary.get("by_type", {})
+    bad_by_type: dict[str, int] = summary.get("bad_by_type", {})
+    for kind in sorted(by_type):
+        n = by_type[kind]
+        if n:
+            bad = bad_by_type.get(kind, 0)
+            lines.append(f"  {kind:<15} {n - bad:>8} good  {bad:>6} bad")
+    for row in recent_bad:
+        messages = row.get("messages", "")
+        if isinstance(messages, list):
+            messages = "; ".join(str(m) for m in messages)
+        lines.append(f"  bad {row.get('type', '?')} {row.get('path', '')}: {messages}")
+    return lines
+
+
+def summary_text(
+    result: RunResult,
+    expected: Funnel,
+    errors: dict[str, int],
+    collector: tuple[dict[str, Any], Sequence[dict[str, Any]]] | None = None,
+) -> str:
+    """The whole end-of-run summary."""
+    how = "stopped early" if result.stopped else "finished"
+    if result.time_limit_hit:
+        how = "stopped at the time limit"
+    rate = result.requests / result.elapsed if result.elapsed > 0 else 0.0
+    lines = [
+        f"run {how} after {_duration(result.elapsed)}: {result.visitors_done} visitors, "
+        f"{result.requests} requests ({rate:,.0f} req/s), {result.failures} failed"
+        + (f", {result.cancelled} cancelled" if result.cancelled else ""),
+        "",
+        *stats_table(result),
+        "",
+        f"journeys completed: {result.journeys_completed} of {result.visitors_done} visitors"
+        + (
+            " ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(result.completed_by_journey.items()))
+            + ")"
+            if result.completed_by_journey
+            else ""
+        ),
+        "",
+        *funnel_table(result.funnel.funnel(), expected),
+    ]
+    if errors:
+        lines += ["", "failures by reason:", *error_counts(errors)]
+        unreachable = sum(
+            n for r, n in errors.items() if r.startswith(("connection error", "connect timeout"))
+        )
+        if unreachable and unreachable == result.requests:
+            lines.append("the target could not be reached: no request got a response")
+        elif unreachable:
+            lines.append(f"{unreachable} requests could not reach the target")
+    if collector is not None:
+        lines += ["", *collector_lines(*collector)]
+    return "\n".join(lines) + "\n"
