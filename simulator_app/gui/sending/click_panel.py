@@ -1,0 +1,236 @@
+"""Click-through mode for QA: one visitor, one request at a time, each answer shown.
+
+The visitor's requests come from the same journey engine as every runner.
+Each request is sent with :func:`send_one` on a one-thread executor (never on
+the GUI thread); a short timer notices the answer. Records also go to the
+area's pending buffer, so they appear in the log and the stats like any other.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+
+import httpx
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.journey import JourneyEngine, PlannedRequest
+from simulator_app.core.model import Scenario
+from simulator_app.core.record import RequestRecord
+from simulator_app.core.safety import target_problem
+from simulator_app.gui.sending.describe import identify_payload, pretty_body
+from simulator_app.sender.exchange import send_one
+
+REQUEST_TIMEOUT = 10.0  # seconds a click-through request may take
+POLL_MS = 15
+
+
+def transcript(record: RequestRecord) -> str:
+    """How one exchange reads in the click-through transcript."""
+    status = "no response" if record.status is None else str(record.status)
+    verdict = "OK" if record.ok else f"FAILED: {record.error}"
+    lines = [f"→ {record.method} {record.url}"]
+    if record.request_body is not None:
+        lines.append(pretty_body(record.request_body))
+    payload = identify_payload(record)
+    if payload is not None:
+        lines.append("identify payload: " + payload)
+    lines.append(f"← {status} in {record.latency_ms:.1f} ms · {verdict}")
+    if record.response_body:
+        lines.append(pretty_body(record.response_body))
+    return "\n".join(lines) + "\n"
+
+
+class ClickPanel(QWidget):
+    """Step one visitor through its journey.
+
+    Signals: ``busy_changed(bool)`` while a request is in flight (or a Run to
+    end is going), so the run controls can wait.
+    """
+
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        sink: Callable[[list[RequestRecord]], None],
+        begin_run: Callable[[Scenario], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sink = sink
+        self._begin_run = begin_run
+        self.scenario: Scenario | None = None
+        self.target = ""
+        self.plan: list[PlannedRequest] | None = None
+        self.position = 0
+        self.records: list[RequestRecord] = []
+        self.blocked = False  # set while a load run is going
+        self._to_end = False
+        self._future: concurrent.futures.Future[RequestRecord] | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._client: httpx.Client | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._check)
+
+        self.visitor = QSpinBox()
+        self.visitor.setRange(0, 2**31 - 1)
+        self.visitor.valueChanged.connect(self.reset)
+        self.next_button = QPushButton("Next")
+        self.to_end_button = QPushButton("Run to end")
+        self.reset_button = QPushButton("Reset")
+        self.next_button.clicked.connect(self.next_step)
+        self.to_end_button.clicked.connect(self.run_to_end)
+        self.reset_button.clicked.connect(self.reset)
+        self.position_label = QLabel()
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.output.setPlaceholderText("Press Next to send this visitor's first request.")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Visitor"))
+        row.addWidget(self.visitor)
+        for button in (self.next_button, self.to_end_button, self.reset_button):
+            row.addWidget(button)
+        row.addWidget(self.position_label, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.output, 1)
+        self._update()
+
+    # -- inputs ---------------------------------------------------------------
+
+    def set_scenario(self, scenario: Scenario | None) -> None:
+        if scenario != self.scenario:
+            self.scenario = scenario
+            self.reset()
+
+    def set_target(self, url: str) -> None:
+        if url != self.target:
+            self.target = url
+            self.reset()
+
+    def set_blocked(self, blocked: bool) -> None:
+        self.blocked = blocked
+        self._update()
+
+    @property
+    def busy(self) -> bool:
+        return self._future is not None
+
+    @property
+    def at_end(self) -> bool:
+        return self.plan is not None and self.position >= len(self.plan)
+
+    def _update(self) -> None:
+        can_send = (
+            self.scenario is not None
+            and bool(self.target)
+            and not self.blocked
+            and not self.busy
+            and not self.at_end
+        )
+        self.next_button.setEnabled(can_send)
+        self.to_end_button.setEnabled(can_send)
+        self.reset_button.setEnabled(not self.busy)
+        self.visitor.setEnabled(not self.busy)
+        if self.plan is None:
+            self.position_label.setText("Not started.")
+        else:
+            end = " · journey complete" if self.at_end else ""
+            self.position_label.setText(
+                f"Journey “{self.plan[0].journey if self.plan else '?'}”:"
+                f" {self.position} of {len(self.plan)} requests sent{end}"
+            )
+
+    # -- stepping -------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the visitor's first request (nothing in flight is abandoned)."""
+        if self.busy:
+            return
+        self.plan = None
+        self.position = 0
+        self.records = []
+        self._to_end = False
+        self.output.clear()
+        self._update()
+
+    def next_step(self) -> bool:
+        """Send the visitor's next request; False (with a message) when it cannot."""
+        if self.busy or self.blocked or self.scenario is None:
+            return False
+        problem = target_problem(self.target)
+        if problem is not None:
+            self.output.appendPlainText(f"Target: {problem}")
+            return False
+        if self.plan is None:
+            self.plan = list(JourneyEngine(self.scenario).plan(self.visitor.value()))
+            self._begin_run(self.scenario)
+            if not self.plan:
+                self.output.appendPlainText("This visitor sends nothing (it leaves at once).")
+        if self.at_end:
+            self._to_end = False
+            self._update()
+            return False
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(1, "click-through")
+        if self._client is None:
+            self._client = httpx.Client(timeout=REQUEST_TIMEOUT)
+        planned = self.plan[self.position]
+        self._future = self._executor.submit(send_one, self._client, self.target, planned)
+        self._poll.start()
+        self._update()
+        self.busy_changed.emit(True)
+        return True
+
+    def run_to_end(self) -> None:
+        self._to_end = True
+        if not self.next_step():
+            self._to_end = False
+
+    def _check(self) -> None:
+        future = self._future
+        if future is None or not future.done():
+            return
+        self._poll.stop()
+        self._future = None
+        try:
+            record = future.result()
+        except Exception as exc:  # send_one never raises on I/O; anything else is shown
+            self.output.appendPlainText(f"The request could not be sent: {exc}")
+            self._to_end = False
+            self._update()
+            self.busy_changed.emit(False)
+            return
+        self.position += 1
+        self.records.append(record)
+        self.output.appendPlainText(transcript(record))
+        self._sink([record])
+        if self._to_end and not self.at_end and self.next_step():
+            return
+        self._to_end = False
+        self._update()
+        self.busy_changed.emit(False)
+
+    def shutdown(self) -> None:
+        """Wait for any request in flight and close the connection (the window is closing)."""
+        self._poll.stop()
+        self._to_end = False
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._future = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,238 @@
+"""The request log's Qt model: one table model over the bounded :class:`LogStore`.
+
+Rows arrive in batches (:meth:`LogModel.ingest`, once per flush tick): the
+oldest rows beyond capacity go with one ``beginRemoveRows`` and the new ones
+come with one ``beginInsertRows``. Filtering happens in the store, not in a
+proxy: with a filter the model shows a list of matching row ids, built by a
+scan that runs in slices of :data:`SCAN_SLICE` rows between events, so
+changing a filter over a million rows never freezes the window.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from array import array
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from simulator_app.core.record import RequestRecord
+from simulator_app.gui.sending.store import LogFilter, LogStore
+
+COLUMNS: tuple[str, ...] = ("Time", "Visitor", "Step", "Method", "Path", "Status", "Latency (ms)")
+SCAN_SLICE = 40_000  # rows a filter scan looks at per event-loop turn
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_FAILED = QBrush(QColor(190, 30, 30))
+Index = QModelIndex | QPersistentModelIndex
+
+
+def clock(epoch: float) -> str:
+    """Local wall-clock time with milliseconds: 14:03:27.412."""
+    return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
+
+
+class LogModel(QAbstractTableModel):
+    """The log table's model.
+
+    Signals: ``scan_progress(float)`` while a filter scan runs (0..1, then 1.0
+    when done).
+    """
+
+    scan_progress = Signal(float)
+
+    def __init__(self, store: LogStore | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store if store is not None else LogStore()
+        self._filter = LogFilter()
+        self._count = len(self.store)  # unfiltered: rows shown = store rows, first..first+count
+        self._ids: array[int] | None = None  # filtered: the matching row ids, ascending
+        self._cursor = self.store.first  # filtered: next row id the scan looks at
+        self._scan = QTimer(self)
+        self._scan.setInterval(0)
+        self._scan.timeout.connect(self._scan_slice)
+
+    # -- Qt model interface ---------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid():
+            return 0
+        return self._count if self._ids is None else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= self.rowCount():
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if col in (1, 5, 6) else None
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        row = self.store.row(self.row_id(index.row()))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _FAILED if row.failed else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.error or None
+        if col == 0:
+            return clock(row.time)
+        if col == 1:
+            return str(row.visitor)
+        if col == 2:
+            return row.step
+        if col == 3:
+            return row.method
+        if col == 4:
+            return row.path
+        if col == 5:
+            return "—" if row.status is None else str(row.status)
+        return f"{row.latency_ms:.1f}"
+
+    # -- rows -----------------------------------------------------------------
+
+    def row_id(self, row: int) -> int:
+        """The store's id of the model's ``row``."""
+        return self.store.first + row if self._ids is None else self._ids[row]
+
+    def row_of(self, row_id: int) -> int | None:
+        """The model row showing ``row_id``, or None when it is not shown."""
+        if self._ids is None:
+            row = row_id - self.store.first
+            return row if 0 <= row < self._count else None
+        at = bisect.bisect_left(self._ids, row_id)
+        return at if at < len(self._ids) and self._ids[at] == row_id else None
+
+    def shown_ids(self) -> Sequence[int]:
+        """The store ids of every row shown now, in order (a snapshot)."""
+        if self._ids is None:
+            return range(self.store.first, self.store.first + self._count)
+        return array("q", self._ids)
+
+    @property
+    def filter(self) -> LogFilter:
+        return self._filter
+
+    @property
+    def scanning(self) -> bool:
+        return self._ids is not None and self._cursor < self.store.end
+
+    def ingest(self, records: Sequence[RequestRecord]) -> None:
+        """Take one flush's records: trim the head once, insert the tail once."""
+        if not records:
+            return
+        store = self.store
+        drop = store.overflow(len(records))
+        if drop:
+            self._remove_head(drop)
+        first_new = store.end
+        store.append(records)  # never over capacity: the head made room above
+        if self._ids is None:
+            added = store.end - max(first_new, store.first)
+            if added:
+                self.beginInsertRows(QModelIndex(), self._count, self._count + added - 1)
+                self._count += added
+                self.endInsertRows()
+        elif self._cursor >= first_new:
+            # The scan has caught up: test the new rows now rather than on a later slice.
+            self._cursor = max(self._cursor, first_new)
+            self._scan_to(store.end)
+
+    def _remove_head(self, drop: int) -> None:
+        """Trim the store's ``drop`` oldest rows, removing the shown ones in one go."""
+        new_first = self.store.first + drop
+        if self._ids is None:
+            gone = min(self._count, drop)
+        else:
+            gone = bisect.bisect_left(self._ids, new_first)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+        self.store.trim(drop)
+        if self._ids is None:
+            self._count -= gone
+        else:
+            del self._ids[:gone]
+            self._cursor = max(self._cursor, self.store.first)
+        if gone:
+            self.endRemoveRows()
+
+    def clear(self) -> None:
+        """Forget every row."""
+        self.beginResetModel()
+        self.store.clear()
+        self._count = 0
+        if self._ids is not None:
+            self._ids = array("q")
+        self._cursor = 0
+        self.endResetModel()
+
+    # -- filtering ------------------------------------------------------------
+
+    def set_filter(self, flt: LogFilter) -> None:
+        """Show only the rows passing ``flt``; the scan fills the view slice by slice."""
+        self.beginResetModel()
+        self._filter = flt
+        if flt.active:
+            self._ids = array("q")
+            self._cursor = self.store.first
+        else:
+            self._ids = None
+            self._count = len(self.store)
+        self.endResetModel()
+        if flt.active:
+            self._scan.start()
+        else:
+            self._scan.stop()
+            self.scan_progress.emit(1.0)
+
+    def _scan_slice(self) -> None:
+        if self._ids is None:
+            self._scan.stop()
+            return
+        self._scan_to(min(self.store.end, self._cursor + SCAN_SLICE))
+        if not self.scanning:
+            self._scan.stop()
+            self.scan_progress.emit(1.0)
+        else:
+            span = max(1, len(self.store))
+            self.scan_progress.emit((self._cursor - self.store.first) / span)
+
+    def _scan_to(self, stop: int) -> None:
+        assert self._ids is not None
+        start = max(self._cursor, self.store.first)
+        found = self.store.match(self._filter, start, stop)
+        self._cursor = max(start, stop)
+        if found:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(found) - 1)
+            self._ids.extend(found)
+            self.endInsertRows()
+
+    def finish_scan(self) -> None:
+        """Scan everything left now (exports and tests want the full filtered view)."""
+        if self._ids is not None:
+            self._scan.stop()
+            self._scan_to(self.store.end)
+            self.scan_progress.emit(1.0)

@@ -1,0 +1,257 @@
+"""The request log: filter bar, table, details pane, cURL copy and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIntValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.record import RequestRecord
+from simulator_app.gui.sending.describe import describe
+from simulator_app.gui.sending.export import curl_command
+from simulator_app.gui.sending.exporting import ExportJob
+from simulator_app.gui.sending.log_model import LogModel
+from simulator_app.gui.sending.store import LogFilter, LogStore
+
+RESULTS = (("All results", "all"), ("OK only", "ok"), ("Failed only", "failed"))
+
+
+class LogPanel(QWidget):
+    """The request log with its filters, details pane and export buttons."""
+
+    def __init__(self, store: LogStore | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = LogModel(store, self)
+        self.store = self.model.store
+        self.export_job: ExportJob | None = None
+
+        self.step_box = QComboBox()
+        self.step_box.addItem("All steps", "")
+        for step in STEP_TYPES:
+            self.step_box.addItem(step, step)
+        self.result_box = QComboBox()
+        for label, value in RESULTS:
+            self.result_box.addItem(label, value)
+        self.visitor_edit = QLineEdit()
+        self.visitor_edit.setPlaceholderText("visitor #")
+        self.visitor_edit.setValidator(QIntValidator(0, 2**31 - 1, self))
+        self.visitor_edit.setMaximumWidth(90)
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText("Search path, status, error…")
+        self.text_edit.setClearButtonEnabled(True)
+        self.follow = QCheckBox("Follow new rows")
+        self.follow.setChecked(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.step_box.currentIndexChanged.connect(self.apply_filter)
+        self.result_box.currentIndexChanged.connect(self.apply_filter)
+        self.visitor_edit.textChanged.connect(self._debounce.start)
+        self.text_edit.textChanged.connect(self._debounce.start)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Fixed row heights and column widths: the view never measures a million rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for col, width in enumerate((96, 64, 100, 56, 420, 56, 90)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self._show_current)
+
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details.setPlaceholderText("Select a request to see it in full.")
+
+        self.curl_button = QPushButton("Copy as cURL")
+        self.curl_button.clicked.connect(self.copy_curl)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for label, fmt, selection in (
+            ("Selection as HAR…", "har", True),
+            ("Selection as JSONL…", "jsonl", True),
+            ("Everything as HAR…", "har", False),
+            ("Everything as JSONL…", "jsonl", False),
+        ):
+            action = menu.addAction(label)
+            action.triggered.connect(
+                lambda _=False, f=fmt, s=selection: self.ask_export(f, selection_only=s)
+            )
+        self.export_button.setMenu(menu)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.clicked.connect(self.clear)
+        self.status = QLabel()
+
+        filters = QHBoxLayout()
+        for widget in (self.step_box, self.result_box, self.visitor_edit):
+            filters.addWidget(widget)
+        filters.addWidget(self.text_edit, 1)
+        filters.addWidget(self.follow)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        for button in (self.curl_button, self.export_button, self.clear_button):
+            buttons.addWidget(button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.model.scan_progress.connect(self._scan_progress)
+        self.model.rowsInserted.connect(self._update_status)
+        self.model.rowsRemoved.connect(self._update_status)
+        self.model.modelReset.connect(self._update_status)
+        self._update_status()
+
+    # -- rows in --------------------------------------------------------------
+
+    def ingest(self, records: Sequence[RequestRecord]) -> None:
+        """Add one flush's records and keep the newest in view when following."""
+        self.model.ingest(records)
+        if records and self.follow.isChecked():
+            self.table.scrollToBottom()
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.details.clear()
+
+    # -- filters --------------------------------------------------------------
+
+    def current_filter(self) -> LogFilter:
+        step = str(self.step_box.currentData() or "")
+        visitor = self.visitor_edit.text().strip()
+        return LogFilter(
+            steps=frozenset({step}) if step else frozenset(),
+            result=str(self.result_box.currentData()),
+            visitor=int(visitor) if visitor.isdigit() else None,
+            text=self.text_edit.text().strip(),
+        )
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        flt = self.current_filter()
+        if flt != self.model.filter:
+            self.model.set_filter(flt)
+            self.details.clear()
+
+    def _scan_progress(self, share: float) -> None:
+        if share < 1.0:
+            self.status.setText(f"Filtering… {share * 100:.0f}%")
+        else:
+            self._update_status()
+
+    def _update_status(self) -> None:
+        if self.model.scanning:
+            return
+        shown, held = self.model.rowCount(), len(self.store)
+        if self.model.filter.active:
+            self.status.setText(f"{shown:,} of {held:,} requests match")
+        else:
+            self.status.setText(f"{held:,} requests")
+
+    # -- the selected request -------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self.model.row_id(r) for r in rows]
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row_id(index.row()) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid() or current.row() >= self.model.rowCount():
+            self.details.clear()
+            return
+        entry = self.store.entry(self.model.row_id(current.row()))
+        self.details.setPlainText(describe(entry.record, entry.note))
+
+    def copy_curl(self) -> str | None:
+        """Put the current request's cURL command on the clipboard; returns it."""
+        row_id = self.current_id()
+        if row_id is None or row_id < self.store.first:
+            self.status.setText("Select a request to copy it as cURL.")
+            return None
+        text = curl_command(self.store.entry(row_id).record)
+        QGuiApplication.clipboard().setText(text)
+        self.status.setText("cURL command copied.")
+        return text
+
+    # -- exports --------------------------------------------------------------
+
+    def ask_export(self, fmt: str, selection_only: bool) -> None:
+        pattern = "HAR files (*.har)" if fmt == "har" else "JSON Lines (*.jsonl)"
+        name, _ = QFileDialog.getSaveFileName(self, "Export requests", f"requests.{fmt}", pattern)
+        if name:
+            self.export(Path(name), fmt, selection_only)
+
+    def export(self, path: Path, fmt: str, selection_only: bool) -> ExportJob | None:
+        """Start writing the selection (or every shown row) to ``path``."""
+        if self.export_job is not None and self.export_job.running:
+            self.status.setText("An export is already running.")
+            return None
+        if selection_only:
+            ids: Sequence[int] = self.selected_ids()
+            if not ids:
+                self.status.setText("Select the requests to export first.")
+                return None
+        else:
+            self.model.finish_scan()
+            ids = self.model.shown_ids()
+        job = ExportJob(self.store, ids, path, fmt, self)
+        job.progress.connect(lambda done, total: self.status.setText(f"Exporting {done}/{total}…"))
+        job.finished.connect(self.status.setText)
+        self.export_job = job
+        job.start()
+        return job
+
+    def shutdown(self) -> None:
+        if self.export_job is not None:
+            self.export_job.cancel()

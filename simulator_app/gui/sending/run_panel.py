@@ -1,0 +1,304 @@
+"""Run mode: settings prefilled from the scenario, Start / Pause / Stop, progress and time left.
+
+The :class:`LoadRun` runs in one worker thread (it owns its asyncio loop);
+the GUI talks to it only through its thread-safe ``stop``/``pause``/
+``resume``/``progress``. Its record batches go to the area's pending buffer,
+and :meth:`RunPanel.poll` is called on every flush tick to show progress and
+notice the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
+from simulator_app.core.record import RequestRecord
+from simulator_app.core.safety import needs_confirmation, target_problem
+from simulator_app.sender.runner import LoadRun, RunResult, RunSettings
+
+JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
+
+
+def format_duration(seconds: float | None) -> str:
+    """``1:02:03``, ``4:05`` or ``—`` when unknown."""
+    if seconds is None:
+        return "—"
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def ask_user(parent: QWidget, question: str) -> bool:
+    """The default confirmation: a Yes/No box, No by default."""
+    answer = QMessageBox.question(
+        parent,
+        "Send to a non-local target?",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class RunPanel(QWidget):
+    """Run controls for a load run.
+
+    Signals: ``run_state_changed(bool)`` when a run starts (True) and when it
+    has ended and its thread is gone (False).
+    """
+
+    run_state_changed = Signal(bool)
+
+    def __init__(
+        self,
+        sink: Callable[[list[RequestRecord]], None],
+        begin_run: Callable[[Scenario], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sink = sink
+        self._begin_run = begin_run
+        self.scenario: Scenario | None = None
+        self.target = ""
+        self.run: LoadRun | None = None
+        self.result: RunResult | None = None
+        self._thread: threading.Thread | None = None
+        self._error: str | None = None
+        self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
+        self.blocked = False  # set while click-through is sending
+
+        self.visitors = QSpinBox()
+        self.visitors.setRange(1, 10_000_000)
+        self.duration = QDoubleSpinBox()
+        self.duration.setRange(0, 7 * 86_400)
+        self.duration.setSuffix(" s")
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(1, 10_000)
+        self.concurrency.setValue(50)
+        self.rate = QDoubleSpinBox()
+        self.rate.setRange(0, 1_000_000)
+        self.rate.setDecimals(1)
+        self.rate.setSpecialValueText("unlimited")
+        self.rate.setSuffix(" req/s")
+        self.think = QDoubleSpinBox()
+        self.think.setRange(0, 100)
+        self.think.setSingleStep(0.1)
+        self.think.setValue(1.0)
+        self.think.setSuffix(" ×")
+        self.pattern = QComboBox()
+        self.pattern.addItems(ARRIVAL_PATTERNS)
+        form = QFormLayout()
+        form.addRow("Visitors", self.visitors)
+        form.addRow("Arrivals over", self.duration)
+        form.addRow("Arrival pattern", self.pattern)
+        form.addRow("Concurrency", self.concurrency)
+        form.addRow("Rate limit", self.rate)
+        form.addRow("Think time scale", self.think)
+
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m visitors")
+        self.time_left = QLabel("Time left: —")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.time_left)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self._update_buttons()
+
+    # -- inputs ---------------------------------------------------------------
+
+    def set_scenario(self, scenario: Scenario | None) -> None:
+        """Prefill the settings from ``scenario`` (only when it changed); None disables Start."""
+        if scenario is not None and scenario != self.scenario:
+            schedule = scenario.schedule
+            self.visitors.setValue(schedule.visitors)
+            self.duration.setValue(schedule.duration)
+            self.pattern.setCurrentText(schedule.pattern)
+        self.scenario = scenario
+        self._update_buttons()
+
+    def set_target(self, url: str) -> None:
+        self.target = url
+        self._update_buttons()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def settings(self) -> RunSettings:
+        rate = self.rate.value()
+        return RunSettings(
+            target=self.target,
+            visitors=self.visitors.value(),
+            duration=self.duration.value(),
+            concurrency=self.concurrency.value(),
+            rate=rate if rate > 0 else None,
+            think_scale=self.think.value(),
+        )
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.start_button.setEnabled(
+            not running and not self.blocked and self.scenario is not None and bool(self.target)
+        )
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        for widget in (
+            self.visitors,
+            self.duration,
+            self.concurrency,
+            self.rate,
+            self.think,
+            self.pattern,
+        ):
+            widget.setEnabled(not running)
+        if not running:
+            self.pause_button.setText("Pause")
+
+    def set_blocked(self, blocked: bool) -> None:
+        self.blocked = blocked
+        self._update_buttons()
+
+    # -- control --------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Start a run with the settings shown; False (and a message) when it cannot."""
+        if self.running or self.scenario is None:
+            return False
+        problem = target_problem(self.target)
+        if problem is not None:
+            self.message.setText(f"Target: {problem}")
+            return False
+        settings = self.settings()
+        if needs_confirmation(self.target, settings.rate) and not self.confirm(
+            f"{self.target} is not on this machine, and this run sends"
+            f" {'without a rate limit' if settings.rate is None else f'{settings.rate:g} req/s'}."
+            " Send real traffic there?"
+        ):
+            self.message.setText("Not started: the target was not confirmed.")
+            return False
+        schedule = dataclasses.replace(self.scenario.schedule, pattern=self.pattern.currentText())
+        scenario = dataclasses.replace(self.scenario, schedule=schedule)
+        try:
+            run = LoadRun(scenario, settings, on_records=self._sink)
+        except ValueError as exc:
+            self.message.setText(f"Cannot start: {exc}")
+            return False
+        self._begin_run(run.scenario)
+        self.run, self.result, self._error = run, None, None
+        self._thread = threading.Thread(target=self._work, args=(run,), name="load-run")
+        self._thread.start()
+        self.progress.setRange(0, run.scenario.schedule.visitors)
+        self.progress.setValue(0)
+        self.message.setText(f"Sending to {self.target}…")
+        self._update_buttons()
+        self.run_state_changed.emit(True)
+        return True
+
+    def _work(self, run: LoadRun) -> None:
+        try:
+            self.result = run.run()
+        except Exception as exc:  # shown in the window when the thread is collected
+            self._error = f"{type(exc).__name__}: {exc}"
+
+    def toggle_pause(self) -> None:
+        if self.run is None:
+            return
+        if self.run.progress().paused:
+            self.run.resume()
+            self.pause_button.setText("Pause")
+            self.message.setText(f"Sending to {self.target}…")
+        else:
+            self.run.pause()
+            self.pause_button.setText("Resume")
+            self.message.setText("Paused: requests in flight finish, no new one starts.")
+
+    def stop(self) -> None:
+        if self.run is not None:
+            self.run.stop()
+            self.stop_button.setEnabled(False)
+            self.pause_button.setEnabled(False)
+            self.message.setText("Stopping: requests in flight get a moment to finish…")
+
+    # -- every flush tick -----------------------------------------------------
+
+    def finished(self) -> bool:
+        """True when a run's thread has ended and :meth:`collect` should be called."""
+        return self._thread is not None and not self._thread.is_alive()
+
+    def poll(self) -> None:
+        """Show the run's progress and time left."""
+        if self.run is None or self._thread is None:
+            return
+        progress = self.run.progress()
+        self.progress.setMaximum(max(1, progress.visitors_total))
+        self.progress.setValue(progress.visitors_done)
+        left = "paused" if progress.paused else format_duration(progress.eta)
+        self.time_left.setText(
+            f"Time left: {left} · elapsed {format_duration(progress.elapsed)}"
+            f" · {progress.requests} requests, {progress.failures} failed"
+        )
+
+    def collect(self) -> None:
+        """Join the ended run's thread and say how it went."""
+        if self._thread is None:
+            return
+        self.poll()
+        self._thread.join()
+        self._thread = None
+        result = self.result
+        if self._error is not None:
+            self.message.setText(f"The run failed: {self._error}")
+        elif result is not None:
+            how = "Stopped" if result.stopped else "Finished"
+            if result.time_limit_hit:
+                how = "Stopped at the time limit"
+            self.message.setText(
+                f"{how}: {result.visitors_done} visitors, {result.requests} requests,"
+                f" {result.failures} failed, in {format_duration(result.elapsed)}."
+                + (
+                    " Every request failed: is the target reachable?"
+                    if result.requests and result.failures == result.requests
+                    else ""
+                )
+            )
+        self._update_buttons()
+        self.run_state_changed.emit(False)
+
+    def shutdown(self) -> None:
+        """Stop any run and wait for its thread (the window is closing)."""
+        if self.run is not None and self._thread is not None:
+            self.run.stop()
+            self._thread.join(JOIN_TIMEOUT)
+            self._thread = None

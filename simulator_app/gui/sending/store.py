@@ -1,0 +1,464 @@
+"""The request log's store: a million rows in bounded memory, no Qt.
+
+Why it looks like this: a :class:`RequestRecord` with its headers and bodies
+weighs 2-3 KB, so a log that keeps a million of them would need gigabytes.
+Each row is instead kept as a handful of numbers in columnar ``array``
+columns (time, visitor, its sequence number within the visitor, step code,
+method code, status, failed flag, latency) plus three small indexes into
+strings interned per chunk: the URL up to its last ``/`` (shared by all of a
+visitor's events, or by every visitor when IDs are fixed), the rest of the
+URL without the tracker's cache-buster query, and the error text. That is
+about 30 bytes a row plus the interned strings.
+
+Full records (headers, bodies, response) are kept only for the most recent
+``recent`` rows and for failed rows up to ``failed_cap``. An older successful
+row's request is rebuilt on demand by replaying the journey engine, which is
+deterministic: the same scenario, visitor index and sequence number give the
+same request. Its response body is gone; the details pane says so.
+
+Rows live in chunks of 65,536; trimming the oldest rows moves a start offset
+and drops whole chunks, so their interned strings go with them.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.record import RequestRecord
+
+if TYPE_CHECKING:
+    from simulator_app.core.journey import JourneyEngine, PlannedRequest
+    from simulator_app.core.model import Scenario
+
+CHUNK_BITS = 16
+CHUNK_ROWS = 1 << CHUNK_BITS
+DEFAULT_CAPACITY = 1_000_000
+DEFAULT_RECENT = 20_000
+DEFAULT_FAILED_CAP = 10_000
+
+STEP_NAMES: tuple[str, ...] = ("?", *STEP_TYPES)
+METHOD_NAMES: tuple[str, ...] = ("?", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+_STEP_CODE = {name: i for i, name in enumerate(STEP_NAMES)}
+_METHOD_CODE = {name: i for i, name in enumerate(METHOD_NAMES)}
+_CACHE_BUSTER = re.compile(r"([?&])_=\d+(&|$)")
+_MAX_VISITOR = 2**32 - 1
+_MAX_SEQ = 2**16 - 1
+_ACTIVE_VISITORS = 65_536  # visitors whose next sequence number is remembered
+_PLAN_CACHE = 512  # replayed visitor plans kept for rebuilding neighbouring rows
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``url`` as (everything up to its last path ``/``, the rest without ``_=<ms>``)."""
+    query_at = url.find("?")
+    path_end = len(url) if query_at < 0 else query_at
+    cut = url.rfind("/", 0, path_end) + 1
+    tail = url[cut:]
+    if "_=" in tail:
+        tail = _CACHE_BUSTER.sub(lambda m: m.group(1) if m.group(2) else "", tail)
+        tail = tail.rstrip("?&")
+    return url[:cut], tail
+
+
+def path_of(url: str) -> str:
+    """The path and query of an absolute URL (the URL itself when it has no host)."""
+    scheme = url.find("://")
+    if scheme < 0:
+        return url
+    slash = url.find("/", scheme + 3)
+    return url[slash:] if slash >= 0 else "/"
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """Which rows the log shows: step types (empty: all), result, visitor and free text.
+
+    ``result`` is ``all``, ``ok`` or ``failed``. ``text`` matches, case
+    insensitively, the row's URL, method, step, status and error.
+    """
+
+    steps: frozenset[str] = frozenset()
+    result: str = "all"
+    visitor: int | None = None
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.steps or self.result != "all" or self.visitor is not None or self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A row's record; ``complete`` is False when it was rebuilt and its response is gone."""
+
+    record: RequestRecord
+    complete: bool
+    note: str = ""
+
+
+class _Strings:
+    """Strings interned within one chunk: index 0 is the empty string."""
+
+    __slots__ = ("index", "items")
+
+    def __init__(self) -> None:
+        self.items: list[str] = [""]
+        self.index: dict[str, int] | None = {"": 0}
+
+    def add(self, text: str) -> int:
+        assert self.index is not None, "a sealed chunk takes no rows"
+        found = self.index.get(text)
+        if found is None:
+            found = self.index[text] = len(self.items)
+            self.items.append(text)
+        return found
+
+    def seal(self) -> None:
+        # A full chunk only ever reads by index: drop the lookup table's memory.
+        self.index = None
+
+    def matching(self, needle: str) -> set[int]:
+        return {i for i, s in enumerate(self.items) if needle in s.lower()}
+
+
+class _Chunk:
+    """Up to CHUNK_ROWS rows, column by column."""
+
+    __slots__ = (
+        "errors",
+        "failed",
+        "heads",
+        "latency",
+        "method",
+        "seq",
+        "status",
+        "step",
+        "tails",
+        "time",
+        "u_error",
+        "u_head",
+        "u_tail",
+        "visitor",
+    )
+
+    def __init__(self) -> None:
+        self.time = array("d")
+        self.visitor = array("I")
+        self.seq = array("H")
+        self.step = array("B")
+        self.method = array("B")
+        self.status = array("H")
+        self.failed = array("B")
+        self.latency = array("f")
+        self.u_head = array("H")
+        self.u_tail = array("H")
+        self.u_error = array("H")
+        self.heads = _Strings()
+        self.tails = _Strings()
+        self.errors = _Strings()
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def seal(self) -> None:
+        self.heads.seal()
+        self.tails.seal()
+        self.errors.seal()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row as the table shows it."""
+
+    time: float
+    visitor: int
+    step: str
+    method: str
+    path: str
+    status: int | None
+    latency_ms: float
+    failed: bool
+    error: str
+
+
+class LogStore:
+    """Bounded, compact storage of the request log's rows, addressed by a row id.
+
+    Row ids count every row ever appended (since the last :meth:`clear`), so
+    an id stays valid until its row is trimmed; ``first`` and ``end`` bound
+    the ids held now.
+    """
+
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        recent: int = DEFAULT_RECENT,
+        failed_cap: int = DEFAULT_FAILED_CAP,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.recent_cap = max(0, min(recent, capacity))
+        self.failed_cap = failed_cap
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row, record and run."""
+        self._chunks: list[_Chunk] = []
+        self._base = 0  # row id of the first row of _chunks[0]
+        self.first = 0
+        self.end = 0
+        self._recent: list[RequestRecord | None] = [None] * self.recent_cap
+        self._failed: OrderedDict[int, RequestRecord] = OrderedDict()
+        self._runs: list[tuple[int, Scenario | None]] = []
+        self._engines: dict[int, JourneyEngine] = {}
+        self._plans: OrderedDict[tuple[int, int], list[PlannedRequest]] = OrderedDict()
+        self._seq: OrderedDict[int, int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return self.end - self.first
+
+    # -- writing --------------------------------------------------------------
+
+    def begin_run(self, scenario: Scenario | None) -> None:
+        """Rows appended from now on were sent from ``scenario`` (None: unknown)."""
+        self._runs.append((self.end, scenario))
+        self._seq.clear()
+
+    def overflow(self, incoming: int) -> int:
+        """How many of the oldest rows must go so that ``incoming`` more fit."""
+        incoming = min(incoming, self.capacity)
+        return max(0, len(self) + incoming - self.capacity)
+
+    def trim(self, count: int) -> None:
+        """Drop the ``count`` oldest rows."""
+        count = min(count, len(self))
+        if count <= 0:
+            return
+        self.first += count
+        while self._chunks and self._base + len(self._chunks[0]) <= self.first:
+            if len(self._chunks) == 1 and len(self._chunks[0]) < CHUNK_ROWS:
+                # The only, still filling chunk: keep it so that ids stay aligned.
+                break
+            self._base += CHUNK_ROWS
+            self._chunks.pop(0)
+        while self._failed:
+            oldest = next(iter(self._failed))
+            if oldest >= self.first:
+                break
+            del self._failed[oldest]
+        while len(self._runs) > 1 and self._runs[1][0] <= self.first:
+            self._engines.pop(id(self._runs[0][1]), None)
+            self._runs.pop(0)
+            self._plans.clear()
+
+    def append(self, records: Sequence[RequestRecord]) -> None:
+        """Add rows (call :meth:`trim` with :meth:`overflow` first to stay bounded)."""
+        if len(records) > self.capacity:
+            records = records[-self.capacity :]
+        seqs = self._seq
+        for record in records:
+            chunk = self._writable_chunk()
+            visitor = min(max(record.visitor, 0), _MAX_VISITOR)
+            seq = seqs.pop(visitor, 0)
+            seqs[visitor] = seq + 1
+            if len(seqs) > _ACTIVE_VISITORS:
+                seqs.popitem(last=False)
+            head, tail = split_url(record.url)
+            failed = record.error is not None
+            chunk.time.append(record.time)
+            chunk.visitor.append(visitor)
+            chunk.seq.append(min(seq, _MAX_SEQ))
+            chunk.step.append(_STEP_CODE.get(record.step, 0))
+            chunk.method.append(_METHOD_CODE.get(record.method.upper(), 0))
+            chunk.status.append(record.status or 0)
+            chunk.failed.append(failed)
+            chunk.latency.append(record.latency_ms)
+            chunk.u_head.append(chunk.heads.add(head))
+            chunk.u_tail.append(chunk.tails.add(tail))
+            chunk.u_error.append(chunk.errors.add(record.error or ""))
+            row_id = self.end
+            self.end += 1
+            if self.recent_cap:
+                self._recent[row_id % self.recent_cap] = record
+            if failed and self.failed_cap:
+                self._failed[row_id] = record
+                if len(self._failed) > self.failed_cap:
+                    self._failed.popitem(last=False)
+        if len(self) > self.capacity:
+            self.trim(len(self) - self.capacity)
+
+    def _writable_chunk(self) -> _Chunk:
+        if not self._chunks or len(self._chunks[-1]) >= CHUNK_ROWS:
+            if self._chunks:
+                self._chunks[-1].seal()
+            self._chunks.append(_Chunk())
+        return self._chunks[-1]
+
+    # -- reading --------------------------------------------------------------
+
+    def _locate(self, row_id: int) -> tuple[_Chunk, int]:
+        if not self.first <= row_id < self.end:
+            raise IndexError(f"row {row_id} is not held (held: {self.first}..{self.end - 1})")
+        offset = row_id - self._base
+        return self._chunks[offset >> CHUNK_BITS], offset & (CHUNK_ROWS - 1)
+
+    def row(self, row_id: int) -> Row:
+        chunk, i = self._locate(row_id)
+        status = chunk.status[i]
+        return Row(
+            time=chunk.time[i],
+            visitor=chunk.visitor[i],
+            step=STEP_NAMES[chunk.step[i]],
+            method=METHOD_NAMES[chunk.method[i]],
+            path=path_of(chunk.heads.items[chunk.u_head[i]] + chunk.tails.items[chunk.u_tail[i]]),
+            status=status or None,
+            latency_ms=chunk.latency[i],
+            failed=bool(chunk.failed[i]),
+            error=chunk.errors.items[chunk.u_error[i]],
+        )
+
+    def failed(self, row_id: int) -> bool:
+        chunk, i = self._locate(row_id)
+        return bool(chunk.failed[i])
+
+    def record(self, row_id: int) -> RequestRecord | None:
+        """The full record of ``row_id`` when it is still kept, else None."""
+        if not self.first <= row_id < self.end:
+            return None
+        if self.recent_cap and row_id >= self.end - self.recent_cap:
+            return self._recent[row_id % self.recent_cap]
+        return self._failed.get(row_id)
+
+    def entry(self, row_id: int) -> LogEntry:
+        """The row's record: kept, or rebuilt from the scenario (response gone)."""
+        kept = self.record(row_id)
+        if kept is not None:
+            return LogEntry(kept, True)
+        row = self.row(row_id)
+        chunk, i = self._locate(row_id)
+        url = chunk.heads.items[chunk.u_head[i]] + chunk.tails.items[chunk.u_tail[i]]
+        base = RequestRecord(
+            time=row.time,
+            visitor=row.visitor,
+            journey="",
+            step=row.step,
+            name="identify" if row.step == "identify" else f"event/{row.step}",
+            method=row.method,
+            url=url,
+            status=row.status,
+            latency_ms=row.latency_ms,
+            request_headers=(),
+            request_body=None,
+            response_body="",
+            error=row.error or None,
+        )
+        planned = self._replay(row_id, row.visitor, chunk.seq[i])
+        if planned is None or planned.spec.step != row.step:
+            note = "Older row: headers and bodies are no longer kept and could not be rebuilt."
+            return LogEntry(base, False, note)
+        spec = planned.spec
+        origin = url[: len(url) - len(path_of(url))] if "://" in url else ""
+        record = RequestRecord(
+            time=row.time,
+            visitor=row.visitor,
+            journey=planned.journey,
+            step=row.step,
+            name=spec.name,
+            method=spec.method,
+            url=origin + spec.target(round(row.time * 1000)),
+            status=row.status,
+            latency_ms=row.latency_ms,
+            request_headers=spec.headers,
+            request_body=spec.body,
+            response_body="",
+            error=row.error or None,
+        )
+        note = (
+            "Older row: the request was rebuilt from the scenario (same visitor, same step);"
+            " the response body is no longer kept."
+        )
+        return LogEntry(record, False, note)
+
+    def _replay(self, row_id: int, visitor: int, seq: int) -> PlannedRequest | None:
+        scenario = None
+        for start, run_scenario in reversed(self._runs):
+            if start <= row_id:
+                scenario = run_scenario
+                break
+        if scenario is None or seq >= _MAX_SEQ:
+            return None
+        from simulator_app.core.journey import JourneyEngine
+
+        engine = self._engines.get(id(scenario))
+        if engine is None:
+            engine = self._engines[id(scenario)] = JourneyEngine(scenario)
+        # Neighbouring rows are mostly the same few visitors: keep their plans a while.
+        key = (id(scenario), visitor)
+        plan = self._plans.pop(key, None)
+        if plan is None:
+            plan = list(engine.plan(visitor))
+        self._plans[key] = plan
+        if len(self._plans) > _PLAN_CACHE:
+            self._plans.popitem(last=False)
+        return plan[seq] if seq < len(plan) else None
+
+    # -- filtering ------------------------------------------------------------
+
+    def match(self, flt: LogFilter, start: int, stop: int) -> list[int]:
+        """Ids of the rows in ``start..stop-1`` (clipped to what is held) that pass ``flt``."""
+        start, stop = max(start, self.first), min(stop, self.end)
+        out: list[int] = []
+        row_id = start
+        while row_id < stop:
+            chunk, lo = self._locate(row_id)
+            hi = min(len(chunk), lo + (stop - row_id))
+            base = row_id - lo
+            out.extend(base + i for i in _match_chunk(chunk, flt, lo, hi))
+            row_id = base + hi
+        return out
+
+    def ids(self) -> Iterator[int]:
+        return iter(range(self.first, self.end))
+
+
+def _match_chunk(chunk: _Chunk, flt: LogFilter, lo: int, hi: int) -> list[int]:
+    """Offsets in ``lo..hi-1`` passing ``flt``: one list comprehension per condition."""
+    cand: Sequence[int] = range(lo, hi)
+    if flt.visitor is not None:
+        visitors, wanted = chunk.visitor, flt.visitor
+        cand = [i for i in cand if visitors[i] == wanted]
+    if flt.result != "all":
+        failed, want_failed = chunk.failed, int(flt.result == "failed")
+        cand = [i for i in cand if failed[i] == want_failed]
+    if flt.steps:
+        steps, codes = chunk.step, {_STEP_CODE.get(s, -1) for s in flt.steps}
+        cand = [i for i in cand if steps[i] in codes]
+    needle = flt.text.strip().lower()
+    if needle:
+        heads, tails, errors = (
+            chunk.heads.matching(needle),
+            chunk.tails.matching(needle),
+            chunk.errors.matching(needle),
+        )
+        step_codes = {c for c, name in enumerate(STEP_NAMES) if needle in name}
+        method_codes = {c for c, name in enumerate(METHOD_NAMES) if needle in name.lower()}
+        u_head, u_tail, u_error = chunk.u_head, chunk.u_tail, chunk.u_error
+        step, method, status = chunk.step, chunk.method, chunk.status
+        by_status = needle.isdigit()
+        cand = [
+            i
+            for i in cand
+            if u_head[i] in heads
+            or u_tail[i] in tails
+            or u_error[i] in errors
+            or step[i] in step_codes
+            or method[i] in method_codes
+            or (by_status and needle in str(status[i]))
+        ]
+    return list(cand)
