@@ -130,7 +130,10 @@ class RpsChart(QWidget):
         painter.setPen(text)
         painter.drawText(0, rect.top() + 10, f"{top}/s")
         painter.drawText(0, rect.bottom(), "0")
-        span = max(1, len(self.points) - 1)
+        points = (
+            self.points if len(self.points) > 1 else self.points * 2
+        )  # one second: a level line
+        span = len(points) - 1
         painter.drawText(rect.left(), rect.bottom() + 14, f"{len(self.points)} s")
         line = QPolygonF(
             [
@@ -138,7 +141,7 @@ class RpsChart(QWidget):
                     rect.left() + rect.width() * i / span,
                     rect.bottom() - rect.height() * count / top,
                 )
-                for i, (_, count) in enumerate(self.points)
+                for i, (_, count) in enumerate(points)
             ]
         )
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
