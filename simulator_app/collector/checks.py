@@ -388,7 +388,7 @@ class Checker:
                     CART_VALUE_MISMATCH,
                 )
             )
-            self._apply(state, change, sign, [])
+            self._apply(state, change, sign, out)
 
     @staticmethod
     def _apply(

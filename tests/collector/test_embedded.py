@@ -1,0 +1,110 @@
+"""The embedded collector's API, as ``nitrox-sim run`` and the desktop app use it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from simulator_app.collector import CollectorStartError, EmbeddedCollector
+from simulator_app.collector.server import host_warning
+from simulator_app.collector.store import EventStore
+
+from .conftest import URL, event, new_ids, send
+
+
+def threads() -> set[str]:
+    return {t.name for t in threading.enumerate()}
+
+
+def test_start_stop_and_the_url(tmp_path: Path) -> None:
+    collector = EmbeddedCollector(db=str(tmp_path / "c.sqlite"))
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = collector.url
+    url = collector.start()
+    assert url.startswith("http://127.0.0.1:") and collector.url == url
+    assert collector.start() == url  # already running: same URL
+    assert httpx.get(url + "/_collector/all").status_code == 200
+    collector.stop()
+    collector.stop()  # idempotent
+    assert "embedded-collector" not in threads()
+    assert "collector-store" not in threads()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/_collector/all")
+
+
+def test_a_taken_port_is_a_one_line_error() -> None:
+    with EmbeddedCollector() as first:
+        port = int(first.url.rsplit(":", 1)[1])
+        with pytest.raises(CollectorStartError) as caught:
+            EmbeddedCollector(port=port).start()
+    assert str(caught.value) == f"port {port} is already in use on 127.0.0.1"
+
+
+def test_an_unopenable_database_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(CollectorStartError, match="cannot open database"):
+        EmbeddedCollector(db=str(tmp_path / "missing" / "dir" / "c.sqlite")).start()
+
+
+def test_every_answered_request_is_in_the_file_after_stop(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    with EmbeddedCollector(db=str(db)) as collector, httpx.Client(base_url=collector.url) as client:
+        for i in range(120):
+            assert send(client, event(new_ids(), "view", {"page": f"{URL}/{i}"})).status_code == 200
+        send(client, event(new_ids(), "view", {"page": "nowhere"}))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT good, COUNT(*) FROM events GROUP BY good").fetchall()
+    assert dict(rows) == {1: 120, 0: 1}
+    # A collector reopening the file counts what is already in it.
+    with EmbeddedCollector(db=str(db)) as again:
+        assert (again.summary()["good"], again.summary()["bad"]) == (120, 1)
+
+
+def test_summary_recent_bad_and_reset() -> None:
+    with EmbeddedCollector() as collector, httpx.Client(base_url=collector.url) as client:
+        ids = new_ids()
+        send(client, event(ids, "view", {"page": f"{URL}/"}))
+        for page in ("one", "two", "three"):
+            send(client, event(ids, "view", {"page": page}))
+        summary = collector.summary()
+        assert {k: summary[k] for k in ("total", "good", "bad")} == {
+            "total": 4,
+            "good": 1,
+            "bad": 3,
+        }
+        assert summary["by_type"]["view"] == 4 and summary["bad_by_type"]["view"] == 3
+        assert summary == client.get("/_collector/all").json()
+        bad = collector.recent_bad(2)
+        assert [b["body"]["page"] for b in bad] == ["three", "two"]
+        assert bad[0]["messages"][0]["fieldPath"] == "body.page"
+        assert client.post("/_collector/reset").json()["total"] == 0
+        assert collector.summary()["total"] == 0
+        assert collector.recent_bad() == []
+        assert client.get("/_collector/good").json() == []
+        # The visitor was forgotten too: its funnel starts again.
+        assert collector.app.checker.funnel()["view"] == 0
+    # The counts stay readable after stop, for a run's final summary.
+    assert collector.summary()["total"] == 0
+
+
+def test_binding_off_loopback_warns() -> None:
+    assert host_warning("127.0.0.1") is None
+    assert host_warning("::1") is None
+    assert host_warning("localhost") is None
+    warning = host_warning("0.0.0.0")
+    assert warning is not None and "other machines" in warning and "\n" not in warning
+
+
+def test_the_store_flushes_its_queue_on_close(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite"
+    store = EventStore(str(db))
+    store.start()
+    for i in range(1000):
+        store.add((float(i), "view", True, 200, "POST", f"/p/{i}", "v", [], None))
+    store.close()  # at once: the writer's 50 ms tick has not come round
+    store.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1000
