@@ -1,0 +1,87 @@
+"""Accounting: what ``nitrox-sim run`` logged as successful is what the collector stored,
+per type, and the collector found nothing wrong with it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator_app.collector import EmbeddedCollector
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def collector() -> Iterator[EmbeddedCollector]:
+    with EmbeddedCollector() as running:
+        yield running
+
+
+def run_and_count(
+    collector: EmbeddedCollector, scenario: Path, visitors: int, log: Path
+) -> Counter[str]:
+    collector.app.reset()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator_app",
+            "run",
+            str(scenario),
+            "--target",
+            collector.url,
+            "--visitors",
+            str(visitors),
+            "--duration",
+            "1",
+            "--think-scale",
+            "0",
+            "--log",
+            str(log),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert lines, "the run logged no requests"
+    return Counter(line["step"] for line in lines if line["error"] is None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "visitors"), [("buyer.yaml", 12), ("demo_mix.yaml", 80)])
+def test_logged_successes_equal_stored_events_per_type(
+    collector: EmbeddedCollector, tmp_path: Path, name: str, visitors: int
+) -> None:
+    sent = run_and_count(collector, SCENARIOS / name, visitors, tmp_path / "run.jsonl")
+    summary = collector.summary()
+    stored = {kind: n for kind, n in summary["by_type"].items() if n}
+    assert stored == dict(sent)
+    assert summary["bad"] == 0, collector.recent_bad(5)
+    assert sent["view"] > 0 and sent["updatecart"] > 0 and sent["buy"] > 0
+
+
+@pytest.mark.slow
+def test_full_cart_and_view_by_get_are_judged_good(
+    collector: EmbeddedCollector, tmp_path: Path
+) -> None:
+    scenario = tmp_path / "buyer_full_cart.yaml"
+    text = (SCENARIOS / "buyer.yaml").read_text(encoding="utf-8")
+    scenario.write_text(
+        text + "\ntracker:\n  full_cart: true\n  view_method: GET\n", encoding="utf-8"
+    )
+    sent = run_and_count(collector, scenario, 8, tmp_path / "run.jsonl")
+    summary = collector.summary()
+    assert summary["bad"] == 0, collector.recent_bad(5)
+    assert summary["good"] == sum(sent.values())
+    assert sent["buy"] == 8
