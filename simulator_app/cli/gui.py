@@ -1,0 +1,52 @@
+"""``nitrox-sim gui``: the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from simulator_app.cli._common import CliError
+
+COMMAND = "gui"
+HELP = "the desktop app: build scenarios, send live, watch every request"
+DESCRIPTION = """\
+The desktop app. It starts an embedded collector on 127.0.0.1 (the default
+target), opens SCENARIO (or the file used last, or a demo mix when there is
+none) and remembers the target, the last file and the window between sessions.
+"""
+EPILOG = """\
+examples:
+  nitrox-sim gui
+  nitrox-sim gui scenarios/demo_mix.yaml
+  nitrox-sim gui --collector-port 8787
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file to open")
+    parser.add_argument(
+        "--collector-port",
+        type=int,
+        metavar="PORT",
+        help="port of the embedded collector (default: the one used last, else any free port)",
+    )
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.collector_port is not None and not 0 <= args.collector_port <= 65535:
+        raise CliError(f"--collector-port {args.collector_port} is not a port (0-65535)")
+    if not _has_display():
+        raise CliError(
+            "no display to show the window on (DISPLAY is not set); "
+            "for a headless run set QT_QPA_PLATFORM=offscreen"
+        )
+    from simulator_app.gui.app import main
+
+    return main(args.scenario, args.collector_port)

@@ -1,0 +1,253 @@
+"""Identities: the Faker locales and seed, and a preview of the next visitors.
+
+The preview calls ``JourneyEngine(scenario).visitor(i)`` for the first
+visitors, so it shows exactly the names, e-mails, phones and IDs a run will
+send. It regenerates only when the identities or ID settings change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faker.config import AVAILABLE_LOCALES
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.identities import Visitor
+from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.model import Identities, IdSettings, Scenario
+from simulator_app.gui.document import ScenarioDocument
+from simulator_app.gui.edits import MISSING, SetValue, get, to_yaml
+from simulator_app.gui.widgets import ProblemLabel
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+PREVIEW_VISITORS = 20
+# Shown first in the locale list: the markets this simulator is mostly used for.
+FAVOURITE_LOCALES = ("en_IN", "hi_IN", "en_US", "en_GB", "ta_IN", "bn_BD")
+
+
+class VisitorsModel(QAbstractTableModel):
+    """The first visitors of a scenario: name, e-mail, phone and their IDs."""
+
+    COLUMNS = ("#", "Locale", "Name", "E-mail", "Phone", "roaming_id", "nitro_id", "nitrox_id")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, ...]] = []
+
+    def set_visitors(self, visitors: list[Visitor]) -> None:
+        self.beginResetModel()
+        self._rows = [
+            (
+                str(v.index),
+                v.locale,
+                v.name,
+                v.email,
+                v.phone,
+                v.ids.roaming_id,
+                v.ids.nitro_id,
+                v.ids.nitrox_id,
+            )
+            for v in visitors
+        ]
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._rows[index.row()][index.column()]
+        return None
+
+
+class IdentitiesPanel(QWidget):
+    """Locales (checkable list with a filter), seed, and the visitors preview."""
+
+    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._shown: tuple[Identities, IdSettings] | None = None
+        self._loading = False
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        form = QFormLayout(left)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("filter locales, e.g. IN")
+        self.filter.setClearButtonEnabled(True)
+        form.addRow("Locales", self.filter)
+        self.locales = QListWidget()
+        ordered = [
+            *FAVOURITE_LOCALES,
+            *(x for x in AVAILABLE_LOCALES if x not in FAVOURITE_LOCALES),
+        ]
+        for locale in ordered:
+            if locale not in AVAILABLE_LOCALES:
+                continue
+            item = QListWidgetItem(locale)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.locales.addItem(item)
+        form.addRow(self.locales)
+        self.locales_problem = ProblemLabel()
+        form.addRow(self.locales_problem)
+        self.chosen = QLabel()
+        self.chosen.setWordWrap(True)
+        form.addRow("Chosen", self.chosen)
+        self.seed = QSpinBox()
+        self.seed.setRange(-(2**31), 2**31 - 1)
+        self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip("the same seed gives the same visitors, run after run")
+        form.addRow("Seed", self.seed)
+        self.seed_problem = ProblemLabel()
+        form.addRow(self.seed_problem)
+        splitter.addWidget(left)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        header = QHBoxLayout()
+        header.addWidget(QLabel(f"<b>The next {PREVIEW_VISITORS} visitors</b>"))
+        header.addStretch(1)
+        right_layout.addLayout(header)
+        self.status = ProblemLabel()
+        right_layout.addWidget(self.status)
+        self.model = VisitorsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        right_layout.addWidget(self.table)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.filter.textChanged.connect(self._filter)
+        self.locales.itemChanged.connect(self._locales_edited)
+        self.seed.valueChanged.connect(self._seed_edited)
+        document.validated.connect(self.refresh)
+        document.replaced.connect(self.refresh)
+        self.refresh()
+
+    # -- reading -------------------------------------------------------------
+
+    def _chosen_locales(self) -> list[str]:
+        raw = get(self._document.data, ("identities", "locales"), ["en_US"])
+        if isinstance(raw, str):
+            return [raw]
+        return [str(x) for x in raw] if isinstance(raw, list) else []
+
+    def refresh(self) -> None:
+        """Show the document's locales and seed, and regenerate the preview if they changed."""
+        self._loading = True
+        try:
+            chosen = self._chosen_locales()
+            for row in range(self.locales.count()):
+                item = self.locales.item(row)
+                state = Qt.CheckState.Checked if item.text() in chosen else Qt.CheckState.Unchecked
+                if item.checkState() != state:
+                    item.setCheckState(state)
+            self.chosen.setText(", ".join(chosen) or "(none)")
+            seed = get(self._document.data, ("identities", "seed"), 1)
+            if isinstance(seed, int) and self.seed.value() != seed:
+                self.seed.setValue(seed)
+        finally:
+            self._loading = False
+        self.locales_problem.show_problems(self._document.problems_at(("identities", "locales")))
+        self.seed_problem.show_problems(self._document.problems_at(("identities", "seed")))
+        self._preview(self._document.scenario)
+
+    def _preview(self, scenario: Scenario | None) -> None:
+        if scenario is None:
+            self.status.show_message(
+                "The scenario has problems (see the Problems list); "
+                "the preview shows the last valid settings."
+            )
+            return
+        self.status.show_message(None)
+        key = (scenario.identities, scenario.ids)
+        if key == self._shown:
+            return
+        engine = JourneyEngine(scenario)
+        self.model.set_visitors([engine.visitor(i) for i in range(PREVIEW_VISITORS)])
+        self._shown = key
+
+    # -- writing -------------------------------------------------------------
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for row in range(self.locales.count()):
+            item = self.locales.item(row)
+            item.setHidden(bool(needle) and needle not in item.text().lower())
+
+    def _ensure_identities(self) -> bool:
+        if isinstance(get(self._document.data, ("identities",), None), dict):
+            return True
+        self._document.apply(
+            SetValue(("identities",), to_yaml({"locales": ["en_US"], "seed": 1}, {})),
+            "Add identities",
+        )
+        return False
+
+    def _locales_edited(self, item: QListWidgetItem) -> None:
+        if self._loading:
+            return
+        chosen = self._chosen_locales()
+        locale = item.text()
+        if item.checkState() == Qt.CheckState.Checked and locale not in chosen:
+            chosen.append(locale)
+        elif item.checkState() != Qt.CheckState.Checked and locale in chosen:
+            chosen.remove(locale)
+        else:
+            return
+        self._ensure_identities()
+        current = get(self._document.data, ("identities", "locales"))
+        value = to_yaml(chosen, current if current is not MISSING else None)
+        self._document.apply(SetValue(("identities", "locales"), value), "Change locales")
+
+    def _seed_edited(self, seed: int) -> None:
+        if self._loading:
+            return
+        self._ensure_identities()
+        self._document.apply(
+            SetValue(("identities", "seed"), seed), "Change seed", "identities/seed"
+        )

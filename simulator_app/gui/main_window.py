@@ -1,0 +1,388 @@
+"""The main window: menus, the builder tabs, the sending area, problems, and the collector.
+
+Left: the scenario (builder, store, target & IDs, identities). Right: the
+sending area and the Locust panel, each fed the current scenario (None while
+it has problems) and target. Bottom: every problem of the scenario, one per
+line, as the CLI's ``validate`` prints them. A file that cannot be opened or
+has problems never replaces the work in the window: a banner says why, and
+offers to open it anyway when it is at least YAML, so its problems can be
+fixed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.scenario_file import Problem, ScenarioError
+from simulator_app.gui.builder import ScenarioBuilder
+from simulator_app.gui.collector_service import CollectorService
+from simulator_app.gui.document import ScenarioDocument
+from simulator_app.gui.identities_panel import IdentitiesPanel
+from simulator_app.gui.panels import LocustPanel, SendingArea
+from simulator_app.gui.store_panel import StorePanel
+from simulator_app.gui.target_panel import TargetPanel
+from simulator_app.gui.widgets import PROBLEM_STYLE
+
+APP_NAME = "Nitrox Traffic Simulator"
+FILE_FILTER = "Scenario files (*.yaml *.yml);;All files (*)"
+
+
+class Banner(QFrame):
+    """A message across the top of the window (a file that could not be opened, ...)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("Banner { background: #fff4e5; }")
+        layout = QHBoxLayout(self)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet(PROBLEM_STYLE)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.text, 1)
+        self.action = QPushButton()
+        layout.addWidget(self.action)
+        self.close_button = QPushButton("Dismiss")
+        layout.addWidget(self.close_button)
+        self.close_button.clicked.connect(self.hide)
+        self.hide()
+
+
+class MainWindow(QMainWindow):
+    """The app's one window. ``settings`` is where it remembers things between sessions."""
+
+    def __init__(
+        self,
+        settings: QSettings,
+        start_collector: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.document = ScenarioDocument(self)
+        self.collector = CollectorService(self)
+        self._pending_open: tuple[Path, str] | None = None
+
+        self.builder = ScenarioBuilder(self.document)
+        self.store_panel = StorePanel(self.document)
+        self.target_panel = TargetPanel(self.document, self.collector)
+        self.identities_panel = IdentitiesPanel(self.document)
+        self.scenario_tabs = QTabWidget()
+        self.scenario_tabs.addTab(self.builder, "Journeys")
+        self.scenario_tabs.addTab(self.store_panel, "Store && catalog")
+        self.scenario_tabs.addTab(self.target_panel, "Target && IDs")
+        self.scenario_tabs.addTab(self.identities_panel, "Identities")
+
+        self.run_tabs = QTabWidget()
+        self.sending: Any = None
+        self.locust: Any = None
+        if SendingArea is not None:
+            self.sending = SendingArea()
+            self.run_tabs.addTab(self.sending, "Send")
+        if LocustPanel is not None:
+            self.locust = LocustPanel()
+            self.run_tabs.addTab(self.locust, "Locust")
+
+        self.banner = Banner()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(4, 4, 4, 4)
+        central_layout.addWidget(self.banner)
+        # Scenario above, sending below: both get the full width the log and editor need.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.scenario_tabs)
+        if self.run_tabs.count():
+            self.splitter.addWidget(self.run_tabs)
+            self.splitter.setSizes([460, 400])
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.problems = QListWidget()
+        self.problems.setStyleSheet(PROBLEM_STYLE)
+        self.problems.setMaximumHeight(160)
+        dock = QDockWidget("Problems", self)
+        dock.setObjectName("problems")
+        dock.setWidget(self.problems)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.problems_dock = dock
+        self.problems_label = QLabel()
+        self.statusBar().addPermanentWidget(self.problems_label)
+
+        self.collector_label = QLabel("Collector: starting…")
+        self.collector_label.setOpenExternalLinks(True)
+        self.statusBar().addPermanentWidget(self.collector_label)
+
+        self._make_actions()
+        self.document.validated.connect(self._scenario_changed)
+        self.document.file_changed.connect(self._update_title)
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.target_panel.target_changed.connect(self._target_changed)
+        self.target_panel.collector_port_changed.connect(self._restart_collector)
+        self.collector.started.connect(self._collector_started)
+        self.collector.failed.connect(self._collector_failed)
+        self.collector.summary_changed.connect(self._collector_summary)
+        self.banner.action.clicked.connect(self._open_anyway)
+
+        custom = settings.value("target/custom", False, type=bool)
+        url = str(settings.value("target/url", "", type=str))
+        port = int(str(settings.value("collector/port", 0, type=int)))
+        self.target_panel.set_target_settings(bool(custom), url, port)
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        self._scenario_changed()
+        self._update_title()
+        if start_collector:
+            self.collector.start(port)
+
+    # -- actions ---------------------------------------------------------------
+
+    def _action(self, text: str, key: QKeySequence.StandardKey) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        return action
+
+    def _make_actions(self) -> None:
+        stack = self.document.undo_stack
+        self.new_action = self._action("&New", QKeySequence.StandardKey.New)
+        self.open_action = self._action("&Open…", QKeySequence.StandardKey.Open)
+        self.save_action = self._action("&Save", QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action("Save &As…", QKeySequence.StandardKey.SaveAs)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit)
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.new_action.triggered.connect(self.new_file)
+        self.open_action.triggered.connect(lambda: self.open_file())
+        self.save_action.triggered.connect(self.save)
+        self.save_as_action.triggered.connect(self.save_as)
+        self.quit_action.triggered.connect(self.close)
+
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action, self.save_action, self.save_as_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.problems_dock.toggleViewAction())
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        for action in (
+            self.new_action,
+            self.open_action,
+            self.save_action,
+            self.save_as_action,
+            self.undo_action,
+            self.redo_action,
+        ):
+            toolbar.addAction(action)
+
+    # -- files -----------------------------------------------------------------
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved changes; False when the user cancels."""
+        if not self.document.modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            APP_NAME,
+            f"Save the changes to {self._file_name()}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_file(self) -> None:
+        if self.maybe_save():
+            self.document.load_text(self.document_template(), None)
+            self.banner.hide()
+            self.statusBar().showMessage("New scenario", 3000)
+
+    @staticmethod
+    def document_template() -> str:
+        from simulator_app.gui.document import template_text
+
+        return template_text()
+
+    def open_file(self, path: Path | None = None) -> bool:
+        """Open ``path`` (asks when None). A file with problems does not replace the work."""
+        if path is None:
+            start = str(self.document.path.parent) if self.document.path else ""
+            name, _ = QFileDialog.getOpenFileName(self, "Open scenario", start, FILE_FILTER)
+            if not name:
+                return False
+            path = Path(name)
+        if not self.maybe_save():
+            return False
+        try:
+            text, problems = ScenarioDocument.check_file(path)
+        except ScenarioError as exc:
+            self._show_open_problems(path, exc.problems, None)
+            return False
+        if problems:
+            self._show_open_problems(path, problems, text)
+            return False
+        self._load(path, text)
+        return True
+
+    def _load(self, path: Path, text: str) -> None:
+        self.document.load_text(text, path)
+        self.banner.hide()
+        self.settings.setValue("file/last", str(path))
+        self.statusBar().showMessage(f"Opened {path}", 3000)
+
+    def _show_open_problems(self, path: Path, problems: list[Problem], text: str | None) -> None:
+        shown = "\n".join(str(p) for p in problems[:8])
+        more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
+        self.banner.text.setText(
+            f"{path.name} was not opened; the scenario in the window is unchanged.\n{shown}{more}"
+        )
+        self._pending_open = (path, text) if text is not None else None
+        self.banner.action.setText("Open it anyway to fix it")
+        self.banner.action.setVisible(text is not None)
+        self.banner.show()
+
+    def _open_anyway(self) -> None:
+        if self._pending_open is not None:
+            path, text = self._pending_open
+            self._pending_open = None
+            self._load(path, text)
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path) if self.document.path else "scenario.yaml"
+        name, _ = QFileDialog.getSaveFileName(self, "Save scenario as", start, FILE_FILTER)
+        if not name:
+            return False
+        return self._save_to(Path(name))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            self.banner.text.setText(f"Could not save {path}: {exc.strerror or exc}")
+            self.banner.action.hide()
+            self.banner.show()
+            return False
+        self.settings.setValue("file/last", str(path))
+        self.statusBar().showMessage(f"Saved {path}", 3000)
+        return True
+
+    def _file_name(self) -> str:
+        return self.document.path.name if self.document.path else "the new scenario"
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self._file_name()}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.modified)
+
+    # -- scenario, target, collector ---------------------------------------------
+
+    def _scenario_changed(self) -> None:
+        self.problems.clear()
+        for problem in self.document.problems:
+            self.problems.addItem(str(problem))
+        count = len(self.document.problems)
+        self.problems_dock.setWindowTitle(f"Problems ({count})")
+        # The list appears when there is something in it, and gets out of the way after.
+        self.problems_dock.setVisible(count > 0)
+        self.problems_label.setText(
+            f"{count} problem{'s' if count != 1 else ''} (sending is off until fixed)"
+            if count
+            else "Scenario valid"
+        )
+        self.problems_label.setStyleSheet(PROBLEM_STYLE if count else "")
+        scenario = self.document.scenario
+        if self.sending is not None:
+            self.sending.set_scenario(scenario)
+        if self.locust is not None:
+            path = str(self.document.path) if self.document.path else None
+            self.locust.set_scenario(scenario, path)
+
+    def _target_changed(self, url: str) -> None:
+        if self.sending is not None:
+            self.sending.set_target(url)
+        if self.locust is not None:
+            self.locust.set_target(url)
+
+    def _restart_collector(self, port: int) -> None:
+        self.collector_label.setText("Collector: starting…")
+        self.collector.start(port)
+
+    def _collector_started(self, url: str) -> None:
+        self.collector_label.setText(
+            f'Collector: <a href="{url}/_collector/">{url}</a> — 0 good, 0 bad'
+        )
+
+    def _collector_failed(self, message: str) -> None:
+        self.collector_label.setText("Collector: not running")
+        self.statusBar().showMessage(f"Embedded collector: {message}", 10000)
+
+    def _collector_summary(self, summary: dict[str, Any]) -> None:
+        url = self.collector.url or ""
+        self.collector_label.setText(
+            f'Collector: <a href="{url}/_collector/">{url}</a> — '
+            f"{summary.get('good', 0)} good, {summary.get('bad', 0)} bad"
+        )
+
+    # -- closing -----------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop everything this window started (sending threads, the collector)."""
+        if self.sending is not None:
+            self.sending.shutdown()
+        shutdown = getattr(self.locust, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        self.collector.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("target/custom", self.target_panel.use_custom.isChecked())
+        self.settings.setValue("target/url", self.target_panel.custom_url.text())
+        self.settings.setValue("collector/port", self.target_panel.collector_port.value())
+        self.settings.sync()
+        self.shutdown()
+        event.accept()

@@ -1,0 +1,92 @@
+"""Small widgets the panels share: a low–high range editor and an inline problem label."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from simulator_app.core.scenario_file import Problem
+
+PROBLEM_STYLE = "color: #b00020;"
+
+
+class ProblemLabel(QLabel):
+    """A red message next to a field; hidden while the field has no problem."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(PROBLEM_STYLE)
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        self.setText(message or "")
+        self.setVisible(bool(message))
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.show_message("\n".join(p.message for p in problems) or None)
+
+
+class RangeEdit(QWidget):
+    """Two spin boxes, low and high; a value drawn between them (equal: fixed).
+
+    Signals:
+        edited(float, float): the user changed low or high (high follows a higher low).
+    """
+
+    edited = Signal(float, float)
+
+    def __init__(
+        self,
+        minimum: float,
+        maximum: float,
+        decimals: int = 0,
+        suffix: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.low: QSpinBox | QDoubleSpinBox
+        self.high: QSpinBox | QDoubleSpinBox
+        if decimals:
+            self.low, self.high = QDoubleSpinBox(), QDoubleSpinBox()
+            for double in (self.low, self.high):
+                double.setDecimals(decimals)
+                double.setSingleStep(0.5)
+        else:
+            self.low, self.high = QSpinBox(), QSpinBox()
+        boxes: tuple[QSpinBox | QDoubleSpinBox, ...] = (self.low, self.high)
+        for box in boxes:
+            box.setRange(minimum, maximum)  # type: ignore[arg-type]
+            box.setSuffix(suffix)
+            box.setKeyboardTracking(False)
+        self.low.setToolTip("lowest value")
+        self.high.setToolTip("highest value (equal to the lowest for a fixed value)")
+        layout.addWidget(self.low)
+        layout.addWidget(QLabel("to"))
+        layout.addWidget(self.high)
+        layout.addStretch(1)
+        self.low.valueChanged.connect(self._low_changed)
+        self.high.valueChanged.connect(self._high_changed)
+
+    def _low_changed(self, value: float) -> None:
+        if self.high.value() < value:
+            self.high.blockSignals(True)
+            self.high.setValue(value)  # type: ignore[arg-type]
+            self.high.blockSignals(False)
+        self.edited.emit(float(self.low.value()), float(self.high.value()))
+
+    def _high_changed(self, value: float) -> None:
+        if self.low.value() > value:
+            self.low.blockSignals(True)
+            self.low.setValue(value)  # type: ignore[arg-type]
+            self.low.blockSignals(False)
+        self.edited.emit(float(self.low.value()), float(self.high.value()))
+
+    def set_range(self, low: float, high: float) -> None:
+        """Show ``low``–``high`` without emitting ``edited``."""
+        for box, value in ((self.low, low), (self.high, high)):
+            box.blockSignals(True)
+            box.setValue(value)  # type: ignore[arg-type]
+            box.blockSignals(False)
