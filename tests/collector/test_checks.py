@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from simulator_app.collector.checks import (
+from simulator_app.collector.checks import Checker
+from simulator_app.collector.fields import (
     CART_VALUE_MISMATCH,
     ID_CONFLICT,
     JOURNEY_ORDER,
     PAYLOAD_INVALID,
     VALUE_INVALID,
     VALUE_REQUIRED,
-    Checker,
     body_problems,
 )
 from simulator_app.core.contract import encode_payload

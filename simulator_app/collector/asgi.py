@@ -1,0 +1,44 @@
+"""The few ASGI pieces the collector needs: types, answers with a length, header lookup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+DISCONNECTED = "http.disconnect"
+CORS: Headers = [(b"access-control-allow-origin", b"*")]
+JSON: Headers = [(b"content-type", b"application/json"), *CORS]
+TEXT: Headers = [(b"content-type", b"text/plain; charset=utf-8"), *CORS]
+HTML: Headers = [(b"content-type", b"text/html; charset=utf-8")]
+
+
+async def reply(send: Send, status: int, body: bytes, headers: Headers) -> None:
+    """A whole answer; with Content-Length, so uvicorn need not chunk it."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def reply_json(send: Send, status: int, data: Any, extra: Headers | None = None) -> None:
+    """A JSON answer (``extra`` headers after the content type)."""
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    await reply(send, status, body, [*JSON, *extra] if extra else JSON)
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower-case bytes), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
