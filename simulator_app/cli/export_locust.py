@@ -1,0 +1,138 @@
+"""``nitrox-sim export-locust``: write a self-contained locustfile (and locust.conf) for a scenario."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+COMMAND = "export-locust"
+HELP = "write a self-contained Locust file for a scenario (needs only locust and faker)"
+DESCRIPTION = """\
+Write one locustfile that runs the scenario's journeys with Locust: the same
+journey engine as `nitrox-sim run` (copied into the file), one User class per
+journey with the scenario's weights, and the scenario as data. A locust.conf
+with the run settings is written beside it (pass --no-conf to skip it)."""
+EPILOG = """\
+examples:
+  nitrox-sim export-locust scenarios/demo_mix.yaml -o loadtests/demo_mix.py
+  locust -f loadtests/demo_mix.py                      # headless, settings from locust.conf
+  locust -f loadtests/demo_mix.py --think-scale 0 -u 50 -r 50 -t 30s --max-fail-ratio 0.01
+  locust -f loadtests/demo_mix.py --master --expect-workers 2 ...   and on each worker:
+  locust -f - --worker --master-host 127.0.0.1
+"""
+
+_RUN_TIME = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$|^\d+$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="FILE.py", help="locustfile to write"
+    )
+    parser.add_argument(
+        "--user-class",
+        choices=("FastHttpUser", "HttpUser"),
+        default="FastHttpUser",
+        help="Locust user base class (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--think-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="default multiplier of think times; 0 for maximum throughput (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--host",
+        default=None,
+        metavar="URL",
+        help="default target, a loopback URL (default: the embedded collector, http://127.0.0.1:8787)",
+    )
+    parser.add_argument(
+        "-u", "--users", type=int, default=10, help="locust.conf users (default: %(default)s)"
+    )
+    parser.add_argument(
+        "-r",
+        "--spawn-rate",
+        type=float,
+        default=5.0,
+        help="locust.conf spawn-rate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-t",
+        "--run-time",
+        default="1m",
+        help="locust.conf run-time, e.g. 30s, 5m, 1h (default: %(default)s)",
+    )
+    parser.add_argument("--no-conf", action="store_true", help="do not write locust.conf")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simulator_app.cli._common import CliError
+    from simulator_app.core.safety import is_loopback, target_problem
+    from simulator_app.core.scenario_file import ScenarioError, load_scenario
+    from simulator_app.exporter.inline import InlineError
+    from simulator_app.exporter.locustfile import (
+        CONF_MARKER,
+        DEFAULT_HOST,
+        ExportError,
+        ExportSettings,
+        export_locustfile,
+        locust_conf,
+    )
+
+    output = Path(args.output)
+    if output.suffix != ".py":
+        raise CliError(f"{args.output}: the output must be a .py file (locust loads it as Python)")
+    host = args.host or DEFAULT_HOST
+    problem = target_problem(host)
+    if problem:
+        raise CliError(f"--host: {problem}")
+    if not is_loopback(host):
+        raise CliError(
+            f"--host {host}: the default target must be this machine; pass another host on the"
+            " locust command line (--host URL --allow-remote) when you own that server"
+        )
+    if args.users < 1:
+        raise CliError(f"--users {args.users}: must be 1 or more")
+    if not args.spawn_rate > 0:
+        raise CliError(f"--spawn-rate {args.spawn_rate}: must be more than 0")
+    if not _RUN_TIME.match(args.run_time) or args.run_time in ("", "0"):
+        raise CliError(f"--run-time {args.run_time!r}: use a duration such as 30s, 5m, 1h30m")
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        first = exc.problems[0] if exc.problems else exc
+        more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
+        raise CliError(f"{first}{more}") from None
+    settings = ExportSettings(user_class=args.user_class, think_scale=args.think_scale, host=host)
+    try:
+        text = export_locustfile(scenario, settings)
+    except (ExportError, InlineError) as exc:
+        raise CliError(f"{args.scenario}: {exc}") from None
+    conf = output.parent / "locust.conf"
+    if not args.no_conf and conf.exists():
+        existing = conf.read_text(encoding="utf-8", errors="replace")
+        if not existing.startswith(CONF_MARKER):
+            raise CliError(
+                f"{conf}: exists and was not written by nitrox-sim; remove it or pass --no-conf"
+            )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        if not args.no_conf:
+            conf.write_text(
+                locust_conf(args.users, args.spawn_rate, args.run_time, host), encoding="utf-8"
+            )
+    except OSError as exc:
+        raise CliError(f"{exc.filename or output}: cannot write: {exc.strerror}") from None
+    journeys = len(scenario.journeys)
+    print(f"wrote {output} ({journeys} journey class{'es' if journeys != 1 else ''})")
+    if not args.no_conf:
+        print(f"wrote {conf}")
+    print(
+        f"run it: locust -f {output}" + ("" if not args.no_conf else f" --headless --host {host}")
+    )
+    return 0

@@ -1,0 +1,259 @@
+"""The Locust part of every generated locustfile, as source text.
+
+It is kept as text, not as an importable module, because it imports locust
+and the package itself never does (gevent monkey-patches at import). It holds
+no scenario text: the exporter appends the scenario as data and one small
+class per journey, built with ``repr``. The names it uses (``JourneyEngine``,
+``scenario_from_dict``, ``judge_response``, ``id_problem``, ``is_loopback``...)
+are those of the inlined core modules that precede it in the file.
+"""
+
+from __future__ import annotations
+
+RUNTIME_SOURCE = '''
+import dataclasses
+import logging
+import sys
+import time
+from collections import deque
+
+import gevent
+from locust import FastHttpUser, HttpUser, events, task
+from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
+
+_log = logging.getLogger("nitrox")
+_USER_BASES = {"FastHttpUser": FastHttpUser, "HttpUser": HttpUser}
+
+
+@events.init_command_line_parser.add_listener
+def _add_nitrox_options(parser):
+    """The scenario's settings, overridable on the command line or in locust.conf."""
+    defaults = scenario_from_dict(SCENARIO_DATA)
+    group = parser.add_argument_group("nitrox scenario", "settings of the exported scenario")
+    group.add_argument("--org-id", default=defaults.ids.org_id, help="org_id in every request path (default: %(default)s)")
+    group.add_argument("--seed", type=int, default=defaults.identities.seed, help="identity seed: the same seed and visitor index give the same requests (default: %(default)s)")
+    group.add_argument("--visitors", type=int, default=0, help="stop after this many visitors in all, across workers (default: 0, no limit; -t bounds the run)")
+    group.add_argument("--think-scale", type=float, default=DEFAULT_THINK_SCALE, help="multiply every think time by this; 0 for maximum throughput (default: %(default)s)")
+    group.add_argument("--max-fail-ratio", type=float, default=None, help="exit 1 when the share of failed requests is above this (0..1)")
+    group.add_argument("--max-p95-ms", type=float, default=None, help="exit 1 when the 95th percentile response time, in ms, is above this")
+    group.add_argument("--allow-remote", action="store_true", default=False, help="allow a --host that is not this machine (you must own it)")
+
+
+def _settings_problem(options, host):
+    """Why these settings cannot run, or None."""
+    problem = id_problem("org_id", options.org_id)
+    if problem:
+        return f"--org-id {options.org_id!r}: {problem}"
+    if options.visitors < 0:
+        return f"--visitors {options.visitors}: must be 0 (no limit) or more"
+    if options.think_scale < 0:
+        return f"--think-scale {options.think_scale}: must be 0 or more"
+    if options.max_fail_ratio is not None and not 0 <= options.max_fail_ratio <= 1:
+        return f"--max-fail-ratio {options.max_fail_ratio}: must be between 0 and 1"
+    if host:
+        problem = target_problem(host)
+        if problem:
+            return f"--host: {problem}"
+        if not is_loopback(host) and not options.allow_remote:
+            return f"--host {host}: not this machine; pass --allow-remote if you own that server"
+    return None
+
+
+@events.init.add_listener
+def _check_settings(environment, **_kwargs):
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        return  # the master checked; its settings arrive with each spawn message
+    options = environment.parsed_options
+    if options is not None:
+        problem = _settings_problem(options, environment.host or NitroxVisitor.host)
+        if problem:
+            sys.exit(f"nitrox: {problem}")
+        if not options.user_classes and environment.user_classes:
+            # AllJourneys runs only when named: with the per-journey classes it
+            # would take a share of users that the scenario's weights did not give it.
+            environment.user_classes[:] = [u for u in environment.user_classes if u is not AllJourneys]
+
+
+def _scenario(options):
+    scenario = scenario_from_dict(SCENARIO_DATA)
+    if options is None:
+        return scenario
+    return dataclasses.replace(
+        scenario,
+        ids=dataclasses.replace(scenario.ids, org_id=options.org_id),
+        identities=dataclasses.replace(scenario.identities, seed=options.seed),
+    )
+
+
+class VisitorPool:
+    """Hands out visitor indexes so that no two users, nor two workers, run the same visitor.
+
+    A process walks its share of the indexes: ``start, start + stride, ...``
+    (worker ``w`` of ``n`` takes ``w, w + n, ...``; one process takes
+    ``0, 1, 2, ...`` like ``nitrox-sim run``). The engine draws each visitor's
+    journey from that visitor's own random generator, so a per-journey class
+    takes the next index whose drawn journey is its own; indexes drawn for
+    other journeys wait in their journey's queue for that journey's users.
+    """
+
+    QUEUE_LIMIT = 100_000  # indexes of a journey nobody runs are dropped past this
+
+    def __init__(self, engine, start, stride, limit):
+        self.engine = engine
+        self.next = start
+        self.stride = stride
+        self.limit = limit  # 0: no limit
+        self.journeys = engine.scenario.journeys
+        self.waiting = [deque() for _ in self.journeys]
+        self._position = {id(j): n for n, j in enumerate(self.journeys)}
+
+    def _draw(self):
+        index = self.next
+        if self.limit and index >= self.limit:
+            return None
+        self.next += self.stride
+        return index
+
+    def journey_of(self, index):
+        return self._position[id(self.engine.journey_for(self.engine.rng(index)))]
+
+    def take(self, journey):
+        """The next visitor index for ``journey`` (None: any journey), or None when all are taken."""
+        if journey is None:
+            heads = [(q[0], n) for n, q in enumerate(self.waiting) if q]
+            if heads:
+                return self.waiting[min(heads)[1]].popleft()
+            return self._draw()
+        queue = self.waiting[journey]
+        if queue:
+            return queue.popleft()
+        while True:
+            index = self._draw()
+            if index is None:
+                return None
+            drawn = self.journey_of(index)
+            if drawn == journey:
+                return index
+            if len(self.waiting[drawn]) < self.QUEUE_LIMIT:
+                self.waiting[drawn].append(index)
+
+
+class _State:
+    engine = None
+    pool = None
+    think_scale = 1.0
+
+
+@events.test_start.add_listener
+def _build_engine(environment, **_kwargs):
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        return
+    options = environment.parsed_options
+    engine = JourneyEngine(_scenario(options))
+    start, stride = 0, 1
+    if isinstance(runner, WorkerRunner):
+        workers = max(1, int(getattr(options, "expect_workers", 1) or 1))
+        start, stride = max(runner.worker_index, 0), workers
+        if start >= workers:
+            _log.error("worker index %d but --expect-workers %d: start the master with --expect-workers equal to the number of workers, or visitors may repeat", start, workers)
+            start, stride = start * 10_000_000, 1
+    _State.engine = engine
+    _State.pool = VisitorPool(engine, start, stride, options.visitors if options else 0)
+    _State.think_scale = options.think_scale if options else DEFAULT_THINK_SCALE
+
+
+@events.quitting.add_listener
+def _thresholds(environment, **_kwargs):
+    """Like k6 thresholds: exit 1 when the run was worse than the limits given."""
+    if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
+        return
+    options = environment.parsed_options
+    if options.max_fail_ratio is None and options.max_p95_ms is None:
+        return
+    total = environment.stats.total
+    broken = []
+    if options.max_fail_ratio is not None and total.fail_ratio > options.max_fail_ratio:
+        broken.append(f"failure ratio {total.fail_ratio:.4f} > {options.max_fail_ratio}")
+    p95 = total.get_response_time_percentile(0.95) if total.num_requests else 0
+    if options.max_p95_ms is not None and p95 > options.max_p95_ms:
+        broken.append(f"p95 {p95:.0f} ms > {options.max_p95_ms:g} ms")
+    if broken:
+        _log.error("nitrox thresholds failed: %s", "; ".join(broken))
+        environment.process_exit_code = 1
+    else:
+        _log.info("nitrox thresholds passed")
+        environment.process_exit_code = 0
+
+
+class NitroxVisitor(_USER_BASES[USER_CLASS]):
+    """Runs visitors one after another, one request per task, thinking in between.
+
+    ``journey`` is the index of the journey this class runs (None: whichever
+    journey each visitor draws, exactly as ``nitrox-sim run`` does).
+    """
+
+    abstract = True
+    host = DEFAULT_HOST
+    journey = None
+
+    def on_start(self):
+        self._plan = None
+        self._think = 0.0
+
+    def wait_time(self):
+        return self._think * _State.think_scale
+
+    def _next_planned(self):
+        if self._plan is not None:
+            planned = next(self._plan, None)
+            if planned is not None:
+                return planned
+        while True:  # a visitor may leave before its first request
+            index = _State.pool.take(self.journey)
+            if index is None:
+                runner = self.environment.runner
+                if not isinstance(runner, WorkerRunner) and runner.user_count <= 1:
+                    gevent.spawn_later(0.1, runner.quit)  # the last user out ends a local run
+                raise StopUser()
+            self._plan = _State.engine.plan(index)
+            planned = next(self._plan, None)
+            if planned is not None:
+                return planned
+
+    @task
+    def send(self):
+        planned = self._next_planned()
+        spec = planned.spec
+        self._think = planned.think
+        body = spec.body.encode("utf-8") if spec.body is not None else None
+        with self.client.request(
+            spec.method,
+            spec.target(int(time.time() * 1000)),
+            name=spec.name,
+            headers=dict(spec.headers),
+            data=body,
+            catch_response=True,
+        ) as response:
+            status = response.status_code or 0
+            if not status:
+                response.failure(str(response.error or "no response"))
+                return
+            problem = judge_response(spec, status, response.text or "")
+            if problem:
+                response.failure(problem)
+            else:
+                response.success()
+
+
+class AllJourneys(NitroxVisitor):
+    """Every visitor index in turn, each on the journey it draws: name it to run it.
+
+    ``locust -f FILE AllJourneys -u 1 --visitors N`` sends what
+    ``nitrox-sim run`` sends for visitors 0..N-1.
+    """
+
+    abstract = False
+'''
