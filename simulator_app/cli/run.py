@@ -139,16 +139,18 @@ def _reason(error: str) -> str:
     return error if len(error) <= 100 else error[:97] + "..."
 
 
-def _watch(run: LoadRun, thread: threading.Thread) -> bool:
+def _watch(run: LoadRun, done: threading.Event) -> bool:
     """Show progress until the run ends; True when the user pressed Ctrl-C."""
     from simulator_app.sender.report import progress_line
 
     tty = sys.stderr.isatty()
     interrupted = False
     last_plain = time.monotonic()
-    while thread.is_alive():
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread
+    # looking finished while it still runs (a known CPython 3.11 quirk).
+    while not done.is_set():
         try:
-            thread.join(0.2 if tty else 0.5)
+            done.wait(0.2 if tty else 0.5)
         except KeyboardInterrupt:
             if not interrupted:
                 interrupted = True
@@ -230,15 +232,20 @@ def run(args: argparse.Namespace) -> int:
         outcome: list[RunResult] = []
         failure: list[BaseException] = []
 
+        done = threading.Event()
+
         def work() -> None:
             try:
                 outcome.append(load.run())
             except BaseException as exc:  # shown by the main thread, not lost in this one
                 failure.append(exc)
+            finally:
+                done.set()
 
         thread = threading.Thread(target=work, name="nitrox-run")
         thread.start()
-        interrupted = _watch(load, thread)
+        interrupted = _watch(load, done)
+        thread.join()
         if failure:
             raise failure[0]
         result = outcome[0]

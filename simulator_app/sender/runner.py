@@ -280,11 +280,13 @@ class LoadRun:
                 for task in workers:
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await all_done  # cancelled workers are expected here
+            else:
+                all_done.result()  # a bug in a worker surfaces here rather than vanishing
             stop_wait.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await stop_wait
-            if all_done.done() and not all_done.cancelled():
-                all_done.result()  # a bug in a worker surfaces here rather than vanishing
         finally:
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -189,7 +189,9 @@ def _parse_chunks(r: _Response, buf: bytearray) -> bool:
         if len(buf) < 2:
             r.chunk_left = 0
             return False
-        del buf[:2]  # the CRLF after a chunk
+        if buf[:2] != b"\r\n":
+            raise httpx.RemoteProtocolError("chunk not followed by CRLF")
+        del buf[:2]
         r.chunk_left = -1
 
 

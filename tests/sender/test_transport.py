@@ -1,0 +1,185 @@
+"""LeanTransport against a raw local socket server: framing, keep-alive, reconnects, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+
+from simulator_app.sender.transport import LeanTransport
+
+Reply = Callable[[int, bytes], Awaitable[list[bytes] | None]]
+
+
+async def serve(reply: Reply) -> tuple[asyncio.Server, str, list[int]]:
+    """A server answering each request with ``reply(connection_no, head)``'s byte pieces.
+
+    None closes the connection without answering.
+    """
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(len(connections))
+        number = len(connections)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+                pieces = await reply(number, head)
+                if pieces is None:
+                    break
+                for piece in pieces:
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.001)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}", connections
+
+
+async def fetch(transport: LeanTransport, url: str, limit: float = 5.0) -> httpx.Response:
+    request = httpx.Request(
+        "POST",
+        url + "/jsv1/x",
+        content=b'{"a":1}',
+        extensions={"timeout": {"connect": limit, "read": limit}},
+    )
+    return await transport.handle_async_request(request)
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+
+
+def test_keep_alive_reuses_one_connection() -> None:
+    async def main() -> None:
+        async def reply(_: int, head: bytes) -> list[bytes]:
+            assert head.startswith(b"POST /jsv1/x HTTP/1.1\r\n")
+            return [OK[:20], OK[20:]]  # the answer arrives in pieces
+
+        server, url, connections = await serve(reply)
+        transport = LeanTransport()
+        bodies = [(await fetch(transport, url)).content for _ in range(3)]
+        await transport.aclose()
+        server.close()
+        assert bodies == [b"hello"] * 3
+        assert len(connections) == 1
+
+    asyncio.run(main())
+
+
+def test_chunked_body_is_assembled() -> None:
+    async def main() -> None:
+        async def reply(_: int, __: bytes) -> list[bytes]:
+            return [
+                b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n",
+                b"5\r\nNitr",
+                b"o\r\n2;ext=1\r\nx!\r\n",
+                b"0\r\n\r\n",
+            ]
+
+        server, url, _ = await serve(reply)
+        transport = LeanTransport()
+        first = await fetch(transport, url)
+        second = await fetch(transport, url)
+        await transport.aclose()
+        server.close()
+        assert (first.status_code, first.content, first.headers["x-a"]) == (201, b"Nitrox!", "b")
+        assert second.content == b"Nitrox!"
+
+    asyncio.run(main())
+
+
+def test_connection_close_and_idle_close_reconnect() -> None:
+    async def main() -> None:
+        async def reply(number: int, _: bytes) -> list[bytes] | None:
+            if number == 1:
+                return [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"]
+            return [OK]
+
+        server, url, connections = await serve(reply)
+        transport = LeanTransport()
+        first = await fetch(transport, url)
+        second = await fetch(transport, url)
+        await transport.aclose()
+        server.close()
+        assert (first.content, second.content) == (b"ok", b"hello")
+        assert len(connections) == 2
+
+    asyncio.run(main())
+
+
+def test_a_connection_the_server_dropped_is_retried_once() -> None:
+    async def main() -> None:
+        answered: list[int] = []
+
+        async def reply(number: int, _: bytes) -> list[bytes] | None:
+            if number == 1 and answered:
+                return None  # the server drops the kept-alive connection on its second request
+            answered.append(number)
+            return [OK]
+
+        server, url, connections = await serve(reply)
+        transport = LeanTransport()
+        assert (await fetch(transport, url)).content == b"hello"
+        assert (await fetch(transport, url)).content == b"hello"
+        await transport.aclose()
+        server.close()
+        assert answered == [1, 2] and len(connections) == 2
+
+    asyncio.run(main())
+
+
+def test_refused_connection_is_a_connect_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+
+    async def main() -> None:
+        transport = LeanTransport()
+        with pytest.raises(httpx.ConnectError):
+            await fetch(transport, f"http://127.0.0.1:{port}")
+
+    asyncio.run(main())
+
+
+def test_a_silent_server_is_a_read_timeout() -> None:
+    async def main() -> None:
+        async def reply(_: int, __: bytes) -> list[bytes]:
+            await asyncio.sleep(5)
+            return [OK]
+
+        server, url, _ = await serve(reply)
+        transport = LeanTransport()
+        with pytest.raises(httpx.ReadTimeout):
+            await fetch(transport, url, limit=0.2)
+        await transport.aclose()
+        server.close()
+
+    asyncio.run(main())
+
+
+def test_a_garbled_answer_is_a_protocol_error() -> None:
+    async def main() -> None:
+        async def reply(_: int, __: bytes) -> list[bytes]:
+            return [b"SMTP ready\r\n\r\n"]
+
+        server, url, _ = await serve(reply)
+        transport = LeanTransport()
+        with pytest.raises(httpx.RemoteProtocolError, match="bad status line"):
+            await fetch(transport, url)
+        await transport.aclose()
+        server.close()
+
+    asyncio.run(main())
