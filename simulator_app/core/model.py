@@ -219,7 +219,8 @@ def step_to_dict(step: Step) -> dict[str, Any]:
         if step.quantity is None:
             if step.type == "updatecart":
                 out["quantity"] = ALL
-        elif not (step.quantity.low == step.quantity.high == 1):
+        elif step.type == "removefromcart" or step.quantity != Range(1, 1):
+            # removefromcart's default is the whole line, so its 1 must be written
             out["quantity"] = _range_out(step.quantity)
     if step.repeat != Range(1, 1):
         out["repeat"] = _range_out(step.repeat)

@@ -23,6 +23,7 @@ from faker.config import AVAILABLE_LOCALES
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from simulator_app.core.catalog import resolve_catalog
 from simulator_app.core.model import (
@@ -72,8 +73,25 @@ def field_name(path: Iterable[PathPart]) -> str:
     return out
 
 
+class _Representer(RoundTripRepresenter):
+    """Writes text that holds U+0085 double-quoted, so it loads back unchanged.
+
+    ruamel.yaml emits U+0085 (NEL) raw inside single quotes, where its reader
+    takes it for a line break and folds it into a space.
+    """
+
+    def represent_str(self, data: str) -> Any:
+        if "\x85" in data:
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Representer = _Representer
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100

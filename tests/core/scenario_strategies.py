@@ -1,0 +1,202 @@
+"""Hypothesis strategies for valid scenarios, shared by the core's tests."""
+
+from __future__ import annotations
+
+from faker.config import AVAILABLE_LOCALES
+from hypothesis import strategies as st
+
+from simulator_app.core.catalog import resolve_catalog
+from simulator_app.core.model import (
+    ARRIVAL_PATTERNS,
+    FROM_CATEGORY,
+    IN_CART,
+    LAST_ADDED,
+    RANDOM,
+    VIEWED,
+    Catalog,
+    CatalogGenerator,
+    Identities,
+    IdSettings,
+    Journey,
+    Product,
+    Range,
+    Scenario,
+    Schedule,
+    Step,
+    Store,
+    Tracker,
+)
+
+text = st.text(min_size=1, max_size=20)
+uuids = st.uuids().map(str)
+seeds = st.integers(-(2**31), 2**31)
+small_floats = st.floats(0, 1000, allow_nan=False, allow_infinity=False)
+
+
+def ranges(values: st.SearchStrategy[float]) -> st.SearchStrategy[Range]:
+    """A fixed value or a [low, high] range of ``values``."""
+    return st.tuples(values, values).map(lambda p: Range(min(p), max(p)))
+
+
+int_ranges_from_1 = ranges(st.integers(1, 20).map(float))
+int_ranges_from_0 = ranges(st.integers(0, 5).map(float))
+
+
+@st.composite
+def products(draw: st.DrawFn, category: str, pid: int) -> Product:
+    return Product(
+        id=pid,
+        title=draw(text),
+        price_cents=draw(st.integers(0, 10**8)),
+        category=category,
+        variant_id=draw(text),
+        url=draw(text),
+        image_url=draw(text),
+    )
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    names = draw(st.lists(text, min_size=1, max_size=4, unique=True))
+    ids = iter(draw(st.lists(st.integers(0, 10**9), min_size=8, max_size=8, unique=True)))
+    items: list[Product] = []
+    for i, name in enumerate(names):
+        # the first category always has a product: an empty catalog is invalid
+        for _ in range(draw(st.integers(1 if i == 0 else 0, 2))):
+            items.append(draw(products(name, next(ids))))
+    return Catalog(tuple(names), tuple(items))
+
+
+generators = st.builds(
+    CatalogGenerator,
+    categories=st.integers(1, 12),
+    products_per_category=st.integers(1, 5),
+    price_min=st.floats(0, 50, allow_nan=False),
+    price_max=st.floats(50, 500, allow_nan=False),
+    seed=seeds,
+)
+
+
+@st.composite
+def stores(draw: st.DrawFn) -> Store:
+    host = draw(
+        st.from_regex(r"[a-z][a-z0-9-]{0,10}\.(com|in|test)(:[1-9][0-9]{1,4})?", fullmatch=True)
+    )
+    scheme = draw(st.sampled_from(["http", "https"]))
+    listed = draw(st.booleans())
+    return Store(
+        base_url=f"{scheme}://{host}",
+        pages=tuple(draw(st.lists(text, min_size=0, max_size=3))),
+        catalog=draw(catalogs()) if listed else None,
+        generate=draw(st.none() | generators) if listed else draw(generators),
+    )
+
+
+@st.composite
+def steps(draw: st.DrawFn, kind: str, catalog: Catalog) -> Step:
+    product_ids = st.sampled_from([p.id for p in catalog.products])
+    target: str | int | None = None
+    quantity: Range | None = None
+    if kind == "view":
+        target = draw(st.none() | text)
+    elif kind == "categoryview":
+        target = draw(st.none() | st.sampled_from([RANDOM, *catalog.categories]))
+    elif kind in ("productview", "updatecart"):
+        target = draw(st.none() | product_ids | st.sampled_from([RANDOM, FROM_CATEGORY, VIEWED]))
+    elif kind == "removefromcart":
+        target = draw(st.none() | product_ids | st.sampled_from([IN_CART, LAST_ADDED]))
+    if kind == "updatecart":
+        quantity = draw(int_ranges_from_1)
+    elif kind == "removefromcart":
+        quantity = draw(st.none() | int_ranges_from_1)
+    return Step(
+        type=kind,
+        target=target,
+        quantity=quantity,
+        repeat=draw(int_ranges_from_0),
+        proceed=draw(st.floats(0, 1)),
+        think=draw(ranges(small_floats)),
+        source=draw(st.none() | st.text(max_size=20)) if kind == "identify" else None,
+    )
+
+
+@st.composite
+def journeys(draw: st.DrawFn, name: str, catalog: Catalog) -> Journey:
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["view", "categoryview", "productview", "removefromcart", "identify"]),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    if draw(st.booleans()):  # a buying tail: the rules need a cart before checkout
+        kinds += ["updatecart", "checkout", *draw(st.sampled_from([[], ["identify", "buy"]]))]
+    return Journey(
+        name=name,
+        weight=draw(st.floats(0.01, 100)),
+        steps=tuple(draw(steps(k, catalog)) for k in kinds),
+    )
+
+
+@st.composite
+def ids_settings(draw: st.DrawFn) -> IdSettings:
+    roaming = draw(st.none() | uuids.map(lambda u: "biscuit_" + u))
+    nitro = draw(st.none() | uuids)
+    nitrox_kind = draw(st.sampled_from(["null", "random", "fixed"]))
+    return IdSettings(
+        org_id=draw(uuids),
+        roaming_id="random" if roaming is None else "fixed",
+        roaming_value=roaming,
+        nitro_id="random" if nitro is None else "fixed",
+        nitro_value=nitro,
+        nitrox_id=nitrox_kind,
+        nitrox_value=draw(uuids) if nitrox_kind == "fixed" else None,
+    )
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> Schedule:
+    pattern = draw(st.sampled_from(ARRIVAL_PATTERNS))
+    base = Schedule(
+        visitors=draw(st.integers(1, 10**6)),
+        duration=draw(st.floats(0, 86_400 * 7)),
+        pattern=pattern,
+    )
+    if pattern != "daily":
+        return base
+    return Schedule(
+        visitors=base.visitors,
+        duration=base.duration,
+        pattern=pattern,
+        start_hour=draw(st.floats(0, 24)),
+        hours=draw(st.floats(0.01, 24 * 7)),
+        curve=draw(st.just(()) | st.tuples(*[st.floats(0, 100)] * 24)),
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    """Any valid scenario: what a user could build in the app and save."""
+    store = draw(stores())
+    catalog = resolve_catalog(store)
+    names = draw(st.lists(text, min_size=1, max_size=3, unique=True))
+    return Scenario(
+        name=draw(st.text(max_size=30)),
+        description=draw(st.text(max_size=60)),
+        store=store,
+        identities=Identities(
+            locales=tuple(
+                draw(st.lists(st.sampled_from(sorted(AVAILABLE_LOCALES)), min_size=1, max_size=3))
+            ),
+            seed=draw(seeds),
+        ),
+        ids=draw(ids_settings()),
+        journeys=tuple(draw(journeys(n, catalog)) for n in names),
+        schedule=draw(schedules()),
+        tracker=Tracker(
+            view_method=draw(st.sampled_from(["POST", "GET"])),
+            tracker_headers=draw(st.booleans()),
+            cache_buster=draw(st.booleans()),
+            full_cart=draw(st.booleans()),
+        ),
+    )
