@@ -27,18 +27,39 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from simulator_app.core.record import RequestRecord
-from simulator_app.gui.sending.store import LogFilter, LogStore
+from simulator_app.gui.sending.store import LogFilter, LogStore, Row
 
 COLUMNS: tuple[str, ...] = ("Time", "Visitor", "Step", "Method", "Path", "Status", "Latency (ms)")
 SCAN_SLICE = 40_000  # rows a filter scan looks at per event-loop turn
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED = QBrush(QColor(190, 30, 30))
 Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN})
+_CELL_CACHE = 1024  # formatted rows kept: a screenful or two
+Cells = tuple[str, str, str, str, str, str, str, bool, str | None]
 
 
 def clock(epoch: float) -> str:
     """Local wall-clock time with milliseconds: 14:03:27.412."""
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
+
+
+def _format(row: Row) -> Cells:
+    return (
+        clock(row.time),
+        str(row.visitor),
+        row.step,
+        row.method,
+        row.path,
+        "—" if row.status is None else str(row.status),
+        f"{row.latency_ms:.1f}",
+        row.failed,
+        row.error or None,
+    )
 
 
 class LogModel(QAbstractTableModel):
@@ -57,6 +78,7 @@ class LogModel(QAbstractTableModel):
         self._count = len(self.store)  # unfiltered: rows shown = store rows, first..first+count
         self._ids: array[int] | None = None  # filtered: the matching row ids, ascending
         self._cursor = self.store.first  # filtered: next row id the scan looks at
+        self._cells: dict[int, Cells] = {}  # row id -> formatted cells
         self._scan = QTimer(self)
         self._scan.setInterval(0)
         self._scan.timeout.connect(self._scan_slice)
@@ -81,35 +103,27 @@ class LogModel(QAbstractTableModel):
         return str(section + 1)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= self.rowCount():
+        # Called ~10 times per visible cell on every repaint: plain int roles and a
+        # small cache of formatted rows keep a repaint of the log to a few ms.
+        if role not in _ROLES or not index.isValid():
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == _ALIGN:
             return _RIGHT if col in (1, 5, 6) else None
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
+        row = index.row()
+        if row >= self.rowCount():
             return None
-        row = self.store.row(self.row_id(index.row()))
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _FAILED if row.failed else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.error or None
-        if col == 0:
-            return clock(row.time)
-        if col == 1:
-            return str(row.visitor)
-        if col == 2:
-            return row.step
-        if col == 3:
-            return row.method
-        if col == 4:
-            return row.path
-        if col == 5:
-            return "—" if row.status is None else str(row.status)
-        return f"{row.latency_ms:.1f}"
+        row_id = self.row_id(row)
+        cells = self._cells.get(row_id)
+        if cells is None:
+            if len(self._cells) > _CELL_CACHE:
+                self._cells.clear()
+            cells = self._cells[row_id] = _format(self.store.row(row_id))
+        if role == _DISPLAY:
+            return cells[col]
+        if role == _FOREGROUND:
+            return _FAILED if cells[7] else None
+        return cells[8]  # tooltip: the error
 
     # -- rows -----------------------------------------------------------------
 
@@ -182,6 +196,7 @@ class LogModel(QAbstractTableModel):
         """Forget every row."""
         self.beginResetModel()
         self.store.clear()
+        self._cells.clear()  # row ids start again from 0
         self._count = 0
         if self._ids is not None:
             self._ids = array("q")

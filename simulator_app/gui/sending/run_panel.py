@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -125,6 +126,8 @@ class RunPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m visitors")
         self.time_left = QLabel("Time left: —")
+        # Fixed-size labels: a label that grows with its text re-lays out the window each tick.
+        self.time_left.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

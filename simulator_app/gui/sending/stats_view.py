@@ -6,7 +6,14 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from simulator_app.core.stats import StatsRow
 from simulator_app.gui.sending.live_stats import LiveStats
@@ -165,6 +172,7 @@ class StatsPanel(QWidget):
         super().__init__(parent)
         self.stats = stats
         self.summary = QLabel("No requests yet.")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.endpoints = StatsModel(self)
         self.funnel = FunnelModel(self)
         self.chart = RpsChart()
