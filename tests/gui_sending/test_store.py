@@ -98,3 +98,18 @@ def test_failed_rows_keep_their_full_record(buyer: Scenario) -> None:
     entry = store.entry(failed)
     assert entry.complete
     assert entry.record.response_body == "boom"
+
+
+def test_clearing_mid_run_keeps_later_rows_rebuildable(buyer: Scenario) -> None:
+    records = make_records(buyer, range(4))
+    half = len(records) // 2
+    store = LogStore(recent=1, failed_cap=0)
+    store.begin_run(buyer)
+    store.append(records[:half])
+    store.clear()
+    assert len(store) == 0 and store.first == store.end == 0
+    store.append(records[half:])
+    rebuilt = store.entry(0)  # the first row after the clear, mid-journey of its visitor
+    assert not rebuilt.complete
+    assert rebuilt.record.request_body == records[half].request_body
+    assert rebuilt.record.url == records[half].url

@@ -131,14 +131,6 @@ class LogModel(QAbstractTableModel):
         """The store's id of the model's ``row``."""
         return self.store.first + row if self._ids is None else self._ids[row]
 
-    def row_of(self, row_id: int) -> int | None:
-        """The model row showing ``row_id``, or None when it is not shown."""
-        if self._ids is None:
-            row = row_id - self.store.first
-            return row if 0 <= row < self._count else None
-        at = bisect.bisect_left(self._ids, row_id)
-        return at if at < len(self._ids) and self._ids[at] == row_id else None
-
     def shown_ids(self) -> Sequence[int]:
         """The store ids of every row shown now, in order (a snapshot)."""
         if self._ids is None:

@@ -245,8 +245,10 @@ class LogPanel(QWidget):
             if not ids:
                 self.status.setText("Select the requests to export first.")
                 return None
+        elif self.model.scanning:
+            self.status.setText("The filter is still being applied: export when it is done.")
+            return None
         else:
-            self.model.finish_scan()
             ids = self.model.shown_ids()
         job = ExportJob(self.store, ids, path, fmt, self)
         job.progress.connect(lambda done, total: self.status.setText(f"Exporting {done}/{total}…"))

@@ -205,20 +205,25 @@ class LogStore:
         self.capacity = capacity
         self.recent_cap = max(0, min(recent, capacity))
         self.failed_cap = failed_cap
+        self._runs: list[tuple[int, Scenario | None]] = []
+        self._seq: OrderedDict[int, int] = OrderedDict()
         self.clear()
 
     def clear(self) -> None:
-        """Forget every row, record and run."""
+        """Forget every row and record; a run still sending keeps being rebuildable."""
+        current = self._runs[-1][1] if self._runs else None
         self._chunks: list[_Chunk] = []
         self._base = 0  # row id of the first row of _chunks[0]
         self.first = 0
         self.end = 0
         self._recent: list[RequestRecord | None] = [None] * self.recent_cap
         self._failed: OrderedDict[int, RequestRecord] = OrderedDict()
-        self._runs: list[tuple[int, Scenario | None]] = []
+        self._runs = []
         self._engines: dict[int, JourneyEngine] = {}
         self._plans: OrderedDict[tuple[int, int], list[PlannedRequest]] = OrderedDict()
-        self._seq: OrderedDict[int, int] = OrderedDict()
+        # self._seq stays: visitors mid-journey keep counting their requests.
+        if current is not None:
+            self._runs.append((0, current))
 
     def __len__(self) -> int:
         return self.end - self.first
