@@ -12,7 +12,7 @@ from simulator_app.collector import EmbeddedCollector
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.gui.sending import SendingArea
-from simulator_app.gui.sending.store import LogFilter
+from simulator_app.gui.sending.columns import LogFilter
 
 
 @pytest.fixture(scope="module")

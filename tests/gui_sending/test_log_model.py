@@ -13,9 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
+from simulator_app.gui.sending.columns import LogFilter
 from simulator_app.gui.sending.log_model import LogModel
 from simulator_app.gui.sending.log_panel import LogPanel
-from simulator_app.gui.sending.store import LogFilter, LogStore
+from simulator_app.gui.sending.store import LogStore
 from tests.gui_sending.conftest import make_records
 
 

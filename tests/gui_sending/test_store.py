@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from simulator_app.core.model import Scenario
-from simulator_app.gui.sending.store import CHUNK_ROWS, LogFilter, LogStore, path_of, split_url
+from simulator_app.gui.sending.columns import LogFilter
+from simulator_app.gui.sending.store import CHUNK_ROWS, LogStore, path_of, split_url
 from tests.gui_sending.conftest import make_records
 
 

@@ -27,7 +27,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from simulator_app.core.record import RequestRecord
-from simulator_app.gui.sending.store import LogFilter, LogStore, Row
+from simulator_app.gui.sending.columns import LogFilter
+from simulator_app.gui.sending.store import LogStore, Row
 
 COLUMNS: tuple[str, ...] = ("Time", "Visitor", "Step", "Method", "Path", "Status", "Latency (ms)")
 SCAN_SLICE = 40_000  # rows a filter scan looks at per event-loop turn

@@ -23,14 +23,21 @@ and drops whole chunks, so their interned strings go with them.
 from __future__ import annotations
 
 import re
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simulator_app.core.contract import STEP_TYPES
 from simulator_app.core.record import RequestRecord
+from simulator_app.gui.sending.columns import (
+    METHOD_CODE,
+    METHOD_NAMES,
+    STEP_CODE,
+    STEP_NAMES,
+    Chunk,
+    LogFilter,
+    match_chunk,
+)
 
 if TYPE_CHECKING:
     from simulator_app.core.journey import JourneyEngine, PlannedRequest
@@ -42,10 +49,6 @@ DEFAULT_CAPACITY = 1_000_000
 DEFAULT_RECENT = 20_000
 DEFAULT_FAILED_CAP = 10_000
 
-STEP_NAMES: tuple[str, ...] = ("?", *STEP_TYPES)
-METHOD_NAMES: tuple[str, ...] = ("?", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
-_STEP_CODE = {name: i for i, name in enumerate(STEP_NAMES)}
-_METHOD_CODE = {name: i for i, name in enumerate(METHOD_NAMES)}
 _CACHE_BUSTER = re.compile(r"([?&])_=\d+(&|$)")
 _MAX_VISITOR = 2**32 - 1
 _MAX_SEQ = 2**16 - 1
@@ -75,100 +78,12 @@ def path_of(url: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class LogFilter:
-    """Which rows the log shows: step types (empty: all), result, visitor and free text.
-
-    ``result`` is ``all``, ``ok`` or ``failed``. ``text`` matches, case
-    insensitively, the row's URL, method, step, status and error.
-    """
-
-    steps: frozenset[str] = frozenset()
-    result: str = "all"
-    visitor: int | None = None
-    text: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.steps or self.result != "all" or self.visitor is not None or self.text)
-
-
-@dataclass(frozen=True, slots=True)
 class LogEntry:
     """A row's record; ``complete`` is False when it was rebuilt and its response is gone."""
 
     record: RequestRecord
     complete: bool
     note: str = ""
-
-
-class _Strings:
-    """Strings interned within one chunk: index 0 is the empty string."""
-
-    __slots__ = ("index", "items")
-
-    def __init__(self) -> None:
-        self.items: list[str] = [""]
-        self.index: dict[str, int] | None = {"": 0}
-
-    def add(self, text: str) -> int:
-        assert self.index is not None, "a sealed chunk takes no rows"
-        found = self.index.get(text)
-        if found is None:
-            found = self.index[text] = len(self.items)
-            self.items.append(text)
-        return found
-
-    def seal(self) -> None:
-        # A full chunk only ever reads by index: drop the lookup table's memory.
-        self.index = None
-
-    def matching(self, needle: str) -> set[int]:
-        return {i for i, s in enumerate(self.items) if needle in s.lower()}
-
-
-class _Chunk:
-    """Up to CHUNK_ROWS rows, column by column."""
-
-    __slots__ = (
-        "errors",
-        "failed",
-        "heads",
-        "latency",
-        "method",
-        "seq",
-        "status",
-        "step",
-        "tails",
-        "time",
-        "u_error",
-        "u_head",
-        "u_tail",
-        "visitor",
-    )
-
-    def __init__(self) -> None:
-        self.time = array("d")
-        self.visitor = array("I")
-        self.seq = array("H")
-        self.step = array("B")
-        self.method = array("B")
-        self.status = array("H")
-        self.failed = array("B")
-        self.latency = array("f")
-        self.u_head = array("H")
-        self.u_tail = array("H")
-        self.u_error = array("H")
-        self.heads = _Strings()
-        self.tails = _Strings()
-        self.errors = _Strings()
-
-    def __len__(self) -> int:
-        return len(self.time)
-
-    def seal(self) -> None:
-        self.heads.seal()
-        self.tails.seal()
-        self.errors.seal()
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +127,7 @@ class LogStore:
     def clear(self) -> None:
         """Forget every row and record; a run still sending keeps being rebuildable."""
         current = self._runs[-1][1] if self._runs else None
-        self._chunks: list[_Chunk] = []
+        self._chunks: list[Chunk] = []
         self._base = 0  # row id of the first row of _chunks[0]
         self.first = 0
         self.end = 0
@@ -279,8 +194,8 @@ class LogStore:
             chunk.time.append(record.time)
             chunk.visitor.append(visitor)
             chunk.seq.append(min(seq, _MAX_SEQ))
-            chunk.step.append(_STEP_CODE.get(record.step, 0))
-            chunk.method.append(_METHOD_CODE.get(record.method.upper(), 0))
+            chunk.step.append(STEP_CODE.get(record.step, 0))
+            chunk.method.append(METHOD_CODE.get(record.method.upper(), 0))
             chunk.status.append(record.status or 0)
             chunk.failed.append(failed)
             chunk.latency.append(record.latency_ms)
@@ -298,16 +213,16 @@ class LogStore:
         if len(self) > self.capacity:
             self.trim(len(self) - self.capacity)
 
-    def _writable_chunk(self) -> _Chunk:
+    def _writable_chunk(self) -> Chunk:
         if not self._chunks or len(self._chunks[-1]) >= CHUNK_ROWS:
             if self._chunks:
                 self._chunks[-1].seal()
-            self._chunks.append(_Chunk())
+            self._chunks.append(Chunk())
         return self._chunks[-1]
 
     # -- reading --------------------------------------------------------------
 
-    def _locate(self, row_id: int) -> tuple[_Chunk, int]:
+    def _locate(self, row_id: int) -> tuple[Chunk, int]:
         if not self.first <= row_id < self.end:
             raise IndexError(f"row {row_id} is not held (held: {self.first}..{self.end - 1})")
         offset = row_id - self._base
@@ -424,46 +339,9 @@ class LogStore:
             chunk, lo = self._locate(row_id)
             hi = min(len(chunk), lo + (stop - row_id))
             base = row_id - lo
-            out.extend(base + i for i in _match_chunk(chunk, flt, lo, hi))
+            out.extend(base + i for i in match_chunk(chunk, flt, lo, hi))
             row_id = base + hi
         return out
 
     def ids(self) -> Iterator[int]:
         return iter(range(self.first, self.end))
-
-
-def _match_chunk(chunk: _Chunk, flt: LogFilter, lo: int, hi: int) -> list[int]:
-    """Offsets in ``lo..hi-1`` passing ``flt``: one list comprehension per condition."""
-    cand: Sequence[int] = range(lo, hi)
-    if flt.visitor is not None:
-        visitors, wanted = chunk.visitor, flt.visitor
-        cand = [i for i in cand if visitors[i] == wanted]
-    if flt.result != "all":
-        failed, want_failed = chunk.failed, int(flt.result == "failed")
-        cand = [i for i in cand if failed[i] == want_failed]
-    if flt.steps:
-        steps, codes = chunk.step, {_STEP_CODE.get(s, -1) for s in flt.steps}
-        cand = [i for i in cand if steps[i] in codes]
-    needle = flt.text.strip().lower()
-    if needle:
-        heads, tails, errors = (
-            chunk.heads.matching(needle),
-            chunk.tails.matching(needle),
-            chunk.errors.matching(needle),
-        )
-        step_codes = {c for c, name in enumerate(STEP_NAMES) if needle in name}
-        method_codes = {c for c, name in enumerate(METHOD_NAMES) if needle in name.lower()}
-        u_head, u_tail, u_error = chunk.u_head, chunk.u_tail, chunk.u_error
-        step, method, status = chunk.step, chunk.method, chunk.status
-        by_status = needle.isdigit()
-        cand = [
-            i
-            for i in cand
-            if u_head[i] in heads
-            or u_tail[i] in tails
-            or u_error[i] in errors
-            or step[i] in step_codes
-            or method[i] in method_codes
-            or (by_status and needle in str(status[i]))
-        ]
-    return list(cand)
