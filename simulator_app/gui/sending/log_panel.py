@@ -78,6 +78,8 @@ class LogPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
+        # Paths share a long ID prefix; their end (event/<type>, the payload) tells them apart.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         # Fixed row heights and column widths: the view never measures a million rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -85,7 +87,7 @@ class LogPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((96, 64, 100, 56, 420, 56, 90)):
+        for col, width in enumerate((96, 64, 100, 56, 360, 56, 90)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
 
@@ -132,7 +134,8 @@ class LogPanel(QWidget):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(buttons)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # Details below the table: requests have long URLs and bodies, so they get the width.
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
