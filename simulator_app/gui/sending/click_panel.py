@@ -29,7 +29,7 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import target_problem
 from simulator_app.gui.sending.describe import identify_payload, pretty_body
-from simulator_app.sender.exchange import send_one
+from simulator_app.sender import send_one
 
 REQUEST_TIMEOUT = 10.0  # seconds a click-through request may take
 POLL_MS = 15

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import needs_confirmation, target_problem
-from simulator_app.sender.runner import LoadRun, RunResult, RunSettings
+from simulator_app.sender import LoadRun, RunResult, RunSettings
 
 JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
 
