@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from simulator_app.core.contract import STEP_TYPES
-from simulator_app.core.model import Scenario
+from simulator_app.core.model import Range, Scenario
 
 FUNNEL_ORDER: tuple[str, ...] = (
     "view",
@@ -50,6 +50,14 @@ class Funnel:
         return [(t, self.shares.get(t, 0.0)) for t in FUNNEL_ORDER]
 
 
+def sends_at_least_once(repeat: Range) -> float:
+    """The chance that a step repeated ``repeat`` times (drawn whole) is sent at all."""
+    low, high = int(repeat.low), int(repeat.high)
+    if low >= high:
+        return 1.0 if low >= 1 else 0.0
+    return max(0, high - max(low, 1) + 1) / (high - low + 1)
+
+
 def expected_funnel(scenario: Scenario) -> Funnel:
     """The funnel the scenario's weights and drop-off probabilities imply."""
     total = sum(j.weight for j in scenario.journeys) or 1.0
@@ -58,12 +66,15 @@ def expected_funnel(scenario: Scenario) -> Funnel:
     for journey in scenario.journeys:
         share = journey.weight / total
         reach = 1.0
-        seen: set[str] = set()
+        # Per step type, the chance that none of its earlier steps was sent: a
+        # step that may repeat zero times leaves its type to a later step.
+        unsent: dict[str, float] = {}
         for i, step in enumerate(journey.steps):
             steps.append(StepReach(journey.name, i, step.type, reach))
-            if step.type not in seen and step.repeat.high >= 1:
-                seen.add(step.type)
-                shares[step.type] += share * reach
+            sent = sends_at_least_once(step.repeat)
+            before = unsent.get(step.type, 1.0)
+            shares[step.type] += share * reach * before * sent
+            unsent[step.type] = before * (1 - sent)
             reach *= step.proceed
     return Funnel(shares, tuple(steps))
 
