@@ -254,7 +254,8 @@ def step_to_dict(step: Step) -> dict[str, Any]:
         if step.quantity is None:
             if step.type == "updatecart":
                 out["quantity"] = ALL
-        elif not (step.quantity.low == step.quantity.high == 1):
+        elif step.type == "removefromcart" or step.quantity != Range(1, 1):
+            # removefromcart's default is the whole line, so its 1 must be written
             out["quantity"] = _range_out(step.quantity)
     if step.repeat != Range(1, 1):
         out["repeat"] = _range_out(step.repeat)
@@ -665,7 +666,9 @@ generated locustfile.
 import base64
 import binascii
 import json
+import json.encoder
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -684,6 +687,26 @@ PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
 ROAMING_PREFIX = "biscuit_"
 JSON_CONTENT_TYPE = "application/json"
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``, built once.
+
+    ``json.dumps`` makes a new encoder, and ``JSONEncoder.encode`` a new C
+    encoder, on every call: a measurable share of a request's cost in a
+    Locust worker. The C encoder made here once gives the same text.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return encoder.encode
+    encode = make(
+        None, encoder.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    return lambda obj: "".join(encode(obj, 0))
+
+
+_encode_json = _json_encoder()
 
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -750,6 +773,32 @@ class RequestSpec:
     expect: str | None = None
     cache_buster: bool = False
 
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        headers: tuple[tuple[str, str], ...],
+        body: str | None,
+        name: str,
+        step: str,
+        visitor: int,
+        expect: str | None = None,
+        cache_buster: bool = False,
+    ) -> None:
+        # The generated __init__ of a frozen dataclass calls object.__setattr__
+        # per field; writing the slots directly costs half (a Locust worker
+        # builds one spec per request). The object is the same.
+        s = _SPEC_SLOTS
+        s[0](self, method)
+        s[1](self, path)
+        s[2](self, headers)
+        s[3](self, body)
+        s[4](self, name)
+        s[5](self, step)
+        s[6](self, visitor)
+        s[7](self, expect)
+        s[8](self, cache_buster)
+
     def target(self, now_ms: int) -> str:
         """The path to send at ``now_ms``: with the cache-buster query when asked for."""
         if not self.cache_buster:
@@ -758,9 +807,25 @@ class RequestSpec:
         return f"{self.path}{sep}_={now_ms}"
 
 
+def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of a slotted class's slots, for a frozen dataclass's own fast ``__init__``."""
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+_SPEC_SLOTS = slot_setters(
+    RequestSpec,
+    ("method", "path", "headers", "body", "name", "step", "visitor", "expect", "cache_buster"),
+)
+
+
+# The characters quote(..., safe="") never escapes: a segment made only of them
+# (every UUID, "null") is returned as is without the cost of quote().
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def encode_segment(value: str) -> str:
     """Percent-encode one path segment so it can never split or escape its place."""
-    return quote(value, safe="")
+    return value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
 
 
 def encode_payload(payload: dict[str, Any]) -> str:
@@ -769,7 +834,7 @@ def encode_payload(payload: dict[str, Any]) -> str:
     Standard Base64 may contain ``/`` and ``+`` (a Devanagari name does); they
     are escaped so the payload stays a single path segment.
     """
-    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raw = _encode_json(payload).encode("utf-8")
     return quote(base64.b64encode(raw).decode("ascii"), safe="=")
 
 
@@ -834,6 +899,99 @@ def identify_path(ids: VisitorIds, payload: dict[str, Any]) -> str:
     )
 
 
+class VisitorRequests:
+    """Builds one visitor's requests: what never changes between them is made once.
+
+    The path prefixes and header tuples depend only on the visitor's IDs and
+    the tracker options, so a visitor's tenth request costs a body and a
+    :class:`RequestSpec`, not four more percent-encodings. The requests are
+    exactly those of :func:`build_event` and :func:`build_identify`.
+    """
+
+    __slots__ = (
+        "_buster",
+        "_event_prefix",
+        "_get_headers",
+        "_get_view",
+        "_identify_prefix",
+        "_post_headers",
+        "ids",
+        "visitor",
+    )
+
+    def __init__(
+        self,
+        ids: VisitorIds,
+        options: TrackerOptions,
+        visitor: int = 0,
+        extra_headers: Headers = (),
+    ) -> None:
+        self.ids = ids
+        self.visitor = visitor
+        org, roaming, nitro, nitrox = ids.org_id, ids.roaming_id, ids.nitro_id, ids.nitrox_id
+        if not _UNRESERVED.fullmatch(org + roaming + nitro + nitrox):  # UUIDs never need it
+            org, roaming, nitro, nitrox = map(encode_segment, (org, roaming, nitro, nitrox))
+        self._event_prefix = f"/jsv1/{org}/{roaming}/{nitro}/{nitrox}/event/"
+        self._identify_prefix = f"/jsv1/identify/{org}/{roaming}/{nitro}/"
+        if options.tracker_headers:
+            headers = (
+                *extra_headers,
+                ("Accept", JSON_CONTENT_TYPE),
+                ("X-Nitro-Id", ids.nitro_id),
+                ("X-Organisation", ids.org_id),
+            )
+        else:
+            headers = tuple(extra_headers)
+        self._get_headers = headers
+        self._post_headers = (("Content-Type", JSON_CONTENT_TYPE), *headers)
+        self._get_view = options.view_method.upper() == "GET"
+        self._buster = options.cache_buster
+
+    def event(self, event_type: str, body: dict[str, Any]) -> RequestSpec:
+        """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event_type!r}")
+        path = self._event_prefix + event_type
+        if self._get_view and event_type == "view":
+            page = str(body.get("page", ""))
+            return RequestSpec(
+                "GET",
+                f"{path}?page={quote(page, safe='')}",
+                self._get_headers,
+                None,
+                "event/view",
+                "view",
+                self.visitor,
+                None,
+                self._buster,
+            )
+        return RequestSpec(
+            "POST",
+            path,
+            self._post_headers,
+            _encode_json(body),
+            "event/" + event_type,
+            event_type,
+            self.visitor,
+            None,
+            self._buster,
+        )
+
+    def identify(self, payload: dict[str, Any]) -> RequestSpec:
+        """The identify request; success means the body is the visitor's nitro_id."""
+        return RequestSpec(
+            "GET",
+            self._identify_prefix + encode_payload(payload),
+            self._get_headers,
+            None,
+            "identify",
+            "identify",
+            self.visitor,
+            self.ids.nitro_id,
+            self._buster,
+        )
+
+
 def build_identify(
     ids: VisitorIds,
     payload: dict[str, Any],
@@ -842,17 +1000,7 @@ def build_identify(
     extra_headers: Headers = (),
 ) -> RequestSpec:
     """The identify request; success means the body is the visitor's nitro_id."""
-    return RequestSpec(
-        method="GET",
-        path=identify_path(ids, payload),
-        headers=tuple(_headers(ids, options, extra_headers)),
-        body=None,
-        name="identify",
-        step="identify",
-        visitor=visitor,
-        expect=ids.nitro_id,
-        cache_buster=options.cache_buster,
-    )
+    return VisitorRequests(ids, options, visitor, extra_headers).identify(payload)
 
 
 def build_event(
@@ -864,33 +1012,7 @@ def build_event(
     extra_headers: Headers = (),
 ) -> RequestSpec:
     """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
-    path = event_path(ids, event_type)
-    headers = _headers(ids, options, extra_headers)
-    if event_type == "view" and options.view_method.upper() == "GET":
-        page = str(body.get("page", ""))
-        return RequestSpec(
-            method="GET",
-            path=f"{path}?page={quote(page, safe='')}",
-            headers=tuple(headers),
-            body=None,
-            name="event/view",
-            step="view",
-            visitor=visitor,
-            cache_buster=options.cache_buster,
-        )
-    headers.insert(0, ("Content-Type", JSON_CONTENT_TYPE))
-    return RequestSpec(
-        method="POST",
-        path=path,
-        headers=tuple(headers),
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        name="event/" + event_type,
-        step=event_type,
-        visitor=visitor,
-        cache_buster=options.cache_buster,
-    )
+    return VisitorRequests(ids, options, visitor, extra_headers).event(event_type, body)
 
 
 def judge_response(spec: RequestSpec, status: int, body: str) -> str | None:
@@ -932,7 +1054,7 @@ Standard library and Faker only: the Locust exporter inlines this module.
 import random
 import re
 import unicodedata
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -989,6 +1111,21 @@ def locale_country(locale: str) -> str:
     return _LANG_COUNTRY.get(lang, "US")
 
 
+_RANDBELOW: Callable[[random.Random, int], int] | None = getattr(random.Random, "_randbelow", None)
+
+
+def randbelow(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)``, drawing the same number, at half the cost.
+
+    ``randrange(n)`` checks its arguments in Python and then calls
+    ``_randbelow(n)``; the engine calls it once or twice per request, so it
+    goes straight there when this Python has it.
+    """
+    if n <= 0 or _RANDBELOW is None:
+        return rng.randrange(n)
+    return _RANDBELOW(rng, n)
+
+
 def _permute(index: int, modulus: int, seed_rng: random.Random) -> int:
     """A bijection of ``index`` modulo ``modulus`` (a power of ten) fixed by the seed."""
     a = seed_rng.randrange(10**6, modulus) | 1
@@ -1004,8 +1141,26 @@ def ascii_slug(text: str) -> str:
     return _NOT_WORD.sub(".", folded.lower()).strip(".")
 
 
-def _new_uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+# The bits uuid.UUID(int=n, version=4) sets and clears: variant RFC 4122, version 4.
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+_UUID4_CLEAR3 = _UUID4_CLEAR | _UUID4_CLEAR << 128 | _UUID4_CLEAR << 256
+_UUID4_SET3 = _UUID4_SET | _UUID4_SET << 128 | _UUID4_SET << 256
+
+
+def _three_uuids(rng: random.Random) -> tuple[str, str, str]:
+    """Three ``str(uuid.UUID(int=rng.getrandbits(128), version=4))`` in a row, from one draw.
+
+    ``getrandbits(384)`` yields the same 32-bit words as three
+    ``getrandbits(128)``, the first draw in the least significant bits; the
+    masks set the version and variant bits as ``uuid.UUID`` does.
+    """
+    h = f"{rng.getrandbits(384) & _UUID4_CLEAR3 | _UUID4_SET3:096x}"
+    return (
+        f"{h[64:72]}-{h[72:76]}-{h[76:80]}-{h[80:84]}-{h[84:96]}",
+        f"{h[32:40]}-{h[40:44]}-{h[44:48]}-{h[48:52]}-{h[52:64]}",
+        f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}",
+    )
 
 
 @dataclass(slots=True)
@@ -1069,21 +1224,20 @@ class IdentityFactory:
     def visitor(self, index: int, rng: random.Random) -> Visitor:
         """Visitor ``index``; ``rng`` is that visitor's own generator (see journey)."""
         locales = self.identities.locales
-        locale = locales[rng.randrange(len(locales))] if len(locales) > 1 else locales[0]
+        locale = locales[randbelow(rng, len(locales))] if len(locales) > 1 else locales[0]
         ids = self.ids
         roaming = ids.roaming_value if ids.roaming_id == "fixed" else None
         nitro = ids.nitro_value if ids.nitro_id == "fixed" else None
         nitrox = NULL_NITROX_ID
         # Draw every random ID whatever the strategy, so that changing one
         # strategy does not shift the rest of the visitor's stream.
-        roaming_draw = ROAMING_PREFIX + _new_uuid(rng)
-        nitro_draw = _new_uuid(rng)
-        nitrox_draw = _new_uuid(rng)
+        roaming_uuid, nitro_draw, nitrox_draw = _three_uuids(rng)
+        roaming_draw = ROAMING_PREFIX + roaming_uuid
         if ids.nitrox_id == "random":
             nitrox = nitrox_draw
         elif ids.nitrox_id == "fixed" and ids.nitrox_value is not None:
             nitrox = ids.nitrox_value
-        agent = self._user_agents[rng.randrange(len(self._user_agents))]
+        agent = self._user_agents[randbelow(rng, len(self._user_agents))]
         return Visitor(
             index=index,
             locale=locale,
@@ -1157,11 +1311,21 @@ class PlannedRequest:
     think: float
     journey: str
 
+    def __init__(self, spec: RequestSpec, think: float, journey: str) -> None:
+        # One per request: set the frozen slots directly (see RequestSpec.__init__).
+        s = _PLANNED_SLOTS
+        s[0](self, spec)
+        s[1](self, think)
+        s[2](self, journey)
+
+
+_PLANNED_SLOTS = slot_setters(PlannedRequest, ("spec", "think", "journey"))
+
 
 def draw_int(rng: random.Random, value: Range) -> int:
     """A whole number drawn from ``value``."""
     low, high = int(value.low), int(value.high)
-    return low if low >= high else rng.randint(low, high)
+    return low if low >= high else low + randbelow(rng, high - low + 1)  # = randint(low, high)
 
 
 def draw_float(rng: random.Random, value: Range) -> float:
@@ -1169,12 +1333,31 @@ def draw_float(rng: random.Random, value: Range) -> float:
     return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
 
 
+_StepRow = tuple[Step, str, object, int, int, float, float, float]
+
+
+def _step_row(step: Step) -> _StepRow:
+    """A step with its target resolved and its ranges as plain numbers (see ``plan_drawn``)."""
+    target = step.target if step.target is not None else DEFAULT_TARGETS.get(step.type)
+    return (
+        step,
+        step.type,
+        target,
+        int(step.repeat.low),
+        int(step.repeat.high),
+        step.think.low,
+        step.think.high,
+        step.proceed,
+    )
+
+
 class _VisitorState:
     """What one visitor has done so far: the last category and product, its cart."""
 
-    __slots__ = ("cart", "category", "checkout_items", "orders", "product")
+    __slots__ = ("cart", "category", "checkout_items", "orders", "product", "requests")
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, requests: VisitorRequests) -> None:
+        self.requests = requests
         self.cart = Cart(base_url)
         self.category: str | None = None
         self.product: Product | None = None
@@ -1204,6 +1387,8 @@ class JourneyEngine:
             self._by_category.setdefault(p.category, []).append(p)
         self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
         self._seed = scenario.identities.seed
+        # Each step's numbers, read once: plan() runs per request in a Locust worker.
+        self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
         """Visitor ``index``'s own random generator."""
@@ -1226,19 +1411,41 @@ class JourneyEngine:
     def plan(self, index: int) -> Iterator[PlannedRequest]:
         """Visitor ``index``'s requests, in order, each with the think time after it."""
         rng = self.rng(index)
-        journey = self.journey_for(rng)
+        return self.plan_drawn(index, rng, self.journey_for(rng))
+
+    def plan_drawn(
+        self, index: int, rng: random.Random, journey: Journey
+    ) -> Iterator[PlannedRequest]:
+        """``plan(index)`` for a caller that already drew the journey from ``rng``.
+
+        ``rng`` must be ``self.rng(index)`` just after ``journey = self.journey_for(rng)``;
+        a runner that sorts visitors by journey then seeds each generator once.
+        """
         visitor = self.identities.visitor(index, rng)
-        state = _VisitorState(self.base_url)
-        for step in journey.steps:
-            for _ in range(draw_int(rng, step.repeat)):
+        agent = (("User-Agent", visitor.user_agent),)
+        requests = VisitorRequests(visitor.ids, self.options, index, agent)
+        state = _VisitorState(self.base_url, requests)
+        name = journey.name
+        request = self._request
+        # Draws as draw_int / draw_float do (randint(lo, hi) is lo + randbelow(hi - lo + 1),
+        # uniform is lo + (hi - lo) * random()), without the calls.
+        for step, kind, target, rep_lo, rep_hi, think_lo, think_hi, proceed in self._tables[
+            id(journey)
+        ]:
+            count = rep_lo if rep_lo >= rep_hi else rep_lo + randbelow(rng, rep_hi - rep_lo + 1)
+            for _ in range(count):
                 try:
-                    spec = self._request(step, visitor, state, rng)
+                    spec = request(step, kind, target, visitor, state, rng)
                 except _Leave:
                     return
-                think = draw_float(rng, step.think)
+                think = (
+                    think_lo
+                    if think_lo >= think_hi
+                    else think_lo + (think_hi - think_lo) * rng.random()
+                )
                 if spec is not None:
-                    yield PlannedRequest(spec, think, journey.name)
-            if step.proceed < 1.0 and rng.random() >= step.proceed:
+                    yield PlannedRequest(spec, think, name)
+            if proceed < 1.0 and rng.random() >= proceed:
                 return
 
     # -- one step -------------------------------------------------------------
@@ -1251,27 +1458,31 @@ class JourneyEngine:
         if target == FROM_CATEGORY and state.category is not None:
             pool = self._by_category.get(state.category)
             if pool:
-                return pool[rng.randrange(len(pool))]
+                return pool[randbelow(rng, len(pool))]
         products = self.catalog.products
-        return products[rng.randrange(len(products))]
+        return products[randbelow(rng, len(products))]
 
     def _url(self, path: str) -> str:
         return path if "://" in path else self.base_url + path
 
     def _request(
-        self, step: Step, visitor: Visitor, state: _VisitorState, rng: random.Random
+        self,
+        step: Step,
+        kind: str,
+        target: object,
+        visitor: Visitor,
+        state: _VisitorState,
+        rng: random.Random,
     ) -> RequestSpec | None:
-        kind = step.type
-        target = step.target if step.target is not None else DEFAULT_TARGETS.get(kind)
-        ids, options, index = visitor.ids, self.options, visitor.index
-        agent = (("User-Agent", visitor.user_agent),)
         body: dict[str, Any]
         if kind == "view":
-            page = self._pages[rng.randrange(len(self._pages))] if target == RANDOM else str(target)
+            page = (
+                self._pages[randbelow(rng, len(self._pages))] if target == RANDOM else str(target)
+            )
             body = {"page": self._url(page)}
         elif kind == "categoryview":
             cats = self.catalog.categories
-            category = cats[rng.randrange(len(cats))] if target == RANDOM else str(target)
+            category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
             state.category = category
             body = {"category": category}
         elif kind == "productview":
@@ -1293,7 +1504,7 @@ class JourneyEngine:
                 return None
             if target == IN_CART:
                 keys = list(lines)
-                pid: int | None = keys[rng.randrange(len(keys))]
+                pid: int | None = keys[randbelow(rng, len(keys))]
             elif target == LAST_ADDED:
                 pid = state.cart.last_added
             else:
@@ -1309,21 +1520,21 @@ class JourneyEngine:
             body = state.cart.checkout_body()
             state.checkout_items = body["items"]
         elif kind == "identify":
-            return build_identify(ids, visitor.payload(step.source), options, index, agent)
+            return state.requests.identify(visitor.payload(step.source))
         elif kind == "buy":
             if state.checkout_items is None:
                 raise _Leave
             state.orders += 1
             body = {
                 "checkout_url": self._url("/checkout"),
-                "order_id": self.order_id(index, state.orders),
+                "order_id": self.order_id(visitor.index, state.orders),
                 "items": state.checkout_items,
             }
             state.checkout_items = None
             state.cart.clear()
         else:  # the validator rejects unknown step types before they get here
             raise ValueError(f"unknown step type {kind!r}")
-        return build_event(ids, kind, body, options, index, agent)
+        return state.requests.event(kind, body)
 
     def order_id(self, index: int, order: int) -> str:
         """A fresh order id: unique per visitor and order within a run."""
@@ -1620,7 +1831,8 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
             if not status:
                 response.failure(str(response.error or "no response"))
                 return
-            problem = judge_response(spec, status, response.text or "")
+            # content.decode, not response.text: text may sniff the charset, slowly
+            problem = judge_response(spec, status, (response.content or b"").decode("utf-8", "replace"))
             if problem:
                 response.failure(problem)
             else:

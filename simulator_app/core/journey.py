@@ -25,8 +25,8 @@ from typing import Any
 
 from simulator_app.core.cart import Cart, money
 from simulator_app.core.catalog import resolve_catalog
-from simulator_app.core.contract import RequestSpec, TrackerOptions, build_event, build_identify
-from simulator_app.core.identities import IdentityFactory, Visitor
+from simulator_app.core.contract import RequestSpec, TrackerOptions, VisitorRequests, slot_setters
+from simulator_app.core.identities import IdentityFactory, Visitor, randbelow
 from simulator_app.core.model import (
     FROM_CATEGORY,
     IN_CART,
@@ -57,11 +57,21 @@ class PlannedRequest:
     think: float
     journey: str
 
+    def __init__(self, spec: RequestSpec, think: float, journey: str) -> None:
+        # One per request: set the frozen slots directly (see RequestSpec.__init__).
+        s = _PLANNED_SLOTS
+        s[0](self, spec)
+        s[1](self, think)
+        s[2](self, journey)
+
+
+_PLANNED_SLOTS = slot_setters(PlannedRequest, ("spec", "think", "journey"))
+
 
 def draw_int(rng: random.Random, value: Range) -> int:
     """A whole number drawn from ``value``."""
     low, high = int(value.low), int(value.high)
-    return low if low >= high else rng.randint(low, high)
+    return low if low >= high else low + randbelow(rng, high - low + 1)  # = randint(low, high)
 
 
 def draw_float(rng: random.Random, value: Range) -> float:
@@ -69,12 +79,31 @@ def draw_float(rng: random.Random, value: Range) -> float:
     return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
 
 
+_StepRow = tuple[Step, str, object, int, int, float, float, float]
+
+
+def _step_row(step: Step) -> _StepRow:
+    """A step with its target resolved and its ranges as plain numbers (see ``plan_drawn``)."""
+    target = step.target if step.target is not None else DEFAULT_TARGETS.get(step.type)
+    return (
+        step,
+        step.type,
+        target,
+        int(step.repeat.low),
+        int(step.repeat.high),
+        step.think.low,
+        step.think.high,
+        step.proceed,
+    )
+
+
 class _VisitorState:
     """What one visitor has done so far: the last category and product, its cart."""
 
-    __slots__ = ("cart", "category", "checkout_items", "orders", "product")
+    __slots__ = ("cart", "category", "checkout_items", "orders", "product", "requests")
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, requests: VisitorRequests) -> None:
+        self.requests = requests
         self.cart = Cart(base_url)
         self.category: str | None = None
         self.product: Product | None = None
@@ -104,6 +133,8 @@ class JourneyEngine:
             self._by_category.setdefault(p.category, []).append(p)
         self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
         self._seed = scenario.identities.seed
+        # Each step's numbers, read once: plan() runs per request in a Locust worker.
+        self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
         """Visitor ``index``'s own random generator."""
@@ -126,19 +157,41 @@ class JourneyEngine:
     def plan(self, index: int) -> Iterator[PlannedRequest]:
         """Visitor ``index``'s requests, in order, each with the think time after it."""
         rng = self.rng(index)
-        journey = self.journey_for(rng)
+        return self.plan_drawn(index, rng, self.journey_for(rng))
+
+    def plan_drawn(
+        self, index: int, rng: random.Random, journey: Journey
+    ) -> Iterator[PlannedRequest]:
+        """``plan(index)`` for a caller that already drew the journey from ``rng``.
+
+        ``rng`` must be ``self.rng(index)`` just after ``journey = self.journey_for(rng)``;
+        a runner that sorts visitors by journey then seeds each generator once.
+        """
         visitor = self.identities.visitor(index, rng)
-        state = _VisitorState(self.base_url)
-        for step in journey.steps:
-            for _ in range(draw_int(rng, step.repeat)):
+        agent = (("User-Agent", visitor.user_agent),)
+        requests = VisitorRequests(visitor.ids, self.options, index, agent)
+        state = _VisitorState(self.base_url, requests)
+        name = journey.name
+        request = self._request
+        # Draws as draw_int / draw_float do (randint(lo, hi) is lo + randbelow(hi - lo + 1),
+        # uniform is lo + (hi - lo) * random()), without the calls.
+        for step, kind, target, rep_lo, rep_hi, think_lo, think_hi, proceed in self._tables[
+            id(journey)
+        ]:
+            count = rep_lo if rep_lo >= rep_hi else rep_lo + randbelow(rng, rep_hi - rep_lo + 1)
+            for _ in range(count):
                 try:
-                    spec = self._request(step, visitor, state, rng)
+                    spec = request(step, kind, target, visitor, state, rng)
                 except _Leave:
                     return
-                think = draw_float(rng, step.think)
+                think = (
+                    think_lo
+                    if think_lo >= think_hi
+                    else think_lo + (think_hi - think_lo) * rng.random()
+                )
                 if spec is not None:
-                    yield PlannedRequest(spec, think, journey.name)
-            if step.proceed < 1.0 and rng.random() >= step.proceed:
+                    yield PlannedRequest(spec, think, name)
+            if proceed < 1.0 and rng.random() >= proceed:
                 return
 
     # -- one step -------------------------------------------------------------
@@ -151,27 +204,31 @@ class JourneyEngine:
         if target == FROM_CATEGORY and state.category is not None:
             pool = self._by_category.get(state.category)
             if pool:
-                return pool[rng.randrange(len(pool))]
+                return pool[randbelow(rng, len(pool))]
         products = self.catalog.products
-        return products[rng.randrange(len(products))]
+        return products[randbelow(rng, len(products))]
 
     def _url(self, path: str) -> str:
         return path if "://" in path else self.base_url + path
 
     def _request(
-        self, step: Step, visitor: Visitor, state: _VisitorState, rng: random.Random
+        self,
+        step: Step,
+        kind: str,
+        target: object,
+        visitor: Visitor,
+        state: _VisitorState,
+        rng: random.Random,
     ) -> RequestSpec | None:
-        kind = step.type
-        target = step.target if step.target is not None else DEFAULT_TARGETS.get(kind)
-        ids, options, index = visitor.ids, self.options, visitor.index
-        agent = (("User-Agent", visitor.user_agent),)
         body: dict[str, Any]
         if kind == "view":
-            page = self._pages[rng.randrange(len(self._pages))] if target == RANDOM else str(target)
+            page = (
+                self._pages[randbelow(rng, len(self._pages))] if target == RANDOM else str(target)
+            )
             body = {"page": self._url(page)}
         elif kind == "categoryview":
             cats = self.catalog.categories
-            category = cats[rng.randrange(len(cats))] if target == RANDOM else str(target)
+            category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
             state.category = category
             body = {"category": category}
         elif kind == "productview":
@@ -193,7 +250,7 @@ class JourneyEngine:
                 return None
             if target == IN_CART:
                 keys = list(lines)
-                pid: int | None = keys[rng.randrange(len(keys))]
+                pid: int | None = keys[randbelow(rng, len(keys))]
             elif target == LAST_ADDED:
                 pid = state.cart.last_added
             else:
@@ -209,21 +266,21 @@ class JourneyEngine:
             body = state.cart.checkout_body()
             state.checkout_items = body["items"]
         elif kind == "identify":
-            return build_identify(ids, visitor.payload(step.source), options, index, agent)
+            return state.requests.identify(visitor.payload(step.source))
         elif kind == "buy":
             if state.checkout_items is None:
                 raise _Leave
             state.orders += 1
             body = {
                 "checkout_url": self._url("/checkout"),
-                "order_id": self.order_id(index, state.orders),
+                "order_id": self.order_id(visitor.index, state.orders),
                 "items": state.checkout_items,
             }
             state.checkout_items = None
             state.cart.clear()
         else:  # the validator rejects unknown step types before they get here
             raise ValueError(f"unknown step type {kind!r}")
-        return build_event(ids, kind, body, options, index, agent)
+        return state.requests.event(kind, body)
 
     def order_id(self, index: int, order: int) -> str:
         """A fresh order id: unique per visitor and order within a run."""

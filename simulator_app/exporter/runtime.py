@@ -241,7 +241,8 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
             if not status:
                 response.failure(str(response.error or "no response"))
                 return
-            problem = judge_response(spec, status, response.text or "")
+            # content.decode, not response.text: text may sniff the charset, slowly
+            problem = judge_response(spec, status, (response.content or b"").decode("utf-8", "replace"))
             if problem:
                 response.failure(problem)
             else:
