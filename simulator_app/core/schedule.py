@@ -44,7 +44,9 @@ def arrival_offsets(schedule: Schedule, seed: int) -> Iterator[float]:
         t, mean_gap = 0.0, span / n
         for _ in range(n):
             yield min(t, span)
-            t += rng.expovariate(1 / mean_gap)
+            # a unit exponential scaled, not expovariate(1 / mean_gap): a tiny
+            # duration would make that rate infinite
+            t += rng.expovariate(1.0) * mean_gap
     elif schedule.pattern == "daily":
         yield from _daily(schedule, span, seed)
     else:
