@@ -137,7 +137,7 @@ SCHEMA: dict[str, Any] = {
                 "base_url": {
                     "type": "string",
                     "pattern": "^https?://[^\\s/]+",
-                    "description": "an http:// or https:// URL: the shop's address, used in page and cart URLs",
+                    "description": "an http:// or https:// URL: the shop's address, used in page, product and cart URLs",
                 },
                 "pages": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 "catalog": {

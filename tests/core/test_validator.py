@@ -103,7 +103,7 @@ CASES = [
         "ftp://shop.example.com",
         [
             "s.yaml:3: store.base_url: 'ftp://shop.example.com' is not in the expected form "
-            "(an http:// or https:// URL: the shop's address, used in page and cart URLs)"
+            "(an http:// or https:// URL: the shop's address, used in page, product and cart URLs)"
         ],
     ),
     (
@@ -112,7 +112,7 @@ CASES = [
         "shop.example.com",
         [
             "s.yaml:3: store.base_url: 'shop.example.com' is not in the expected form "
-            "(an http:// or https:// URL: the shop's address, used in page and cart URLs)"
+            "(an http:// or https:// URL: the shop's address, used in page, product and cart URLs)"
         ],
     ),
     (
