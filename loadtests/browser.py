@@ -1614,6 +1614,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 _log = logging.getLogger("nitrox")
 _USER_BASES = {"FastHttpUser": FastHttpUser, "HttpUser": HttpUser}
+_FAST = USER_CLASS == "FastHttpUser"
 
 
 @events.init_command_line_parser.add_listener
@@ -1700,40 +1701,43 @@ class VisitorPool:
         self._position = {id(j): n for n, j in enumerate(self.journeys)}
 
     def _draw(self):
+        """The next index of this process's share, or None past --visitors."""
         index = self.next
         if self.limit and index >= self.limit:
             return None
         self.next += self.stride
         return index
 
-    def journey_of(self, index):
-        return self._position[id(self.engine.journey_for(self.engine.rng(index)))]
-
     def take(self, journey):
-        """The next visitor index for ``journey`` (None: any journey), or None when all are taken."""
+        """The next visitor's planned requests for ``journey`` (None: any journey), or None when all are taken."""
+        engine = self.engine
         if journey is None:
             heads = [(q[0], n) for n, q in enumerate(self.waiting) if q]
-            if heads:
-                return self.waiting[min(heads)[1]].popleft()
-            return self._draw()
+            index = self.waiting[min(heads)[1]].popleft() if heads else self._draw()
+            return None if index is None else engine.plan(index)
         queue = self.waiting[journey]
         if queue:
-            return queue.popleft()
+            return engine.plan(queue.popleft())
         while True:
             index = self._draw()
             if index is None:
                 return None
-            drawn = self.journey_of(index)
-            if drawn == journey:
-                return index
-            if len(self.waiting[drawn]) < self.QUEUE_LIMIT:
-                self.waiting[drawn].append(index)
+            rng = engine.rng(index)
+            drawn = engine.journey_for(rng)
+            position = self._position[id(drawn)]
+            if position == journey:
+                return engine.plan_drawn(index, rng, drawn)  # seeded once
+            if len(self.waiting[position]) < self.QUEUE_LIMIT:
+                self.waiting[position].append(index)
 
 
 class _State:
+    """This process's engine and visitor pool, made when the test starts."""
+
     engine = None
     pool = None
     think_scale = 1.0
+    done_users = 0  # users that found no visitor left
 
 
 @events.test_start.add_listener
@@ -1751,6 +1755,7 @@ def _build_engine(environment, **_kwargs):
             _log.error("worker index %d but --expect-workers %d: start the master with --expect-workers equal to the number of workers, or visitors may repeat", start, workers)
             start, stride = start * 10_000_000, 1
     _State.engine = engine
+    _State.done_users = 0
     _State.pool = VisitorPool(engine, start, stride, options.visitors if options else 0)
     _State.think_scale = options.think_scale if options else DEFAULT_THINK_SCALE
 
@@ -1796,35 +1801,35 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
     def wait_time(self):
         return self._think * _State.think_scale
 
-    def _next_planned(self):
-        if self._plan is not None:
-            planned = next(self._plan, None)
-            if planned is not None:
-                return planned
+    def _next_visitor(self):
+        """The first request of the next visitor that sends one; stops the user when none is left."""
         while True:  # a visitor may leave before its first request
-            index = _State.pool.take(self.journey)
-            if index is None:
+            self._plan = _State.pool.take(self.journey)
+            if self._plan is None:
+                _State.done_users += 1
                 runner = self.environment.runner
-                if not isinstance(runner, WorkerRunner) and runner.user_count <= 1:
+                if not isinstance(runner, WorkerRunner) and _State.done_users >= runner.target_user_count:
                     gevent.spawn_later(0.1, runner.quit)  # the last user out ends a local run
                 raise StopUser()
-            self._plan = _State.engine.plan(index)
             planned = next(self._plan, None)
             if planned is not None:
                 return planned
 
     @task
     def send(self):
-        planned = self._next_planned()
+        planned = next(self._plan, None) if self._plan is not None else None
+        if planned is None:
+            planned = self._next_visitor()
         spec = planned.spec
         self._think = planned.think
-        body = spec.body.encode("utf-8") if spec.body is not None else None
+        body = spec.body
         with self.client.request(
             spec.method,
             spec.target(int(time.time() * 1000)),
             name=spec.name,
-            headers=dict(spec.headers),
-            data=body,
+            # FastHttpUser copies the pairs into a dict itself; requests wants a mapping
+            headers=spec.headers if _FAST else dict(spec.headers),
+            data=None if body is None else body.encode("utf-8"),
             catch_response=True,
         ) as response:
             status = response.status_code or 0

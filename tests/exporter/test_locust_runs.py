@@ -1,0 +1,273 @@
+"""Exported locustfiles run by Locust itself, headless and distributed, in subprocesses.
+
+Each run is bounded (``-t``, ``--stop-timeout``, a subprocess timeout) and
+targets 127.0.0.1 only: the embedded collector, or the bare recording server
+where the exact bytes matter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator_app.collector import EmbeddedCollector
+from simulator_app.core.model import Journey, Scenario
+from simulator_app.core.scenario_file import load_scenario
+from simulator_app.exporter.bare_server import free_port, start_bare_server, stop_process
+from simulator_app.exporter.locustfile import ExportSettings, export_locustfile
+from tests.exporter.locust_helpers import (
+    LOCUST,
+    by_visitor,
+    collector_good,
+    locust,
+    planned,
+    recorded,
+    stats_of,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "scenarios" / "demo_mix.yaml"
+QUICK = ["--headless", "--stop-timeout", "2", "--json", "--only-summary", "--loglevel", "WARNING"]
+
+
+def export(
+    tmp_path: Path, scenario: Scenario, name: str = "exported.py", **settings: object
+) -> Path:
+    path = tmp_path / name
+    path.write_text(export_locustfile(scenario, ExportSettings(**settings)), encoding="utf-8")  # type: ignore[arg-type]
+    return path
+
+
+@pytest.fixture
+def collector() -> Iterator[EmbeddedCollector]:
+    with EmbeddedCollector(host="127.0.0.1", port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The bare server on a free port, recording every request to a file."""
+    record = tmp_path / "received.jsonl"
+    port = free_port()
+    server = start_bare_server(port, record=str(record))
+    try:
+        yield f"http://127.0.0.1:{port}", record
+    finally:
+        stop_process(server)
+
+
+def test_locust_sends_what_nitrox_sim_run_sends(tmp_path: Path) -> None:
+    """Parity: same scenario, seed and visitors 0..N-1 give the collector the same requests."""
+    visitors = 30
+    scenario = load_scenario(DEMO)
+    with EmbeddedCollector() as by_run:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "simulator_app", "run", str(DEMO), "--target", by_run.url),
+                *("--visitors", str(visitors), "--duration", "0", "--think-scale", "0"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        from_run = collector_good(by_run.url)
+        assert by_run.summary()["bad"] == 0
+    file = export(tmp_path, scenario)
+    with EmbeddedCollector() as by_locust:
+        done = locust(
+            [
+                *("-f", str(file), "AllJourneys", *QUICK, "--host", by_locust.url, "-u", "1"),
+                *("-r", "1", "-t", "30s", "--visitors", str(visitors), "--think-scale", "0"),
+                *("--max-fail-ratio", "0", "--max-p95-ms", "5000"),
+            ],
+            tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        from_locust = collector_good(by_locust.url)
+        summary = by_locust.summary()
+    assert summary["bad"] == 0
+    assert stats_of(done) == {"requests": summary["total"], "failures": 0}
+    assert sorted(from_locust, key=repr) == sorted(from_run, key=repr)
+    plans = planned(scenario, range(visitors))
+    # one user runs the visitors one after another, each exactly as planned
+    assert from_locust == [r for i in range(visitors) for r in plans[i]]
+
+
+@pytest.mark.parametrize("user_class", ["FastHttpUser", "HttpUser"])
+def test_hostile_text_reaches_the_server_byte_for_byte(
+    tmp_path: Path, recorder: tuple[str, Path], user_class: str
+) -> None:
+    url, record = recorder
+    base = load_scenario(ROOT / "scenarios" / "buyer.yaml")
+    scenario = dataclasses.replace(
+        base,
+        name="He said \"hi\"\n'''",
+        identities=dataclasses.replace(base.identities, locales=("hi_IN", "ja_JP", "ar_SA")),
+        tracker=dataclasses.replace(base.tracker, view_method="GET", full_cart=True),
+        journeys=tuple(
+            Journey(name="मराठी \\ '''", weight=j.weight, steps=j.steps) for j in base.journeys
+        ),
+    )
+    file = export(tmp_path, scenario, user_class=user_class, think_scale=0.0)
+    done = locust(
+        [
+            "-f",
+            str(file),
+            *QUICK,
+            "--host",
+            url,
+            "-u",
+            "1",
+            "-r",
+            "1",
+            "-t",
+            "30s",
+            "--visitors",
+            "4",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    plans = planned(scenario, range(4))
+    assert recorded(record) == [r for i in range(4) for r in plans[i]]
+    assert stats_of(done) == {"requests": sum(map(len, plans.values())), "failures": 0}
+
+
+def test_journey_classes_share_visitors_without_repeating_one(
+    tmp_path: Path, recorder: tuple[str, Path]
+) -> None:
+    url, record = recorder
+    scenario = load_scenario(DEMO)
+    file = export(tmp_path, scenario, think_scale=0.0)
+    done = locust(
+        [
+            "-f",
+            str(file),
+            *QUICK,
+            "--host",
+            url,
+            "-u",
+            "10",
+            "-r",
+            "10",
+            "-t",
+            "30s",
+            "--visitors",
+            "60",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    plans = planned(scenario, range(60))
+    index_of = {next(iter(by_visitor(p))): i for i, p in plans.items() if p}
+    got = by_visitor(recorded(record))
+    ran = {index_of[v] for v in got}
+    for visitor, requests in got.items():
+        assert requests == plans[index_of[visitor]], (
+            f"visitor {index_of[visitor]} sent other requests"
+        )
+    # every visitor of a journey that had users ran, once and whole
+    from simulator_app.core.journey import JourneyEngine
+
+    engine = JourneyEngine(scenario)
+    journey = {i: engine.journey_for(engine.rng(i)).name for i in range(60)}
+    served = {journey[i] for i in ran}
+    assert ran == {i for i in range(60) if journey[i] in served and plans[i]}
+    assert "browser" in served and len(served) >= 2
+
+
+def test_master_and_two_workers_lose_nothing(tmp_path: Path, collector: EmbeddedCollector) -> None:
+    """Distributed: workers fetch the file with -f -, split visitors, and every request arrives."""
+    scenario = load_scenario(DEMO)
+    file = export(tmp_path, scenario)
+    port = free_port()
+    workers = [
+        subprocess.Popen(
+            [
+                *(LOCUST, "-f", "-", "--worker", "--master-host", "127.0.0.1"),
+                *("--master-port", str(port), "--loglevel", "WARNING"),
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        done = locust(
+            [
+                *("-f", str(file), "--master", "--expect-workers", "2"),
+                *("--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), *QUICK),
+                *("--host", collector.url, "-u", "6", "-r", "6", "-t", "6s"),
+                *("--think-scale", "0.02", "--visitors", "400"),
+            ],
+            tmp_path,
+            timeout=90,
+        )
+        for worker in workers:
+            worker.wait(timeout=30)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
+            if worker.stderr:
+                worker.stderr.close()
+    assert done.returncode == 0, done.stderr
+    stats = stats_of(done)
+    summary = collector.summary()
+    assert stats["requests"] > 50
+    assert stats == {"requests": summary["total"], "failures": 0}
+    assert summary["bad"] == 0
+    # no visitor twice: each visitor's requests are the start of its own plan, sent once
+    plans = planned(scenario, range(400))
+    index_of = {next(iter(by_visitor(p))): i for i, p in plans.items() if p}
+    got = by_visitor(collector_good(collector.url))
+    for visitor, requests in got.items():
+        plan = plans[index_of[visitor]]
+        assert requests == plan[: len(requests)], f"visitor {index_of[visitor]} repeated or changed"
+    assert {index_of[v] % 2 for v in got} == {0, 1}, "both workers should have run visitors"
+
+
+def test_thresholds_set_the_exit_code(tmp_path: Path) -> None:
+    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens: every request fails
+    done = locust(
+        [
+            *("-f", str(file), *QUICK, "--host", nobody, "-u", "1", "-r", "1", "-t", "3s"),
+            *("--visitors", "3", "--max-fail-ratio", "0.5"),
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 1
+    assert "nitrox thresholds failed: failure ratio 1.0000 > 0.5" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org-id", "nope"], "nitrox: --org-id 'nope': must be a UUID"),
+        (["--host", "http://192.0.2.1:8080"], "not this machine; pass --allow-remote"),
+        (["--think-scale", "-1"], "--think-scale -1.0: must be 0 or more"),
+    ],
+)
+def test_bad_settings_stop_locust_before_any_request(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    file = export(tmp_path, load_scenario(DEMO))
+    done = locust(
+        ["-f", str(file), "--headless", "-u", "1", "-t", "5s", *args], tmp_path, timeout=30
+    )
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
