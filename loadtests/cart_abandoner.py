@@ -683,6 +683,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "buy",
 )
 STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
+_EVENT_SET = frozenset(EVENT_TYPES)
 PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
 ROAMING_PREFIX = "biscuit_"
@@ -743,6 +744,16 @@ class VisitorIds:
     roaming_id: str
     nitro_id: str
     nitrox_id: str = NULL_NITROX_ID
+
+    def __init__(
+        self, org_id: str, roaming_id: str, nitro_id: str, nitrox_id: str = NULL_NITROX_ID
+    ) -> None:
+        # One per visitor: set the frozen slots directly (see RequestSpec.__init__).
+        s = _IDS_SLOTS
+        s[0](self, org_id)
+        s[1](self, roaming_id)
+        s[2](self, nitro_id)
+        s[3](self, nitrox_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,6 +823,7 @@ def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any]
     return tuple(getattr(cls, name).__set__ for name in names)
 
 
+_IDS_SLOTS = slot_setters(VisitorIds, ("org_id", "roaming_id", "nitro_id", "nitrox_id"))
 _SPEC_SLOTS = slot_setters(
     RequestSpec,
     ("method", "path", "headers", "body", "name", "step", "visitor", "expect", "cache_buster"),
@@ -949,7 +961,7 @@ class VisitorRequests:
 
     def event(self, event_type: str, body: dict[str, Any]) -> RequestSpec:
         """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
-        if event_type not in EVENT_TYPES:
+        if event_type not in _EVENT_SET:
             raise ValueError(f"unknown event type {event_type!r}")
         path = self._event_prefix + event_type
         if self._get_view and event_type == "view":
@@ -1126,13 +1138,12 @@ def randbelow(rng: random.Random, n: int) -> int:
     return _RANDBELOW(rng, n)
 
 
-def _permute(index: int, modulus: int, seed_rng: random.Random) -> int:
-    """A bijection of ``index`` modulo ``modulus`` (a power of ten) fixed by the seed."""
+def _permutation(modulus: int, seed_rng: random.Random) -> tuple[int, int]:
+    """``(a, b)`` such that ``index * a + b`` is a bijection modulo ``modulus`` (a power of ten)."""
     a = seed_rng.randrange(10**6, modulus) | 1
     while a % 5 == 0:
         a += 2
-    b = seed_rng.randrange(modulus)
-    return (index * a + b) % modulus
+    return a, seed_rng.randrange(modulus)
 
 
 def ascii_slug(text: str) -> str:
@@ -1207,6 +1218,7 @@ class IdentityFactory:
         self.identities = identities
         self.ids = ids
         self._fakers: dict[str, Faker] = {}
+        self._permutations: dict[tuple[str, int], tuple[int, int]] = {}
         pool = self._faker(identities.locales[0])
         pool.seed_instance(identities.seed)
         self._user_agents = tuple(pool.user_agent() for _ in range(64))
@@ -1218,8 +1230,16 @@ class IdentityFactory:
         return fake
 
     def _unique_number(self, index: int, purpose: str, digits: int) -> int:
-        rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
-        return _permute(index, 10**digits, rng)
+        # The permutation depends on the seed and purpose only: draw it once
+        # (seeding a generator from a string costs more than Faker's name()).
+        key = (purpose, digits)
+        modulus: int = 10**digits
+        mix = self._permutations.get(key)
+        if mix is None:
+            rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
+            mix = self._permutations[key] = _permutation(modulus, rng)
+        a, b = mix
+        return (index * a + b) % modulus
 
     def visitor(self, index: int, rng: random.Random) -> Visitor:
         """Visitor ``index``; ``rng`` is that visitor's own generator (see journey)."""
@@ -1387,7 +1407,12 @@ class JourneyEngine:
             self._by_category.setdefault(p.category, []).append(p)
         self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
         self._seed = scenario.identities.seed
-        # Each step's numbers, read once: plan() runs per request in a Locust worker.
+        # What every visitor would compute the same way, computed once: plan()
+        # runs per request in a Locust worker.
+        self._page_urls = [self._url(p) for p in self._pages]
+        self._product_view = {
+            id(p): (money(p.price_cents), self._url(p.url)) for p in self.catalog.products
+        }
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
@@ -1476,10 +1501,10 @@ class JourneyEngine:
     ) -> RequestSpec | None:
         body: dict[str, Any]
         if kind == "view":
-            page = (
-                self._pages[randbelow(rng, len(self._pages))] if target == RANDOM else str(target)
-            )
-            body = {"page": self._url(page)}
+            if target == RANDOM:
+                body = {"page": self._page_urls[randbelow(rng, len(self._page_urls))]}
+            else:
+                body = {"page": self._url(str(target))}
         elif kind == "categoryview":
             cats = self.catalog.categories
             category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
@@ -1489,11 +1514,8 @@ class JourneyEngine:
             product = self._product(rng, target, state)
             state.product = product
             state.category = product.category
-            body = {
-                "product_id": product.id,
-                "price": money(product.price_cents),
-                "product_url": self._url(product.url),
-            }
+            price, product_url = self._product_view[id(product)]
+            body = {"product_id": product.id, "price": price, "product_url": product_url}
         elif kind == "updatecart":
             product = self._product(rng, target, state)
             quantity = draw_int(rng, step.quantity) if step.quantity else 1
@@ -1825,7 +1847,7 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
         body = spec.body
         with self.client.request(
             spec.method,
-            spec.target(int(time.time() * 1000)),
+            spec.target(time.time_ns() // 1_000_000),
             name=spec.name,
             # FastHttpUser copies the pairs into a dict itself; requests wants a mapping
             headers=spec.headers if _FAST else dict(spec.headers),

@@ -30,6 +30,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "buy",
 )
 STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
+_EVENT_SET = frozenset(EVENT_TYPES)
 PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
 ROAMING_PREFIX = "biscuit_"
@@ -90,6 +91,16 @@ class VisitorIds:
     roaming_id: str
     nitro_id: str
     nitrox_id: str = NULL_NITROX_ID
+
+    def __init__(
+        self, org_id: str, roaming_id: str, nitro_id: str, nitrox_id: str = NULL_NITROX_ID
+    ) -> None:
+        # One per visitor: set the frozen slots directly (see RequestSpec.__init__).
+        s = _IDS_SLOTS
+        s[0](self, org_id)
+        s[1](self, roaming_id)
+        s[2](self, nitro_id)
+        s[3](self, nitrox_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +170,7 @@ def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any]
     return tuple(getattr(cls, name).__set__ for name in names)
 
 
+_IDS_SLOTS = slot_setters(VisitorIds, ("org_id", "roaming_id", "nitro_id", "nitrox_id"))
 _SPEC_SLOTS = slot_setters(
     RequestSpec,
     ("method", "path", "headers", "body", "name", "step", "visitor", "expect", "cache_buster"),
@@ -296,7 +308,7 @@ class VisitorRequests:
 
     def event(self, event_type: str, body: dict[str, Any]) -> RequestSpec:
         """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
-        if event_type not in EVENT_TYPES:
+        if event_type not in _EVENT_SET:
             raise ValueError(f"unknown event type {event_type!r}")
         path = self._event_prefix + event_type
         if self._get_view and event_type == "view":

@@ -93,13 +93,12 @@ def randbelow(rng: random.Random, n: int) -> int:
     return _RANDBELOW(rng, n)
 
 
-def _permute(index: int, modulus: int, seed_rng: random.Random) -> int:
-    """A bijection of ``index`` modulo ``modulus`` (a power of ten) fixed by the seed."""
+def _permutation(modulus: int, seed_rng: random.Random) -> tuple[int, int]:
+    """``(a, b)`` such that ``index * a + b`` is a bijection modulo ``modulus`` (a power of ten)."""
     a = seed_rng.randrange(10**6, modulus) | 1
     while a % 5 == 0:
         a += 2
-    b = seed_rng.randrange(modulus)
-    return (index * a + b) % modulus
+    return a, seed_rng.randrange(modulus)
 
 
 def ascii_slug(text: str) -> str:
@@ -174,6 +173,7 @@ class IdentityFactory:
         self.identities = identities
         self.ids = ids
         self._fakers: dict[str, Faker] = {}
+        self._permutations: dict[tuple[str, int], tuple[int, int]] = {}
         pool = self._faker(identities.locales[0])
         pool.seed_instance(identities.seed)
         self._user_agents = tuple(pool.user_agent() for _ in range(64))
@@ -185,8 +185,16 @@ class IdentityFactory:
         return fake
 
     def _unique_number(self, index: int, purpose: str, digits: int) -> int:
-        rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
-        return _permute(index, 10**digits, rng)
+        # The permutation depends on the seed and purpose only: draw it once
+        # (seeding a generator from a string costs more than Faker's name()).
+        key = (purpose, digits)
+        modulus: int = 10**digits
+        mix = self._permutations.get(key)
+        if mix is None:
+            rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
+            mix = self._permutations[key] = _permutation(modulus, rng)
+        a, b = mix
+        return (index * a + b) % modulus
 
     def visitor(self, index: int, rng: random.Random) -> Visitor:
         """Visitor ``index``; ``rng`` is that visitor's own generator (see journey)."""

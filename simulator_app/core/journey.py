@@ -133,7 +133,12 @@ class JourneyEngine:
             self._by_category.setdefault(p.category, []).append(p)
         self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
         self._seed = scenario.identities.seed
-        # Each step's numbers, read once: plan() runs per request in a Locust worker.
+        # What every visitor would compute the same way, computed once: plan()
+        # runs per request in a Locust worker.
+        self._page_urls = [self._url(p) for p in self._pages]
+        self._product_view = {
+            id(p): (money(p.price_cents), self._url(p.url)) for p in self.catalog.products
+        }
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
@@ -222,10 +227,10 @@ class JourneyEngine:
     ) -> RequestSpec | None:
         body: dict[str, Any]
         if kind == "view":
-            page = (
-                self._pages[randbelow(rng, len(self._pages))] if target == RANDOM else str(target)
-            )
-            body = {"page": self._url(page)}
+            if target == RANDOM:
+                body = {"page": self._page_urls[randbelow(rng, len(self._page_urls))]}
+            else:
+                body = {"page": self._url(str(target))}
         elif kind == "categoryview":
             cats = self.catalog.categories
             category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
@@ -235,11 +240,8 @@ class JourneyEngine:
             product = self._product(rng, target, state)
             state.product = product
             state.category = product.category
-            body = {
-                "product_id": product.id,
-                "price": money(product.price_cents),
-                "product_url": self._url(product.url),
-            }
+            price, product_url = self._product_view[id(product)]
+            body = {"product_id": product.id, "price": price, "product_url": product_url}
         elif kind == "updatecart":
             product = self._product(rng, target, state)
             quantity = draw_int(rng, step.quantity) if step.quantity else 1

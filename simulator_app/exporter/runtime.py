@@ -235,7 +235,7 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
         body = spec.body
         with self.client.request(
             spec.method,
-            spec.target(int(time.time() * 1000)),
+            spec.target(time.time_ns() // 1_000_000),
             name=spec.name,
             # FastHttpUser copies the pairs into a dict itself; requests wants a mapping
             headers=spec.headers if _FAST else dict(spec.headers),
