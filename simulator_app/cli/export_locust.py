@@ -73,15 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
     from simulator_app.core.safety import is_loopback, target_problem
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
-    from simulator_app.exporter.inline import InlineError
-    from simulator_app.exporter.locustfile import (
-        CONF_MARKER,
-        DEFAULT_HOST,
-        ExportError,
-        ExportSettings,
-        export_locustfile,
-        locust_conf,
-    )
+    from simulator_app.exporter.files import ConfSettings, write_export
+    from simulator_app.exporter.locustfile import DEFAULT_HOST, ExportError, ExportSettings
 
     output = Path(args.output)
     if output.suffix != ".py":
@@ -108,31 +101,14 @@ def run(args: argparse.Namespace) -> int:
         more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
         raise CliError(f"{first}{more}") from None
     settings = ExportSettings(user_class=args.user_class, think_scale=args.think_scale, host=host)
+    conf = None if args.no_conf else ConfSettings(args.users, args.spawn_rate, args.run_time)
     try:
-        text = export_locustfile(scenario, settings)
-    except (ExportError, InlineError) as exc:
+        written = write_export(scenario, output, settings, conf)
+    except ExportError as exc:
         raise CliError(f"{args.scenario}: {exc}") from None
-    conf = output.parent / "locust.conf"
-    if not args.no_conf and conf.exists():
-        existing = conf.read_text(encoding="utf-8", errors="replace")
-        if not existing.startswith(CONF_MARKER):
-            raise CliError(
-                f"{conf}: exists and was not written by nitrox-sim; remove it or pass --no-conf"
-            )
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        if not args.no_conf:
-            conf.write_text(
-                locust_conf(args.users, args.spawn_rate, args.run_time, host), encoding="utf-8"
-            )
-    except OSError as exc:
-        raise CliError(f"{exc.filename or output}: cannot write: {exc.strerror}") from None
     journeys = len(scenario.journeys)
-    print(f"wrote {output} ({journeys} journey class{'es' if journeys != 1 else ''})")
-    if not args.no_conf:
-        print(f"wrote {conf}")
-    print(
-        f"run it: locust -f {output}" + ("" if not args.no_conf else f" --headless --host {host}")
-    )
+    print(f"wrote {written[0]} ({journeys} journey class{'es' if journeys != 1 else ''})")
+    for extra in written[1:]:
+        print(f"wrote {extra}")
+    print(f"run it: locust -f {output}" + ("" if conf else f" --headless --host {host}"))
     return 0

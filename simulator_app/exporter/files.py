@@ -1,0 +1,70 @@
+"""Writing an export to disk: the locustfile and, beside it, its locust.conf.
+
+Shared by ``nitrox-sim export-locust`` and the desktop app's Locust panel, so
+both refuse the same things: an output that is not a ``.py`` file, and a
+``locust.conf`` that someone else wrote (it is never overwritten).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator_app.core.model import Scenario
+from simulator_app.exporter.inline import InlineError
+from simulator_app.exporter.locustfile import (
+    CONF_MARKER,
+    ExportError,
+    ExportSettings,
+    export_locustfile,
+    locust_conf,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfSettings:
+    """What locust.conf says about the run: users, spawn rate, run time."""
+
+    users: int = 10
+    spawn_rate: float = 5.0
+    run_time: str = "1m"
+
+
+def write_export(
+    scenario: Scenario,
+    output: str | Path,
+    settings: ExportSettings | None = None,
+    conf: ConfSettings | None = ConfSettings(),
+) -> list[Path]:
+    """Write the locustfile (and locust.conf unless ``conf`` is None); the paths written.
+
+    Raises :class:`ExportError` with a one-line message; nothing is written then.
+    """
+    settings = settings or ExportSettings()
+    path = Path(output)
+    if path.suffix != ".py":
+        raise ExportError(f"{path}: the output must be a .py file (locust loads it as Python)")
+    try:
+        text = export_locustfile(scenario, settings)
+    except InlineError as exc:
+        raise ExportError(str(exc)) from None
+    conf_path = path.parent / "locust.conf"
+    if conf is not None and conf_path.exists():
+        existing = conf_path.read_text(encoding="utf-8", errors="replace")
+        if not existing.startswith(CONF_MARKER):
+            raise ExportError(
+                f"{conf_path}: exists and was not written by nitrox-sim; remove it or skip locust.conf"
+            )
+    written = [path]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if conf is not None:
+            conf_path.write_text(
+                locust_conf(conf.users, conf.spawn_rate, conf.run_time, settings.host),
+                encoding="utf-8",
+            )
+            written.append(conf_path)
+    except OSError as exc:
+        raise ExportError(f"{exc.filename or path}: cannot write: {exc.strerror}") from None
+    return written

@@ -1,0 +1,481 @@
+"""The Locust panel: export the scenario as a locustfile, or run it in Locust and watch.
+
+Locust runs as a subprocess (``python -m locust --headless``), never inside the
+app: importing locust would monkey-patch the app's process with gevent. The
+panel follows the run through Locust's own output: its console lines, live,
+and its ``--csv`` stats file, read once a second into a table. When the run
+ends the panel points to the CSV and HTML reports Locust wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QProcess,
+    QProcessEnvironment,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator_app.core.model import Scenario
+from simulator_app.core.safety import is_loopback, target_problem
+from simulator_app.exporter.files import ConfSettings, write_export
+from simulator_app.exporter.locust_stats import (
+    LocustRow,
+    read_stats_csv,
+    read_stats_json,
+    stats_csv_path,
+)
+from simulator_app.exporter.locustfile import (
+    DEFAULT_HOST,
+    USER_CLASSES,
+    ExportError,
+    ExportSettings,
+)
+
+POLL_MS = 1000  # Locust rewrites its stats CSV about once a second
+STOP_GRACE_MS = 10_000  # after Stop, how long Locust gets to write its reports before a kill
+CONSOLE_LINES = 2000
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# `python -m locust`, in the subprocess, with the stats CSV flushed every second
+# (Locust's default, 5 s, would make the live table lag).
+_LOCUST_MAIN = (
+    "import locust.stats; locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 1;"
+    " from locust.main import main; main()"
+)
+
+
+class LocustStatsModel(QAbstractTableModel):
+    """Locust's stats rows (per request name, then the aggregate) as a table."""
+
+    HEADERS = (
+        "Method",
+        "Name",
+        "Requests",
+        "Failures",
+        "Median ms",
+        "95% ms",
+        "Average ms",
+        "req/s",
+    )
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[LocustRow] = []
+
+    @property
+    def rows(self) -> list[LocustRow]:
+        return list(self._rows)
+
+    def total(self) -> LocustRow | None:
+        """The aggregate row, once Locust has written one."""
+        return next((r for r in self._rows if r.is_total), None)
+
+    def set_rows(self, rows: list[LocustRow]) -> None:
+        if rows == self._rows:
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        values = (
+            row.method,
+            row.name,
+            row.requests,
+            row.failures,
+            row.median_ms,
+            row.p95_ms,
+            round(row.average_ms, 1),
+            round(row.rps, 1),
+        )
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(values[index.column()])
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+
+class LocustPanel(QWidget):
+    """Export a scenario as a locustfile, or run it headless in Locust and follow the run.
+
+    Signals:
+        runningChanged(bool): a Locust run started (True) or ended (False).
+        runFinished(int): Locust exited, with this exit code (-1: it crashed or was killed).
+    """
+
+    runningChanged = Signal(bool)
+    runFinished = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scenario: Scenario | None = None
+        self._path: str | None = None
+        self._target = DEFAULT_HOST
+        self._process: QProcess | None = None
+        self._run_dir: Path | None = None
+        self._stopping = False
+
+        self.scenario_label = QLabel("No scenario")
+        self.target_label = QLabel()
+        self.users = QSpinBox(minimum=1, maximum=100_000, value=10)
+        self.spawn_rate = QDoubleSpinBox(minimum=0.1, maximum=10_000.0, value=5.0, decimals=1)
+        self.duration = QSpinBox(minimum=1, maximum=7 * 24 * 3600, value=60, suffix=" s")
+        self.think_scale = QDoubleSpinBox(minimum=0.0, maximum=100.0, value=1.0, decimals=2)
+        self.think_scale.setToolTip(
+            "Multiply every think time by this; 0 sends as fast as Locust can"
+        )
+        self.user_class = QComboBox()
+        self.user_class.addItems(list(USER_CLASSES))
+        form = QFormLayout()
+        form.addRow("Scenario", self.scenario_label)
+        form.addRow("Target", self.target_label)
+        form.addRow("Users", self.users)
+        form.addRow("Spawn rate (users/s)", self.spawn_rate)
+        form.addRow("Duration", self.duration)
+        form.addRow("Think-time scale", self.think_scale)
+        form.addRow("User class", self.user_class)
+
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Write a self-contained locustfile and locust.conf")
+        self.run_button = QPushButton("Run in Locust")
+        self.stop_button = QPushButton("Stop")
+        buttons = QHBoxLayout()
+        for button in (self.export_button, self.run_button, self.stop_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.stats_model = LocustStatsModel(self)
+        self.stats_view = QTableView()
+        self.stats_view.setModel(self.stats_model)
+        self.stats_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.console = QPlainTextEdit(readOnly=True)
+        self.console.setMaximumBlockCount(CONSOLE_LINES)
+        self.console.setPlaceholderText("Locust's output appears here while it runs.")
+        self.reports = QLabel()
+        self.reports.setTextFormat(Qt.TextFormat.RichText)
+        self.reports.setOpenExternalLinks(True)
+        self.reports.setWordWrap(True)
+        self.reports.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.stats_view, 2)
+        layout.addWidget(self.console, 1)
+        layout.addWidget(self.reports)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._read_stats)
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
+
+        self.export_button.clicked.connect(self._ask_export)
+        self.run_button.clicked.connect(self.start_run)
+        self.stop_button.clicked.connect(self.stop_run)
+        self.set_target(DEFAULT_HOST)
+        self._update_buttons()
+
+    # -- what to run ------------------------------------------------------------
+
+    def set_scenario(self, scenario: Scenario | None, path: str | None) -> None:
+        """The scenario to export or run (None: nothing yet) and the file it came from."""
+        self._scenario = scenario
+        self._path = path
+        if scenario is None:
+            self.scenario_label.setText("No scenario")
+        else:
+            where = f" ({Path(path).name})" if path else ""
+            self.scenario_label.setText(f"{scenario.name}{where}")
+        self._update_buttons()
+
+    def set_target(self, url: str) -> None:
+        """Where Locust sends: the app's target, normally the embedded collector."""
+        self._target = url.rstrip("/")
+        self.target_label.setText(self._target)
+        self._update_buttons()
+
+    def export_settings(self) -> ExportSettings:
+        return ExportSettings(
+            user_class=self.user_class.currentText(), think_scale=self.think_scale.value()
+        )
+
+    def is_running(self) -> bool:
+        return (
+            self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning
+        )
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The folder of the current or last run: locustfile, CSV and HTML reports."""
+        return self._run_dir
+
+    # -- export -------------------------------------------------------------------
+
+    def _ask_export(self) -> None:
+        if self._scenario is None:
+            return
+        stem = Path(self._path).stem if self._path else "locustfile"
+        start = str(Path(self._path).with_name(f"{stem}_locust.py")) if self._path else f"{stem}.py"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export Locust file", start, "Python files (*.py)"
+        )
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        """Write the locustfile (and locust.conf beside it) to ``path``; say what happened."""
+        if self._scenario is None:
+            self._say("Open or build a scenario first.")
+            return False
+        if not path.endswith(".py"):
+            path += ".py"
+        conf = ConfSettings(
+            self.users.value(), self.spawn_rate.value(), f"{self.duration.value()}s"
+        )
+        try:
+            written = write_export(self._scenario, path, self.export_settings(), conf)
+        except ExportError as exc:
+            self._say(f"Export failed: {exc}")
+            return False
+        self._say(
+            "Wrote " + " and ".join(str(p) for p in written) + f". Run it: locust -f {written[0]}"
+        )
+        return True
+
+    # -- run ----------------------------------------------------------------------
+
+    def _run_problem(self) -> str | None:
+        if self._scenario is None:
+            return "Open or build a scenario first."
+        problem = target_problem(self._target)
+        if problem:
+            return f"Target: {problem}"
+        if not is_loopback(self._target):
+            return (
+                f"Locust runs from the app go to this machine only, not {self._target}."
+                " Export the file and run locust yourself with --host and --allow-remote."
+            )
+        return None
+
+    def start_run(self) -> bool:
+        """Export to a fresh folder and start Locust headless on it; False when it cannot."""
+        if self.is_running():
+            return False
+        problem = self._run_problem()
+        if problem or self._scenario is None:
+            self._say(problem or "")
+            return False
+        run_dir = Path(tempfile.mkdtemp(prefix="nitrox-locust-"))
+        locustfile = run_dir / "locustfile.py"
+        try:
+            write_export(self._scenario, locustfile, self.export_settings(), conf=None)
+        except ExportError as exc:
+            self._say(f"Export failed: {exc}")
+            return False
+        self._run_dir = run_dir
+        self._stopping = False
+        self.stats_model.set_rows([])
+        self.console.clear()
+        self.reports.clear()
+        process = QProcess(self)
+        process.setProgram(sys.executable)
+        process.setArguments(self._locust_arguments(locustfile, run_dir))
+        # the run folder holds no locust.conf: only the settings shown here apply
+        process.setWorkingDirectory(str(run_dir))
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")  # console lines as they come
+        process.setProcessEnvironment(env)
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+        process.readyReadStandardOutput.connect(self._read_console)
+        process.finished.connect(self._on_finished)
+        process.errorOccurred.connect(self._on_error)
+        self._process = process
+        process.start()
+        self._poll.start()
+        self._say(f"Starting Locust: {self.users.value()} users for {self.duration.value()} s…")
+        self._update_buttons()
+        self.runningChanged.emit(True)
+        return True
+
+    def _locust_arguments(self, locustfile: Path, run_dir: Path) -> list[str]:
+        return [
+            *("-c", _LOCUST_MAIN, "-f", str(locustfile), "--headless"),
+            *("--host", self._target, "-u", str(self.users.value())),
+            *("-r", f"{self.spawn_rate.value():g}", "-t", f"{self.duration.value()}s"),
+            *("--stop-timeout", "5", "--think-scale", f"{self.think_scale.value():g}"),
+            *("--csv", str(run_dir / "stats"), "--html", str(run_dir / "report.html")),
+            *("--json-file", str(run_dir / "final")),
+        ]
+
+    def stop_run(self) -> None:
+        """End the run cleanly (Ctrl-C, so Locust writes its reports), killing it if it hangs."""
+        process = self._process
+        if process is None or not self.is_running():
+            return
+        self._stopping = True
+        pid = int(process.processId())
+        if os.name == "posix" and pid > 0:
+            os.kill(pid, signal.SIGINT)
+        else:
+            process.terminate()
+        self._kill_timer.start(STOP_GRACE_MS)
+        self._say("Stopping Locust…")
+        self._update_buttons()
+
+    def shutdown(self, wait_ms: int = 5000) -> None:
+        """End any run now and wait for it (the app is closing): no process outlives the app."""
+        process = self._process
+        if process is None or not self.is_running():
+            return
+        self.stop_run()
+        if not process.waitForFinished(wait_ms):
+            process.kill()
+            process.waitForFinished(wait_ms)
+
+    def _kill(self) -> None:
+        if self._process is not None and self.is_running():
+            self._process.kill()
+
+    # -- following the run ----------------------------------------------------------
+
+    def _read_console(self) -> None:
+        if self._process is None:
+            return
+        text = bytes(self._process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        if text:
+            self.console.appendPlainText(text.rstrip("\n"))
+
+    def _read_stats(self) -> None:
+        if self._run_dir is None:
+            return
+        rows = read_stats_csv(stats_csv_path(self._run_dir / "stats"))
+        if rows:
+            self.stats_model.set_rows(rows)
+            total = self.stats_model.total()
+            if total is not None and self.is_running() and not self._stopping:
+                self._say(
+                    f"Running: {total.requests} requests, {total.failures} failures,"
+                    f" {total.rps:.0f} req/s"
+                )
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._say(f"Could not start Locust with {sys.executable}: is it installed?")
+            self._end_run(-1)
+
+    def _on_finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        self._read_console()
+        code = exit_code if status == QProcess.ExitStatus.NormalExit else -1
+        self._end_run(code)
+
+    def _end_run(self, code: int) -> None:
+        self._poll.stop()
+        self._kill_timer.stop()
+        self._read_stats()
+        if self._run_dir is not None:  # the CSV can miss the last second; the JSON cannot
+            final = read_stats_json(self._run_dir / "final.json")
+            if final:
+                self.stats_model.set_rows(final)
+        total = self.stats_model.total()
+        figures = f": {total.requests} requests, {total.failures} failures" if total else ""
+        how = "stopped" if self._stopping else "finished"
+        self._say(f"Locust {how} (exit code {code}){figures}.")
+        self._show_reports()
+        if self._process is not None:
+            self._process.deleteLater()
+            self._process = None
+        self._stopping = False
+        self._update_buttons()
+        self.runningChanged.emit(False)
+        self.runFinished.emit(code)
+
+    def _show_reports(self) -> None:
+        if self._run_dir is None:
+            return
+        links = []
+        for name, label in (("report.html", "HTML report"), ("stats_stats.csv", "CSV stats")):
+            path = self._run_dir / name
+            if path.exists():
+                links.append(f'<a href="{QUrl.fromLocalFile(str(path)).toString()}">{label}</a>')
+        folder = QUrl.fromLocalFile(str(self._run_dir)).toString()
+        found = ", ".join(links) if links else "no reports were written"
+        self.reports.setText(
+            f'{found} — in <a href="{folder}">{html.escape(str(self._run_dir))}</a>'
+        )
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _say(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _update_buttons(self) -> None:
+        running = self.is_running()
+        has_scenario = self._scenario is not None
+        self.export_button.setEnabled(has_scenario)
+        self.run_button.setEnabled(has_scenario and not running)
+        self.stop_button.setEnabled(running and not self._stopping)
+        for field in (
+            self.users,
+            self.spawn_rate,
+            self.duration,
+            self.think_scale,
+            self.user_class,
+        ):
+            field.setEnabled(not running)
