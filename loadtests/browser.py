@@ -684,6 +684,7 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
 _EVENT_SET = frozenset(EVENT_TYPES)
+_EVENT_NAMES = {kind: "event/" + kind for kind in EVENT_TYPES}
 PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
 ROAMING_PREFIX = "biscuit_"
@@ -707,7 +708,8 @@ def _json_encoder() -> Callable[[Any], str]:
     return lambda obj: "".join(encode(obj, 0))
 
 
-_encode_json = _json_encoder()
+encode_json = _json_encoder()
+"""A body as the wire carries it: compact JSON, UTF-8 text kept as is."""
 
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -846,7 +848,7 @@ def encode_payload(payload: dict[str, Any]) -> str:
     Standard Base64 may contain ``/`` and ``+`` (a Devanagari name does); they
     are escaped so the payload stays a single path segment.
     """
-    raw = _encode_json(payload).encode("utf-8")
+    raw = encode_json(payload).encode("utf-8")
     return quote(base64.b64encode(raw).decode("ascii"), safe="=")
 
 
@@ -959,8 +961,14 @@ class VisitorRequests:
         self._get_view = options.view_method.upper() == "GET"
         self._buster = options.cache_buster
 
-    def event(self, event_type: str, body: dict[str, Any]) -> RequestSpec:
-        """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
+    def event(
+        self, event_type: str, body: dict[str, Any], encoded: str | None = None
+    ) -> RequestSpec:
+        """An event request with a JSON body (``view`` by GET puts ``page`` in the query).
+
+        ``encoded`` is ``encode_json(body)`` when the caller already has it (the
+        engine keeps the bodies that depend on the catalog only).
+        """
         if event_type not in _EVENT_SET:
             raise ValueError(f"unknown event type {event_type!r}")
         path = self._event_prefix + event_type
@@ -981,8 +989,8 @@ class VisitorRequests:
             "POST",
             path,
             self._post_headers,
-            _encode_json(body),
-            "event/" + event_type,
+            encode_json(body) if encoded is None else encoded,
+            _EVENT_NAMES[event_type],
             event_type,
             self.visitor,
             None,
@@ -1223,6 +1231,11 @@ class IdentityFactory:
         pool.seed_instance(identities.seed)
         self._user_agents = tuple(pool.user_agent() for _ in range(64))
 
+    def prepare(self) -> None:
+        """Make every locale's Faker now (tens of ms each), not at a first identify mid-run."""
+        for locale in self.identities.locales:
+            self._faker(locale)
+
     def _faker(self, locale: str) -> Faker:
         fake = self._fakers.get(locale)
         if fake is None:
@@ -1353,6 +1366,11 @@ def draw_float(rng: random.Random, value: Range) -> float:
     return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
 
 
+def _encoded(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A body and its wire form, for bodies the engine keeps (never mutated)."""
+    return body, encode_json(body)
+
+
 _StepRow = tuple[Step, str, object, int, int, float, float, float]
 
 
@@ -1409,9 +1427,14 @@ class JourneyEngine:
         self._seed = scenario.identities.seed
         # What every visitor would compute the same way, computed once: plan()
         # runs per request in a Locust worker.
-        self._page_urls = [self._url(p) for p in self._pages]
+        # Bodies that depend on the catalog only are built and encoded once.
+        self._page_bodies = [_encoded({"page": self._url(p)}) for p in self._pages]
+        self._category_bodies = [(c, *_encoded({"category": c})) for c in self.catalog.categories]
         self._product_view = {
-            id(p): (money(p.price_cents), self._url(p.url)) for p in self.catalog.products
+            id(p): _encoded(
+                {"product_id": p.id, "price": money(p.price_cents), "product_url": self._url(p.url)}
+            )
+            for p in self.catalog.products
         }
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
@@ -1502,20 +1525,25 @@ class JourneyEngine:
         body: dict[str, Any]
         if kind == "view":
             if target == RANDOM:
-                body = {"page": self._page_urls[randbelow(rng, len(self._page_urls))]}
-            else:
-                body = {"page": self._url(str(target))}
+                body, encoded = self._page_bodies[randbelow(rng, len(self._page_bodies))]
+                return state.requests.event(kind, body, encoded)
+            body = {"page": self._url(str(target))}
         elif kind == "categoryview":
-            cats = self.catalog.categories
-            category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
+            if target == RANDOM:
+                category, body, encoded = self._category_bodies[
+                    randbelow(rng, len(self._category_bodies))
+                ]
+                state.category = category
+                return state.requests.event(kind, body, encoded)
+            category = str(target)
             state.category = category
             body = {"category": category}
         elif kind == "productview":
             product = self._product(rng, target, state)
             state.product = product
             state.category = product.category
-            price, product_url = self._product_view[id(product)]
-            body = {"product_id": product.id, "price": price, "product_url": product_url}
+            body, encoded = self._product_view[id(product)]
+            return state.requests.event(kind, body, encoded)
         elif kind == "updatecart":
             product = self._product(rng, target, state)
             quantity = draw_int(rng, step.quantity) if step.quantity else 1
@@ -1757,18 +1785,36 @@ class _State:
     """This process's engine and visitor pool, made when the test starts."""
 
     engine = None
+    key = None  # the (org_id, seed) the engine was made for
     pool = None
     think_scale = 1.0
     done_users = 0  # users that found no visitor left
 
 
+def _engine_for(options):
+    """The engine for these settings: made once, again only when --org-id or --seed change."""
+    key = None if options is None else (options.org_id, options.seed)
+    if _State.engine is None or _State.key != key:
+        engine = JourneyEngine(_scenario(options))
+        engine.identities.prepare()
+        _State.engine, _State.key = engine, key
+    return _State.engine
+
+
+@events.init.add_listener
+def _prepare_engine(environment, **_kwargs):
+    # Before the clock starts: Faker's locales take tens of milliseconds to load.
+    if not isinstance(environment.runner, MasterRunner):
+        _engine_for(environment.parsed_options)
+
+
 @events.test_start.add_listener
-def _build_engine(environment, **_kwargs):
+def _start_visitors(environment, **_kwargs):
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         return
-    options = environment.parsed_options
-    engine = JourneyEngine(_scenario(options))
+    options = environment.parsed_options  # on a worker, the master's
+    engine = _engine_for(options)
     start, stride = 0, 1
     if isinstance(runner, WorkerRunner):
         workers = max(1, int(getattr(options, "expect_workers", 1) or 1))
@@ -1776,7 +1822,6 @@ def _build_engine(environment, **_kwargs):
         if start >= workers:
             _log.error("worker index %d but --expect-workers %d: start the master with --expect-workers equal to the number of workers, or visitors may repeat", start, workers)
             start, stride = start * 10_000_000, 1
-    _State.engine = engine
     _State.done_users = 0
     _State.pool = VisitorPool(engine, start, stride, options.visitors if options else 0)
     _State.think_scale = options.think_scale if options else DEFAULT_THINK_SCALE

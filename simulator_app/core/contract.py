@@ -31,6 +31,7 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
 _EVENT_SET = frozenset(EVENT_TYPES)
+_EVENT_NAMES = {kind: "event/" + kind for kind in EVENT_TYPES}
 PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
 ROAMING_PREFIX = "biscuit_"
@@ -54,7 +55,8 @@ def _json_encoder() -> Callable[[Any], str]:
     return lambda obj: "".join(encode(obj, 0))
 
 
-_encode_json = _json_encoder()
+encode_json = _json_encoder()
+"""A body as the wire carries it: compact JSON, UTF-8 text kept as is."""
 
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -193,7 +195,7 @@ def encode_payload(payload: dict[str, Any]) -> str:
     Standard Base64 may contain ``/`` and ``+`` (a Devanagari name does); they
     are escaped so the payload stays a single path segment.
     """
-    raw = _encode_json(payload).encode("utf-8")
+    raw = encode_json(payload).encode("utf-8")
     return quote(base64.b64encode(raw).decode("ascii"), safe="=")
 
 
@@ -306,8 +308,14 @@ class VisitorRequests:
         self._get_view = options.view_method.upper() == "GET"
         self._buster = options.cache_buster
 
-    def event(self, event_type: str, body: dict[str, Any]) -> RequestSpec:
-        """An event request with a JSON body (``view`` by GET puts ``page`` in the query)."""
+    def event(
+        self, event_type: str, body: dict[str, Any], encoded: str | None = None
+    ) -> RequestSpec:
+        """An event request with a JSON body (``view`` by GET puts ``page`` in the query).
+
+        ``encoded`` is ``encode_json(body)`` when the caller already has it (the
+        engine keeps the bodies that depend on the catalog only).
+        """
         if event_type not in _EVENT_SET:
             raise ValueError(f"unknown event type {event_type!r}")
         path = self._event_prefix + event_type
@@ -328,8 +336,8 @@ class VisitorRequests:
             "POST",
             path,
             self._post_headers,
-            _encode_json(body),
-            "event/" + event_type,
+            encode_json(body) if encoded is None else encoded,
+            _EVENT_NAMES[event_type],
             event_type,
             self.visitor,
             None,

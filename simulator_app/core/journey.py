@@ -25,7 +25,13 @@ from typing import Any
 
 from simulator_app.core.cart import Cart, money
 from simulator_app.core.catalog import resolve_catalog
-from simulator_app.core.contract import RequestSpec, TrackerOptions, VisitorRequests, slot_setters
+from simulator_app.core.contract import (
+    RequestSpec,
+    TrackerOptions,
+    VisitorRequests,
+    encode_json,
+    slot_setters,
+)
 from simulator_app.core.identities import IdentityFactory, Visitor, randbelow
 from simulator_app.core.model import (
     FROM_CATEGORY,
@@ -77,6 +83,11 @@ def draw_int(rng: random.Random, value: Range) -> int:
 def draw_float(rng: random.Random, value: Range) -> float:
     """A number drawn from ``value``."""
     return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
+
+
+def _encoded(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A body and its wire form, for bodies the engine keeps (never mutated)."""
+    return body, encode_json(body)
 
 
 _StepRow = tuple[Step, str, object, int, int, float, float, float]
@@ -135,9 +146,14 @@ class JourneyEngine:
         self._seed = scenario.identities.seed
         # What every visitor would compute the same way, computed once: plan()
         # runs per request in a Locust worker.
-        self._page_urls = [self._url(p) for p in self._pages]
+        # Bodies that depend on the catalog only are built and encoded once.
+        self._page_bodies = [_encoded({"page": self._url(p)}) for p in self._pages]
+        self._category_bodies = [(c, *_encoded({"category": c})) for c in self.catalog.categories]
         self._product_view = {
-            id(p): (money(p.price_cents), self._url(p.url)) for p in self.catalog.products
+            id(p): _encoded(
+                {"product_id": p.id, "price": money(p.price_cents), "product_url": self._url(p.url)}
+            )
+            for p in self.catalog.products
         }
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
@@ -228,20 +244,25 @@ class JourneyEngine:
         body: dict[str, Any]
         if kind == "view":
             if target == RANDOM:
-                body = {"page": self._page_urls[randbelow(rng, len(self._page_urls))]}
-            else:
-                body = {"page": self._url(str(target))}
+                body, encoded = self._page_bodies[randbelow(rng, len(self._page_bodies))]
+                return state.requests.event(kind, body, encoded)
+            body = {"page": self._url(str(target))}
         elif kind == "categoryview":
-            cats = self.catalog.categories
-            category = cats[randbelow(rng, len(cats))] if target == RANDOM else str(target)
+            if target == RANDOM:
+                category, body, encoded = self._category_bodies[
+                    randbelow(rng, len(self._category_bodies))
+                ]
+                state.category = category
+                return state.requests.event(kind, body, encoded)
+            category = str(target)
             state.category = category
             body = {"category": category}
         elif kind == "productview":
             product = self._product(rng, target, state)
             state.product = product
             state.category = product.category
-            price, product_url = self._product_view[id(product)]
-            body = {"product_id": product.id, "price": price, "product_url": product_url}
+            body, encoded = self._product_view[id(product)]
+            return state.requests.event(kind, body, encoded)
         elif kind == "updatecart":
             product = self._product(rng, target, state)
             quantity = draw_int(rng, step.quantity) if step.quantity else 1

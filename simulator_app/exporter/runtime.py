@@ -145,18 +145,36 @@ class _State:
     """This process's engine and visitor pool, made when the test starts."""
 
     engine = None
+    key = None  # the (org_id, seed) the engine was made for
     pool = None
     think_scale = 1.0
     done_users = 0  # users that found no visitor left
 
 
+def _engine_for(options):
+    """The engine for these settings: made once, again only when --org-id or --seed change."""
+    key = None if options is None else (options.org_id, options.seed)
+    if _State.engine is None or _State.key != key:
+        engine = JourneyEngine(_scenario(options))
+        engine.identities.prepare()
+        _State.engine, _State.key = engine, key
+    return _State.engine
+
+
+@events.init.add_listener
+def _prepare_engine(environment, **_kwargs):
+    # Before the clock starts: Faker's locales take tens of milliseconds to load.
+    if not isinstance(environment.runner, MasterRunner):
+        _engine_for(environment.parsed_options)
+
+
 @events.test_start.add_listener
-def _build_engine(environment, **_kwargs):
+def _start_visitors(environment, **_kwargs):
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         return
-    options = environment.parsed_options
-    engine = JourneyEngine(_scenario(options))
+    options = environment.parsed_options  # on a worker, the master's
+    engine = _engine_for(options)
     start, stride = 0, 1
     if isinstance(runner, WorkerRunner):
         workers = max(1, int(getattr(options, "expect_workers", 1) or 1))
@@ -164,7 +182,6 @@ def _build_engine(environment, **_kwargs):
         if start >= workers:
             _log.error("worker index %d but --expect-workers %d: start the master with --expect-workers equal to the number of workers, or visitors may repeat", start, workers)
             start, stride = start * 10_000_000, 1
-    _State.engine = engine
     _State.done_users = 0
     _State.pool = VisitorPool(engine, start, stride, options.visitors if options else 0)
     _State.think_scale = options.think_scale if options else DEFAULT_THINK_SCALE
