@@ -8,6 +8,7 @@ where the exact bytes matter.
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -271,3 +272,46 @@ def test_bad_settings_stop_locust_before_any_request(
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_payload_error_answer_is_a_failure(tmp_path: Path) -> None:
+    """Identify answered 'Payload Error' (here with 200) fails in Locust's stats; events pass."""
+    from simulator_app.collector import FaultSettings
+
+    file = export(tmp_path, load_scenario(ROOT / "scenarios" / "buyer.yaml"), think_scale=0.0)
+    faults = FaultSettings(payload_error_rate=1.0, seed=1)
+    with EmbeddedCollector(faults=faults) as collector:
+        done = locust(
+            [
+                *("-f", str(file), *QUICK, "--host", collector.url, "-u", "1", "-r", "1"),
+                *("-t", "30s", "--visitors", "3"),
+            ],
+            tmp_path,
+        )
+    entries = {e["name"]: e for e in json.loads(done.stdout)}
+    assert entries["identify"]["num_failures"] == entries["identify"]["num_requests"] == 3
+    assert all(e["num_failures"] == 0 for name, e in entries.items() if name != "identify")
+    assert done.returncode == 1  # Locust's own rule: any failure, exit 1
+
+
+def test_seed_and_org_id_from_the_command_line(tmp_path: Path, recorder: tuple[str, Path]) -> None:
+    url, record = recorder
+    scenario = load_scenario(DEMO)
+    org = "0b6c1d56-3f43-4c5e-9a55-2f1f2a0f6a11"
+    file = export(tmp_path, scenario, think_scale=0.0)
+    done = locust(
+        [
+            *("-f", str(file), "AllJourneys", *QUICK, "--host", url, "-u", "1", "-r", "1"),
+            *("-t", "30s", "--visitors", "5", "--seed", "99", "--org-id", org),
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    changed = dataclasses.replace(
+        scenario,
+        ids=dataclasses.replace(scenario.ids, org_id=org),
+        identities=dataclasses.replace(scenario.identities, seed=99),
+    )
+    plans = planned(changed, range(5))
+    assert recorded(record) == [r for i in range(5) for r in plans[i]]
+    assert recorded(record) != [r for i in range(5) for r in planned(scenario, range(5))[i]]
