@@ -89,7 +89,7 @@ def user_weights(weights: list[float]) -> list[int]:
     """Locust's whole-number weights in the scenario's proportions (two decimals kept)."""
     if all(w == int(w) for w in weights):
         return [max(1, int(w)) for w in weights]
-    return [max(1, round(w * 100)) for w in weights]
+    return [max(1, round(w * 100)) for w in weights]  # 0 stays 1: the caller skips those
 
 
 def _check_finite(value: Any, where: str = "scenario") -> None:
@@ -108,6 +108,8 @@ def _journey_classes(scenario: Scenario) -> str:
     weights = user_weights([j.weight for j in scenario.journeys])
     blocks = []
     for n, (journey, weight) in enumerate(zip(scenario.journeys, weights, strict=True)):
+        if journey.weight <= 0:
+            continue  # never drawn: a class for it would wait forever for a visitor
         name = class_name(journey.name, taken)
         blocks.append(
             f"class {name}(NitroxVisitor):\n"

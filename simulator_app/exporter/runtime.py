@@ -12,6 +12,7 @@ from __future__ import annotations
 
 RUNTIME_SOURCE = '''
 import dataclasses
+import itertools
 import logging
 import sys
 import time
@@ -128,7 +129,9 @@ class VisitorPool:
         queue = self.waiting[journey]
         if queue:
             return engine.plan(queue.popleft())
-        while True:
+        for drawn_count in itertools.count(1):
+            if drawn_count % 1000 == 0:
+                gevent.sleep(0)  # a rare journey: let the other users send meanwhile
             index = self._draw()
             if index is None:
                 return None

@@ -212,6 +212,17 @@ def test_class_names_are_identifiers_and_unique() -> None:
     ]
 
 
+def test_a_journey_of_weight_zero_gets_no_class() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "demo_mix.yaml")
+    first = scenario.journeys[0]
+    zeroed = dataclasses.replace(
+        scenario, journeys=(dataclasses.replace(first, weight=0.0), *scenario.journeys[1:])
+    )
+    classes = _journey_classes(export_locustfile(zeroed))
+    assert [c["journey_name"] for c in classes.values()] == [j.name for j in scenario.journeys[1:]]
+    assert [c["journey"] for c in classes.values()] == [1, 2]
+
+
 def test_user_weights_keep_the_proportions() -> None:
     assert user_weights([70.0, 20.0, 10.0]) == [70, 20, 10]
     assert user_weights([0.5, 1.25]) == [50, 125]
