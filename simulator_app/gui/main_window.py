@@ -248,8 +248,7 @@ class MainWindow(QMainWindow):
             if not name:
                 return False
             path = Path(name)
-        if not self.maybe_save():
-            return False
+        # Check first: a bad file changes nothing, so there is nothing to ask about.
         try:
             text, problems = ScenarioDocument.check_file(path)
         except ScenarioError as exc:
@@ -257,6 +256,8 @@ class MainWindow(QMainWindow):
             return False
         if problems:
             self._show_open_problems(path, problems, text)
+            return False
+        if not self.maybe_save():
             return False
         self._load(path, text)
         return True
@@ -279,7 +280,7 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     def _open_anyway(self) -> None:
-        if self._pending_open is not None:
+        if self._pending_open is not None and self.maybe_save():
             path, text = self._pending_open
             self._pending_open = None
             self._load(path, text)

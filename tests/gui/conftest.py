@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO = ROOT / "scenarios" / "demo_mix.yaml"
 
 
+def _close(win: MainWindow) -> None:
+    # Closed here, not by qtbot: its teardown runs first and would meet the unsaved-changes prompt.
+    win.document.undo_stack.setClean()
+    win.close()
+    win.shutdown()
+    win.deleteLater()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     """Settings in a temporary INI file: tests never touch the user's."""
@@ -35,20 +43,16 @@ def document(qtbot: object) -> ScenarioDocument:
 def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     """The main window without the embedded collector (see ``live_window`` for one with it)."""
     win = MainWindow(settings, start_collector=False)
-    qtbot.addWidget(win)
     yield win
-    win.document.undo_stack.setClean()
-    win.shutdown()
+    _close(win)
 
 
 @pytest.fixture
 def live_window(qtbot, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     """The main window with its embedded collector running; stopped afterwards."""
     win = MainWindow(settings, start_collector=True)
-    qtbot.addWidget(win)
     yield win
-    win.document.undo_stack.setClean()
-    win.shutdown()
+    _close(win)
 
 
 @pytest.fixture(autouse=True)
