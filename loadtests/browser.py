@@ -1118,7 +1118,56 @@ _PHONE_PLANS: dict[str, tuple[str, tuple[str, ...], int]] = {
     "TR": ("90", ("5",), 9),
     "BD": ("880", ("1",), 9),
     "NP": ("977", ("98",), 8),
+    "ET": ("251", ("9",), 8),
+    "AE": ("971", ("5",), 8),
+    "BH": ("973", ("3",), 8),
+    "DZ": ("213", ("5", "6", "7"), 8),
+    "JO": ("962", ("7",), 8),
+    "PS": ("970", ("5",), 8),
+    "AZ": ("994", ("5",), 8),
+    "BG": ("359", ("8",), 8),
+    "BA": ("387", ("6",), 8),
+    "CZ": ("420", ("6", "7"), 8),
+    "DK": ("45", ("2",), 8),
+    "LI": ("423", ("7",), 8),
+    "LU": ("352", ("6",), 8),
+    "CY": ("357", ("9",), 8),
+    "KE": ("254", ("7",), 8),
+    "MS": ("1664", ("4",), 8),
+    "NG": ("234", ("8",), 9),
+    "PH": ("63", ("9",), 9),
+    "PK": ("92", ("3",), 9),
+    "AR": ("54", ("9",), 9),
+    "CL": ("56", ("9",), 8),
+    "CO": ("57", ("3",), 9),
+    "VE": ("58", ("4",), 9),
+    "EE": ("372", ("5",), 8),
+    "IR": ("98", ("9",), 9),
+    "FI": ("358", ("4",), 8),
+    "BE": ("32", ("4",), 8),
+    "HR": ("385", ("9",), 8),
+    "HU": ("36", ("20", "30", "70"), 8),
+    "AM": ("374", ("9",), 8),
+    "ID": ("62", ("8",), 9),
+    "IS": ("354", ("6", "7", "8"), 8),
+    "GE": ("995", ("5",), 8),
+    "LT": ("370", ("6",), 8),
+    "LV": ("371", ("2",), 8),
+    "MK": ("389", ("7",), 8),
+    "MT": ("356", ("7", "9"), 8),
+    "NO": ("47", ("4", "9"), 8),
+    "RO": ("40", ("7",), 8),
+    "LK": ("94", ("7",), 8),
+    "SK": ("421", ("9",), 8),
+    "SI": ("386", ("3", "4", "6"), 8),
+    "AL": ("355", ("6",), 8),
+    "GH": ("233", ("2", "5"), 8),
+    "UZ": ("998", ("9",), 8),
+    "VN": ("84", ("3", "9"), 8),
+    "ZA": ("27", ("6", "7", "8"), 8),
 }
+# Faker locales whose region is not a country code of its own.
+_REGION_COUNTRY = {"QC": "CA"}
 _LANG_COUNTRY = {"ar": "SA", "hi": "IN", "ta": "IN", "bn": "BD", "ja": "JP", "zh": "CN"}
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -1126,8 +1175,9 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def locale_country(locale: str) -> str:
     """The country whose phone plan a Faker locale uses (``en_IN`` → ``IN``)."""
     lang, _, country = locale.partition("_")
-    if country.upper() in _PHONE_PLANS:
-        return country.upper()
+    region = _REGION_COUNTRY.get(country.upper(), country.upper())
+    if region in _PHONE_PLANS:
+        return region
     return _LANG_COUNTRY.get(lang, "US")
 
 
@@ -1389,6 +1439,9 @@ def _step_row(step: Step) -> _StepRow:
     )
 
 
+_SEED_MASK = (1 << 64) - 1
+
+
 class _VisitorState:
     """What one visitor has done so far: the last category and product, its cart."""
 
@@ -1439,8 +1492,13 @@ class JourneyEngine:
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
-        """Visitor ``index``'s own random generator."""
-        return random.Random(self._seed * 1_000_003 + index)
+        """Visitor ``index``'s own random generator.
+
+        The seed is packed above the index (and folded to 64 bits, since
+        ``Random`` ignores an integer seed's sign), so two seeds never share a
+        visitor below index 2**40.
+        """
+        return random.Random(((self._seed & _SEED_MASK) << 40) | index)
 
     def journey_for(self, rng: random.Random) -> Journey:
         """A journey drawn by the scenario's weights."""
@@ -1560,7 +1618,9 @@ class JourneyEngine:
             else:
                 pid = int(target) if isinstance(target, int) else None
             quantity_r = draw_int(rng, step.quantity) if step.quantity else None
-            removed = state.cart.remove(pid, quantity_r, self.full_cart) if pid else None
+            removed = (
+                state.cart.remove(pid, quantity_r, self.full_cart) if pid is not None else None
+            )
             if removed is None:
                 return None
             body = removed

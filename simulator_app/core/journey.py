@@ -108,6 +108,9 @@ def _step_row(step: Step) -> _StepRow:
     )
 
 
+_SEED_MASK = (1 << 64) - 1
+
+
 class _VisitorState:
     """What one visitor has done so far: the last category and product, its cart."""
 
@@ -158,8 +161,13 @@ class JourneyEngine:
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
 
     def rng(self, index: int) -> random.Random:
-        """Visitor ``index``'s own random generator."""
-        return random.Random(self._seed * 1_000_003 + index)
+        """Visitor ``index``'s own random generator.
+
+        The seed is packed above the index (and folded to 64 bits, since
+        ``Random`` ignores an integer seed's sign), so two seeds never share a
+        visitor below index 2**40.
+        """
+        return random.Random(((self._seed & _SEED_MASK) << 40) | index)
 
     def journey_for(self, rng: random.Random) -> Journey:
         """A journey drawn by the scenario's weights."""
@@ -279,7 +287,9 @@ class JourneyEngine:
             else:
                 pid = int(target) if isinstance(target, int) else None
             quantity_r = draw_int(rng, step.quantity) if step.quantity else None
-            removed = state.cart.remove(pid, quantity_r, self.full_cart) if pid else None
+            removed = (
+                state.cart.remove(pid, quantity_r, self.full_cart) if pid is not None else None
+            )
             if removed is None:
                 return None
             body = removed

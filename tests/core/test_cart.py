@@ -242,3 +242,29 @@ def test_every_body_of_any_scenario_adds_up(scenario: Scenario, full_cart: bool)
 
 def test_tracker_full_cart_default_is_off() -> None:
     assert Tracker().full_cart is False
+
+
+PID0 = """
+store:
+  base_url: https://shop.example.com
+  catalog:
+    categories:
+      - name: misc
+        products:
+          - {id: 0, title: Zero, price: 5.00}
+ids: {org_id: 34a3f9a2-5057-431b-bd3f-aa9fdf9ff733}
+journeys:
+  - name: j
+    steps:
+      - {type: updatecart, product: 0, quantity: 2}
+      - {type: removefromcart, product: 0, quantity: 1}
+"""
+
+
+def test_product_id_0_can_be_removed_from_the_cart() -> None:
+    from simulator_app.core.journey import JourneyEngine
+    from simulator_app.core.scenario_file import parse_scenario
+
+    engine = JourneyEngine(parse_scenario(PID0))
+    steps = [p.spec.step for p in engine.plan(0)]
+    assert steps == ["updatecart", "removefromcart"]

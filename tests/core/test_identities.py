@@ -137,3 +137,32 @@ def test_unique_numbers_are_unique_for_nine_digit_phones() -> None:
     made = factory(seed=42)
     n = 100_000
     assert len({made._unique_number(i, "phone", 9) for i in range(n)}) == n
+
+
+# ITU calling codes of the countries of Faker's other locales (en_MS: Montserrat, NANP).
+MORE_CODES = {
+    "ET": "251", "AE": "971", "BH": "973", "DZ": "213", "JO": "962", "PS": "970", "AZ": "994",
+    "BG": "359", "BA": "387", "CZ": "420", "DK": "45", "LI": "423", "LU": "352", "CY": "357",
+    "KE": "254", "MS": "1664", "NG": "234", "PH": "63", "PK": "92", "AR": "54", "CL": "56",
+    "CO": "57", "VE": "58", "EE": "372", "IR": "98", "FI": "358", "BE": "32", "QC": "1",
+    "HR": "385", "HU": "36", "AM": "374", "ID": "62", "IS": "354", "GE": "995", "LT": "370",
+    "LV": "371", "MK": "389", "MT": "356", "NO": "47", "RO": "40", "LK": "94", "SK": "421",
+    "SI": "386", "AL": "355", "GH": "233", "UZ": "998", "VN": "84", "ZA": "27",
+}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Faker deprecates fr_QC in favour of fr_CA
+def test_every_faker_locale_gets_its_own_countrys_phone_code() -> None:
+    from faker.config import AVAILABLE_LOCALES
+
+    codes = {**CALLING_CODES, **MORE_CODES}
+    wrong = []
+    for locale in sorted(AVAILABLE_LOCALES):
+        country = locale.partition("_")[2]
+        if not country or locale == "ar_AA":
+            continue  # a language without a country: any plan will do
+        phone = factory((locale,)).contact(0, locale)[2]
+        assert E164.fullmatch(phone), (locale, phone)
+        if not phone.startswith("+" + codes[country]):
+            wrong.append(f"{locale}: {phone}")
+    assert not wrong, wrong

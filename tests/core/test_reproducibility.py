@@ -165,3 +165,18 @@ def test_a_different_seed_gives_different_identities() -> None:
     assert not {v.email for v in a[:50]} & {v.email for v in b[:50]}
     assert not {v.phone for v in a[:50]} & {v.phone for v in b[:50]}
     assert [stream(one, i) for i in range(50)] != [stream(two, i) for i in range(50)]
+
+
+def test_different_seeds_never_share_a_visitors_ids() -> None:
+    scenario = load("demo_mix")
+    one = JourneyEngine(with_seed(scenario, 1))
+    # a run of seed 1 and a run of seed 2 with a million visitors each
+    assert (
+        one.visitor(1_000_003).ids.nitro_id
+        != JourneyEngine(with_seed(scenario, 2)).visitor(0).ids.nitro_id
+    )
+    # seed -1 does not mirror seed 1
+    assert (
+        one.visitor(0).ids.nitro_id
+        != JourneyEngine(with_seed(scenario, -1)).visitor(0).ids.nitro_id
+    )

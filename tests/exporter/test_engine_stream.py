@@ -1,6 +1,7 @@
 """The engine's request stream is pinned: speed work on the core must not change one byte.
 
-The digests were taken before the engine was optimised for the Locust export.
+The digests were re-pinned when visitor seeds moved above the index (so two
+seeds never share a visitor).
 A change here means every runner (CLI, desktop app, exported locustfiles)
 now sends different requests for the same seed and visitor: if that is
 intended, re-pin with ``python tests/exporter/stream_digest.py``.
@@ -13,12 +14,12 @@ import pytest
 from tests.exporter.stream_digest import stream_digest, variants
 
 PINNED = {
-    "browser.yaml": "53f74e8050a07fd092ca3d3a04d5aafcc6572b682af4b1b389da448aac0a118b",
-    "buyer.yaml": "4df3aca3d52dc4cf82c6a1d8fc9fefa2e8c2040563054abf9e6d88b076748338",
-    "cart_abandoner.yaml": "6a1b28842bee6c52cefc67578642a6e03fb1bed8c0a32f6ac47027a38a38f966",
-    "demo_mix.yaml": "3bfbe2f7a2e2f20b51fd89d14ad6b7dba71f379b581b9b46cc7c01bfe012a603",
-    "demo_mix#tracker": "5135d3568268e4ed64c19ca14d302fa00bf559803642a5df1812479a0ec7be07",
-    "demo_mix#ids": "91d04d6bd3cacf67c3520e94740dd30369358bc16e0466e757fa98858ce9df72",
+    "browser.yaml": "958918a8cdd795646c7a72b5dc9477a3a685eac55e4cc7445289015537e022a4",
+    "buyer.yaml": "210d0817870cf8e3dce411ade5148d626e78614c48c915e78324195fddf0cd9f",
+    "cart_abandoner.yaml": "9a1d19e14a5d0627cc7c24cf6d0555ed1be9df2b71965c74d4ee0781debd4cec",
+    "demo_mix.yaml": "fa0867b2c43ef7528c8bab015c9c828de96f919159becc9a1a17eef25a4d30a7",
+    "demo_mix#tracker": "48eee2c7b9df38a3b2397063dc256c331fb78defd202d9b7581fdf7b3537b51e",
+    "demo_mix#ids": "5e06dbefe4ac523fc9bc2c40aadfb75ee37205bdefc356cc7643848cf4b803dd",
 }
 
 
