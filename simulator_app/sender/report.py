@@ -88,7 +88,12 @@ def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]
     for row in recent_bad:
         messages = row.get("messages", "")
         if isinstance(messages, list):
-            messages = "; ".join(str(m) for m in messages)
+            messages = "; ".join(
+                f"{m.get('fieldPath', '')}: {m.get('description', '')}"
+                if isinstance(m, dict)
+                else str(m)
+                for m in messages
+            )
         lines.append(f"  bad {row.get('type', '?')} {row.get('path', '')}: {messages}")
     return lines
 
