@@ -89,6 +89,7 @@ class ScenarioBuilder(QWidget):
         self.journeys.verticalHeader().hide()
         self.journeys.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.journeys.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.journeys.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.journeys.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -107,9 +108,13 @@ class ScenarioBuilder(QWidget):
         self.funnel = FunnelView()
         funnel_layout.addWidget(self.funnel)
 
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(journeys_box)
-        left.addWidget(funnel_box)
+        # Few journeys fit in a short table; the funnel takes the rest of the column.
+        self.journeys.setMaximumHeight(6 * (self.fontMetrics().height() + 8))
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(journeys_box)
+        left_layout.addWidget(funnel_box, 1)
 
         # Steps and palette (middle).
         steps_box = QGroupBox("Steps of the selected journey")
@@ -153,10 +158,11 @@ class ScenarioBuilder(QWidget):
         editor_layout = QVBoxLayout(editor_box)
         editor_layout.addWidget(self.editor)
 
+        right = editor_box
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(steps_box)
-        splitter.addWidget(editor_box)
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 3)

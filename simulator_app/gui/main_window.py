@@ -37,7 +37,8 @@ from simulator_app.gui.builder import ScenarioBuilder
 from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.identities_panel import IdentitiesPanel
-from simulator_app.gui.panels import LocustPanel, SendingArea
+from simulator_app.gui.locust_panel import LocustPanel
+from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
 from simulator_app.gui.target_panel import TargetPanel
 from simulator_app.gui.widgets import PROBLEM_STYLE
@@ -93,14 +94,10 @@ class MainWindow(QMainWindow):
         self.scenario_tabs.addTab(self.identities_panel, "Identities")
 
         self.run_tabs = QTabWidget()
-        self.sending: Any = None
-        self.locust: Any = None
-        if SendingArea is not None:
-            self.sending = SendingArea()
-            self.run_tabs.addTab(self.sending, "Send")
-        if LocustPanel is not None:
-            self.locust = LocustPanel()
-            self.run_tabs.addTab(self.locust, "Locust")
+        self.sending = SendingArea()
+        self.run_tabs.addTab(self.sending, "Send")
+        self.locust = LocustPanel()
+        self.run_tabs.addTab(self.locust, "Locust")
 
         self.banner = Banner()
         central = QWidget()
@@ -111,9 +108,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.scenario_tabs)
-        if self.run_tabs.count():
-            self.splitter.addWidget(self.run_tabs)
-            self.splitter.setSizes([460, 400])
+        self.splitter.addWidget(self.run_tabs)
+        self.splitter.setSizes([480, 380])
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -333,17 +329,12 @@ class MainWindow(QMainWindow):
         )
         self.problems_label.setStyleSheet(PROBLEM_STYLE if count else "")
         scenario = self.document.scenario
-        if self.sending is not None:
-            self.sending.set_scenario(scenario)
-        if self.locust is not None:
-            path = str(self.document.path) if self.document.path else None
-            self.locust.set_scenario(scenario, path)
+        self.sending.set_scenario(scenario)
+        self.locust.set_scenario(scenario, str(self.document.path) if self.document.path else None)
 
     def _target_changed(self, url: str) -> None:
-        if self.sending is not None:
-            self.sending.set_target(url)
-        if self.locust is not None:
-            self.locust.set_target(url)
+        self.sending.set_target(url)
+        self.locust.set_target(url)
 
     def _restart_collector(self, port: int) -> None:
         self.collector_label.setText("Collector: starting…")
@@ -369,11 +360,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop everything this window started (sending threads, the collector)."""
-        if self.sending is not None:
-            self.sending.shutdown()
-        shutdown = getattr(self.locust, "shutdown", None)
-        if callable(shutdown):
-            shutdown()
+        self.sending.shutdown()
+        self.locust.shutdown()
         self.collector.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -91,6 +91,7 @@ class StepEditor(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addWidget(self.form_host)
         outer.addStretch(1)
+        outer.setContentsMargins(2, 2, 2, 2)
         self._rows: dict[str, tuple[QLabel, QWidget, ProblemLabel]] = {}
 
         self.page = QComboBox()
