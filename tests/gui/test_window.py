@@ -216,4 +216,3 @@ def test_prompt_save_writes_the_file(window: MainWindow, monkeypatch, tmp_path: 
     window.new_file()
     assert "name: edited" in path.read_text(encoding="utf-8")
     assert window.document.path is None
-
