@@ -2,7 +2,9 @@
 
 Starts the app offscreen with throw-away settings and its own embedded
 collector, opens the scenario (``scenarios/demo_mix.yaml`` by default),
-selects a step so the editor shows, and saves the main window at 1400x900.
+selects a step so the editor shows, sends a short run of it to the collector
+so the request log, details and counts have something to show, and saves the
+main window at 1400x900.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator_app.gui.main_window import MainWindow
 
 WIDTH, HEIGHT = 1400, 900
 
 
 def take(out: Path, scenario: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from simulator_app.gui.main_window import MainWindow
@@ -34,16 +41,55 @@ def take(out: Path, scenario: Path) -> None:
             window.builder.select_journey(2)
             window.builder.select_step(3)
             window.collector.wait_started()
-            # Let queued signals and layouts settle. (An event loop, not a processEvents()
-            # loop: PySide6 6.12's processEvents() drops a reference to None per call.)
-            loop = QEventLoop()
-            QTimer.singleShot(1500, loop.quit)
-            loop.exec()
+            _send_a_short_run(window)
             window.grab().save(str(out))
         finally:
             window.document.undo_stack.setClean()
             window.shutdown()
             window.close()
+
+
+def _wait(condition: Callable[[], bool], limit_ms: int) -> None:
+    """Run the event loop until ``condition`` holds or ``limit_ms`` pass.
+
+    (An event loop, not a processEvents() loop: PySide6 6.12's processEvents()
+    drops a reference to None per call.)
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: loop.quit() if condition() else None)
+    poll.start(50)
+    QTimer.singleShot(limit_ms, loop.quit)
+    loop.exec()
+    poll.stop()
+
+
+def _send_a_short_run(window: MainWindow) -> None:
+    """A few dozen visitors with short think times, then an identify row selected."""
+    from PySide6.QtCore import Qt
+
+    panel = window.sending.run_panel
+    _wait(lambda: bool(panel.target), 10_000)  # the collector's URL arrives by a signal
+    panel.visitors.setValue(60)
+    panel.duration.setValue(2.0)
+    panel.think.setValue(0.02)
+    if not panel.start():
+        raise SystemExit(f"the screenshot run did not start: {panel.message.text()}")
+    _wait(panel.finished, 30_000)
+    _wait(lambda: False, 1200)  # the log's flush timer and the collector's counts catch up
+    log = window.sending.log
+    model = log.table.model()
+    rows = range(model.rowCount())
+    step_column = 2
+    identify = [
+        r
+        for r in rows
+        if model.index(r, step_column).data(Qt.ItemDataRole.DisplayRole) == "identify"
+    ]
+    log.select_row(identify[0] if identify else max(0, model.rowCount() - 1))
+    _wait(lambda: False, 300)
 
 
 def main(argv: list[str] | None = None) -> int:
