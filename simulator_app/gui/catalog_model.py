@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from simulator_app.core.catalog import generate_catalog
 from simulator_app.core.model import CatalogGenerator
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import DeleteValue, InsertItem, SetValue, get, to_yaml
+from simulator_app.gui.table_model import ColumnsModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -47,7 +48,7 @@ def is_listed(document: ScenarioDocument) -> bool:
     return isinstance(get(document.data, ("store", "catalog"), None), Mapping)
 
 
-class CatalogModel(QAbstractTableModel):
+class CatalogModel(ColumnsModel):
     """Products: category, id, title, price (editable when the catalog is listed)."""
 
     COLUMNS = ("Category", "Id", "Title", "Price")
@@ -104,22 +105,8 @@ class CatalogModel(QAbstractTableModel):
         """``(category index, product index)`` of a listed row; None when generated."""
         return self._rows[row][4] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():

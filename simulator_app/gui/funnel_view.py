@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.funnel import FUNNEL_ORDER, Funnel
+from simulator_app.gui.table_model import ColumnsModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 SHARE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class FunnelModel(QAbstractTableModel):
+class FunnelModel(ColumnsModel):
     """Step type, share of visitors and a bar, in funnel order."""
 
     COLUMNS = ("Step", "Visitors", "")
@@ -39,27 +40,13 @@ class FunnelModel(QAbstractTableModel):
         """Show ``funnel`` (None: every share 0, e.g. while the scenario has problems)."""
         rows = funnel.ordered() if funnel is not None else [(t, 0.0) for t in FUNNEL_ORDER]
         self._rows = rows
-        self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+        self.cells_changed()
 
     def share(self, step_type: str) -> float:
         return dict(self._rows).get(step_type, 0.0)
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -11,7 +11,6 @@ from typing import Any
 
 from faker.config import AVAILABLE_LOCALES
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,6 +36,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Identities, IdSettings, Scenario
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import MISSING, SetValue, get, to_yaml
+from simulator_app.gui.table_model import ColumnsModel
 from simulator_app.gui.widgets import ProblemLabel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -46,7 +46,7 @@ PREVIEW_VISITORS = 20
 FAVOURITE_LOCALES = ("en_IN", "hi_IN", "en_US", "en_GB", "ta_IN", "bn_BD")
 
 
-class VisitorsModel(QAbstractTableModel):
+class VisitorsModel(ColumnsModel):
     """The first visitors of a scenario: name, e-mail, phone and their IDs."""
 
     COLUMNS = ("#", "Locale", "Name", "E-mail", "Phone", "roaming_id", "nitro_id", "nitrox_id")
@@ -72,22 +72,8 @@ class VisitorsModel(QAbstractTableModel):
         ]
         self.endResetModel()
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QByteArray,
     QMimeData,
     QModelIndex,
@@ -36,6 +35,7 @@ from simulator_app.gui.edits import (
     get,
     to_yaml,
 )
+from simulator_app.gui.table_model import ColumnsModel
 
 STEP_ROWS_MIME = "application/x-nitrox-step-rows"
 STEP_TYPE_MIME = "application/x-nitrox-step-type"
@@ -84,7 +84,7 @@ def default_step(kind: str) -> dict[str, Any]:
     return {"type": kind, "page": "random"} if kind == "view" else {"type": kind}
 
 
-class JourneysModel(QAbstractTableModel):
+class JourneysModel(ColumnsModel):
     """The journeys: name and weight (editable), and how many steps each has."""
 
     COLUMNS = ("Journey", "Weight", "Steps")
@@ -107,24 +107,10 @@ class JourneysModel(QAbstractTableModel):
             self._count = count
             self.endResetModel()
         elif count:
-            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(self.COLUMNS) - 1))
+            self.cells_changed()
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else self._count
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return self._count
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():

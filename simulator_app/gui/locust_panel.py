@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QProcess,
@@ -59,6 +58,7 @@ from simulator_app.exporter.locustfile import (
     ExportError,
     ExportSettings,
 )
+from simulator_app.gui.table_model import ColumnsModel
 
 POLL_MS = 1000  # Locust rewrites its stats CSV about once a second
 STOP_GRACE_MS = 10_000  # after Stop, how long Locust gets to write its reports before a kill
@@ -74,10 +74,10 @@ _LOCUST_MAIN = (
 )
 
 
-class LocustStatsModel(QAbstractTableModel):
+class LocustStatsModel(ColumnsModel):
     """Locust's stats rows (per request name, then the aggregate) as a table."""
 
-    HEADERS = (
+    COLUMNS = (
         "Method",
         "Name",
         "Requests",
@@ -107,11 +107,8 @@ class LocustStatsModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -131,17 +128,6 @@ class LocustStatsModel(QAbstractTableModel):
             return str(values[index.column()])
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
         return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -17,32 +17,21 @@ from PySide6.QtWidgets import (
 
 from simulator_app.core.stats import StatsRow
 from simulator_app.gui.sending.live_stats import LiveStats
+from simulator_app.gui.table_model import ColumnsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-class _TableModel(QAbstractTableModel):
+class _TableModel(ColumnsModel):
     """A small read-only table whose rows are replaced wholesale on refresh."""
-
-    headers: tuple[str, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, ...]] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return self.headers[section] if 0 <= section < len(self.headers) else None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
@@ -57,10 +46,7 @@ class _TableModel(QAbstractTableModel):
         if len(rows) == len(self._rows) and [r[0] for r in rows] == [r[0] for r in self._rows]:
             # Same rows, new figures: keep the selection and scroll position.
             self._rows = rows
-            if rows:
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(rows) - 1, len(self.headers) - 1)
-                )
+            self.cells_changed()
             return
         self.beginResetModel()
         self._rows = rows
@@ -73,7 +59,7 @@ class _TableModel(QAbstractTableModel):
 class StatsModel(_TableModel):
     """Per endpoint: requests, failures, p50/p95/p99 and mean latency (ms)."""
 
-    headers = ("Endpoint", "Requests", "Failures", "p50", "p95", "p99", "Mean")
+    COLUMNS = ("Endpoint", "Requests", "Failures", "p50", "p95", "p99", "Mean")
 
     def refresh(self, rows: list[StatsRow]) -> None:
         self.set_rows(
@@ -99,7 +85,7 @@ def _share(value: float | None) -> str:
 class FunnelModel(_TableModel):
     """Per step type: the share of visitors the scenario implies and the share measured."""
 
-    headers = ("Step", "Expected", "Measured")
+    COLUMNS = ("Step", "Expected", "Measured")
 
     def refresh(self, rows: list[tuple[str, float | None, float | None]]) -> None:
         self.set_rows([(t, _share(e), _share(m)) for t, e, m in rows])
@@ -156,7 +142,7 @@ class RpsChart(QWidget):
         painter.drawPolyline(line)
 
 
-def _table(model: QAbstractTableModel) -> QTableView:
+def _table(model: ColumnsModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.verticalHeader().hide()
