@@ -1,198 +1,94 @@
-"""Is the collector fast enough? It against a bare "hello" app on the same stack, under wrk.
+"""Is the collector fast enough? It against the bench's bare server, under the same load.
 
-Both servers run as their own process with one uvicorn worker (httptools,
-uvloop when installed, no access log); wrk posts the same valid ``view``
-event to each for the same time, one after the other, over loopback. The
-collector runs with its checks and a SQLite file store on. The goal (issue 3):
-the collector sustains at least half the bare app's requests per second.
+The collector runs as ``nitrox-sim collector`` in its own process with its
+checks and a SQLite file store on, pinned to the server CPU; the load (wrk
+when installed, else Locust's FastHttpUser, see :mod:`simulator_app.bench.loads`)
+posts the same valid ``view`` event to it as to the bare server. The goal
+(issue 3): the collector sustains at least half the bare server's req/s.
 
-Run it: ``python -m simulator_app.collector.bench [SECONDS]``; ``nitrox-sim
-bench`` calls :func:`measure_collector`. Without ``wrk`` installed the
-measurement is skipped (``apt-get install wrk``).
+``nitrox-sim bench`` calls :func:`measure_collector`; run this module for the
+pair alone: ``python -m simulator_app.collector.bench [--seconds S]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
-ROAMING = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
-NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
-EVENT_PATH = f"/jsv1/{ORG}/{ROAMING}/{NITRO}/null/event/view"
-EVENT_BODY = {"page": "https://shop.example.com/new-arrivals"}
-CONNECTIONS = 50
-MAX_SECONDS = 60.0  # per server: the measurement always stops by itself
+from simulator_app.bench.bare_server import BareServer
+from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
+from simulator_app.bench.processes import Pin, cpu_pins, free_port, stop_process, wait_for_port
+from simulator_app.bench.wrk import wrk_path
 
 
-def _lua_script() -> str:
-    # json.dumps yields a valid Lua string literal for this ASCII body.
-    body = json.dumps(json.dumps(EVENT_BODY))
-    return (
-        'wrk.method = "POST"\n'
-        f"wrk.body = {body}\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        'wrk.headers["Accept"] = "application/json"\n'
-        f'wrk.headers["X-Nitro-Id"] = "{NITRO}"\n'
-        f'wrk.headers["X-Organisation"] = "{ORG}"\n'
-    )
+@dataclass(frozen=True)
+class CollectorFigure:
+    """The collector's req/s under a load, and how it filed what it got."""
+
+    rps: float
+    good: int
+    bad: int
 
 
-def wrk_command(url: str, seconds: float, script: str) -> list[str]:
-    """The wrk command line used for one server."""
+def collector_command(port: int, db: Path, pin: Pin = ()) -> list[str]:
     return [
-        "wrk",
-        "-t1",
-        f"-c{CONNECTIONS}",
-        f"-d{max(1, round(seconds))}s",
-        "-s",
-        script,
-        url + EVENT_PATH,
+        *pin,
+        *(sys.executable, "-m", "simulator_app", "collector"),
+        *("--host", "127.0.0.1", "--port", str(port), "--db", str(db)),
     ]
 
 
-def _serve_command(kind: str, db: str) -> list[str]:
-    if kind == "collector":
-        return [sys.executable, "-m", "simulator_app", "collector", "--port", "0", "--db", db]
-    return [sys.executable, "-m", "simulator_app.collector.bench", "--serve-bare"]
+def _verdicts(url: str) -> tuple[int, int]:
+    with urllib.request.urlopen(url + "/_collector/all", timeout=10) as answer:
+        summary = json.loads(answer.read())
+    return int(summary["good"]), int(summary["bad"])
 
 
-def _start(cmd: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy()
+def measure_collector(load: Load, seconds: float, workdir: Path, pin: Pin = ()) -> CollectorFigure:
+    """Start the collector (checks on, SQLite in ``workdir``), load it for ``seconds``, stop it."""
+    port = free_port()
+    process = subprocess.Popen(
+        collector_command(port, workdir / "collector.sqlite", pin),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        found = re.search(r"http://[\w.\[\]:]+", line)
-        if found:
-            return proc, found.group(0)
-    _stop(proc)
-    raise RuntimeError(f"server did not start: {' '.join(cmd)}")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
-
-
-def _rps(output: str) -> float:
-    found = re.search(r"Requests/sec:\s*([\d.]+)", output)
-    if not found:
-        raise RuntimeError(f"wrk printed no Requests/sec: {output.strip()[:200]}")
-    return float(found.group(1))
-
-
-def _load(kind: str, seconds: float, script: str, db: str) -> tuple[float, str, str]:
-    proc, url = _start(_serve_command(kind, db))
     try:
-        cmd = wrk_command(url, seconds, script)
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=seconds + 30, check=False
-        )
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", done.stdout)
-        note = f"{errors.group(1)} non-2xx answers" if errors else ""
-        return _rps(done.stdout), " ".join(cmd), note
+        wait_for_port(port, process)
+        url = f"http://127.0.0.1:{port}"
+        rps = load.measure(url, seconds)
+        good, bad = _verdicts(url)
     finally:
-        _stop(proc)
-
-
-def measure_collector(seconds: float = 5.0) -> dict[str, Any] | None:
-    """Requests per second of a bare hello app and of the collector, side by side.
-
-    Returns ``{"bare_server_rps", "collector_rps", "ratio", "seconds", "commands"}``,
-    or None when ``wrk`` is not installed. Each server is loaded for
-    ``seconds`` (capped at 60), so the whole measurement takes about twice that.
-    """
-    if shutil.which("wrk") is None:
-        return None
-    seconds = min(max(seconds, 1.0), MAX_SECONDS)
-    with tempfile.TemporaryDirectory(prefix="nitrox-bench-") as tmp:
-        script = Path(tmp, "post.lua")
-        script.write_text(_lua_script(), encoding="utf-8")
-        db = str(Path(tmp, "collector.sqlite"))
-        bare, bare_cmd, _ = _load("bare", seconds, str(script), db)
-        collector, collector_cmd, note = _load("collector", seconds, str(script), db)
-    result: dict[str, Any] = {
-        "bare_server_rps": round(bare, 1),
-        "collector_rps": round(collector, 1),
-        "ratio": round(collector / bare, 3) if bare else 0.0,
-        "seconds": seconds,
-        "commands": {"bare_server": bare_cmd, "collector": collector_cmd},
-    }
-    if note:
-        result["note"] = f"collector: {note}"
-    return result
-
-
-def _serve_bare() -> None:
-    """The baseline: a one-route Starlette app answering "hello", same uvicorn settings."""
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    async def hello(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("hello")
-
-    app = Starlette(routes=[Route("/{rest:path}", hello, methods=["GET", "POST"])])
-    from simulator_app.collector.server import base_url, bind_socket
-
-    sock = bind_socket("127.0.0.1", 0)
-    print(f"bare app listening on {base_url(sock)}", flush=True)
-    config = uvicorn.Config(
-        app,
-        http="httptools",
-        loop="auto",
-        ws="none",
-        lifespan="off",
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-        date_header=False,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+        stop_process(process, timeout=15)
+    return CollectorFigure(rps=rps, good=good, bad=bad)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("seconds", nargs="?", type=float, default=5.0)
-    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator_app.collector.bench",
+        description="req/s of the collector against the bare server, same load",
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="per server (default 5)")
     args = parser.parse_args(argv)
-    if args.serve_bare:
-        _serve_bare()
-        return 0
-    result = measure_collector(args.seconds)
-    if result is None:
-        print("skipped: wrk is not installed (apt-get install wrk)")
-        return 0
-    print(f"bare uvicorn+Starlette hello: {result['bare_server_rps']:>10.1f} req/s")
-    print(f"collector (checks + SQLite): {result['collector_rps']:>10.1f} req/s")
-    print(f"ratio: {result['ratio']:.2f} (goal: at least 0.50)")
-    for name, cmd in result["commands"].items():
-        print(f"  {name}: {cmd}")
-    if "note" in result:
-        print(f"  note: {result['note']}")
+    if not 0 < args.seconds <= 600:
+        parser.error("--seconds must be between 0 and 600")
+    server_pin, load_pin = cpu_pins()
+    with tempfile.TemporaryDirectory(prefix="nitrox-bench-") as tmp:
+        workdir = Path(tmp)
+        load: Load = WrkLoad(workdir, load_pin) if wrk_path() else LocustLoad(workdir, 10, load_pin)
+        with BareServer(pin=server_pin) as bare:
+            bare_rps = load.measure(bare.url, args.seconds)
+        collector = measure_collector(load, args.seconds, workdir, server_pin)
+    print(f"load: {load.name}")
+    print(f"bare server:                 {bare_rps:>10,.0f} req/s")
+    print(f"collector (checks + SQLite): {collector.rps:>10,.0f} req/s")
+    print(f"ratio: {collector.rps / bare_rps:.2f} (goal: at least 0.50)")
+    print(f"collector filed {collector.good} good, {collector.bad} bad")
     return 0
 
 

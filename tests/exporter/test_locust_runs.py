@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator_app.bench.bare_server import BareServer
+from simulator_app.bench.processes import free_port
 from simulator_app.collector import EmbeddedCollector
 from simulator_app.core.model import Journey, Scenario
 from simulator_app.core.scenario_file import load_scenario
-from simulator_app.exporter.bare_server import free_port, start_bare_server, stop_process
 from simulator_app.exporter.locustfile import ExportSettings, export_locustfile
 from tests.exporter.locust_helpers import (
     LOCUST,
@@ -56,12 +57,8 @@ def collector() -> Iterator[EmbeddedCollector]:
 def recorder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The bare server on a free port, recording every request to a file."""
     record = tmp_path / "received.jsonl"
-    port = free_port()
-    server = start_bare_server(port, record=str(record))
-    try:
-        yield f"http://127.0.0.1:{port}", record
-    finally:
-        stop_process(server)
+    with BareServer(record=record) as server:
+        yield server.url, record
 
 
 def test_locust_sends_what_nitrox_sim_run_sends(tmp_path: Path) -> None:

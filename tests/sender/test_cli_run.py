@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator_app.bench.bare_server import BareServer
 from simulator_app.cli import main
 from simulator_app.core.record import CANCELLED, RequestRecord
-from simulator_app.sender.bench import start_bare_server
 from tests.sender.conftest import REQUESTS_PER_VISITOR, write_scenario
 
 pytestmark = pytest.mark.slow
@@ -46,8 +46,8 @@ def read_log(path: Path) -> list[RequestRecord]:
 
 @pytest.fixture(scope="module")
 def bare_server() -> Iterator[str]:
-    with start_bare_server() as url:
-        yield url
+    with BareServer() as server:
+        yield server.url
 
 
 def closed_port() -> int:
@@ -85,13 +85,15 @@ def test_run_against_a_target_server(tmp_path: Path, bare_server: str) -> None:
     code, out, err = finish(
         nitrox(str(scenario), "--target", bare_server, "--log", str(log), "--visitors", "2")
     )
-    # The bare server answers "ok" to everything: identify wants the nitro_id back.
-    assert code == 1, err
-    assert "12 requests" in out and "2 failed" in out
-    assert "identify answered 'ok', expected the nitro_id" in out
+    # The bench's bare server answers identify with the nitro_id, as the API does.
+    assert code == 0, err
+    assert "12 requests" in out and "0 failed" in out
     assert "collector:" not in out
     records = read_log(log)
-    assert [r.step for r in records if not r.ok] == ["identify", "identify"]
+    assert len(records) == 12 and all(r.ok for r in records)
+    assert [r.response_body for r in records if r.step == "identify"] == [
+        r.url.split("/")[7] for r in records if r.step == "identify"
+    ]
 
 
 def test_unreachable_target_is_logged_and_ends_the_run(tmp_path: Path) -> None:

@@ -1,0 +1,161 @@
+"""The bare receiver: the common target of every benchmark, and the exporter tests' recorder.
+
+One raw ASGI callable under uvicorn (httptools, uvloop, no access log, no
+checks): it answers identify with the nitro_id from its path (what the real
+API does) and every other request with ``ok``, so what a benchmark measures is
+the sender's cost, not the receiver's. With ``--record FILE`` it also appends
+each request (method, path with query, body) to FILE as JSON lines, which the
+exporter's parity tests compare with what the engine planned.
+
+Run it as ``python -m simulator_app.bench.bare_server --port 8799``; it binds
+127.0.0.1 only. :class:`BareServer` runs it as a subprocess and waits for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+from simulator_app.bench.processes import Pin, free_port, stop_process, wait_for_port
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MODULE = "simulator_app.bench.bare_server"  # also right when this file runs as __main__
+IDENTIFY_PREFIX = "/jsv1/identify/"
+OK_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
+
+
+def identify_answer(path: str) -> bytes | None:
+    """The nitro_id an identify request should get back, or None for other paths."""
+    if not path.startswith(IDENTIFY_PREFIX):
+        return None
+    parts = path.split("/")
+    # /jsv1/identify/<org>/<roaming>/<nitro>/<payload>
+    return parts[5].encode("latin-1") if len(parts) >= 6 else None
+
+
+class BareApp:
+    """The ASGI app: the smallest answer that satisfies the contract's success rules."""
+
+    def __init__(self, record: TextIO | None = None) -> None:
+        self.record = record
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = bool(message.get("more_body"))
+        path: str = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        if self.record is not None:
+            query: bytes = scope.get("query_string", b"")
+            target = f"{path}?{query.decode('latin-1')}" if query else path
+            line = {"method": scope["method"], "path": target, "body": body.decode("utf-8") or None}
+            self.record.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self.record.flush()
+        answer = identify_answer(path)
+        if answer is None:
+            await send({"type": "http.response.start", "status": 200, "headers": OK_HEADERS})
+            await send({"type": "http.response.body", "body": b"ok"})
+            return
+        headers = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(answer))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+
+class BareServer:
+    """:class:`BareApp` in a subprocess on 127.0.0.1; a context manager with ``url``.
+
+    ``pin`` is a command prefix such as ``("taskset", "-c", "0")``; ``record``
+    a file to append every request to.
+    """
+
+    def __init__(
+        self, record: str | Path | None = None, pin: Pin = (), port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [*pin, sys.executable, "-m", MODULE, "--port", str(self.port)]
+        if record is not None:
+            self.command += ["--record", str(record)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> BareServer:
+        """Start the subprocess and return once it accepts connections."""
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_for_port(self.port, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+    def __enter__(self) -> BareServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(port: int, record: TextIO | None = None) -> None:
+    """Serve :class:`BareApp` on 127.0.0.1:``port`` until interrupted."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        BareApp(record),
+        host="127.0.0.1",
+        port=port,
+        http="httptools",
+        loop="auto",
+        ws="none",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        date_header=False,
+        backlog=1024,
+    )
+    uvicorn.Server(config).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--record", metavar="FILE", help="append every request to FILE as JSON lines"
+    )
+    args = parser.parse_args(argv)
+    if args.record:
+        with open(args.record, "a", encoding="utf-8") as record:
+            serve(args.port, record)
+    else:
+        serve(args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

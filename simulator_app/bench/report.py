@@ -1,0 +1,173 @@
+"""The bench's output: a table of figures, the goals as ratios with PASS/MISS, and JSON."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator_app.bench.suite import FIGURE_KEYS, BenchResult
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """``numerator / denominator`` (or the figure alone) compared with ``target``."""
+
+    key: str  # its name in the JSON output
+    label: str
+    numerator: str
+    denominator: str | None
+    op: str
+    target: float
+    unit: str = ""
+
+
+GOALS = (
+    Goal(
+        "exported_vs_fasthttpuser",
+        "exported / FastHttpUser",
+        "exported_rps",
+        "locust_fasthttpuser_rps",
+        ">=",
+        0.9,
+    ),
+    Goal(
+        "sender_c10_vs_httpuser",
+        "sender c10 / HttpUser",
+        "sender_rps_c10",
+        "locust_httpuser_rps",
+        ">=",
+        1.0,
+    ),
+    Goal("sender_c200_vs_c10", "sender c200 / c10", "sender_rps_c200", "sender_rps_c10", ">=", 0.9),
+    Goal(
+        "collector_vs_bare_server",
+        "collector / bare server",
+        "collector_rps",
+        "collector_reference_rps",
+        ">=",
+        0.5,
+    ),
+    Goal("gui_stall", "GUI longest stall", "gui_max_stall_ms", None, "<", 50, " ms"),
+    Goal("gui_memory", "GUI bytes per row", "gui_bytes_per_row", None, "<=", 300, " B"),
+)
+
+LABELS = {
+    "bare_server_rps": "bare server (uvicorn + raw ASGI) under wrk",
+    "locust_httpuser_rps": "Locust, minimal HttpUser file",
+    "locust_fasthttpuser_rps": "Locust, minimal FastHttpUser file",
+    "exported_rps": "Locust, exported {scenario} (think-scale 0)",
+    "sender_rps_c10": "nitrox-sim run's sender, concurrency 10",
+    "sender_rps_c200": "nitrox-sim run's sender, concurrency 200",
+    "collector_rps": "collector, checks + SQLite, under {load}",
+    "gui_max_stall_ms": "desktop log: longest stall at {rate:,} rows/s",
+    "gui_bytes_per_row": "desktop log: memory per row at {rows:,} rows",
+}
+UNITS = {"gui_max_stall_ms": "ms", "gui_bytes_per_row": "bytes"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    goal: Goal
+    value: float | None  # the ratio or figure; None when an input is missing
+
+    @property
+    def status(self) -> str:
+        if self.value is None:
+            return "n/a"
+        return "PASS" if OPERATORS[self.goal.op](self.value, self.goal.target) else "MISS"
+
+
+def _number(result: BenchResult, key: str) -> float | None:
+    value = result.figures.get(key, result.extras.get(key))
+    return float(value) if isinstance(value, int | float) else None
+
+
+def evaluate(result: BenchResult) -> list[Outcome]:
+    """Every goal's ratio (or figure) and whether this run met it."""
+    outcomes = []
+    for goal in GOALS:
+        value = _number(result, goal.numerator)
+        if goal.denominator is not None and value is not None:
+            bottom = _number(result, goal.denominator)
+            value = value / bottom if bottom else None
+        outcomes.append(Outcome(goal, value))
+    return outcomes
+
+
+def _label(result: BenchResult, key: str) -> str:
+    settings = result.extras.get("settings", {})
+    return LABELS[key].format(
+        scenario=result.extras.get("exported_scenario", "scenario"),
+        load=result.extras.get("collector_load", "the same load"),
+        rate=settings.get("gui_rate", 5000),
+        rows=settings.get("gui_rows", 1_000_000),
+    )
+
+
+def _target(goal: Goal) -> str:
+    number = f"{goal.target:.2f}" if goal.denominator else f"{goal.target:g}"
+    return f"{goal.op} {number}{goal.unit}"
+
+
+def format_table(result: BenchResult) -> str:
+    """The readable report: header, figures, goals with PASS/MISS, notes."""
+    extras = result.extras
+    settings = extras.get("settings", {})
+    mode = "quick" if settings.get("quick") else "full"
+    lines = [
+        f"nitrox-sim bench ({mode}): {settings.get('seconds', 0):g} s per measurement, "
+        f"best of {settings.get('rounds', 1)}, {settings.get('users', 10)} Locust users; "
+        f"{extras.get('cpus', '?')} CPUs, {extras.get('pins', 'not pinned')}; "
+        f"{extras.get('elapsed_s', 0):g} s in all",
+        "",
+    ]
+    labels = {key: _label(result, key) for key in FIGURE_KEYS}
+    width = max(len(label) for label in labels.values())
+    lines.append(f"{'figure':<{width}}  {'value':>12}")
+    for key in FIGURE_KEYS:
+        value = result.figures[key]
+        unit = UNITS.get(key, "req/s")
+        shown = "-" if value is None else f"{value:,.0f} {unit}"
+        if key == "gui_max_stall_ms" and value is not None:
+            shown = f"{value:.1f} {unit}"
+        lines.append(f"{labels[key]:<{width}}  {shown:>12}")
+    lines += ["", f"{'goal (same run)':<26}{'measured':>10}  {'goal':<10}  result"]
+    for outcome in evaluate(result):
+        goal = outcome.goal
+        if outcome.value is None:
+            measured = "-"
+        elif goal.denominator:
+            measured = f"{outcome.value:.2f}"
+        else:
+            measured = f"{outcome.value:.1f}{goal.unit}"
+        lines.append(f"{goal.label:<26}{measured:>10}  {_target(goal):<10}  {outcome.status}")
+    if result.notes:
+        lines += ["", "notes:"]
+        lines += [f"  {key}: {note}" for key, note in result.notes.items()]
+    return "\n".join(lines)
+
+
+def to_json(result: BenchResult) -> dict[str, Any]:
+    """The ``--json`` document: the nine figures, ``notes``, ratios, goals and context."""
+    document: dict[str, Any] = dict(result.figures)
+    document["notes"] = dict(result.notes)
+    outcomes = evaluate(result)
+    document["ratios"] = {
+        o.goal.key: None if o.value is None else round(o.value, 3)
+        for o in outcomes
+        if o.goal.denominator
+    }
+    document["goals"] = {
+        o.goal.key: {"label": o.goal.label, "target": _target(o.goal), "result": o.status}
+        for o in outcomes
+    }
+    document.update({k: v for k, v in result.extras.items() if k not in document})
+    return document

@@ -1,0 +1,285 @@
+"""The whole benchmark: every figure side by side in one run, against one bare server.
+
+:func:`run_bench` measures, in this order and each bounded in time: the bare
+server's capacity under wrk; Locust's minimal HttpUser and FastHttpUser files
+and the exported demo mix (best of ``rounds``, interleaved); the live sender
+at concurrency 10 and 200 (a subprocess on the load CPU); the collector under
+the same load as the bare server; and the desktop app's request log (a Qt
+subprocess, so this process never loads Qt). A figure that cannot be measured
+is None, with the reason in ``notes``; the run goes on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator_app.bench.bare_server import BareServer
+from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
+from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
+from simulator_app.bench.processes import cpu_pins, describe_pins
+from simulator_app.bench.wrk import INSTALL_HINT, wrk_path
+
+FIGURE_KEYS = (
+    "bare_server_rps",
+    "locust_httpuser_rps",
+    "locust_fasthttpuser_rps",
+    "exported_rps",
+    "sender_rps_c10",
+    "sender_rps_c200",
+    "collector_rps",
+    "gui_max_stall_ms",
+    "gui_bytes_per_row",
+)
+SENDER_CONCURRENCIES = (10, 200)
+# Failures a measurement may raise without stopping the others.
+MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """How long and how often to measure."""
+
+    seconds: float = 10.0  # each load measurement
+    rounds: int = 2  # best of N for the Locust files and the sender
+    users: int = 10  # Locust users, the same for every Locust file
+    gui_seconds: float = 5.0  # how long the log takes rows
+    gui_rate: int = 5000  # rows per second
+    gui_rows: int = 1_000_000  # rows retained for the memory figure
+    quick: bool = False
+
+
+def settings_for(quick: bool, seconds: float | None = None) -> BenchSettings:
+    """``--quick``: one round of 4 s each (about a minute); default: two rounds of 10 s."""
+    if quick:
+        return BenchSettings(seconds=seconds or 4.0, rounds=1, gui_seconds=3.0, quick=True)
+    return BenchSettings(seconds=seconds or 10.0)
+
+
+@dataclass
+class BenchResult:
+    """Figures by :data:`FIGURE_KEYS` (None: not measured, see ``notes``) and context."""
+
+    figures: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(FIGURE_KEYS))
+    notes: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+class _Steps:
+    """Numbers the progress lines and turns a failed measurement into a note."""
+
+    def __init__(self, result: BenchResult, total: int, progress: Progress) -> None:
+        self.result, self.total, self.progress, self.done = result, total, progress, 0
+
+    def announce(self, label: str, outcome: str, started: float) -> None:
+        self.done += 1
+        took = time.monotonic() - started
+        self.progress(f"[{self.done}/{self.total}] {label}: {outcome} ({took:.1f} s)")
+
+    def fail(self, keys: tuple[str, ...], label: str, reason: str, started: float) -> None:
+        for key in keys:
+            self.result.figures[key] = None
+            self.result.notes[key] = reason
+        self.announce(label, f"not measured: {reason}", started)
+
+
+def _best_locust(results: list[LocustResult]) -> tuple[float | None, str | None]:
+    failed = [r for r in results if r.failures or not r.requests]
+    if failed:
+        r = failed[0]
+        return None, f"locust: {r.failures} of {r.requests} requests failed (exit {r.exit_code})"
+    return max(r.rps for r in results), None
+
+
+def _run_subprocess(command: list[str], timeout: float, env: dict[str, str]) -> str:
+    """Run ``command`` to its end; its stdout, or its last stderr line as the error."""
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise RuntimeError(tail[0])
+    return done.stdout
+
+
+class _Run:
+    """One bench run's state: settings, pins, the work directory and the result."""
+
+    def __init__(self, settings: BenchSettings, workdir: Path, progress: Progress) -> None:
+        self.settings = settings
+        self.workdir = workdir
+        self.server_pin, self.load_pin = cpu_pins()
+        self.result = BenchResult()
+        self.wrk = wrk_path() is not None
+        self.steps = _Steps(self.result, 7 + 3 * (settings.rounds - 1), progress)
+        self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+    def bare_capacity(self, bare: BareServer) -> None:
+        started = time.monotonic()
+        label = "bare server under wrk"
+        if not self.wrk:
+            self.steps.fail(("bare_server_rps",), label, INSTALL_HINT, started)
+            return
+        try:
+            rps = WrkLoad(self.workdir, self.load_pin).measure(bare.url, self.settings.seconds)
+        except MEASUREMENT_ERRORS as exc:
+            self.steps.fail(("bare_server_rps",), label, str(exc), started)
+            return
+        self.result.figures["bare_server_rps"] = round(rps, 1)
+        self.steps.announce(label, f"{rps:,.0f} req/s", started)
+
+    def locust_files(self, bare: BareServer) -> None:
+        from simulator_app.exporter.bench import default_scenario, exported_locustfile
+
+        s = self.settings
+        scenario = default_scenario()
+        files = {
+            "locust_httpuser_rps": ("Locust HttpUser", minimal_locustfile("HttpUser")),
+            "locust_fasthttpuser_rps": (
+                "Locust FastHttpUser",
+                minimal_locustfile("FastHttpUser"),
+            ),
+            "exported_rps": (f"exported {scenario.name}", exported_locustfile(scenario)),
+        }
+        runs: dict[str, list[LocustResult]] = {key: [] for key in files}
+        for round_ in range(s.rounds):
+            suffix = f", round {round_ + 1} of {s.rounds}" if s.rounds > 1 else ""
+            for key, (label, text) in files.items():
+                started = time.monotonic()
+                path = self.workdir / f"{key}.py"
+                path.write_text(text, encoding="utf-8")
+                try:
+                    run = run_locust(path, bare.url, s.seconds, s.users, self.load_pin)
+                except MEASUREMENT_ERRORS as exc:
+                    runs[key].append(LocustResult(0, 0, 0.0, -1))
+                    self.result.notes[key] = str(exc)
+                    self.steps.announce(label + suffix, f"failed: {exc}", started)
+                    continue
+                runs[key].append(run)
+                outcome = f"{run.rps:,.0f} req/s" if not run.failures else f"{run.failures} failed"
+                self.steps.announce(f"{label}, {s.users} users{suffix}", outcome, started)
+        for key, results in runs.items():
+            best, problem = _best_locust(results)
+            self.result.figures[key] = None if best is None else round(best, 1)
+            if problem:
+                self.result.notes.setdefault(key, problem)
+        self.result.extras["exported_scenario"] = scenario.name
+
+    def sender(self, bare: BareServer) -> None:
+        from simulator_app.sender.bench import WARMUP
+
+        s = self.settings
+        keys = tuple(f"sender_rps_c{c}" for c in SENDER_CONCURRENCIES)
+        label = "nitrox-sim run's sender at concurrency " + " and ".join(
+            str(c) for c in SENDER_CONCURRENCIES
+        )
+        started = time.monotonic()
+        command = [
+            *self.load_pin,
+            *(sys.executable, "-m", "simulator_app.sender.bench", "--url", bare.url),
+            *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
+            *("--seconds", str(s.seconds), "--rounds", str(s.rounds), "--json"),
+        ]
+        timeout = s.rounds * len(SENDER_CONCURRENCIES) * (s.seconds + WARMUP + 40) + 30
+        try:
+            figures = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
+            values = {key: float(figures[key]) for key in keys}
+        except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
+            self.steps.fail(keys, label, str(exc) or type(exc).__name__, started)
+            return
+        self.result.figures.update({k: round(v, 1) for k, v in values.items()})
+        outcome = ", ".join(f"{v:,.0f}" for v in values.values()) + " req/s"
+        self.steps.announce(label, outcome, started)
+
+    def collector(self) -> None:
+        from simulator_app.collector.bench import measure_collector
+
+        load: Load
+        if self.wrk:
+            load = WrkLoad(self.workdir, self.load_pin)
+            reference = self.result.figures["bare_server_rps"]
+        else:
+            # The same file, users and pin as the FastHttpUser figure: that is the
+            # bare server's figure under this load.
+            load = LocustLoad(self.workdir, self.settings.users, self.load_pin)
+            reference = self.result.figures["locust_fasthttpuser_rps"]
+        self.result.extras["collector_load"] = load.name
+        self.result.extras["collector_reference_rps"] = reference
+        label = f"collector (checks + SQLite) under {load.name}"
+        started = time.monotonic()
+        try:
+            figure = measure_collector(load, self.settings.seconds, self.workdir, self.server_pin)
+        except MEASUREMENT_ERRORS as exc:
+            self.steps.fail(("collector_rps",), label, str(exc), started)
+            return
+        self.result.figures["collector_rps"] = round(figure.rps, 1)
+        self.result.extras["collector_verdicts"] = {"good": figure.good, "bad": figure.bad}
+        if figure.bad:
+            self.result.notes["collector_rps"] = f"the collector filed {figure.bad} requests as bad"
+        self.steps.announce(label, f"{figure.rps:,.0f} req/s", started)
+
+    def gui(self) -> None:
+        s = self.settings
+        keys = ("gui_max_stall_ms", "gui_bytes_per_row")
+        label = f"desktop log at {s.gui_rate:,} rows/s and {s.gui_rows:,} rows"
+        started = time.monotonic()
+        if importlib.util.find_spec("PySide6") is None:
+            self.steps.fail(keys, label, "PySide6 is not installed", started)
+            return
+        out = self.workdir / "gui.json"
+        command = [
+            *(sys.executable, "-m", "simulator_app.gui.sending.bench"),
+            *("--rate", str(s.gui_rate), "--seconds", str(s.gui_seconds)),
+            *("--rows", str(s.gui_rows), "--json", str(out)),
+        ]
+        env = {**self.env, "QT_QPA_PLATFORM": "offscreen"}
+        try:
+            _run_subprocess(command, 300 + s.gui_seconds, env)
+            figures = json.loads(out.read_text(encoding="utf-8"))
+            values = {key: float(figures[key]) for key in keys}
+        except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
+            self.steps.fail(keys, label, str(exc) or type(exc).__name__, started)
+            return
+        self.result.figures.update(values)
+        outcome = f"stall {values[keys[0]]:.1f} ms, {values[keys[1]]:.0f} bytes per row"
+        self.steps.announce(label, outcome, started)
+
+
+def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResult:
+    """Measure every figure; see the module docstring. Bounded; leaves no process behind."""
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="nitrox-bench-") as tmp:
+        run = _Run(settings, Path(tmp), progress)
+        progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
+        with BareServer(pin=run.server_pin) as bare:
+            run.bare_capacity(bare)
+            run.locust_files(bare)
+            run.sender(bare)
+        run.collector()
+        run.gui()
+    result = run.result
+    result.extras.update(
+        {
+            "settings": asdict(settings),
+            "cpus": os.cpu_count(),
+            "pins": describe_pins(run.server_pin, run.load_pin),
+            "wrk": run.wrk,
+            "elapsed_s": round(time.monotonic() - began, 1),
+        }
+    )
+    return result

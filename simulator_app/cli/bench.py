@@ -1,0 +1,91 @@
+"""``nitrox-sim bench``: how much load this machine makes, against the peers, in one run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from simulator_app.cli._common import CliError
+
+COMMAND = "bench"
+HELP = "measure what this machine generates: sender, Locust, exported file, collector, GUI log"
+DESCRIPTION = """\
+Measure, side by side in one run on 127.0.0.1, against one bare server: its
+capacity under wrk, Locust with a minimal HttpUser and FastHttpUser file, the
+exported demo mix, nitrox-sim run's sender at concurrency 10 and 200, the
+collector under the same load as the bare server, and the desktop app's
+request log. Prints a table of figures and the goals as ratios (PASS/MISS);
+a progress line per measurement goes to stderr. With two CPUs the server is
+pinned to one and the load to the other (taskset).
+"""
+EPILOG = """\
+Exit status: 0 when the bench ran (missed goals are reported, not errors),
+2 on bad arguments, 130 when stopped with Ctrl-C.
+
+examples:
+  nitrox-sim bench --quick                      about a minute
+  nitrox-sim bench --json bench.json            two rounds of 10 s each, a few minutes
+  nitrox-sim bench --seconds 20                 longer measurements, steadier figures
+"""
+
+MAX_SECONDS = 300.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick", action="store_true", help="one round of short measurements (under 2 minutes)"
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write every figure, ratio and goal to FILE as JSON"
+    )
+    parser.add_argument(
+        "--seconds",
+        metavar="S",
+        help="length of each load measurement (default 4 with --quick, else 10)",
+    )
+
+
+def _seconds(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise CliError(f"--seconds: {text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise CliError(f"--seconds: {text} must be more than 0 and at most {MAX_SECONDS:g}")
+    return value
+
+
+def _json_target(text: str | None) -> Path | None:
+    """Check the --json FILE before minutes of measuring, not after."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_dir():
+        raise CliError(f"--json: {text} is a directory")
+    if not path.parent.is_dir():
+        raise CliError(f"--json: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def _progress(message: str) -> None:
+    print(f"nitrox-sim bench: {message}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    seconds = _seconds(args.seconds)
+    target = _json_target(args.json)
+    from simulator_app.bench import report, suite
+
+    result = suite.run_bench(suite.settings_for(args.quick, seconds), _progress)
+    print(report.format_table(result))
+    if target is not None:
+        try:
+            target.write_text(json.dumps(report.to_json(result), indent=2) + "\n", "utf-8")
+        except OSError as exc:
+            raise CliError(f"--json: cannot write {target}: {exc.strerror}", exit_code=1) from None
+    return 0
