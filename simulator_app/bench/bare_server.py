@@ -7,14 +7,17 @@ the sender's cost, not the receiver's. With ``--record FILE`` it also appends
 each request (method, path with query, body) to FILE as JSON lines, which the
 exporter's parity tests compare with what the engine planned.
 
-Run it as ``python -m simulator_app.bench.bare_server --port 8799``; it binds
-127.0.0.1 only. :class:`BareServer` runs it as a subprocess and waits for it.
+Run it as ``python -m simulator_app.bench.bare_server [--port 8799]``; it binds
+127.0.0.1 only (port 0, the default, picks a free one) and prints
+``bare server listening on http://127.0.0.1:PORT`` once it listens.
+:class:`BareServer` runs it as a subprocess and waits for that line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -22,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from simulator_app.bench.processes import Pin, free_port, stop_process, wait_for_port
+from simulator_app.bench.processes import Pin, start_and_read_url, stop_process
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -82,26 +85,20 @@ class BareServer:
     a file to append every request to.
     """
 
-    def __init__(
-        self, record: str | Path | None = None, pin: Pin = (), port: int | None = None
-    ) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [*pin, sys.executable, "-m", MODULE, "--port", str(self.port)]
+    def __init__(self, record: str | Path | None = None, pin: Pin = (), port: int = 0) -> None:
+        self.command = [*pin, sys.executable, "-m", MODULE, "--port", str(port)]
         if record is not None:
             self.command += ["--record", str(record)]
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1]) if self.url else 0
 
     def start(self) -> BareServer:
-        """Start the subprocess and return once it accepts connections."""
-        self.process = subprocess.Popen(
-            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            wait_for_port(self.port, self.process)
-        except BaseException:
-            self.stop()
-            raise
+        """Start the subprocess and return once it listens (:attr:`url` is then set)."""
+        self.process, self.url = start_and_read_url(self.command)
         return self
 
     def stop(self) -> None:
@@ -122,13 +119,21 @@ class BareServer:
 
 
 def serve(port: int, record: TextIO | None = None) -> None:
-    """Serve :class:`BareApp` on 127.0.0.1:``port`` until interrupted."""
+    """Serve :class:`BareApp` on 127.0.0.1:``port`` until interrupted; print the URL first."""
     import uvicorn
 
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"bare server: cannot listen on 127.0.0.1:{port}: {exc.strerror}"
+        ) from None
+    sock.listen(1024)
     config = uvicorn.Config(
         BareApp(record),
-        host="127.0.0.1",
-        port=port,
         http="httptools",
         loop="auto",
         ws="none",
@@ -137,14 +142,17 @@ def serve(port: int, record: TextIO | None = None) -> None:
         log_level="warning",
         server_header=False,
         date_header=False,
-        backlog=1024,
     )
-    uvicorn.Server(config).run()
+    print(f"bare server listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0, help="default 0: any free port")
     parser.add_argument(
         "--record", metavar="FILE", help="append every request to FILE as JSON lines"
     )

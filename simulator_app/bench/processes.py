@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import selectors
 import shutil
 import socket
 import subprocess
@@ -19,20 +21,46 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(
-    port: int, proc: subprocess.Popen[Any] | None = None, timeout: float = 15.0
-) -> None:
-    """Return once 127.0.0.1:``port`` accepts connections; fail if ``proc`` dies first."""
+def start_and_read_url(
+    command: list[str], timeout: float = 15.0, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start a server that prints its ``http://`` URL once it listens; return it and the URL.
+
+    The server binds the port itself (port 0: any free one) and says so, which,
+    unlike probing a port chosen beforehand, cannot be fooled by another
+    process that took the same port. Its stdout stays a pipe; stderr is discarded.
+    """
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    assert proc.stdout is not None
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the server on port {port} exited with status {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:g} s")
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            while (left := deadline - time.monotonic()) > 0:
+                if not selector.select(left):
+                    continue
+                line = proc.stdout.readline()
+                if not line:
+                    proc.wait(timeout=5)
+                    raise RuntimeError(
+                        f"{command_name(command)} exited with status {proc.returncode}"
+                    )
+                found = re.search(r"http://[\w.\[\]:]+", line)
+                if found:
+                    return proc, found.group(0)
+        raise RuntimeError(f"{command_name(command)} did not start within {timeout:g} s")
+    except BaseException:
+        stop_process(proc)
+        raise
+
+
+def command_name(command: list[str]) -> str:
+    """What to call a command in an error: its module after ``-m``, else its program."""
+    if "-m" in command:
+        return command[command.index("-m") + 1]
+    return os.path.basename(command[0])
 
 
 def stop_process(proc: subprocess.Popen[Any], timeout: float = 5.0) -> None:

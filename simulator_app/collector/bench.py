@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
-from simulator_app.bench.processes import Pin, cpu_pins, free_port, stop_process, wait_for_port
+from simulator_app.bench.processes import Pin, cpu_pins, start_and_read_url, stop_process
 from simulator_app.bench.wrk import wrk_path
 
 
@@ -36,11 +35,12 @@ class CollectorFigure:
     bad: int
 
 
-def collector_command(port: int, db: Path, pin: Pin = ()) -> list[str]:
+def collector_command(db: Path, pin: Pin = ()) -> list[str]:
+    """``nitrox-sim collector`` on a free loopback port, storing in ``db``."""
     return [
         *pin,
         *(sys.executable, "-m", "simulator_app", "collector"),
-        *("--host", "127.0.0.1", "--port", str(port), "--db", str(db)),
+        *("--host", "127.0.0.1", "--port", "0", "--db", str(db)),
     ]
 
 
@@ -52,15 +52,8 @@ def _verdicts(url: str) -> tuple[int, int]:
 
 def measure_collector(load: Load, seconds: float, workdir: Path, pin: Pin = ()) -> CollectorFigure:
     """Start the collector (checks on, SQLite in ``workdir``), load it for ``seconds``, stop it."""
-    port = free_port()
-    process = subprocess.Popen(
-        collector_command(port, workdir / "collector.sqlite", pin),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, url = start_and_read_url(collector_command(workdir / "collector.sqlite", pin))
     try:
-        wait_for_port(port, process)
-        url = f"http://127.0.0.1:{port}"
         rps = load.measure(url, seconds)
         good, bad = _verdicts(url)
     finally:

@@ -1,0 +1,86 @@
+"""``nitrox-sim bench`` end to end with tiny durations, and its argument errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simulator_app.bench import suite
+from simulator_app.bench.report import GOALS
+from simulator_app.bench.wrk import INSTALL_HINT
+from simulator_app.cli import main
+
+TINY = suite.BenchSettings(
+    seconds=1.0, rounds=1, users=2, gui_seconds=0.3, gui_rate=500, gui_rows=5000, quick=True
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seconds", "abc"], "--seconds: 'abc' is not a number"),
+        (["--seconds", "0"], "--seconds: 0 must be more than 0"),
+        (["--seconds", "nan"], "--seconds: nan must be more than 0"),
+        (["--quick", "--json", "/no/such/folder/bench.json"], "the folder '/no/such/folder'"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors_before_any_measuring(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("nitrox-sim bench: error: ")
+    assert message in err
+
+
+def test_a_folder_is_not_a_json_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--json", str(tmp_path)]) == 2
+    assert f"--json: {tmp_path} is a directory" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_a_tiny_run_prints_the_table_and_writes_every_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[bool, float | None]] = []
+
+    def tiny(quick: bool, seconds: float | None = None) -> suite.BenchSettings:
+        asked.append((quick, seconds))
+        return TINY
+
+    monkeypatch.setattr(suite, "settings_for", tiny)
+    out_file = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--seconds", "1", "--json", str(out_file)]) == 0
+    assert asked == [(True, 1.0)]
+    out, err = capsys.readouterr()
+
+    document = json.loads(out_file.read_text("utf-8"))
+    for key in suite.FIGURE_KEYS:
+        value = document[key]
+        if value is None:  # allowed only with the reason
+            assert document["notes"][key]
+        else:
+            assert isinstance(value, float) and value > 0, key
+    measured = {k for k in suite.FIGURE_KEYS if document[k] is not None}
+    needs_wrk = {"bare_server_rps"}
+    assert measured | needs_wrk == set(suite.FIGURE_KEYS), document["notes"]
+    if shutil.which("wrk") is None:
+        assert document["notes"]["bare_server_rps"] == INSTALL_HINT
+        assert document["collector_load"].startswith("Locust FastHttpUser")
+    else:
+        assert document["collector_load"].startswith("wrk")
+    assert document["collector_verdicts"]["bad"] == 0
+    assert set(document["goals"]) == {goal.key for goal in GOALS}
+
+    # One progress line per measurement on stderr; the table on stdout.
+    progress = [line for line in err.splitlines() if line.startswith("nitrox-sim bench: [")]
+    assert [line.split("]")[0] for line in progress] == [
+        f"nitrox-sim bench: [{n}/7" for n in range(1, 8)
+    ]
+    for goal in GOALS:
+        assert goal.label in out
+    assert f"{document['locust_fasthttpuser_rps']:,.0f} req/s" in out

@@ -1,0 +1,110 @@
+"""The bench's table and JSON: goals judged from the figures of one run, gaps explained."""
+
+from __future__ import annotations
+
+import json
+
+from simulator_app.bench.report import GOALS, evaluate, format_table, to_json
+from simulator_app.bench.suite import FIGURE_KEYS, BenchResult, settings_for
+from simulator_app.bench.wrk import INSTALL_HINT, parse_output
+
+
+def a_result(**figures: float | None) -> BenchResult:
+    result = BenchResult()
+    result.figures.update(
+        {
+            "bare_server_rps": 30_000.0,
+            "locust_httpuser_rps": 1_500.0,
+            "locust_fasthttpuser_rps": 6_000.0,
+            "exported_rps": 5_100.0,  # 0.85: a miss
+            "sender_rps_c10": 6_000.0,
+            "sender_rps_c200": 5_700.0,  # 0.95
+            "collector_rps": 16_000.0,
+            "gui_max_stall_ms": 49.9,
+            "gui_bytes_per_row": 301.0,  # a miss by one byte
+        }
+    )
+    result.figures.update(figures)
+    result.extras.update(
+        {
+            "collector_load": "wrk, 50 connections",
+            "collector_reference_rps": result.figures["bare_server_rps"],
+            "settings": {"seconds": 4.0, "rounds": 1, "users": 10, "quick": True},
+        }
+    )
+    return result
+
+
+def statuses(result: BenchResult) -> dict[str, str]:
+    return {o.goal.key: o.status for o in evaluate(result)}
+
+
+def test_each_goal_is_judged_on_its_ratio_or_figure() -> None:
+    assert statuses(a_result()) == {
+        "exported_vs_fasthttpuser": "MISS",
+        "sender_c10_vs_httpuser": "PASS",
+        "sender_c200_vs_c10": "PASS",
+        "collector_vs_bare_server": "PASS",
+        "gui_stall": "PASS",
+        "gui_memory": "MISS",
+    }
+    edges = a_result(exported_rps=5_400.0, gui_max_stall_ms=50.0, gui_bytes_per_row=300.0)
+    judged = statuses(edges)
+    assert judged["exported_vs_fasthttpuser"] == "PASS"  # exactly 0.9 meets ">= 0.9"
+    assert judged["gui_stall"] == "MISS"  # the goal is "< 50 ms"
+    assert judged["gui_memory"] == "PASS"  # "<= 300"
+
+
+def test_a_missing_figure_makes_its_goals_not_applicable_and_its_note_shows() -> None:
+    result = a_result(bare_server_rps=None)
+    result.extras["collector_reference_rps"] = None
+    result.notes["bare_server_rps"] = INSTALL_HINT
+    assert statuses(result)["collector_vs_bare_server"] == "n/a"
+    table = format_table(result)
+    assert f"bare_server_rps: {INSTALL_HINT}" in table
+    document = to_json(result)
+    assert document["bare_server_rps"] is None
+    assert document["notes"] == {"bare_server_rps": INSTALL_HINT}
+    assert document["ratios"]["collector_vs_bare_server"] is None
+
+
+def test_without_wrk_the_collector_is_compared_under_the_locust_load() -> None:
+    result = a_result(bare_server_rps=None, collector_rps=5_000.0)
+    result.extras["collector_load"] = "Locust FastHttpUser, 10 users"
+    result.extras["collector_reference_rps"] = result.figures["locust_fasthttpuser_rps"]
+    assert to_json(result)["ratios"]["collector_vs_bare_server"] == round(5_000 / 6_000, 3)
+    assert "under Locust FastHttpUser, 10 users" in format_table(result)
+
+
+def test_table_lists_every_figure_and_goal_with_its_verdict() -> None:
+    table = format_table(a_result())
+    assert "30,000 req/s" in table and "49.9 ms" in table and "301 bytes" in table
+    for goal in GOALS:
+        line = next(line for line in table.splitlines() if line.startswith(goal.label))
+        assert line.split()[-1] in ("PASS", "MISS")
+    assert "0.85" in table and "0.95" in table
+
+
+def test_json_has_the_nine_figures_and_is_serialisable() -> None:
+    document = json.loads(json.dumps(to_json(a_result())))
+    assert set(FIGURE_KEYS) <= set(document)
+    assert document["ratios"]["exported_vs_fasthttpuser"] == 0.85
+    assert document["goals"]["gui_memory"]["result"] == "MISS"
+
+
+def test_quick_is_one_short_round_and_seconds_override_it() -> None:
+    quick = settings_for(quick=True)
+    assert quick.rounds == 1 and quick.seconds < settings_for(quick=False).seconds
+    assert settings_for(quick=True, seconds=2.5).seconds == 2.5
+
+
+def test_wrk_output_is_read_with_its_errors() -> None:
+    output = """Running 1s test @ http://127.0.0.1:1/x
+  1 threads and 50 connections
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 7
+Requests/sec:  35123.45
+Transfer/sec:      3.01MB
+"""
+    parsed = parse_output(output)
+    assert parsed.rps == 35123.45 and parsed.errors == 10
