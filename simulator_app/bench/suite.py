@@ -27,6 +27,7 @@ from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
 from simulator_app.bench.processes import cpu_pins, describe_pins
+from simulator_app.bench.traffic import TRACKER_HEADERS
 from simulator_app.bench.wrk import INSTALL_HINT, wrk_path
 
 FIGURE_KEYS = (
@@ -126,7 +127,7 @@ class _Run:
         self.server_pin, self.load_pin = cpu_pins()
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
-        self.steps = _Steps(self.result, 7 + 3 * (settings.rounds - 1), progress)
+        self.steps = _Steps(self.result, 4 + 4 * settings.rounds, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def bare_capacity(self, bare: BareServer) -> None:
@@ -154,6 +155,13 @@ class _Run:
                 "Locust FastHttpUser",
                 minimal_locustfile("FastHttpUser"),
             ),
+            # Not a goal: the exported scenario's wire shape (the tracker's headers and
+            # a cache-buster per request) in a minimal file, to tell the engine's cost
+            # from the cost of what the scenario asks to send.
+            "locust_fasthttpuser_tracker_shape_rps": (
+                "Locust FastHttpUser, tracker's headers + cache-buster",
+                minimal_locustfile("FastHttpUser", TRACKER_HEADERS, buster=True),
+            ),
             "exported_rps": (f"exported {scenario.name}", exported_locustfile(scenario)),
         }
         runs: dict[str, list[LocustResult]] = {key: [] for key in files}
@@ -175,7 +183,11 @@ class _Run:
                 self.steps.announce(f"{label}, {s.users} users{suffix}", outcome, started)
         for key, results in runs.items():
             best, problem = _best_locust(results)
-            self.result.figures[key] = None if best is None else round(best, 1)
+            figure = None if best is None else round(best, 1)
+            if key in self.result.figures:
+                self.result.figures[key] = figure
+            else:
+                self.result.extras[key] = figure
             if problem:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
