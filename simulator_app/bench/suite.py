@@ -1,12 +1,14 @@
 """The whole benchmark: every figure side by side in one run, against one bare server.
 
 :func:`run_bench` measures, in this order and each bounded in time: the bare
-server's capacity under wrk; Locust's minimal HttpUser and FastHttpUser files
-and the exported demo mix (best of ``rounds``, interleaved); the live sender
-at concurrency 10 and 200 (a subprocess on the load CPU); the collector under
-the same load as the bare server; and the desktop app's request log (a Qt
-subprocess, so this process never loads Qt). A figure that cannot be measured
-is None, with the reason in ``notes``; the run goes on.
+server's capacity under wrk and, right after it, the collector under the same
+load; Locust's minimal HttpUser and FastHttpUser files and the exported demo
+mix (best of ``rounds``, interleaved); the live sender at concurrency 10 and
+200 (a subprocess on the load CPU); and the desktop app's request log (a Qt
+subprocess, so this process never loads Qt). Without wrk the collector gets
+the FastHttpUser file's load instead, right after that file's own figure.
+A figure that cannot be measured is None, with the reason in ``notes``; the
+run goes on.
 """
 
 from __future__ import annotations
@@ -280,9 +282,12 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
         progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
         with BareServer(pin=run.server_pin) as bare:
             run.bare_capacity(bare)
+            if run.wrk:  # right after the bare server, under the same load
+                run.collector()
             run.locust_files(bare)
+            if not run.wrk:  # right after the FastHttpUser figure, its reference
+                run.collector()
             run.sender(bare)
-        run.collector()
         run.gui()
     result = run.result
     result.extras.update(

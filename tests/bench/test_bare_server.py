@@ -37,9 +37,12 @@ def test_bare_server_answers_identify_with_the_nitro_id_and_records(tmp_path: Pa
 def test_a_server_that_cannot_start_is_an_error_not_a_hang() -> None:
     with BareServer() as first:
         taken = BareServer(port=first.port)
-        with pytest.raises(RuntimeError, match="exited"):
-            taken.start()
-        assert taken.process is None
+        try:
+            with pytest.raises(RuntimeError, match="exited"):
+                taken.start()
+            assert taken.process is None
+        finally:
+            taken.stop()  # even when the assertion fails, leave no server behind
 
 
 def test_bench_modules_never_load_qt_or_locust() -> None:
