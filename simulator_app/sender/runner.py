@@ -32,7 +32,15 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.core.schedule import arrival_offsets
 from simulator_app.core.stats import StatsTable
-from simulator_app.sender.exchange import build_request, describe_error, make_record
+from simulator_app.sender.exchange import (
+    Answer,
+    WireTarget,
+    build_request,
+    describe_error,
+    header_items,
+    make_record,
+    record_of,
+)
 from simulator_app.sender.pacing import TokenBucket
 from simulator_app.sender.transport import LeanTransport
 
@@ -252,6 +260,7 @@ class LoadRun:
         settings = self.settings
         self._bucket = TokenBucket(settings.rate, 1.0, loop.time()) if settings.rate else None
         self._engine = JourneyEngine(self.scenario)
+        self._wire = WireTarget(settings.target)
         with self._lock:
             self._loop = loop
             self._started_at = time.monotonic()
@@ -389,6 +398,14 @@ class LoadRun:
             self.funnel.visitor_done(steps)
 
     async def _send(self, planned: PlannedRequest, transport: httpx.AsyncBaseTransport) -> None:
+        if isinstance(transport, LeanTransport):
+            spec = planned.spec
+            target = spec.target(int(time.time() * 1000))
+            body = spec.body.encode("utf-8") if spec.body is not None else b""
+            payload = self._wire.payload(spec, target, body)
+            if payload is not None:
+                await self._send_bytes(planned, transport, self._wire.url(target), payload)
+                return
         request = build_request(self.settings.target, planned, self.settings.timeout)
         sent_at = time.time()
         started = time.perf_counter()
@@ -407,6 +424,30 @@ class LoadRun:
             response = None
         latency = (time.perf_counter() - started) * 1000
         self._add(make_record(planned, request, sent_at, latency, response, error))
+
+    async def _send_bytes(
+        self, planned: PlannedRequest, transport: LeanTransport, url: str, payload: bytes
+    ) -> None:
+        """:meth:`_send` for a request whose bytes :class:`WireTarget` wrote: no httpx objects."""
+        timeout = self.settings.timeout
+        sent_at = time.time()
+        started = time.perf_counter()
+        answer: Answer | None = None
+        error: str | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout)
+        except asyncio.CancelledError:
+            latency = (time.perf_counter() - started) * 1000
+            self._add(record_of(planned, url, sent_at, latency, None, CANCELLED))
+            raise
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            error = describe_error(exc)
+        else:
+            body = bytes(raw.body)
+            answer = (raw.status, body, header_items(raw.headers, body))
+        latency = (time.perf_counter() - started) * 1000
+        self._add(record_of(planned, url, sent_at, latency, answer, error))
 
     def _add(self, record: RequestRecord) -> None:
         ok = record.error is None

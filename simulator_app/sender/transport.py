@@ -24,8 +24,8 @@ _MAX_HEAD = 64 * 1024
 _DEFAULT_TIMEOUT = 10.0
 
 
-class _Response:
-    """Incremental parse state of one HTTP/1.1 response."""
+class RawResponse:
+    """One HTTP/1.1 response as read off the wire (and its incremental parse state)."""
 
     __slots__ = (
         "body",
@@ -57,8 +57,8 @@ class _Protocol(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
-        self.response: _Response | None = None
-        self.waiter: asyncio.Future[_Response] | None = None
+        self.response: RawResponse | None = None
+        self.waiter: asyncio.Future[RawResponse] | None = None
         self.closed = False
         self.received_any = False
 
@@ -100,7 +100,7 @@ class _Protocol(asyncio.Protocol):
             self.waiter.set_result(self.response)
 
 
-def _parse(r: _Response, buf: bytearray) -> bool:
+def _parse(r: RawResponse, buf: bytearray) -> bool:
     """Consume what ``buf`` holds of response ``r``; True once it is complete."""
     if not r.head_done:
         end = buf.find(b"\r\n\r\n")
@@ -158,7 +158,7 @@ def _parse(r: _Response, buf: bytearray) -> bool:
     return len(r.body) >= r.length
 
 
-def _parse_chunks(r: _Response, buf: bytearray) -> bool:
+def _parse_chunks(r: RawResponse, buf: bytearray) -> bool:
     while True:
         if r.chunk_left < 0:
             end = buf.find(b"\r\n")
@@ -212,7 +212,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssl = ssl_context
         self._protocol: _Protocol | None = None
-        self._origin: tuple[str, str, int] | None = None
+        self._origin: tuple[str, str, int] | None = None  # (scheme, host, port)
         self._lock = asyncio.Lock()
 
     async def _connect(self, scheme: str, host: str, port: int, limit: float | None) -> _Protocol:
@@ -237,7 +237,6 @@ class LeanTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         scheme = url.scheme
-        host = url.host
         port = url.port or (443 if scheme == "https" else 80)
         head = [
             f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode("ascii"),
@@ -246,18 +245,42 @@ class LeanTransport(httpx.AsyncBaseTransport):
             head.append(name + b": " + value + b"\r\n")
         head.append(b"\r\n")
         body = request.content  # the sender always builds requests with bytes content
-        payload = b"".join(head) + body
         connect_timeout, read_timeout = _timeouts(request)
+        response = await self.send_bytes(
+            (scheme, url.host, port), b"".join(head) + body, connect_timeout, read_timeout
+        )
+        return httpx.Response(
+            response.status,
+            headers=response.headers,
+            content=bytes(response.body),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": response.reason},
+        )
+
+    async def send_bytes(
+        self,
+        origin: tuple[str, str, int],
+        payload: bytes,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+    ) -> RawResponse:
+        """Send one whole request (``payload``) to ``origin`` (scheme, host, port); its answer.
+
+        The same connection handling as :meth:`handle_async_request`, for a
+        caller that wrote the request's bytes itself (see ``exchange.WireTarget``).
+        Raises httpx's exceptions.
+        """
+        scheme, host, port = origin
         async with self._lock:
             for attempt in (1, 2):
                 protocol = self._protocol
-                reused = protocol is not None and self._origin == (scheme, host, port)
+                reused = protocol is not None and self._origin == origin
                 if protocol is None or protocol.closed or not reused:
                     self._close()
                     protocol = self._protocol = await self._connect(
                         scheme, host, port, connect_timeout
                     )
-                    self._origin = (scheme, host, port)
+                    self._origin = origin
                     reused = False
                 try:
                     response = await self._exchange(protocol, payload, read_timeout)
@@ -271,22 +294,16 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     raise
                 if response.close:
                     self._close()
-                return httpx.Response(
-                    response.status,
-                    headers=response.headers,
-                    content=bytes(response.body),
-                    request=request,
-                    extensions={"http_version": b"HTTP/1.1", "reason_phrase": response.reason},
-                )
+                return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _exchange(
         self, protocol: _Protocol, payload: bytes, limit: float | None
-    ) -> _Response:
+    ) -> RawResponse:
         loop = asyncio.get_running_loop()
         protocol.received_any = False
-        protocol.response = _Response()
-        waiter: asyncio.Future[_Response] = loop.create_future()
+        protocol.response = RawResponse()
+        waiter: asyncio.Future[RawResponse] = loop.create_future()
         protocol.waiter = waiter
         if protocol.buffer:  # bytes that arrived unasked belong to no request
             protocol.buffer.clear()
