@@ -367,7 +367,9 @@ class LoadRun:
         scale = self.settings.think_scale
         stop = self._stop_event
         try:
-            for planned in self._engine.plan(index):
+            # The whole visitor planned at once: the engine runs while its code and
+            # data are hot in the CPU caches, not interleaved with 200 other visitors.
+            for planned in list(self._engine.plan(index)):
                 journey = planned.journey
                 if not self._running.is_set():
                     await self._running.wait()
@@ -428,15 +430,18 @@ class LoadRun:
     async def _send_bytes(
         self, planned: PlannedRequest, transport: LeanTransport, url: str, payload: bytes
     ) -> None:
-        """:meth:`_send` for a request whose bytes :class:`WireTarget` wrote: no httpx objects."""
+        """:meth:`_send` for a request whose bytes :class:`WireTarget` wrote: no httpx objects.
+
+        The transport bounds the connect and the wait for the answer by the
+        timeout each; no second timer around both (timers cost at high concurrency).
+        """
         timeout = self.settings.timeout
         sent_at = time.time()
         started = time.perf_counter()
         answer: Answer | None = None
         error: str | None = None
         try:
-            async with asyncio.timeout(timeout):
-                raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout)
+            raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout)
         except asyncio.CancelledError:
             latency = (time.perf_counter() - started) * 1000
             self._add(record_of(planned, url, sent_at, latency, None, CANCELLED))
