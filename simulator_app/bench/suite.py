@@ -2,7 +2,7 @@
 
 :func:`run_bench` measures, in this order and each bounded in time: the bare
 server's capacity under wrk and, right after it, the collector under the same
-load; Locust's minimal HttpUser and FastHttpUser files and the exported demo
+load (``rounds`` times, best of each); Locust's minimal HttpUser and FastHttpUser files and the exported demo
 mix (best of ``rounds``, interleaved); the live sender at concurrency 10 and
 200 (a subprocess on the load CPU); and the desktop app's request log (a Qt
 subprocess, so this process never loads Qt). Without wrk the collector gets
@@ -95,8 +95,7 @@ class _Steps:
         self.progress(f"[{self.done}/{self.total}] {label}: {outcome} ({took:.1f} s)")
 
     def fail(self, keys: tuple[str, ...], label: str, reason: str, started: float) -> None:
-        for key in keys:
-            self.result.figures[key] = None
+        for key in keys:  # a figure an earlier round measured stays; the note says why not more
             self.result.notes[key] = reason
         self.announce(label, f"not measured: {reason}", started)
 
@@ -129,12 +128,23 @@ class _Run:
         self.server_pin, self.load_pin = cpu_pins()
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
-        self.steps = _Steps(self.result, 4 + 4 * settings.rounds, progress)
+        # With wrk: the bare server and the collector each round; without, one note and one
+        # collector figure. Plus four Locust files a round, the sender and the GUI.
+        pairs = 2 * settings.rounds if self.wrk else 2
+        self.steps = _Steps(self.result, pairs + 4 * settings.rounds + 2, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
-    def bare_capacity(self, bare: BareServer) -> None:
+    def _keep_best(self, key: str, rps: float) -> None:
+        best = self.result.figures[key]
+        self.result.figures[key] = round(max(rps, best or 0.0), 1)
+
+    def _round(self, round_: int) -> str:
+        rounds = self.settings.rounds
+        return f", round {round_ + 1} of {rounds}" if rounds > 1 else ""
+
+    def bare_capacity(self, bare: BareServer, round_: int = 0) -> None:
         started = time.monotonic()
-        label = "bare server under wrk"
+        label = "bare server under wrk" + self._round(round_)
         if not self.wrk:
             self.steps.fail(("bare_server_rps",), label, INSTALL_HINT, started)
             return
@@ -143,7 +153,7 @@ class _Run:
         except MEASUREMENT_ERRORS as exc:
             self.steps.fail(("bare_server_rps",), label, str(exc), started)
             return
-        self.result.figures["bare_server_rps"] = round(rps, 1)
+        self._keep_best("bare_server_rps", rps)
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
     def locust_files(self, bare: BareServer) -> None:
@@ -220,31 +230,32 @@ class _Run:
         outcome = ", ".join(f"{v:,.0f}" for v in values.values()) + " req/s"
         self.steps.announce(label, outcome, started)
 
-    def collector(self) -> None:
+    def collector(self, round_: int = 0) -> None:
         from simulator_app.collector.bench import measure_collector
 
         load: Load
         if self.wrk:
             load = WrkLoad(self.workdir, self.load_pin)
-            reference = self.result.figures["bare_server_rps"]
         else:
-            # The same file, users and pin as the FastHttpUser figure: that is the
-            # bare server's figure under this load.
+            # The same file, users and pin as the FastHttpUser figure, which is
+            # then the bare server's figure under this load.
             load = LocustLoad(self.workdir, self.settings.users, self.load_pin)
-            reference = self.result.figures["locust_fasthttpuser_rps"]
         self.result.extras["collector_load"] = load.name
-        self.result.extras["collector_reference_rps"] = reference
-        label = f"collector (checks + SQLite) under {load.name}"
+        label = f"collector (checks + SQLite) under {load.name}" + self._round(round_)
         started = time.monotonic()
         try:
             figure = measure_collector(load, self.settings.seconds, self.workdir, self.server_pin)
         except MEASUREMENT_ERRORS as exc:
             self.steps.fail(("collector_rps",), label, str(exc), started)
             return
-        self.result.figures["collector_rps"] = round(figure.rps, 1)
-        self.result.extras["collector_verdicts"] = {"good": figure.good, "bad": figure.bad}
-        if figure.bad:
-            self.result.notes["collector_rps"] = f"the collector filed {figure.bad} requests as bad"
+        self._keep_best("collector_rps", figure.rps)
+        verdicts = self.result.extras.setdefault("collector_verdicts", {"good": 0, "bad": 0})
+        verdicts["good"] += figure.good
+        verdicts["bad"] += figure.bad
+        if verdicts["bad"]:
+            self.result.notes["collector_rps"] = (
+                f"the collector filed {verdicts['bad']} requests as bad"
+            )
         self.steps.announce(label, f"{figure.rps:,.0f} req/s", started)
 
     def gui(self) -> None:
@@ -281,15 +292,20 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
         run = _Run(settings, Path(tmp), progress)
         progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
         with BareServer(pin=run.server_pin) as bare:
-            run.bare_capacity(bare)
-            if run.wrk:  # right after the bare server, under the same load
-                run.collector()
+            if run.wrk:  # the collector right after the bare server, under the same load
+                for round_ in range(settings.rounds):
+                    run.bare_capacity(bare, round_)
+                    run.collector(round_)
+            else:
+                run.bare_capacity(bare)
             run.locust_files(bare)
             if not run.wrk:  # right after the FastHttpUser figure, its reference
                 run.collector()
             run.sender(bare)
         run.gui()
     result = run.result
+    reference = "bare_server_rps" if run.wrk else "locust_fasthttpuser_rps"
+    result.extras["collector_reference_rps"] = result.figures[reference]
     result.extras.update(
         {
             "settings": asdict(settings),

@@ -432,8 +432,9 @@ class LoadRun:
     ) -> None:
         """:meth:`_send` for a request whose bytes :class:`WireTarget` wrote: no httpx objects.
 
-        The transport bounds the connect and the wait for the answer by the
-        timeout each; no second timer around both (timers cost at high concurrency).
+        The transport bounds the whole exchange, connecting included, by the
+        timeout, with one timer at a time (asyncio.timeout scopes cost at high
+        concurrency).
         """
         timeout = self.settings.timeout
         sent_at = time.time()
@@ -441,7 +442,7 @@ class LoadRun:
         answer: Answer | None = None
         error: str | None = None
         try:
-            raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout)
+            raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout, timeout)
         except asyncio.CancelledError:
             latency = (time.perf_counter() - started) * 1000
             self._add(record_of(planned, url, sent_at, latency, None, CANCELLED))

@@ -200,6 +200,16 @@ def _timeouts(request: httpx.Request) -> tuple[float | None, float | None]:
     return timeout.get("connect", _DEFAULT_TIMEOUT), timeout.get("read", _DEFAULT_TIMEOUT)
 
 
+def _within(
+    limit: float | None, deadline: float | None, loop: asyncio.AbstractEventLoop
+) -> float | None:
+    """``limit``, cut to what is left before ``deadline`` (a loop time)."""
+    if deadline is None:
+        return limit
+    left = max(0.0, deadline - loop.time())
+    return left if limit is None else min(limit, left)
+
+
 def _expire(waiter: asyncio.Future[RawResponse]) -> None:
     if not waiter.done():
         waiter.set_exception(httpx.ReadTimeout("no complete response in time"))
@@ -268,14 +278,18 @@ class LeanTransport(httpx.AsyncBaseTransport):
         payload: bytes,
         connect_timeout: float | None,
         read_timeout: float | None,
+        total: float | None = None,
     ) -> RawResponse:
         """Send one whole request (``payload``) to ``origin`` (scheme, host, port); its answer.
 
         The same connection handling as :meth:`handle_async_request`, for a
         caller that wrote the request's bytes itself (see ``exchange.WireTarget``).
+        ``total`` bounds the whole call, connecting and retrying included.
         Raises httpx's exceptions.
         """
         scheme, host, port = origin
+        loop = asyncio.get_running_loop()
+        deadline = None if total is None else loop.time() + total
         async with self._lock:
             for attempt in (1, 2):
                 protocol = self._protocol
@@ -283,12 +297,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 if protocol is None or protocol.closed or not reused:
                     self._close()
                     protocol = self._protocol = await self._connect(
-                        scheme, host, port, connect_timeout
+                        scheme, host, port, _within(connect_timeout, deadline, loop)
                     )
                     self._origin = origin
                     reused = False
                 try:
-                    response = await self._exchange(protocol, payload, read_timeout)
+                    limit = _within(read_timeout, deadline, loop)
+                    response = await self._exchange(protocol, payload, limit)
                 except (httpx.RemoteProtocolError, httpx.ReadError):
                     self._close()
                     if reused and attempt == 1 and not protocol.received_any:
