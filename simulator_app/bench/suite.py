@@ -13,6 +13,7 @@ run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -60,6 +61,7 @@ class BenchSettings:
     gui_seconds: float = 5.0  # how long the log takes rows
     gui_rate: int = 5000  # rows per second
     gui_rows: int = 1_000_000  # rows retained for the memory figure
+    warmup: float = 3.0  # seconds of uncounted load a fresh server gets first
     quick: bool = False
 
 
@@ -141,6 +143,11 @@ class _Run:
     def _round(self, round_: int) -> str:
         rounds = self.settings.rounds
         return f", round {round_ + 1} of {rounds}" if rounds > 1 else ""
+
+    def warm_up(self, bare: BareServer) -> None:
+        """The warm-up the collector gets (see ``collector.bench.measure_collector``)."""
+        with contextlib.suppress(*MEASUREMENT_ERRORS):  # the measurement says what failed
+            WrkLoad(self.workdir, self.load_pin).measure(bare.url, self.settings.warmup)
 
     def bare_capacity(self, bare: BareServer, round_: int = 0) -> None:
         started = time.monotonic()
@@ -244,7 +251,9 @@ class _Run:
         label = f"collector (checks + SQLite) under {load.name}" + self._round(round_)
         started = time.monotonic()
         try:
-            figure = measure_collector(load, self.settings.seconds, self.workdir, self.server_pin)
+            figure = measure_collector(
+                load, self.settings.seconds, self.workdir, self.server_pin, self.settings.warmup
+            )
         except MEASUREMENT_ERRORS as exc:
             self.steps.fail(("collector_rps",), label, str(exc), started)
             return
@@ -293,6 +302,7 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
         progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
         with BareServer(pin=run.server_pin) as bare:
             if run.wrk:  # the collector right after the bare server, under the same load
+                run.warm_up(bare)
                 for round_ in range(settings.rounds):
                     run.bare_capacity(bare, round_)
                     run.collector(round_)

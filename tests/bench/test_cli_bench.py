@@ -14,7 +14,14 @@ from simulator_app.bench.wrk import INSTALL_HINT
 from simulator_app.cli import main
 
 TINY = suite.BenchSettings(
-    seconds=1.0, rounds=1, users=2, gui_seconds=0.3, gui_rate=500, gui_rows=5000, quick=True
+    seconds=1.0,
+    rounds=1,
+    users=2,
+    gui_seconds=0.3,
+    gui_rate=500,
+    gui_rows=5000,
+    warmup=0.5,
+    quick=True,
 )
 
 
