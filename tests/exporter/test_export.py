@@ -265,7 +265,7 @@ def test_command_writes_the_file_and_conf(
     ("extra", "message"),
     [
         (["-o", "x.txt"], "must be a .py file"),
-        (["-o", "x.py", "--host", "https://t.makehook.ws"], "must be this machine"),
+        (["-o", "x.py", "--host", "https://collector.example.invalid"], "must be this machine"),
         (["-o", "x.py", "--host", "ftp://127.0.0.1"], "not an http"),
         (["-o", "x.py", "-t", "soon"], "--run-time 'soon'"),
         (["-o", "x.py", "-u", "0"], "--users 0"),

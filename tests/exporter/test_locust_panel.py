@@ -62,7 +62,7 @@ def test_export_writes_the_file_and_conf(panel: LocustPanel, tmp_path: Path) -> 
 
 def test_a_remote_target_is_refused(panel: LocustPanel) -> None:
     panel.set_scenario(load_scenario(DEMO), str(DEMO))
-    panel.set_target("https://t.makehook.ws")
+    panel.set_target("https://collector.example.invalid")  # never resolves, if the refusal broke
     assert not panel.start_run()
     assert "this machine only" in panel.status.text()
     assert not panel.is_running()
