@@ -1079,7 +1079,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
+from faker.config import AVAILABLE_LOCALES
 
+
+# Locales Faker still ships but warns about, and what to use instead.
+DEPRECATED_LOCALES: dict[str, str] = {"fr_QC": "fr_CA"}
+LOCALES: tuple[str, ...] = tuple(sorted(set(AVAILABLE_LOCALES) - set(DEPRECATED_LOCALES)))
 
 UNIQUE_VISITORS = 10**8  # e-mails and phones are unique for visitor indexes below this
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from faker.config import AVAILABLE_LOCALES
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from simulator_app.core.catalog import resolve_catalog
+from simulator_app.core.identities import DEPRECATED_LOCALES, LOCALES
 from simulator_app.core.model import (
     ALL,
     FROM_CATEGORY,
@@ -219,11 +219,12 @@ def _rule_problems(data: dict[str, Any]) -> list[tuple[list[PathPart], str]]:
             seen_ids.add(prod["id"])
     locales = data.get("identities", {}).get("locales", [])
     for li, loc in enumerate([locales] if isinstance(locales, str) else locales):
-        if loc not in AVAILABLE_LOCALES:
-            path: list[PathPart] = ["identities", "locales"]
-            out.append(
-                (path if isinstance(locales, str) else [*path, li], f"unknown Faker locale {loc!r}")
-            )
+        path: list[PathPart] = ["identities", "locales"]
+        where = path if isinstance(locales, str) else [*path, li]
+        if loc in DEPRECATED_LOCALES:
+            out.append((where, f"Faker deprecates {loc!r}: use {DEPRECATED_LOCALES[loc]!r}"))
+        elif loc not in LOCALES:
+            out.append((where, f"unknown Faker locale {loc!r}"))
     if sum(float(j.get("weight", 1)) for j in data["journeys"]) <= 0:
         out.append((["journeys"], "the journeys' weights add up to 0"))
     names: set[str] = set()

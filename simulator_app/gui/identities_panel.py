@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from faker.config import AVAILABLE_LOCALES
 from PySide6.QtCore import (
     QModelIndex,
     QObject,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simulator_app.core.identities import Visitor
+from simulator_app.core.identities import LOCALES, Visitor
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Identities, IdSettings, Scenario
 from simulator_app.gui.document import ScenarioDocument
@@ -102,10 +101,10 @@ class IdentitiesPanel(QWidget):
         self.locales = QListWidget()
         ordered = [
             *FAVOURITE_LOCALES,
-            *(x for x in AVAILABLE_LOCALES if x not in FAVOURITE_LOCALES),
+            *(x for x in LOCALES if x not in FAVOURITE_LOCALES),
         ]
         for locale in ordered:
-            if locale not in AVAILABLE_LOCALES:
+            if locale not in LOCALES:
                 continue
             item = QListWidgetItem(locale)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from faker.config import AVAILABLE_LOCALES
 from hypothesis import strategies as st
 
 from simulator_app.core.catalog import resolve_catalog
+from simulator_app.core.identities import LOCALES
 from simulator_app.core.model import (
     ARRIVAL_PATTERNS,
     FROM_CATEGORY,
@@ -185,9 +185,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         description=draw(st.text(max_size=60)),
         store=store,
         identities=Identities(
-            locales=tuple(
-                draw(st.lists(st.sampled_from(sorted(AVAILABLE_LOCALES)), min_size=1, max_size=3))
-            ),
+            locales=tuple(draw(st.lists(st.sampled_from(LOCALES), min_size=1, max_size=3))),
             seed=draw(seeds),
         ),
         ids=draw(ids_settings()),

@@ -286,3 +286,19 @@ def test_validate_without_files_is_a_usage_error(capsys: pytest.CaptureFixture[s
         main(["validate"])
     assert exited.value.code == 2
     assert "the following arguments are required: FILE" in capsys.readouterr().err
+
+
+def test_a_deprecated_faker_locale_says_what_to_use(tmp_path: Path) -> None:
+    text = (
+        "store: {base_url: https://shop.example.com}\n"
+        "identities: {locales: [en_IN, fr_QC]}\n"
+        "ids: {org_id: 34a3f9a2-5057-431b-bd3f-aa9fdf9ff733}\n"
+        "journeys: [{name: j, steps: [{type: view}]}]\n"
+    )
+    file = tmp_path / "s.yaml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(file)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{file}:2: identities.locales[1]: Faker deprecates 'fr_QC': use 'fr_CA'"
+    ]
