@@ -74,12 +74,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+MAX_CONCURRENCY = 10_000  # visitors in flight; the desktop app has the same bound
+
+
 def _number(
     text: str | None,
     option: str,
     kind: type[int] | type[float],
     minimum: float,
     strict: bool = False,
+    maximum: float | None = None,
 ) -> Any:
     """``text`` as a number at least (or, ``strict``, above) ``minimum``; None stays None."""
     if text is None:
@@ -95,6 +99,8 @@ def _number(
         raise CliError(
             f"{option}: must be {'above' if strict else 'at least'} {minimum:g}, got {text}"
         )
+    if maximum is not None and value > maximum:
+        raise CliError(f"{option}: must be at most {maximum:g}, got {text}")
     return value
 
 
@@ -177,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
 
     visitors = _number(args.visitors, "--visitors", int, 0)
     duration = _number(args.duration, "--duration", float, 0)
-    concurrency = _number(args.concurrency, "--concurrency", int, 1)
+    concurrency = _number(args.concurrency, "--concurrency", int, 1, maximum=MAX_CONCURRENCY)
     rate = _number(args.rate, "--rate", float, 0, strict=True)
     seed = _number(args.seed, "--seed", int, 0)
     think_scale = _number(args.think_scale, "--think-scale", float, 0)

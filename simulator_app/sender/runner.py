@@ -20,7 +20,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,7 +271,9 @@ class LoadRun:
         limit = settings.time_limit
         if limit is None:
             limit = self.scenario.schedule.duration + EXTRA_TIME
-        workers = [loop.create_task(self._worker()) for _ in range(settings.concurrency)]
+        # No more workers than visitors: a huge --concurrency must not stall the start.
+        slots = max(1, min(settings.concurrency, self._visitors_total))
+        workers = [loop.create_task(self._worker()) for _ in range(slots)]
         flusher = loop.create_task(self._flush_periodically())
         dispatcher = loop.create_task(self._dispatch(len(workers)))
         time_limit_hit = False
@@ -502,12 +504,3 @@ async def _sleep_unless(
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``coro`` on a fresh loop of the kind the runner uses (for benchmarks)."""
-    loop = new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()

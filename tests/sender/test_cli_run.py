@@ -141,6 +141,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     [
         (["--visitors", "abc"], "--visitors: 'abc' is not a whole number"),
         (["--concurrency", "0"], "--concurrency: must be at least 1, got 0"),
+        (["--concurrency", "100000000"], "--concurrency: must be at most 10000, got 100000000"),
         (["--rate", "-1"], "--rate: must be above 0, got -1"),
         (["--duration", "nan"], "--duration: 'nan' is not a finite number"),
         (["--target", "ftp://127.0.0.1/"], "--target: 'ftp://127.0.0.1/' is not an http"),

@@ -231,3 +231,10 @@ def test_same_seed_gives_the_same_request_stream(scenario: Scenario) -> None:
 def test_settings_override_the_scenarios_visitors(scenario: Scenario) -> None:
     _, records, result = collect(scenario, visitors=2, duration=0.0)
     assert result.visitors_done == 2 and len(records) == 2 * REQUESTS_PER_VISITOR  # type: ignore[attr-defined]
+
+
+def test_a_concurrency_far_above_the_visitors_still_sends_them_all(scenario: Scenario) -> None:
+    # One worker per visitor at most: ten thousand idle slots would only slow the start.
+    _, records, result = collect(scenario, concurrency=10_000, time_limit=60)
+    assert len(records) == 6 * REQUESTS_PER_VISITOR
+    assert result.visitors_done == 6 and not result.stopped  # type: ignore[attr-defined]
