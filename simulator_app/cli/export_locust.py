@@ -110,5 +110,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {written[0]} ({journeys} journey class{'es' if journeys != 1 else ''})")
     for extra in written[1:]:
         print(f"wrote {extra}")
-    print(f"run it: locust -f {output}" + ("" if conf else f" --headless --host {host}"))
+    if conf is not None:
+        # Locust reads ./locust.conf only from the working directory: name the one written here.
+        print(f"run it: locust -f {output} --config {written[-1]}")
+    else:
+        print(f"run it: locust -f {output} --headless --host {host} -t 1m")
     return 0
