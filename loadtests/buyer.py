@@ -1694,15 +1694,20 @@ def target_problem(url: str) -> str | None:
     return None
 
 
-def is_loopback(url: str) -> bool:
-    """True when ``url``'s host is this machine: 127.0.0.0/8, ::1 or localhost."""
-    host = (urlsplit(url).hostname or "").lower()
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` is this machine: 127.0.0.0/8, ::1 (bracketed or not) or localhost."""
+    host = host.strip("[]").lower()
     if host in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url``'s host is this machine: 127.0.0.0/8, ::1 or localhost."""
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 def needs_confirmation(url: str, rate: float | None) -> bool:

@@ -8,11 +8,11 @@ httptools and uvloop (when installed), no access log, no websockets.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import socket
 from typing import Any
 
 from simulator_app.collector.app import CollectorApp
+from simulator_app.core.safety import is_loopback_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -20,16 +20,6 @@ DEFAULT_PORT = 8787
 
 class CollectorStartError(Exception):
     """The collector could not start; the message is one line (e.g. the port is taken)."""
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches."""
-    if host.lower() in ("localhost", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def host_warning(host: str) -> str | None:

@@ -245,11 +245,3 @@ class EventStore:
             self.bad_by_type = _types()
             self.recent.clear()
             self.recent_bad.clear()
-
-    def count_rows(self) -> int:
-        """Rows in the table after a flush (tests and the page's footer use it)."""
-        with self._lock:
-            self._flush_locked()
-            if self._closed:
-                return 0
-            return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
