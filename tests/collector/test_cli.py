@@ -63,7 +63,10 @@ def test_no_answered_request_is_lost_across_shutdown(tmp_path: Path, sig: signal
     workers = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
     for w in workers:
         w.start()
-    assert enough.wait(30), "the collector answered too few requests"
+    if not enough.wait(30):
+        proc.kill()  # leave no collector behind
+        proc.communicate()
+        pytest.fail("the collector answered too few requests")
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
     for w in workers:

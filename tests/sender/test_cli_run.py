@@ -34,7 +34,12 @@ def nitrox(*args: str) -> subprocess.Popen[str]:
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=timeout)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()  # a hung run must not outlive its test
+        process.communicate()
+        raise
     return process.returncode, out, err
 
 
