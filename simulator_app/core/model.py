@@ -256,7 +256,8 @@ def _catalog_from_dict(data: dict[str, Any], base_url: str) -> Catalog:
     return Catalog(tuple(categories), tuple(products))
 
 
-def _catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    """The file form of a catalog: its categories, each with its products."""
     cats: list[dict[str, Any]] = []
     for name in catalog.categories:
         items = []
@@ -368,7 +369,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         "pages": list(scenario.store.pages),
     }
     if scenario.store.catalog is not None:
-        store["catalog"] = _catalog_to_dict(scenario.store.catalog)
+        store["catalog"] = catalog_to_dict(scenario.store.catalog)
     if scenario.store.generate is not None:
         g = scenario.store.generate
         store["generate"] = {

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.catalog import generate_catalog
+from simulator_app.core.model import catalog_to_dict
 from simulator_app.gui.catalog_model import CatalogModel, generator_settings, is_listed
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import MISSING, Compound, DeleteValue, Edit, SetValue, get, to_yaml
@@ -38,27 +39,7 @@ _GENERATE_FIELDS = ("categories", "products_per_category", "price_min", "price_m
 
 def listed_from_generated(document: ScenarioDocument) -> dict[str, Any]:
     """The file form of the generated catalog, to edit it as a list."""
-    catalog = generate_catalog(generator_settings(document))
-    return {
-        "categories": [
-            {
-                "name": name,
-                "products": [
-                    {
-                        "id": p.id,
-                        "title": p.title,
-                        "price": p.price_cents / 100,
-                        "variant_id": p.variant_id,
-                        "url": p.url,
-                        "image_url": p.image_url,
-                    }
-                    for p in catalog.products
-                    if p.category == name
-                ],
-            }
-            for name in catalog.categories
-        ]
-    }
+    return catalog_to_dict(generate_catalog(generator_settings(document)))
 
 
 class StorePanel(QWidget):
