@@ -312,3 +312,56 @@ def test_seed_and_org_id_from_the_command_line(tmp_path: Path, recorder: tuple[s
     plans = planned(changed, range(5))
     assert recorded(record) == [r for i in range(5) for r in plans[i]]
     assert recorded(record) != [r for i in range(5) for r in planned(scenario, range(5))[i]]
+
+
+@pytest.mark.parametrize("user_class", ["FastHttpUser", "HttpUser"])
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [("error_rate", "HTTP 5"), ("drop_rate", "")],  # a dropped connection: whatever the client says
+)
+def test_failed_requests_are_counted_with_their_cause(
+    tmp_path: Path, user_class: str, fault: str, cause: str
+) -> None:
+    """A 5xx answer or a dropped connection is a failure in Locust's stats, never a crash."""
+    from simulator_app.collector import FaultSettings
+
+    file = export(tmp_path, load_scenario(DEMO), user_class=user_class, think_scale=0.0)
+    faults = FaultSettings(**{fault: 1.0}, seed=1)  # type: ignore[arg-type]
+    with EmbeddedCollector(faults=faults) as collector:
+        done = locust(
+            [
+                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url),
+                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "3"),
+            ],
+            tmp_path,
+        )
+    stats = stats_of(done)
+    assert stats["requests"] == stats["failures"] > 0, done.stderr
+    assert "Traceback" not in done.stderr
+    # Locust's error report: "<count>   <METHOD> <name>: <error>" between two rules
+    report = done.stderr.partition("Error report")[2].split("-|-")[1].splitlines()[1:-1]
+    errors = [line.split(":", 1)[1].strip() for line in report if ":" in line]
+    assert errors, done.stderr
+    assert all(cause in error for error in errors), errors
+
+
+@pytest.mark.parametrize("user_class", ["FastHttpUser", "HttpUser"])
+def test_a_host_with_a_path_prefixes_every_request(
+    tmp_path: Path, recorder: tuple[str, Path], user_class: str
+) -> None:
+    """``--host http://HOST/base/`` sends to /base/jsv1/..., as Locust's clients do."""
+    url, record = recorder
+    scenario = load_scenario(DEMO)
+    file = export(tmp_path, scenario, user_class=user_class, think_scale=0.0)
+    locust(
+        [
+            *("-f", str(file), "AllJourneys", *QUICK, "--host", f"{url}/base/"),  # a slash too many
+            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
+        ],
+        tmp_path,
+    )
+    got = recorded(record)
+    assert got and all(path.startswith("/base/jsv1/") for _, path, _ in got)
+    plans = planned(scenario, range(2))
+    unprefixed = [(m, path.removeprefix("/base"), body) for m, path, body in got]
+    assert unprefixed == [r for i in range(2) for r in plans[i]]
