@@ -22,15 +22,11 @@ STOP_TIMEOUT = 2  # seconds locust gives users to finish a task at the end of -t
 
 MINIMAL_TEMPLATE = """\
 \"\"\"Written by nitrox-sim bench: one fixed view event, as fast as {base} can send it.\"\"\"
-import itertools
-
 from locust import {base}, constant, task
 
 PATH = {path!r}
 BODY = {body!r}
 HEADERS = {headers!r}
-BUSTER = {buster!r}
-_count = itertools.count(1_700_000_000_000)
 
 
 class MinimalView({base}):
@@ -38,27 +34,19 @@ class MinimalView({base}):
 
     @task
     def view(self):
-        path = f"{{PATH}}?_={{next(_count)}}" if BUSTER else PATH
-        self.client.post(path, data=BODY, headers=HEADERS, name="event/view")
+        self.client.post(PATH, data=BODY, headers=HEADERS, name="event/view")
 """
 
 
-def minimal_locustfile(
-    user_class: str, headers: dict[str, str] | None = None, buster: bool = False
-) -> str:
-    """A locustfile whose one user posts the fixed view event with ``headers``, no wait.
-
-    ``buster`` adds a ``?_=`` query that differs on every request, as the
-    tracker's cache-buster does (so URL parsing caches do not flatter it).
-    """
+def minimal_locustfile(user_class: str) -> str:
+    """A locustfile whose one user posts the fixed view event, no wait."""
     if user_class not in USER_CLASSES:
         raise ValueError(f"user_class must be one of {', '.join(USER_CLASSES)}")
     return MINIMAL_TEMPLATE.format(
         base=user_class,
         path=VIEW_PATH,
         body=VIEW_BODY.encode(),
-        headers=headers or BARE_HEADERS,
-        buster=buster,
+        headers=BARE_HEADERS,
     )
 
 

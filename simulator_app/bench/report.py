@@ -117,26 +117,6 @@ def _target(goal: Goal) -> str:
     return f"{goal.op} {number}{goal.unit}"
 
 
-def _same_wire_shape(result: BenchResult) -> tuple[float, float] | None:
-    """The tracker-shaped minimal file's req/s and the exported file's ratio to it."""
-    shape = _number(result, "locust_fasthttpuser_tracker_shape_rps")
-    exported = _number(result, "exported_rps")
-    if not shape or exported is None:
-        return None
-    return shape, exported / shape
-
-
-def _wire_shape_rows(result: BenchResult) -> list[tuple[str, str]]:
-    found = _same_wire_shape(result)
-    if found is None:
-        return []
-    shape, ratio = found
-    return [
-        ("  (no goal) minimal FastHttpUser, tracker headers + cache-buster", f"{shape:,.0f} req/s"),
-        ("  (no goal) exported / that file: the engine's own cost", f"{ratio:.2f}"),
-    ]
-
-
 def format_table(result: BenchResult) -> str:
     """The readable report: header, figures, goals with PASS/MISS, notes."""
     extras = result.extras
@@ -160,8 +140,6 @@ def format_table(result: BenchResult) -> str:
         else:
             shown = f"{value:,.0f} {unit}"
         rows.append((_label(result, key), shown))
-        if key == "exported_rps":
-            rows += _wire_shape_rows(result)
     width = max(len(label) for label, _ in rows)
     lines.append(f"{'figure':<{width}}  {'value':>12}")
     lines += [f"{label:<{width}}  {shown:>12}" for label, shown in rows]
@@ -191,9 +169,6 @@ def to_json(result: BenchResult) -> dict[str, Any]:
         for o in outcomes
         if o.goal.denominator
     }
-    found = _same_wire_shape(result)
-    if found is not None:
-        document["ratios"]["exported_vs_same_wire_shape"] = round(found[1], 3)
     document["goals"] = {
         o.goal.key: {"label": o.goal.label, "target": _target(o.goal), "result": o.status}
         for o in outcomes

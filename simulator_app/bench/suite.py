@@ -30,7 +30,6 @@ from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
 from simulator_app.bench.processes import cpu_pins, describe_pins
-from simulator_app.bench.traffic import TRACKER_HEADERS
 from simulator_app.bench.wrk import INSTALL_HINT, wrk_path
 
 FIGURE_KEYS = (
@@ -131,9 +130,9 @@ class _Run:
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
         # With wrk: the bare server and the collector each round; without, one note and one
-        # collector figure. Plus four Locust files a round, the sender and the GUI.
+        # collector figure. Plus three Locust files a round, the sender and the GUI.
         pairs = 2 * settings.rounds if self.wrk else 2
-        self.steps = _Steps(self.result, pairs + 4 * settings.rounds + 2, progress)
+        self.steps = _Steps(self.result, pairs + 3 * settings.rounds + 2, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def _keep_best(self, key: str, rps: float) -> None:
@@ -173,13 +172,6 @@ class _Run:
             "locust_fasthttpuser_rps": (
                 "Locust FastHttpUser",
                 minimal_locustfile("FastHttpUser"),
-            ),
-            # Not a goal: the exported scenario's wire shape (the tracker's headers and
-            # a cache-buster per request) in a minimal file, to tell the engine's cost
-            # from the cost of what the scenario asks to send.
-            "locust_fasthttpuser_tracker_shape_rps": (
-                "Locust FastHttpUser, tracker's headers + cache-buster",
-                minimal_locustfile("FastHttpUser", TRACKER_HEADERS, buster=True),
             ),
             "exported_rps": (f"exported {scenario.name}", exported_locustfile(scenario)),
         }

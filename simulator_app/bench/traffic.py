@@ -13,13 +13,3 @@ NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
 VIEW_PATH = f"/jsv1/{ORG}/{ROAMING}/{NITRO}/null/event/view"
 VIEW_BODY = json.dumps({"page": "https://shop.example.com/"}, separators=(",", ":"))
 BARE_HEADERS = {"Content-Type": "application/json"}
-# What the tracker sends with every event (CONTRACT.md, Events): an exported
-# scenario that imitates it sends these too, so a minimal file of the same
-# wire shape isolates the journey engine's own cost.
-TRACKER_HEADERS = {
-    "Content-Type": "application/json",
-    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
-    "Accept": "application/json",
-    "X-Nitro-Id": NITRO,
-    "X-Organisation": ORG,
-}

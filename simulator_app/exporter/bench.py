@@ -1,10 +1,9 @@
 """How much the journey engine costs Locust: the exported file against a minimal one.
 
 :func:`measure_export_ratio` runs, against the bench's bare server and in the
-same call, Locust on three files one after the other: a minimal FastHttpUser
-posting one fixed ``view`` event, the same with the tracker's wire shape
-(headers and a per-request cache-buster), and the exported locustfile of a
-scenario with think times scaled to 0. Their req/s ratio says whether the
+same call, Locust on two files one after the other: a minimal FastHttpUser
+posting one fixed ``view`` event, and the exported locustfile of a scenario
+with think times scaled to 0. Their req/s ratio says whether the
 journey (identities, cart, JSON) limits Locust; the goal is at least 0.9.
 The server and Locust are pinned to different CPUs when there are two.
 
@@ -26,7 +25,6 @@ from typing import Any
 from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
 from simulator_app.bench.processes import cpu_pins
-from simulator_app.bench.traffic import TRACKER_HEADERS
 from simulator_app.core.model import Scenario
 from simulator_app.core.scenario_file import load_scenario
 from simulator_app.exporter.locustfile import ExportSettings, export_locustfile
@@ -64,7 +62,6 @@ def measure_export_ratio(
     with tempfile.TemporaryDirectory(prefix="nitrox-bench-") as tmp:
         files = {
             "bare": minimal_locustfile("FastHttpUser"),
-            "tracker": minimal_locustfile("FastHttpUser", TRACKER_HEADERS, buster=True),
             "exported": exported_locustfile(scenario),
         }
         paths = {name: Path(tmp) / f"{name}.py" for name in files}
@@ -78,12 +75,8 @@ def measure_export_ratio(
     best = {name: max(r.rps for r in runs) for name, runs in results.items()}
     return {
         "locust_fasthttpuser_rps": round(best["bare"], 1),
-        "locust_fasthttpuser_tracker_shape_rps": round(best["tracker"], 1),
         "exported_rps": round(best["exported"], 1),
         "ratio": round(best["exported"] / best["bare"], 3) if best["bare"] else 0.0,
-        "ratio_same_wire_shape": round(best["exported"] / best["tracker"], 3)
-        if best["tracker"]
-        else 0.0,
         "exported_failures": sum(r.failures for r in results["exported"]),
         "scenario": scenario.name,
         "seconds": seconds,
