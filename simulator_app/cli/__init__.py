@@ -15,6 +15,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from simulator_app.cli._common import CliError
 
@@ -52,9 +53,20 @@ def _commands() -> list[ModuleType]:
     return sorted(found, key=order)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: where and what, then how to see the options.
+
+    argparse prints the whole usage before an error; for a mistyped value
+    that buries the one line that matters. Subcommands inherit this class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, one subparser per command module."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nitrox-sim",
         description="Realistic shopper traffic for the Nitrox visitor-tracking API.",
         epilog=EPILOG,
