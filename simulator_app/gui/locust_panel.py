@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ from simulator_app.exporter.locustfile import (
     ExportSettings,
 )
 from simulator_app.gui.table_model import ColumnsModel
+from simulator_app.gui.widgets import ask_user
 
 POLL_MS = 1000  # Locust rewrites its stats CSV about once a second
 STOP_GRACE_MS = 10_000  # after Stop, how long Locust gets to write its reports before a kill
@@ -150,6 +152,8 @@ class LocustPanel(QWidget):
         self._process: QProcess | None = None
         self._run_dir: Path | None = None
         self._stopping = False
+        # asked before Locust sends to another machine; tests replace it
+        self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
 
         self.scenario_label = QLabel("No scenario")
         self.target_label = QLabel()
@@ -304,11 +308,12 @@ class LocustPanel(QWidget):
         problem = target_problem(self._target)
         if problem:
             return f"Target: {problem}"
-        if not is_loopback(self._target):
-            return (
-                f"Locust runs from the app go to this machine only, not {self._target}."
-                " Export the file and run locust yourself with --host and --allow-remote."
-            )
+        if not is_loopback(self._target) and not self.confirm(
+            f"{self._target} is not on this machine. Locust will send it the traffic of"
+            f" {self.users.value()} users for {self.duration.value()} s"
+            f" (think times × {self.think_scale.value():g}). Send real traffic there?"
+        ):
+            return "Not started: the target was not confirmed."
         return None
 
     def start_run(self) -> bool:
@@ -359,6 +364,8 @@ class LocustPanel(QWidget):
             *("--stop-timeout", "5", "--think-scale", f"{self.think_scale.value():g}"),
             *("--csv", str(run_dir / "stats"), "--html", str(run_dir / "report.html")),
             *("--json-file", str(run_dir / "final")),
+            # start_run asked first: the file itself refuses another machine without it
+            *(() if is_loopback(self._target) else ("--allow-remote",)),
         ]
 
     def stop_run(self) -> None:

@@ -1,13 +1,32 @@
-"""Small widgets the panels share: a low–high range editor and an inline problem label."""
+"""Small widgets the panels share: a low–high range editor, an inline problem label, a Yes/No question."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSpinBox,
+    QWidget,
+)
 
 from simulator_app.core.scenario_file import Problem
 
 PROBLEM_STYLE = "color: #b00020;"
+
+
+def ask_user(parent: QWidget, question: str) -> bool:
+    """The confirmation before real traffic leaves this machine: a Yes/No box, No by default."""
+    answer = QMessageBox.question(
+        parent,
+        "Send to a non-local target?",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class ProblemLabel(QLabel):

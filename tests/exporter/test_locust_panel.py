@@ -60,12 +60,28 @@ def test_export_writes_the_file_and_conf(panel: LocustPanel, tmp_path: Path) -> 
     assert "Wrote" in panel.status.text()
 
 
-def test_a_remote_target_is_refused(panel: LocustPanel) -> None:
+def test_a_remote_target_needs_a_yes(panel: LocustPanel, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def decline(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    panel.confirm = decline
     panel.set_scenario(load_scenario(DEMO), str(DEMO))
     panel.set_target("https://collector.example.invalid")  # never resolves, if the refusal broke
     assert not panel.start_run()
-    assert "this machine only" in panel.status.text()
+    assert len(asked) == 1 and "https://collector.example.invalid" in asked[0]
+    assert "not confirmed" in panel.status.text()
     assert not panel.is_running()
+    # What a Yes would run (not run here: tests send to this machine only).
+    remote = panel._locust_arguments(tmp_path / "locustfile.py", tmp_path)
+    assert "--allow-remote" in remote
+    panel.set_target("http://127.0.0.1:8787")
+    assert panel._run_problem() is None  # this machine: nothing to ask
+    assert len(asked) == 1
+    local = panel._locust_arguments(tmp_path / "locustfile.py", tmp_path)
+    assert "--allow-remote" not in local
 
 
 @pytest.mark.slow

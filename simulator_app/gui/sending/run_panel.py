@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import needs_confirmation, target_problem
+from simulator_app.gui.widgets import ask_user
 from simulator_app.sender import LoadRun, RunResult, RunSettings
 
 JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
@@ -45,18 +45,6 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def ask_user(parent: QWidget, question: str) -> bool:
-    """The default confirmation: a Yes/No box, No by default."""
-    answer = QMessageBox.question(
-        parent,
-        "Send to a non-local target?",
-        question,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
-    )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class RunPanel(QWidget):
