@@ -1728,9 +1728,9 @@ import logging
 import sys
 import time
 from collections import deque
+from urllib.parse import urlsplit
 
 import gevent
-from geventhttpclient.url import URL
 from locust import FastHttpUser, HttpUser, events, task
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
 from locust.exception import CatchResponseError, StopUser
@@ -1941,8 +1941,10 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
         self._plan = None
         self._think = 0.0
         self._base = self.host.rstrip("/")  # "--host http://h/base/" sends to /base/jsv1/...
-        self._http = None  # FastHttpUser: the connection pool's client for self.host
-        self._prefix = ""  # the path of --host, if it has one
+        if _FAST:
+            # the client of FastHttpUser's own pool for this host; it connects on first use
+            self._http = self.client.client.clientpool.get_client(self.host)
+            self._prefix = urlsplit(self.host).path.rstrip("/")
 
     def wait_time(self):
         return self._think * _State.think_scale
@@ -1991,17 +1993,12 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
         failed exactly as FastHttpSession would (connection errors, any
         non-2xx, a ``Payload Error`` body).
         """
-        http = self._http
-        if http is None:
-            base = URL(self.host)
-            http = self._http = self.client.client.clientpool.get_client(base)
-            self._prefix = base.path.rstrip("/")
         start_time = time.time()
         started = time.perf_counter()
         response = None
         length = 0
         try:
-            response = http.request(spec.method, self._prefix + target, body=body, headers=spec.headers)
+            response = self._http.request(spec.method, self._prefix + target, body=body, headers=spec.headers)
             content = response.read()  # the whole body; the connection goes back to the pool
             length = len(content)
             problem = judge_response(spec, response.status_code, content.decode("utf-8", "replace"))

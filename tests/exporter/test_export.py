@@ -125,9 +125,7 @@ def test_the_whole_engine_is_inlined_and_no_package_import_remains() -> None:
         if isinstance(n, ast.Import | ast.ImportFrom)
         for a in n.names
     }
-    # gevent and geventhttpclient come with locust: installing locust and faker is enough
-    with_locust = {"locust", "gevent", "geventhttpclient"}
-    assert imported <= {"__future__", "faker"} | with_locust | set(
+    assert imported <= {"__future__", "faker", "locust", "gevent"} | set(
         __import__("sys").stdlib_module_names
     )
     defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
