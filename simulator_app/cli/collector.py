@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=":memory:",
         metavar="FILE",
-        help="SQLite file to keep requests in (default: memory)",
+        help="SQLite file to keep every request in (default: memory, the latest 200,000)",
     )
     faults = parser.add_argument_group("fault injection (also changeable at /_collector/faults)")
     faults.add_argument(

@@ -70,6 +70,14 @@ def render_page(
         for t in FUNNEL_ORDER
     )
     fault_text = ", ".join(f"{escape(k)}={escape(str(v))}" for k, v in faults.items())
+    kept = summary.get("stored_latest")
+    if kept is not None and summary["total"] > kept:
+        stored = (
+            f"<p>Kept in memory and shown by good and bad: the latest {kept:,} requests"
+            " (start the collector with --db FILE to keep every one).</p>"
+        )
+    else:
+        stored = ""
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
 <link rel="icon" href="data:,"><title>Nitrox collector</title><style>{_STYLE}</style></head>
@@ -77,7 +85,7 @@ def render_page(
 <p>{summary["total"]} requests: <span class="good">{summary["good"]} good</span>,
 <span class="bad">{summary["bad"]} bad</span>; {visitors} visitors.
 JSON: <a href="/_collector/all">all</a>, <a href="/_collector/good">good</a>,
-<a href="/_collector/bad">bad</a>, <a href="/_collector/faults">faults</a>.</p>
+<a href="/_collector/bad">bad</a>, <a href="/_collector/faults">faults</a>.</p>{stored}
 <h2>Requests per type</h2>
 <table><tr><th>type</th><th>total</th><th>good</th><th>bad</th></tr>{counts}</table>
 <h2>Funnel (visitors reaching each step)</h2>

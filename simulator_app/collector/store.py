@@ -6,6 +6,10 @@ flushes the queue every ~50 ms in one transaction (``executemany``).
 :meth:`EventStore.close` flushes whatever is left, so every request that was
 answered is in the file after a clean shutdown. Queries of the inspection API
 flush first, so they always see every request answered so far.
+
+A file keeps every request. Memory keeps the latest :data:`MEMORY_KEEP`
+(about 340 bytes each), so a long soak test against the default collector
+does not grow without bound; the counts always cover every request.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ UNKNOWN = "unknown"  # the type of a request to no known endpoint
 FLUSH_INTERVAL = 0.05  # seconds between the writer's batches
 RECENT = 50  # recent events kept in memory for the HTML page
 RECENT_BAD = 200  # recent bad events kept in memory for summaries
+MEMORY_KEEP = 200_000  # stored requests an in-memory database keeps (the latest ones)
 
 # One stored request: time, type, good, status, method, path, visitor, messages, body.
 Row = tuple[float, str, bool, int, str, str, str | None, list[dict[str, str]], str | None]
@@ -81,8 +86,10 @@ def row_to_json(row: Row, row_id: int | None = None) -> dict[str, Any]:
 class EventStore:
     """Every request with its verdict: in-memory counts, SQLite rows, recent events."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", memory_keep: int = MEMORY_KEEP) -> None:
         self.path = path
+        # how many of the latest requests stay queryable; None: all (a file)
+        self.keep: int | None = memory_keep if path == ":memory:" else None
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             if path != ":memory:":
@@ -160,6 +167,11 @@ class EventStore:
         try:
             self._db.execute("BEGIN")
             self._db.executemany(_INSERT, batch)
+            if self.keep is not None:
+                self._db.execute(
+                    "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?",
+                    (self.keep,),
+                )
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             # Keep serving; the inspection API reports the failure.
@@ -184,7 +196,11 @@ class EventStore:
     # -- the inspection API ------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
-        """``{"total", "good", "bad", "by_type", "bad_by_type"}``: counts kept in memory."""
+        """``{"total", "good", "bad", "by_type", "bad_by_type", "stored_latest"}``.
+
+        The counts cover every request; ``stored_latest`` is how many of the
+        latest ones the queries can return (None: all of them).
+        """
         by_type = dict(self.by_type)
         bad_by_type = dict(self.bad_by_type)
         if not by_type.get(UNKNOWN):
@@ -198,6 +214,7 @@ class EventStore:
             "bad": bad,
             "by_type": by_type,
             "bad_by_type": bad_by_type,
+            "stored_latest": self.keep,
         }
 
     def query(

@@ -119,3 +119,11 @@ def test_help_teaches_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for needle in ("/_collector/bad", "--latency 50-300", "--db run.sqlite", "SIGTERM"):
         assert needle in text
+
+
+def test_help_says_how_much_memory_keeps(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator_app.collector.store import MEMORY_KEEP
+
+    with pytest.raises(SystemExit):
+        main(["collector", "--help"])
+    assert f"the latest {MEMORY_KEEP:,}" in " ".join(capsys.readouterr().out.split())

@@ -108,3 +108,43 @@ def test_the_store_flushes_its_queue_on_close(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1000
+
+
+def test_memory_keeps_the_latest_requests_and_counts_them_all(tmp_path: Path) -> None:
+    """A long run against the in-memory store stays bounded; a file keeps everything."""
+    memory = EventStore(memory_keep=100)
+    on_disk = EventStore(str(tmp_path / "all.sqlite"), memory_keep=100)
+    try:
+        for batch in range(5):  # several flushes, as a running collector makes
+            for i in range(batch * 60, (batch + 1) * 60):
+                row = (float(i), "view", i % 7 != 0, 200, "POST", f"/p/{i}", "v", [], None)
+                memory.add(row)
+                on_disk.add(row)
+            memory.flush()
+            on_disk.flush()
+        summary = memory.summary()
+        assert summary["total"] == 300 and summary["bad"] == 43  # every request counted
+        assert summary["stored_latest"] == 100
+        kept = memory.query(limit=1000)
+        assert [r["path"] for r in kept] == [f"/p/{i}" for i in range(299, 199, -1)]
+        assert len(memory.query(good=False, limit=1000)) == sum(
+            1 for i in range(200, 300) if i % 7 == 0
+        )
+        assert on_disk.summary()["stored_latest"] is None
+        assert len(on_disk.query(limit=1000)) == 300
+    finally:
+        memory.close()
+        on_disk.close()
+
+
+def test_the_page_says_when_older_requests_were_let_go() -> None:
+    from simulator_app.collector.page import render_page
+
+    def page(total: int, kept: int | None) -> str:
+        summary = {"total": total, "good": total, "bad": 0, "by_type": {}, "bad_by_type": {}}
+        return render_page({**summary, "stored_latest": kept}, {}, 0, [], [], {})
+
+    assert "the latest 200,000 requests" in page(250_000, 200_000)
+    assert "--db FILE" in page(250_000, 200_000)
+    assert "the latest" not in page(150_000, 200_000)
+    assert "the latest" not in page(250_000, None)
