@@ -109,7 +109,7 @@ class CollectorApp:
         """The JSON of ``GET /_collector/all``."""
         data = self.store.summary()
         data["faults"] = dict(self.fault_counts)
-        data["visitors"] = len(self.checker.visitors)
+        data["visitors"] = self.checker.seen
         if self.store.write_error:
             data["write_error"] = self.store.write_error
         return data

@@ -4,10 +4,16 @@
 remember: its roaming_id, its running cart, the items of its last checkout,
 the step types it reached. Field rules live in :mod:`fields`. No socket here:
 the checks are unit-tested on plain dicts.
+
+It remembers the :data:`MAX_VISITORS` most recently active visitors (about
+400 bytes each), so a soak test cannot grow it without bound. A visitor that
+stayed silent while that many others were active is judged as new when it
+comes back.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from simulator_app.collector.fields import (
@@ -36,6 +42,7 @@ def _money_text(cents: int) -> str:
 
 
 _BITS = {t: 1 << i for i, t in enumerate(STEP_TYPES)}
+MAX_VISITORS = 1_000_000  # visitors remembered, the least recently active let go first
 
 
 class VisitorState:
@@ -64,13 +71,16 @@ class Checker:
     visitor's requests are judged in the order they arrived.
     """
 
-    def __init__(self) -> None:
-        self.visitors: dict[str, VisitorState] = {}
+    def __init__(self, max_visitors: int = MAX_VISITORS) -> None:
+        self.max_visitors = max_visitors
+        self.visitors: OrderedDict[str, VisitorState] = OrderedDict()  # least recent first
+        self.seen = 0  # visitors met (one let go and back counts again)
         self.order_ids: set[str] = set()
         self.reach: dict[str, int] = dict.fromkeys(STEP_TYPES, 0)
 
     def reset(self) -> None:
         self.visitors.clear()
+        self.seen = 0
         self.order_ids.clear()
         self.reach = dict.fromkeys(STEP_TYPES, 0)
 
@@ -81,10 +91,16 @@ class Checker:
     def _visitor(
         self, step: str, roaming_id: str, nitro_id: str, out: list[Message]
     ) -> VisitorState:
-        state = self.visitors.get(nitro_id)
+        visitors = self.visitors
+        state = visitors.get(nitro_id)
         if state is None:
-            state = self.visitors[nitro_id] = VisitorState(roaming_id)
-        elif state.roaming_id != roaming_id:
+            state = visitors[nitro_id] = VisitorState(roaming_id)
+            self.seen += 1
+            if len(visitors) > self.max_visitors:
+                visitors.popitem(last=False)
+        else:
+            visitors.move_to_end(nitro_id)
+        if state.roaming_id != roaming_id:
             out.append(
                 message(
                     "path.roaming_id",

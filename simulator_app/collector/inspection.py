@@ -108,7 +108,7 @@ def _page(app: CollectorApp) -> str:
     return render_page(
         app.store.summary(),
         app.checker.funnel(),
-        len(app.checker.visitors),
+        app.checker.seen,
         list(app.store.recent)[-20:],
         list(app.store.recent_bad)[-20:],
         app.faults.settings.to_json(),

@@ -286,3 +286,23 @@ def test_reset_forgets_visitors() -> None:
     checker.reset()
     assert checker.visitors == {}
     assert checker.funnel()["updatecart"] == 0
+
+
+def test_the_least_recently_active_visitor_is_let_go_past_the_limit() -> None:
+    checker = Checker(max_visitors=2)
+    nitro = [f"de8daa44-ac2e-4ba2-8e1c-98{n:010d}" for n in range(3)]
+
+    def send(n: int, kind: str, body: dict[str, Any]) -> list[dict[str, str]]:
+        return checker.check_event((ORG, ROAM, nitro[n], "null"), kind, body)
+
+    assert send(0, "updatecart", cart([line(1, 1, 24.0)], 24.0)) == []
+    assert send(1, "view", {"page": f"{URL}/"}) == []
+    assert send(0, "view", {"page": f"{URL}/"}) == []  # 0 is now the more recent
+    assert send(2, "view", {"page": f"{URL}/"}) == []  # over the limit: 1 is let go
+    assert list(checker.visitors) == [nitro[0], nitro[2]]
+    # 0 kept its cart: checking out what it holds is good
+    checkout = {"checkout": f"{URL}/checkout", "items": [item(1, 24.0)], "cart_value": 24.0}
+    assert send(0, "checkout", checkout) == []
+    assert checker.seen == 3 and len(checker.visitors) == 2
+    send(1, "view", {"page": f"{URL}/"})  # back after being let go: met again
+    assert checker.seen == 4 and len(checker.visitors) == 2
