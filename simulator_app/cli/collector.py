@@ -132,9 +132,6 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    warning = host_warning(args.host)
-    if warning:
-        print(f"nitrox-sim collector: {warning}", file=sys.stderr)
     try:
         store = EventStore(args.db)
     except StoreError as exc:
@@ -144,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     except CollectorStartError as exc:
         store.close()
         raise CliError(str(exc), exit_code=1) from None
+    warning = host_warning(args.host)  # once it is bound: an address that failed warns of nothing
+    if warning:
+        print(f"nitrox-sim collector: {warning}", file=sys.stderr)
     app = CollectorApp(store, faults, args.max_body)
     server = make_server(app, embedded=False)
     url = base_url(sock)

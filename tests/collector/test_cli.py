@@ -127,3 +127,13 @@ def test_help_says_how_much_memory_keeps(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit):
         main(["collector", "--help"])
     assert f"the latest {MEMORY_KEEP:,}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_an_address_it_cannot_bind_is_one_line_without_the_reach_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 203.0.113.0/24 is for documentation: no interface here has it, so binding fails
+    assert main(["collector", "--host", "203.0.113.7", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nitrox-sim collector: error: ") and err.count("\n") == 1
+    assert "other machines" not in err
