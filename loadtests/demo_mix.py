@@ -1728,11 +1728,11 @@ import logging
 import sys
 import time
 from collections import deque
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import gevent
 from locust import FastHttpUser, HttpUser, events, task
-from locust.contrib.fasthttp import FAILURE_EXCEPTIONS
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastResponse
 from locust.exception import CatchResponseError, StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -1887,9 +1887,17 @@ def _prepare_engine(environment, **_kwargs):
 @events.test_start.add_listener
 def _start_visitors(environment, **_kwargs):
     runner = environment.runner
+    options = environment.parsed_options  # on a worker, the master's
+    # Again here, not only at start-up: the web UI sets the host and options per test.
+    problem = None if options is None else _settings_problem(options, environment.host or NitroxVisitor.host)
+    if problem:
+        _log.error("nitrox: %s; this test sends nothing", problem)
+        _State.pool = None  # every user stops before its first request
+        if not isinstance(runner, WorkerRunner):
+            gevent.spawn(runner.stop)
+        return
     if isinstance(runner, MasterRunner):
         return
-    options = environment.parsed_options  # on a worker, the master's
     engine = _engine_for(options)
     start, stride = 0, 1
     if isinstance(runner, WorkerRunner):
@@ -1905,14 +1913,21 @@ def _start_visitors(environment, **_kwargs):
 
 @events.quitting.add_listener
 def _thresholds(environment, **_kwargs):
-    """Like k6 thresholds: exit 1 when the run was worse than the limits given."""
-    if isinstance(environment.runner, WorkerRunner) or environment.parsed_options is None:
+    """Like k6 thresholds: exit 1 when the run was worse than the limits given.
+
+    A run that made no request fails them. When they pass, --max-fail-ratio
+    replaces Locust's own rule (any failure: exit 1) with the ratio given;
+    with --max-p95-ms alone, failures still fail the run as Locust decides,
+    and so do errors raised in the file's code.
+    """
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) or environment.parsed_options is None:
         return
     options = environment.parsed_options
     if options.max_fail_ratio is None and options.max_p95_ms is None:
         return
     total = environment.stats.total
-    broken = []
+    broken = [] if total.num_requests else ["no request was made"]
     if options.max_fail_ratio is not None and total.fail_ratio > options.max_fail_ratio:
         broken.append(f"failure ratio {total.fail_ratio:.4f} > {options.max_fail_ratio}")
     p95 = total.get_response_time_percentile(0.95) if total.num_requests else 0
@@ -1923,7 +1938,8 @@ def _thresholds(environment, **_kwargs):
         environment.process_exit_code = 1
     else:
         _log.info("nitrox thresholds passed")
-        environment.process_exit_code = 0
+        if options.max_fail_ratio is not None and not runner.exceptions:
+            environment.process_exit_code = 0
 
 
 class NitroxVisitor(_USER_BASES[USER_CLASS]):
@@ -1942,9 +1958,16 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
         self._think = 0.0
         self._base = self.host.rstrip("/")  # "--host http://h/base/" sends to /base/jsv1/...
         if _FAST:
+            session = self.client
+            self._base = session.base_url.rstrip("/")  # without user:password@
             # the client of FastHttpUser's own pool for this host; it connects on first use
-            self._http = self.client.client.clientpool.get_client(self.host)
-            self._prefix = urlsplit(self.host).path.rstrip("/")
+            self._http = session.client.clientpool.get_client(self._base)
+            self._prefix = quote(urlsplit(self._base).path, safe="/%!$&'()*+,;=:@~")
+            # what FastHttpSession would add: the class's default_headers, user:password@
+            extra = dict(self.default_headers or {})
+            if session.auth_header:
+                extra["Authorization"] = session.auth_header
+            self._extra_headers = tuple(extra.items())
 
     def wait_time(self):
         return self._think * _State.think_scale
@@ -1952,7 +1975,7 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
     def _next_visitor(self):
         """The first request of the next visitor that sends one; stops the user when none is left."""
         while True:  # a visitor may leave before its first request
-            plan = _State.pool.take(self.journey)
+            plan = _State.pool.take(self.journey) if _State.pool is not None else None
             if plan is None:
                 _State.done_users += 1
                 runner = self.environment.runner
@@ -1985,30 +2008,35 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
 
         This is what FastHttpSession.request does, less what these requests
         never need: it parses every URL (each visitor's differs), merges the
-        headers into case-insensitive dicts twice, runs a cookie jar and wraps
-        the response, which in a profile cost more than the whole journey
-        engine. No redirect is followed and no cookie kept: the API sets
-        neither. The pool is the one FastHttpUser built from its settings
-        (timeouts, TLS, proxy), and a request is timed, named, measured and
-        failed exactly as FastHttpSession would (connection errors, any
-        non-2xx, a ``Payload Error`` body).
+        headers into case-insensitive dicts twice and runs a cookie jar,
+        which in a profile cost more than the whole journey engine. No
+        redirect is followed and no cookie kept: the API sets neither. The
+        pool is the one FastHttpUser built from its settings (timeouts, TLS,
+        proxy); the class's ``default_headers`` and the host's user:password
+        are sent as FastHttpSession sends them. A request is timed, named,
+        measured and failed as FastHttpSession does it (connection errors,
+        any non-2xx, a ``Payload Error`` body); the tracker's headers go out
+        as they are, without an Accept-Encoding, as ``nitrox-sim run`` sends them.
         """
+        headers = self._extra_headers + spec.headers if self._extra_headers else spec.headers
         start_time = time.time()
         started = time.perf_counter()
         response = None
         length = 0
         try:
-            response = self._http.request(spec.method, self._prefix + target, body=body, headers=spec.headers)
-            content = response.read()  # the whole body; the connection goes back to the pool
+            response = FastResponse(self._http.request(spec.method, self._prefix + target, body=body, headers=headers))
+            content = response.content  # the whole body, decompressed; the connection goes back to the pool
+            response_time = (time.perf_counter() - started) * 1000
             length = len(content)
             problem = judge_response(spec, response.status_code, content.decode("utf-8", "replace"))
             exception = CatchResponseError(problem) if problem else None
         except FAILURE_EXCEPTIONS as error:
+            response_time = (time.perf_counter() - started) * 1000
             exception = error
         self.environment.events.request.fire(
             request_type=spec.method,
             name=spec.name,
-            response_time=(time.perf_counter() - started) * 1000,
+            response_time=response_time,
             response_length=length,
             response=response,
             context=self.context(),

@@ -4,7 +4,7 @@ One raw ASGI callable under uvicorn (httptools, uvloop, no access log, no
 checks): it answers identify with the nitro_id from its path (what the real
 API does) and every other request with ``ok``, so what a benchmark measures is
 the sender's cost, not the receiver's. With ``--record FILE`` it also appends
-each request (method, path with query, body) to FILE as JSON lines, which the
+each request (method, path with query, body, headers) to FILE as JSON lines, which the
 exporter's parity tests compare with what the engine planned.
 
 Run it as ``python -m simulator_app.bench.bare_server [--port 8799]``; it binds
@@ -65,7 +65,12 @@ class BareApp:
         if self.record is not None:
             query: bytes = scope.get("query_string", b"")
             target = f"{path}?{query.decode('latin-1')}" if query else path
-            line = {"method": scope["method"], "path": target, "body": body.decode("utf-8") or None}
+            line = {
+                "method": scope["method"],
+                "path": target,
+                "body": body.decode("utf-8") or None,
+                "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+            }
             self.record.write(json.dumps(line, ensure_ascii=False) + "\n")
             self.record.flush()
         answer = identify_answer(path)

@@ -22,16 +22,19 @@ def test_bare_server_answers_identify_with_the_nitro_id_and_records(tmp_path: Pa
         assert server.process is not None
         process = server.process
         with httpx.Client(base_url=server.url) as client:
-            view = client.post(VIEW_PATH + "?_=1", content=VIEW_BODY)
+            view = client.post(VIEW_PATH + "?_=1", content=VIEW_BODY, headers={"X-Nitro-Id": NITRO})
             identify = client.get(IDENTIFY)
     assert (view.status_code, view.text) == (200, "ok")
     assert (identify.status_code, identify.text) == (200, NITRO)
     assert process.poll() is not None  # stopped on leaving the block
     lines = [json.loads(line) for line in record.read_text("utf-8").splitlines()]
+    headers = [line.pop("headers") for line in lines]
     assert lines == [
         {"method": "POST", "path": VIEW_PATH + "?_=1", "body": VIEW_BODY},
         {"method": "GET", "path": IDENTIFY, "body": None},
     ]
+    assert headers[0]["x-nitro-id"] == NITRO  # names as the server saw them, lower case
+    assert "x-nitro-id" not in headers[1]
 
 
 def test_a_server_that_cannot_start_is_an_error_not_a_hang() -> None:

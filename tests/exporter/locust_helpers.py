@@ -103,3 +103,9 @@ def by_visitor(requests: list[Request]) -> dict[str, list[Request]]:
     for request in requests:
         out[nitro_id(request)].append(request)
     return dict(out)
+
+
+def recorded_headers(path: Path) -> list[dict[str, str]]:
+    """The headers of each request the bare server recorded, names in lower case."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [r["headers"] for r in map(json.loads, lines)]

@@ -29,6 +29,7 @@ from tests.exporter.locust_helpers import (
     locust,
     planned,
     recorded,
+    recorded_headers,
     stats_of,
 )
 
@@ -237,18 +238,50 @@ def test_master_and_two_workers_lose_nothing(tmp_path: Path, collector: Embedded
     assert {index_of[v] % 2 for v in got} == {0, 1}, "both workers should have run visitors"
 
 
-def test_thresholds_set_the_exit_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "logged"),
+    [
+        # every request fails: above the ratio given
+        (["--max-fail-ratio", "0.5"], "nitrox thresholds failed: failure ratio 1.0000 > 0.5"),
+        # p95 met, but without --max-fail-ratio any failure still fails the run, as in Locust
+        (["--max-p95-ms", "60000"], None),
+        # no user, no request: nothing was shown to be good enough
+        (["--max-fail-ratio", "0.5", "-u", "0"], "nitrox thresholds failed: no request was made"),
+    ],
+)
+def test_thresholds_fail_the_run(tmp_path: Path, args: list[str], logged: str | None) -> None:
     file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens: every request fails
     done = locust(
         [
             *("-f", str(file), *QUICK, "--host", nobody, "-u", "1", "-r", "1", "-t", "3s"),
-            *("--visitors", "3", "--max-fail-ratio", "0.5"),
+            *("--visitors", "3", *args),
         ],
         tmp_path,
     )
-    assert done.returncode == 1
-    assert "nitrox thresholds failed: failure ratio 1.0000 > 0.5" in done.stderr
+    assert done.returncode == 1, done.stderr
+    if logged:
+        assert logged in done.stderr
+    else:
+        assert "thresholds failed" not in done.stderr
+
+
+def test_failures_within_the_ratio_given_pass_the_run(tmp_path: Path) -> None:
+    from simulator_app.collector import FaultSettings
+
+    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    with EmbeddedCollector(faults=FaultSettings(error_rate=0.2, seed=1)) as collector:
+        done = locust(
+            [
+                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url),
+                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "30"),
+                *("--max-fail-ratio", "0.6", "--max-p95-ms", "5000"),
+            ],
+            tmp_path,
+        )
+    stats = stats_of(done)
+    assert 0 < stats["failures"] < stats["requests"]  # some failed, within the ratio
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(
@@ -365,3 +398,92 @@ def test_a_host_with_a_path_prefixes_every_request(
     plans = planned(scenario, range(2))
     unprefixed = [(m, path.removeprefix("/base"), body) for m, path, body in got]
     assert unprefixed == [r for i in range(2) for r in plans[i]]
+
+
+@pytest.mark.parametrize("user_class", ["FastHttpUser", "HttpUser"])
+def test_a_host_path_outside_ascii_is_percent_encoded(
+    tmp_path: Path, recorder: tuple[str, Path], user_class: str
+) -> None:
+    url, record = recorder
+    file = export(tmp_path, load_scenario(DEMO), user_class=user_class, think_scale=0.0)
+    done = locust(
+        [
+            *("-f", str(file), "AllJourneys", *QUICK, "--host", f"{url}/ł a/"),
+            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
+        ],
+        tmp_path,
+    )
+    got = recorded(record)
+    assert got and all(path.startswith("/%C5%82%20a/jsv1/") for _, path, _ in got), done.stderr
+    assert stats_of(done)["requests"] == len(got)
+
+
+def test_default_headers_and_host_credentials_are_sent(
+    tmp_path: Path, recorder: tuple[str, Path]
+) -> None:
+    """What FastHttpSession adds to a request, the exported FastHttpUser adds too."""
+    url, record = recorder
+    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file.write_text(
+        file.read_text(encoding="utf-8")
+        + '\n\nclass TeamJourneys(AllJourneys):\n    default_headers = {"X-Team": "qa"}\n',
+        encoding="utf-8",
+    )
+    with_credentials = url.replace("http://", "http://user:secret@")
+    done = locust(
+        [
+            *("-f", str(file), "TeamJourneys", *QUICK, "--host", with_credentials),
+            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
+        ],
+        tmp_path,
+    )
+    headers = recorded_headers(record)
+    assert headers, done.stderr
+    for sent in headers:
+        assert sent["x-team"] == "qa"
+        assert sent["authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
+        assert "user" not in sent.get("host", "")
+
+
+def test_the_web_ui_cannot_start_a_test_off_this_machine(
+    tmp_path: Path, recorder: tuple[str, Path]
+) -> None:
+    """The settings are checked again when a test starts: the web UI sets the host per test."""
+    import time
+
+    import httpx
+
+    url, record = recorder
+    port = url.rsplit(":", 1)[1]
+    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    web = free_port()
+    log = tmp_path / "locust.log"
+    with log.open("w", encoding="utf-8") as out:
+        ui = subprocess.Popen(
+            [LOCUST, "-f", str(file), "--web-host", "127.0.0.1", "--web-port", str(web)],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{web}/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        # 0.0.0.0 is not this machine's loopback, though a connection to it lands here:
+        # if the refusal broke, the recorder would see the requests, nothing else would.
+        answer = httpx.post(
+            f"http://127.0.0.1:{web}/swarm",
+            data={"user_count": "1", "spawn_rate": "1", "host": f"http://0.0.0.0:{port}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        time.sleep(3)
+    finally:
+        ui.terminate()
+        ui.wait(timeout=20)
+    assert "not this machine; pass --allow-remote" in log.read_text(encoding="utf-8")
+    assert recorded(record) == []
