@@ -15,7 +15,7 @@ with the run settings is written beside it (pass --no-conf to skip it)."""
 EPILOG = """\
 examples:
   nitrox-sim export-locust scenarios/demo_mix.yaml -o loadtests/demo_mix.py
-  locust -f loadtests/demo_mix.py                      # headless, settings from locust.conf
+  locust -f loadtests/demo_mix.py --config loadtests/locust.conf   # headless, its settings
   locust -f loadtests/demo_mix.py --think-scale 0 -u 50 -r 50 -t 30s --max-fail-ratio 0.01
   locust -f loadtests/demo_mix.py --master --expect-workers 2 ...   and on each worker:
   locust -f - --worker --master-host 127.0.0.1

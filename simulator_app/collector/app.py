@@ -131,6 +131,12 @@ class CollectorApp:
                 await self._tracking(scope, receive, send, path)
             elif path == PREFIX or path.startswith(PREFIX + "/"):
                 await inspect(self, scope, receive, send, path)
+            elif path in _BROWSER_PATHS and scope["method"] in ("GET", "HEAD"):
+                # a person opened the collector's address in a browser: not tracker traffic
+                if path == "/":
+                    await reply(send, 307, b"", [(b"location", f"{PREFIX}/".encode())])
+                else:
+                    await reply(send, 404, b"", [])
             else:
                 self._record(scope, path, UNKNOWN, None, 404, [_unknown_path(path)], None)
                 await reply_json(send, 404, _error_json(_unknown_path(path)))
@@ -348,6 +354,9 @@ def _parse_object(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _Reject(400, message("body", "body must be a JSON object", fields.BODY_INVALID))
     return data
+
+
+_BROWSER_PATHS = ("/", "/favicon.ico")  # what a browser asks for at a bare address
 
 
 def _unknown_path(path: str) -> Message:

@@ -264,7 +264,7 @@ JSON_HEADERS = {"Content-Type": "application/json"}
             "PATH_UNKNOWN",
             "unknown",
         ),
-        ("GET", "/favicon.ico", {}, b"", 404, "PATH_UNKNOWN", "unknown"),
+        ("GET", "/jsv2/track", {}, b"", 404, "PATH_UNKNOWN", "unknown"),
         ("POST", "/jsv1/identify/a/b", JSON_HEADERS, b"{}", 404, "PATH_UNKNOWN", "unknown"),
         (
             "GET",
@@ -386,3 +386,16 @@ def test_no_request_above_ever_got_a_500(client: httpx.Client) -> None:
     statuses |= {e["status"] for e in client.get("/_collector/good?limit=1000").json()}
     assert statuses
     assert max(statuses) < 500
+
+
+def test_a_browser_at_the_bare_address_is_sent_to_the_page_and_not_counted(
+    client: httpx.Client,
+) -> None:
+    before = client.get("/_collector/all").json()["total"]
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 307 and home.headers["location"] == "/_collector/"
+    assert client.get("/", follow_redirects=True).text.startswith("<!doctype html>")
+    assert client.get("/favicon.ico").status_code == 404
+    assert client.post("/").status_code == 404  # not a browser's visit: filed as unknown
+    after = client.get("/_collector/all").json()
+    assert after["total"] == before + 1 and after["bad_by_type"]["unknown"] >= 1
