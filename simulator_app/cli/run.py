@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import signal
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
 from simulator_app.cli._common import CliError
@@ -25,7 +29,9 @@ judges every request; its verdict is added to the summary.
 """
 EPILOG = """\
 Exit status: 0 when every request succeeded, 1 when any failed (or the time
-limit cut the run short), 2 on bad input, 130 when stopped with Ctrl-C.
+limit cut the run short), 2 on bad input, 130 when stopped with Ctrl-C, 143
+when stopped with SIGTERM. Stopped either way, the run sends no new request,
+prints its summary and completes the log.
 
 examples:
   nitrox-sim run scenarios/demo_mix.yaml
@@ -129,7 +135,7 @@ class _Log:
     def __call__(self, records: list[RequestRecord]) -> None:
         for record in records:
             if record.error is not None:
-                self.errors[_reason(record.error)] += 1
+                self.errors[record.error] += 1
         if self.stream is not None and self.write_error is None:
             try:
                 self.stream.write("".join(r.to_jsonl() for r in records))
@@ -137,20 +143,37 @@ class _Log:
                 self.write_error = exc.strerror or str(exc)
 
 
-def _reason(error: str) -> str:
-    # Group "connection error: ... port 1234" style details under their kind.
-    head = error.partition(": ")[0]
-    if head in ("connection error", "connect timeout", "timeout"):
-        return head
-    return error if len(error) <= 100 else error[:97] + "..."
+@contextlib.contextmanager
+def _sigterm_noted(signals: list[int]) -> Iterator[None]:
+    """While inside, SIGTERM is appended to ``signals`` instead of killing the process.
+
+    The handler only notes it: stopping takes the run's lock, which the main
+    thread may hold at the moment the signal arrives.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler (tests call main() from others)
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        signals.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def _watch(run: LoadRun, done: threading.Event) -> bool:
-    """Show progress until the run ends; True when the user pressed Ctrl-C."""
+def _watch(run: LoadRun, done: threading.Event, signals: list[int]) -> int | None:
+    """Show progress until the run ends; the signal that stopped it (SIGINT, SIGTERM), if any.
+
+    Ctrl-C arrives as KeyboardInterrupt; SIGTERM as an entry in ``signals``
+    (see :func:`_sigterm_noted`). Either stops the run the same way.
+    """
     from simulator_app.sender.report import progress_line
 
     tty = sys.stderr.isatty()
-    interrupted = False
+    stopped_by: int | None = None
     last_plain = time.monotonic()
     # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread
     # looking finished while it still runs (a known CPython 3.11 quirk).
@@ -158,10 +181,11 @@ def _watch(run: LoadRun, done: threading.Event) -> bool:
         try:
             done.wait(0.2 if tty else 0.5)
         except KeyboardInterrupt:
-            if not interrupted:
-                interrupted = True
-                run.stop()
-                print("\nstopping: letting in-flight requests finish...", file=sys.stderr)
+            signals.append(signal.SIGINT)
+        if signals and stopped_by is None:
+            stopped_by = signals[0]
+            run.stop()
+            print("\nstopping: letting in-flight requests finish...", file=sys.stderr)
             continue
         if tty:
             sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K")
@@ -171,7 +195,7 @@ def _watch(run: LoadRun, done: threading.Event) -> bool:
             print(progress_line(run.progress()), file=sys.stderr)
     if tty:
         sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K\n")
-    return interrupted
+    return stopped_by
 
 
 def run(args: argparse.Namespace) -> int:
@@ -204,78 +228,82 @@ def run(args: argparse.Namespace) -> int:
     if args.target is not None:
         _confirm(args.target, rate, args.yes)
 
-    log_stream: IO[str] | None = None
-    if args.log:
+    # From here until the log is closed and the summary printed, SIGTERM stops
+    # the run as Ctrl-C does, rather than killing the process with the log unwritten.
+    signals: list[int] = []
+    with _sigterm_noted(signals):
+        log_stream: IO[str] | None = None
+        if args.log:
+            try:
+                log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
+        collector: Any = None
         try:
-            log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
-    collector: Any = None
-    try:
-        target = args.target
-        if target is None:
-            from simulator_app.collector import CollectorStartError, EmbeddedCollector
+            target = args.target
+            if target is None:
+                from simulator_app.collector import CollectorStartError, EmbeddedCollector
 
-            collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
-            try:
-                target = collector.start()
-            except CollectorStartError as exc:
-                raise CliError(f"cannot start the embedded collector: {exc}") from None
-            print(f"embedded collector on {target}", file=sys.stderr)
-        settings = RunSettings(
-            target=target,
-            visitors=visitors,
-            duration=duration,
-            concurrency=concurrency,
-            rate=rate,
-            think_scale=think_scale,
-            time_limit=time_limit,
-            seed=seed,
-            timeout=timeout,
-        )
-        log = _Log(log_stream)
-        load = LoadRun(scenario, settings, on_records=log)
-        outcome: list[RunResult] = []
-        failure: list[BaseException] = []
-
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                outcome.append(load.run())
-            except BaseException as exc:  # shown by the main thread, not lost in this one
-                failure.append(exc)
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=work, name="nitrox-run")
-        thread.start()
-        interrupted = _watch(load, done)
-        thread.join()
-        if failure:
-            raise failure[0]
-        result = outcome[0]
-        verdict = None
-        if collector is not None:
-            verdict = (collector.summary(), collector.recent_bad(5))
-    finally:
-        if collector is not None:
-            collector.stop()
-        if log_stream is not None:
-            log_stream.close()
-    sys.stdout.write(
-        summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
-    )
-    if args.log:
-        if log.write_error:
-            print(
-                f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
-                file=sys.stderr,
+                collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
+                try:
+                    target = collector.start()
+                except CollectorStartError as exc:
+                    raise CliError(f"cannot start the embedded collector: {exc}") from None
+                print(f"embedded collector on {target}", file=sys.stderr)
+            settings = RunSettings(
+                target=target,
+                visitors=visitors,
+                duration=duration,
+                concurrency=concurrency,
+                rate=rate,
+                think_scale=think_scale,
+                time_limit=time_limit,
+                seed=seed,
+                timeout=timeout,
             )
-        else:
-            print(f"log: {args.log} ({result.requests} requests)")
-    if interrupted:
-        return 130
-    if result.failures or result.time_limit_hit or log.write_error:
-        return 1
-    return 0
+            log = _Log(log_stream)
+            load = LoadRun(scenario, settings, on_records=log)
+            outcome: list[RunResult] = []
+            failure: list[BaseException] = []
+
+            done = threading.Event()
+
+            def work() -> None:
+                try:
+                    outcome.append(load.run())
+                except BaseException as exc:  # shown by the main thread, not lost in this one
+                    failure.append(exc)
+                finally:
+                    done.set()
+
+            thread = threading.Thread(target=work, name="nitrox-run")
+            thread.start()
+            stopped_by = _watch(load, done, signals)
+            thread.join()
+            if failure:
+                raise failure[0]
+            result = outcome[0]
+            verdict = None
+            if collector is not None:
+                verdict = (collector.summary(), collector.recent_bad(5))
+        finally:
+            if collector is not None:
+                collector.stop()
+            if log_stream is not None:
+                log_stream.close()
+        sys.stdout.write(
+            summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
+        )
+        if args.log:
+            if log.write_error:
+                print(
+                    f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
+                    file=sys.stderr,
+                )
+            else:
+                print(f"log: {args.log} ({result.requests} requests)")
+        if stopped_by is not None:
+            return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
+        if result.failures or result.time_limit_hit or log.write_error:
+            return 1
+        return 0

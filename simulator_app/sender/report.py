@@ -6,6 +6,8 @@ text; nothing here prints.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,9 +68,64 @@ def funnel_table(measured: Funnel, expected: Funnel) -> list[str]:
     return lines
 
 
+_CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
+_CONNECT_TIMED_OUT = re.compile(r"connect to (\S+) timed out")
+_ERRNO = re.compile(r"\[Errno -?\d+\] ")
+_CLOSED = {  # the lean transport's words for a connection that ended too soon
+    "server closed the connection without an answer": "connection closed without an answer",
+    "server closed the connection in the middle of its answer": (
+        "connection closed in the middle of the answer"
+    ),
+}
+
+
+def _plain(text: str) -> str:
+    """An OS message as part of a sentence: "[Errno 104] Connection reset" -> "connection reset"."""
+    text = _ERRNO.sub("", text).strip()
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def failure_reason(error: str) -> str:
+    """A record's ``error`` as the summary says it: the cause in plain words.
+
+    "connection error: cannot connect to 127.0.0.1:9: Connection refused"
+    becomes "connection refused (127.0.0.1:9)"; an httpx exception's class
+    name gives way to what happened. Anything else is kept, cut at 100 characters.
+    """
+    kind, _, detail = error.partition(": ")
+    reason = error
+    if kind == "connection error":
+        found = _CANNOT_CONNECT.fullmatch(detail)
+        reason = (
+            f"{_plain(found[2])} ({found[1]})" if found else f"cannot connect: {_plain(detail)}"
+        )
+    elif kind == "connect timeout":
+        found = _CONNECT_TIMED_OUT.fullmatch(detail)
+        reason = f"connect timed out ({found[1]})" if found else "connect timed out"
+    elif kind == "timeout":
+        reason = "no answer within the timeout"
+    elif kind == "RemoteProtocolError":
+        reason = _CLOSED.get(detail) or f"broken answer: {detail}"
+    elif kind == "ReadError":
+        reason = f"connection lost: {_plain(detail)}" if detail else "connection lost"
+    return reason if len(reason) <= 100 else reason[:97] + "..."
+
+
+def cannot_reach(error: str) -> bool:
+    """True for a record's ``error`` that says the request never reached the target."""
+    return error.startswith(("connection error", "connect timeout"))
+
+
 def error_counts(errors: dict[str, int], limit: int = 5) -> list[str]:
-    """The most frequent failure reasons, most frequent first."""
-    ordered = sorted(errors.items(), key=lambda kv: (-kv[1], kv[0]))
+    """The most frequent failure reasons, most frequent first.
+
+    ``errors`` counts records' errors as logged; errors that
+    :func:`failure_reason` words the same are one line.
+    """
+    reasons: Counter[str] = Counter()
+    for error, n in errors.items():
+        reasons[failure_reason(error)] += n
+    ordered = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     return [f"  {n:>6} x {reason}" for reason, n in ordered[:limit]]
 
 
@@ -104,7 +161,7 @@ def summary_text(
     errors: dict[str, int],
     collector: tuple[dict[str, Any], Sequence[dict[str, Any]]] | None = None,
 ) -> str:
-    """The whole end-of-run summary."""
+    """The whole end-of-run summary; ``errors`` counts the records' errors as logged."""
     how = "stopped early" if result.stopped else "finished"
     if result.time_limit_hit:
         how = "stopped at the time limit"
@@ -129,9 +186,7 @@ def summary_text(
     ]
     if errors:
         lines += ["", "failures by reason:", *error_counts(errors)]
-        unreachable = sum(
-            n for r, n in errors.items() if r.startswith(("connection error", "connect timeout"))
-        )
+        unreachable = sum(n for error, n in errors.items() if cannot_reach(error))
         if unreachable and unreachable == result.requests:
             lines.append("the target could not be reached: no request got a response")
         elif unreachable:

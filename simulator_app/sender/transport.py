@@ -10,11 +10,17 @@ contend for and throughput does not fall as workers are added.
 httpx stays the API (``httpx.Request`` in, ``httpx.Response`` out, httpx's
 exceptions on failure); only the bytes on the wire are handled here, behind
 ``AsyncBaseTransport.handle_async_request``, the seam httpx itself offers.
+
+A request is written at most once: a tracker event sent twice would count
+twice. So a kept-alive connection is checked before it is reused (as
+httpcore does), and once a request's bytes were written any failure is
+reported, never retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from typing import Any, cast
 
@@ -61,10 +67,27 @@ class _Protocol(asyncio.Protocol):
         self.waiter: asyncio.Future[RawResponse] | None = None
         self.closed = False
         self.received_any = False
+        self.poller: select.poll | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it
         self.transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        # Without poll() (Windows) a close is seen only once the loop has read it.
+        if sock is not None and hasattr(select, "poll"):
+            self.poller = select.poll()
+            self.poller.register(sock.fileno(), select.POLLIN)
+
+    def reusable(self) -> bool:
+        """True when this idle connection can carry another request.
+
+        Not when the server has closed it or sent something unasked (an idle
+        timeout's 408, say). The socket itself is asked too: the loop may not
+        have read the server's close yet when the next request is due.
+        """
+        if self.closed or self.buffer:
+            return False
+        return self.poller is None or not self.poller.poll(0)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -80,11 +103,15 @@ class _Protocol(asyncio.Protocol):
             ):
                 waiter.set_result(response)
                 return
-            waiter.set_exception(
-                httpx.RemoteProtocolError("server closed the connection before a full response")
-                if self.received_any or exc is None
-                else httpx.ReadError(str(exc))
-            )
+            if self.received_any:
+                error: httpx.TransportError = httpx.RemoteProtocolError(
+                    "server closed the connection in the middle of its answer"
+                )
+            elif exc is None:
+                error = httpx.RemoteProtocolError("server closed the connection without an answer")
+            else:
+                error = httpx.ReadError(getattr(exc, "strerror", None) or str(exc))
+            waiter.set_exception(error)
 
     def data_received(self, data: bytes) -> None:
         self.received_any = True
@@ -219,9 +246,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
     """One keep-alive HTTP/1.1 connection for one request at a time.
 
     Meant to be owned by one worker coroutine (``asyncio.Lock`` keeps a
-    second caller waiting rather than corrupting the stream). Reconnects when
-    the server closes, and retries once when a kept-alive connection turns out
-    to have been closed before the request got any answer.
+    second caller waiting rather than corrupting the stream). A new
+    connection replaces one the server has closed, checked before the request
+    is written; a request that was written and got no full answer is an
+    error, never sent again.
     """
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -241,7 +269,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
         except TimeoutError:
             raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from None
         except OSError as exc:
-            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from None
+            reason = exc.strerror or str(exc)  # "Connection refused", not "[Errno 111] ..."
+            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {reason}") from None
         return protocol
 
     def _close(self) -> None:
@@ -284,38 +313,31 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
         The same connection handling as :meth:`handle_async_request`, for a
         caller that wrote the request's bytes itself (see ``exchange.WireTarget``).
-        ``total`` bounds the whole call, connecting and retrying included.
-        Raises httpx's exceptions.
+        ``total`` bounds the whole call, connecting included. Raises httpx's
+        exceptions; the request is written once at most.
         """
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         deadline = None if total is None else loop.time() + total
         async with self._lock:
-            for attempt in (1, 2):
-                protocol = self._protocol
-                reused = protocol is not None and self._origin == origin
-                if protocol is None or protocol.closed or not reused:
-                    self._close()
-                    protocol = self._protocol = await self._connect(
-                        scheme, host, port, _within(connect_timeout, deadline, loop)
-                    )
-                    self._origin = origin
-                    reused = False
-                try:
-                    limit = _within(read_timeout, deadline, loop)
-                    response = await self._exchange(protocol, payload, limit)
-                except (httpx.RemoteProtocolError, httpx.ReadError):
-                    self._close()
-                    if reused and attempt == 1 and not protocol.received_any:
-                        continue  # the server had closed the idle connection: try afresh
-                    raise
-                except BaseException:
-                    self._close()  # a timeout or cancellation leaves the stream unusable
-                    raise
-                if response.close:
-                    self._close()
-                return response
-        raise AssertionError("unreachable")  # pragma: no cover
+            protocol = self._protocol
+            if protocol is None or self._origin != origin or not protocol.reusable():
+                self._close()
+                protocol = self._protocol = await self._connect(
+                    scheme, host, port, _within(connect_timeout, deadline, loop)
+                )
+                self._origin = origin
+            try:
+                limit = _within(read_timeout, deadline, loop)
+                response = await self._exchange(protocol, payload, limit)
+            except BaseException:
+                # The request may have reached the server: sending it again could
+                # count it twice. The stream is unusable after a failure or a cancel.
+                self._close()
+                raise
+            if response.close:
+                self._close()
+            return response
 
     async def _exchange(
         self, protocol: _Protocol, payload: bytes, limit: float | None

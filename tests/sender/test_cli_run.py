@@ -1,4 +1,5 @@
-"""``nitrox-sim run`` end to end: real servers, the log, Ctrl-C, unreachable targets, bad input."""
+"""``nitrox-sim run`` end to end: real servers, the log, Ctrl-C and SIGTERM, unreachable
+targets, bad input."""
 
 from __future__ import annotations
 
@@ -104,17 +105,26 @@ def test_run_against_a_target_server(tmp_path: Path, bare_server: str) -> None:
 def test_unreachable_target_is_logged_and_ends_the_run(tmp_path: Path) -> None:
     scenario = write_scenario(tmp_path)
     log = tmp_path / "run.jsonl"
-    url = f"http://127.0.0.1:{closed_port()}"
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}"
     code, out, err = finish(nitrox(str(scenario), "--target", url, "--log", str(log)), timeout=60)
     assert code == 1
     assert "Traceback" not in err
+    assert f"36 x connection refused (127.0.0.1:{port})" in out  # the cause, in plain words
     assert "the target could not be reached" in out
     records = read_log(log)
     assert len(records) == 36
     assert all(r.status is None and (r.error or "").startswith("connection error") for r in records)
 
 
-def test_ctrl_c_stops_cleanly_with_a_complete_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_ctrl_c_and_sigterm_stop_cleanly_with_a_complete_log(
+    tmp_path: Path, signum: signal.Signals, status: int
+) -> None:
     scenario = write_scenario(tmp_path, think=0.4)
     log = tmp_path / "run.jsonl"
     process = nitrox(str(scenario), "--log", str(log), "--visitors", "20")
@@ -122,9 +132,9 @@ def test_ctrl_c_stops_cleanly_with_a_complete_log(tmp_path: Path) -> None:
     while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
         time.sleep(0.05)
     assert log.exists() and log.stat().st_size > 0, "the run sent nothing"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     code, out, err = finish(process, timeout=30)
-    assert code == 130, err
+    assert code == status, err
     assert "Traceback" not in err and "stopping" in err
     assert "run stopped early" in out
     records = read_log(log)

@@ -12,6 +12,7 @@ from collections import defaultdict
 import httpx
 import pytest
 
+from simulator_app.collector import EmbeddedCollector, FaultSettings
 from simulator_app.core.contract import PAYLOAD_ERROR
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
@@ -238,3 +239,28 @@ def test_a_concurrency_far_above_the_visitors_still_sends_them_all(scenario: Sce
     _, records, result = collect(scenario, concurrency=10_000, time_limit=60)
     assert len(records) == 6 * REQUESTS_PER_VISITOR
     assert result.visitors_done == 6 and not result.stopped  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_connections_the_collector_drops_are_failures_and_never_resent(
+    scenario: Scenario,
+) -> None:
+    records: list[RequestRecord] = []
+    with EmbeddedCollector(faults=FaultSettings(drop_rate=0.5, seed=3)) as collector:
+        run = LoadRun(
+            scenario,
+            RunSettings(target=collector.url, think_scale=0.0, concurrency=3),
+            on_records=records.extend,
+        )
+        result = run.run()
+        summary = collector.summary()
+    drops = summary["faults"]["drop"]
+    assert drops > 0
+    failed = [r for r in records if not r.ok]
+    assert result.failures == len(failed) == drops
+    assert {r.error for r in failed} == {
+        "RemoteProtocolError: server closed the connection without an answer"
+    }
+    # What the collector saw, answered or dropped, is what was sent: nothing twice.
+    assert result.requests == len(records) == 6 * REQUESTS_PER_VISITOR
+    assert summary["total"] + drops == result.requests
