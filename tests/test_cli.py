@@ -41,3 +41,13 @@ def test_argument_errors_are_one_line(
     assert err.startswith(f"{first_words}: error: ")
     assert what in err
     assert err.rstrip().endswith("--help)")  # and how to see the options
+
+
+def test_every_command_teaches_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator_app.cli import _commands
+
+    for module in _commands():
+        with pytest.raises(SystemExit):
+            main([module.COMMAND, "--help"])
+        out = capsys.readouterr().out
+        assert "examples:\n  nitrox-sim " + module.COMMAND in out, module.COMMAND

@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"collector listening on {url} (storing in {where})", flush=True)
     print(f"inspect: {url}/_collector/   stop: Ctrl-C", flush=True)
     if faults.active:
-        print(f"faults: {faults.to_json()}", flush=True)
+        print(f"faults: {faults.describe()}", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;
     # catch it here so the final count is printed and the exit is clean.
     previous = signal.signal(signal.SIGTERM, _on_term)

@@ -8,6 +8,14 @@ from simulator_app.cli._common import CliError
 
 COMMAND = "funnel"
 HELP = "show the funnel a scenario implies (share of visitors reaching each step)"
+EPILOG = """\
+The shares come from the scenario alone (journey weights, continue and
+repeat); nothing is sent.
+
+examples:
+  nitrox-sim funnel scenarios/demo_mix.yaml            share of visitors reaching each step type
+  nitrox-sim funnel scenarios/buyer.yaml --steps       and every journey's steps, one by one
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

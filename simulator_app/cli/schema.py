@@ -8,6 +8,12 @@ from pathlib import Path
 
 COMMAND = "schema"
 HELP = "print (or write) the JSON Schema of scenario files, for editors"
+EPILOG = """\
+examples:
+  nitrox-sim schema                                     print the schema
+  nitrox-sim schema -o scenarios/scenario.schema.json   refresh the file editors read
+    (scenario files name it on their first line: # yaml-language-server: $schema=...)
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,9 @@ HELP = "check scenario files; print every problem as file:line: field: message"
 EPILOG = """\
 Exit status is 0 when every file is valid, 1 when any is not.
 
-example:
-  nitrox-sim validate scenarios/*.yaml
+examples:
+  nitrox-sim validate scenarios/*.yaml                  every bundled scenario
+  nitrox-sim validate -q my_scenario.yaml && echo ok    problems only, for scripts and CI
 """
 
 

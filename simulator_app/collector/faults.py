@@ -8,6 +8,7 @@ one seeded generator so a test gets the same faults every time.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -42,8 +43,15 @@ class FaultSettings:
     def problem(self) -> str | None:
         """Why these settings are unusable, or None."""
         low, high = self.latency_ms
-        if low < 0 or high < low:
-            return f"latency must be MS or MIN-MAX with 0 <= MIN <= MAX, got {low:g}-{high:g}"
+        # NaN passes every bound below (each comparison with it is false), and the
+        # inspection API would then answer NaN, which is not JSON.
+        for value in (low, high):
+            if not math.isfinite(value):
+                return f"latency must be a finite number of ms, got {value:g}"
+        if low < 0:
+            return f"latency {low:g} ms must be 0 or more"
+        if high < low:
+            return f"latency {low:g}-{high:g} ms has MIN above MAX (write it as {high:g}-{low:g})"
         if high > 60_000:
             return f"latency {high:g} ms is above the 60000 ms limit"
         for name in ("error_rate", "payload_error_rate", "drop_rate"):
@@ -61,6 +69,24 @@ class FaultSettings:
             self.latency_ms[1] > 0 or self.error_rate or self.payload_error_rate or self.drop_rate
         )
 
+    def describe(self) -> str:
+        """The active faults in words, e.g. ``latency 50-300 ms, 503 for 5% of requests``."""
+        low, high = self.latency_ms
+        parts = []
+        if high > 0:
+            parts.append(f"latency {_latency_text(low, high)} ms")
+        if self.error_rate:
+            parts.append(f"503 for {_percent(self.error_rate)} of requests")
+        if self.payload_error_rate:
+            parts.append(
+                f"'Payload Error' for {_percent(self.payload_error_rate)} of identify requests"
+            )
+        if self.drop_rate:
+            parts.append(f"{_percent(self.drop_rate)} of connections dropped")
+        if self.seed is not None:
+            parts.append(f"seed {self.seed}")
+        return ", ".join(parts) or "none"
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["latency_ms"] = list(self.latency_ms)
@@ -73,7 +99,7 @@ class FaultSettings:
         Raises ValueError with a one-line message on unknown keys or bad values.
         """
         if not isinstance(data, dict):
-            raise ValueError("faults must be a JSON object")
+            raise ValueError('settings must be a JSON object, e.g. {"error_rate": 0.5}')
         current = (base or cls()).to_json()
         unknown = sorted(set(data) - set(current))
         if unknown:
@@ -116,9 +142,19 @@ def parse_latency(text: str) -> tuple[float, float]:
             raise ValueError
     except ValueError:
         raise ValueError(f"latency {text!r} is not MS or MIN-MAX (e.g. 200 or 50-300)") from None
-    if low < 0 or high < low:
-        raise ValueError(f"latency {text!r} must be MS or MIN-MAX with 0 <= MIN <= MAX")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"latency {text!r} is not in finite milliseconds (e.g. 200 or 50-300)")
+    if high < low:
+        raise ValueError(f"latency {text!r} has MIN above MAX: write MIN-MAX (e.g. 50-300)")
     return low, high
+
+
+def _latency_text(low: float, high: float) -> str:
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:g}%"
 
 
 class FaultInjector:

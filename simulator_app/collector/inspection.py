@@ -95,13 +95,27 @@ async def _post_faults(app: CollectorApp, receive: Receive, send: Send) -> None:
             return
         more = event.get("more_body", False)
     try:
-        data = json.loads(body.decode("utf-8"))
-        settings = FaultSettings.from_json(data, app.faults.settings)
-    except (UnicodeDecodeError, ValueError) as exc:
+        settings = FaultSettings.from_json(_json_body(body), app.faults.settings)
+    except ValueError as exc:
         await reply_json(send, 400, {"error": f"faults: {exc}"})
         return
     app.set_faults(settings)
     await reply_json(send, 200, settings.to_json())
+
+
+def _json_body(body: bytes) -> object:
+    """The JSON a body holds; ValueError says in plain words why there is none."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the body is not UTF-8 text") from None
+    if not text.strip():
+        raise ValueError('the body is empty; send a JSON object, e.g. {"error_rate": 0.5}')
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{exc.msg[0].lower()}{exc.msg[1:]} at line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"the body is not a JSON object ({where})") from None
 
 
 def _page(app: CollectorApp) -> str:

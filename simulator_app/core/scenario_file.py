@@ -5,7 +5,9 @@ key's line (for ``file:line: field: message``) and the user's comments and key
 order (so the desktop app can save an edited file without losing them).
 Checks run in two passes: the JSON Schema (types, ranges, unknown fields),
 then the rules a schema cannot say (a checkout needs a cart before it, a
-product a step names must be in the catalog, ...).
+product a step names must be in the catalog, ...). Before both, every number
+must be finite: YAML has ``.nan`` and ``.inf``, and JSON Schema calls them
+numbers (NaN passes any bound, since every comparison with it is false).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +185,18 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[list[PathPart], 
     return path, str(error.message)
 
 
+def _non_finite(node: Any, path: list[PathPart]) -> Iterable[tuple[list[PathPart], float]]:
+    """Every NaN or infinity in plain data, with its path."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _non_finite(value, [*path, key])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _non_finite(value, [*path, index])
+
+
 def _in_file_order(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.field))
 
@@ -308,10 +323,20 @@ def check_document(
     if not isinstance(document, dict):
         return None, [Problem(file, 1, "(top)", "a scenario file must be a YAML mapping")]
     data = _plain(document)
-    problems = [problem(*_schema_message(e)) for e in _VALIDATOR.iter_errors(data)]
+    non_finite = list(_non_finite(data, []))
+    problems = [problem(p, f"must be a finite number, got {v!r}") for p, v in non_finite]
+
+    def about_non_finite(path: list[PathPart]) -> bool:
+        # "must be at most 1, got inf" or "invalid value [1, inf]" would say it twice
+        return bool(path) and any(bad[: len(path)] == path for bad, _ in non_finite)
+
+    schema_problems = (_schema_message(e) for e in _VALIDATOR.iter_errors(data))
+    problems += [problem(p, m) for p, m in schema_problems if not about_non_finite(p)]
     # Where the schema failed, a rule may not be checkable; the schema's problems say why.
-    with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError, ValueError):
-        problems += [problem(p, m) for p, m in _rule_problems(data)]
+    # Rules compare numbers, which says false things of a NaN: they wait for finite ones.
+    if not non_finite:
+        with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError, ValueError):
+            problems += [problem(p, m) for p, m in _rule_problems(data)]
     if problems:
         return None, _in_file_order(problems)
     scenario = scenario_from_dict(data)

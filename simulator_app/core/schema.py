@@ -23,6 +23,18 @@ from simulator_app.core.model import (
 
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _ROAMING = "^biscuit_" + _UUID[1:]
+# The engine puts base_url before a page or product URL that has no "://" in it, so
+# "sale" would become "https://shop.example.comsale": a path must start with "/".
+_PATH_OR_URL = "/|https?://[^\\s/]+"
+_PATH_OR_URL_IS = "a path starting with '/' or a full http:// or https:// URL"
+
+
+def _page_url(what: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "pattern": f"^({_PATH_OR_URL})",
+        "description": f"{what}: {_PATH_OR_URL_IS}",
+    }
 
 
 def _number_or_range(minimum: float, what: str, integer: bool = False) -> dict[str, Any]:
@@ -61,8 +73,8 @@ _STEP: dict[str, Any] = {
         "type": {"enum": list(STEP_TYPES), "description": "the request this step sends"},
         "page": {
             "type": "string",
-            "minLength": 1,
-            "description": f"view: a path of the store or a full URL, or '{RANDOM}'",
+            "pattern": f"^({RANDOM}$|{_PATH_OR_URL})",
+            "description": f"view: {_PATH_OR_URL_IS}, or '{RANDOM}'",
         },
         "category": {
             "type": "string",
@@ -114,8 +126,8 @@ _PRODUCT: dict[str, Any] = {
         "title": {"type": "string", "minLength": 1},
         "price": {"type": "number", "minimum": 0},
         "variant_id": {"type": "string", "minLength": 1},
-        "url": {"type": "string", "minLength": 1},
-        "image_url": {"type": "string", "minLength": 1},
+        "url": _page_url("the product page"),
+        "image_url": _page_url("the product image"),
     },
 }
 
@@ -139,7 +151,7 @@ SCHEMA: dict[str, Any] = {
                     "pattern": "^https?://[^\\s/]+",
                     "description": "an http:// or https:// URL: the shop's address, used in page, product and cart URLs",
                 },
-                "pages": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "pages": {"type": "array", "items": _page_url("a page of the store")},
                 "catalog": {
                     "type": "object",
                     "required": ["categories"],

@@ -93,7 +93,7 @@ def test_a_taken_port_exits_non_zero_with_one_line(capsys: pytest.CaptureFixture
     ("args", "error"),
     [
         (["--latency", "fast"], "latency 'fast' is not MS or MIN-MAX"),
-        (["--latency", "300-50"], "0 <= MIN <= MAX"),
+        (["--latency", "300-50"], "latency '300-50' has MIN above MAX"),
         (["--error-rate", "0.7", "--drop-rate", "0.7"], "must not exceed 1"),
         (["--db", "/nonexistent/dir/x.sqlite"], "cannot open database"),
     ],

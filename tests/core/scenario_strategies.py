@@ -28,6 +28,10 @@ from simulator_app.core.model import (
 )
 
 text = st.text(min_size=1, max_size=20)
+# A page or product URL the engine can join to base_url: a path, or a full URL.
+paths = st.text(max_size=20).map(lambda t: "/" + t) | st.sampled_from(
+    ["https://cdn.example.com/a.jpg", "http://other.example.in/sale?x=1"]
+)
 uuids = st.uuids().map(str)
 seeds = st.integers(-(2**31), 2**31)
 small_floats = st.floats(0, 1000, allow_nan=False, allow_infinity=False)
@@ -50,8 +54,8 @@ def products(draw: st.DrawFn, category: str, pid: int) -> Product:
         price_cents=draw(st.integers(0, 10**8)),
         category=category,
         variant_id=draw(text),
-        url=draw(text),
-        image_url=draw(text),
+        url=draw(paths),
+        image_url=draw(paths),
     )
 
 
@@ -86,7 +90,7 @@ def stores(draw: st.DrawFn) -> Store:
     listed = draw(st.booleans())
     return Store(
         base_url=f"{scheme}://{host}",
-        pages=tuple(draw(st.lists(text, min_size=0, max_size=3))),
+        pages=tuple(draw(st.lists(paths, min_size=0, max_size=3))),
         catalog=draw(catalogs()) if listed else None,
         generate=draw(st.none() | generators) if listed else draw(generators),
     )
@@ -98,7 +102,7 @@ def steps(draw: st.DrawFn, kind: str, catalog: Catalog) -> Step:
     target: str | int | None = None
     quantity: Range | None = None
     if kind == "view":
-        target = draw(st.none() | text)
+        target = draw(st.none() | st.just(RANDOM) | paths)
     elif kind == "categoryview":
         target = draw(st.none() | st.sampled_from([RANDOM, *catalog.categories]))
     elif kind in ("productview", "updatecart"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
+import shlex
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator_app.cli import main
 from simulator_app.core.funnel import MeasuredFunnel, expected_funnel
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import ARRIVAL_PATTERNS, Schedule
@@ -158,3 +161,19 @@ def test_bundled_demo_mix_converts_believably() -> None:
     assert funnel["view"] == pytest.approx(1.0)
     assert 0.01 <= funnel["buy"] <= 0.05  # a typical shop's conversion
     assert funnel["buy"] <= funnel["checkout"] <= funnel["updatecart"] <= funnel["productview"]
+
+
+def test_funnel_help_gives_examples_that_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["funnel", "--help"])
+    examples = capsys.readouterr().out.split("examples:\n", 1)[1].strip().splitlines()
+    assert len(examples) >= 2
+    monkeypatch.chdir(SCENARIOS.parent)
+    for line in examples:
+        command = re.split(r"\s{2,}", line.strip())[0]  # the words after it explain it
+        argv = shlex.split(command)
+        assert argv[:2] == ["nitrox-sim", "funnel"]
+        assert main(argv[1:]) == 0, line
+        assert "expected share of visitors" in capsys.readouterr().out

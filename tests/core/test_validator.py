@@ -170,6 +170,97 @@ CASES = [
         ["s.yaml:19: journeys[0].steps[0].category: no category 'shoes' in the catalog"],
     ),
     (
+        "NaN probability",
+        "{type: view, page: /}",
+        "{type: view, page: /, continue: .nan}",
+        ["s.yaml:19: journeys[0].steps[0].continue: must be a finite number, got nan"],
+    ),
+    (
+        # said once: not also "must be at most 1, got inf"
+        "infinite probability",
+        "{type: view, page: /}",
+        "{type: view, page: /, continue: .inf}",
+        ["s.yaml:19: journeys[0].steps[0].continue: must be a finite number, got inf"],
+    ),
+    (
+        "NaN journey weight",
+        "  - name: buyer\n",
+        "  - name: buyer\n    weight: .nan\n",
+        ["s.yaml:18: journeys[0].weight: must be a finite number, got nan"],
+    ),
+    (
+        "infinite price",
+        "price: 20",
+        "price: .inf",
+        [
+            "s.yaml:11: store.catalog.categories[0].products[1].price: must be a finite number, got inf"
+        ],
+    ),
+    (
+        "minus infinity in a think range",
+        "{type: view, page: /}",
+        "{type: view, page: /, think: [-.inf, 1]}",
+        ["s.yaml:19: journeys[0].steps[0].think[0]: must be a finite number, got -inf"],
+    ),
+    (
+        # said once: not also "invalid value [1, inf]: expected ..."
+        "infinity in a quantity range",
+        "quantity: 2",
+        "quantity: [1, .inf]",
+        ["s.yaml:21: journeys[0].steps[2].quantity[1]: must be a finite number, got inf"],
+    ),
+    (
+        "a number too big for a float",
+        "{type: view, page: /}",
+        "{type: view, page: /, repeat: 1e400}",
+        ["s.yaml:19: journeys[0].steps[0].repeat: must be a finite number, got inf"],
+    ),
+    (
+        # rules compare numbers: "price_min is above price_max" would blame the wrong field
+        "minus infinity in a generator",
+        "  catalog:\n",
+        "  generate: {price_min: 5, price_max: -.inf}\n  catalog:\n",
+        ["s.yaml:4: store.generate.price_max: must be a finite number, got -inf"],
+    ),
+    (
+        "page without a leading slash",
+        "{type: view, page: /}",
+        "{type: view, page: sale}",
+        [
+            "s.yaml:19: journeys[0].steps[0].page: 'sale' is not in the expected form "
+            "(view: a path starting with '/' or a full http:// or https:// URL, or 'random')"
+        ],
+    ),
+    (
+        "page with another scheme",
+        "{type: view, page: /}",
+        "{type: view, page: 'ftp://shop.example.com/sale'}",
+        [
+            "s.yaml:19: journeys[0].steps[0].page: 'ftp://shop.example.com/sale' is not in the "
+            "expected form (view: a path starting with '/' or a full http:// or https:// URL, "
+            "or 'random')"
+        ],
+    ),
+    (
+        "store page without a leading slash",
+        "  base_url: https://shop.example.com\n",
+        "  base_url: https://shop.example.com\n  pages: [/, sale]\n",
+        [
+            "s.yaml:4: store.pages[1]: 'sale' is not in the expected form "
+            "(a page of the store: a path starting with '/' or a full http:// or https:// URL)"
+        ],
+    ),
+    (
+        "product URL without a leading slash",
+        "{id: 1, title: Scarf, price: 18.50}",
+        "{id: 1, title: Scarf, price: 18.50, url: products/scarf}",
+        [
+            "s.yaml:8: store.catalog.categories[0].products[0].url: 'products/scarf' is not in "
+            "the expected form (the product page: a path starting with '/' or a full http:// or "
+            "https:// URL)"
+        ],
+    ),
+    (
         "org_id not a UUID",
         "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733",
         "not-a-uuid",
@@ -196,6 +287,14 @@ def test_each_problem_is_one_line_saying_where_and_what(
 ) -> None:
     assert old in VALID
     assert problems_of(VALID.replace(old, new, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    "page", ["random", "/", "/sale?x=1", "https://other.example.com/p", "http://shop.example.in"]
+)
+def test_a_page_may_be_a_path_a_full_url_or_random(page: str) -> None:
+    text = VALID.replace("{type: view, page: /}", f"{{type: view, page: '{page}'}}")
+    assert parse_scenario(text, "s.yaml").journeys[0].steps[0].target == page
 
 
 @pytest.mark.parametrize("text", ["", "# nothing\n", "- a\n- b\n", "just text\n"])
@@ -302,3 +401,31 @@ def test_a_deprecated_faker_locale_says_what_to_use(tmp_path: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"{file}:2: identities.locales[1]: Faker deprecates 'fr_QC': use 'fr_CA'"
     ]
+
+
+NAN = VALID.replace("{type: view, page: /}", "{type: view, page: /, continue: .nan}")
+
+
+def test_validate_refuses_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = write(tmp_path, "nan.yaml", NAN)
+    assert main(["validate", bad]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"{bad}:19: journeys[0].steps[0].continue: must be a finite number, got nan\n"
+
+
+# run's options keep it short should the scenario ever be accepted
+@pytest.mark.parametrize(
+    ("command", "options"), [("funnel", []), ("run", ["--visitors", "1", "--think-scale", "0"])]
+)
+def test_commands_refuse_nan_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, options: list[str]
+) -> None:
+    bad = write(tmp_path, "nan.yaml", NAN)
+    assert main([command, bad, *options]) == 2
+    out, err = capsys.readouterr()
+    assert "nan%" not in out
+    assert err == (
+        f"nitrox-sim {command}: error: "
+        f"{bad}:19: journeys[0].steps[0].continue: must be a finite number, got nan\n"
+    )
