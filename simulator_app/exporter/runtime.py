@@ -245,10 +245,11 @@ class NitroxVisitor(_USER_BASES[USER_CLASS]):
     def on_start(self):
         self._plan = None
         self._think = 0.0
-        self._base = self.host.rstrip("/")  # "--host http://h/base/" sends to /base/jsv1/...
+        # "--host http://h/base/" sends to /base/jsv1/...; FastHttpSession's base_url
+        # is the host without user:password@ (HttpUser's requests reads them itself)
+        self._base = (self.client.base_url if _FAST else self.host).rstrip("/")
         if _FAST:
             session = self.client
-            self._base = session.base_url.rstrip("/")  # without user:password@
             # the client of FastHttpUser's own pool for this host; it connects on first use
             self._http = session.client.clientpool.get_client(self._base)
             self._prefix = quote(urlsplit(self._base).path, safe="/%!$&'()*+,;=:@~")
