@@ -37,625 +37,6 @@ DEFAULT_THINK_SCALE = 1.0  # --think-scale overrides it
 # The journey engine: simulator_app/core, inlined unchanged
 # ============================================================================
 
-# ---- simulator_app/core/model.py ----
-
-"""The scenario model: plain, frozen data that every runner reads.
-
-A :class:`Scenario` is what a scenario file says once it has been validated
-(see :mod:`simulator_app.core.scenario_file`). Nothing here does I/O.
-
-Plain standard library only: the Locust exporter inlines this module into the
-generated locustfile, where the scenario travels as JSON and is rebuilt with
-:func:`scenario_from_dict`.
-"""
-
-
-from dataclasses import dataclass, field
-from typing import Any
-
-# Selector values a step may use instead of a specific page, category or product.
-RANDOM = "random"
-FROM_CATEGORY = "category"  # a product of the category the visitor viewed last
-VIEWED = "viewed"  # the product the visitor viewed last
-IN_CART = "cart"  # a line already in the cart (removefromcart)
-LAST_ADDED = "last_added"  # the line added last (removefromcart)
-ALL = "all"  # the whole line (removefromcart quantity)
-
-ARRIVAL_PATTERNS: tuple[str, ...] = ("burst", "steady", "ramp", "poisson", "daily")
-ID_STRATEGIES: tuple[str, ...] = ("random", "fixed")
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    """A number drawn uniformly between ``low`` and ``high`` (equal for a fixed value)."""
-
-    low: float
-    high: float
-
-    @property
-    def mean(self) -> float:
-        return (self.low + self.high) / 2
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """A product of the store's catalog."""
-
-    id: int
-    title: str
-    price_cents: int
-    category: str
-    variant_id: str
-    url: str
-    image_url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """The store's categories, in order, and their products."""
-
-    categories: tuple[str, ...]
-    products: tuple[Product, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogGenerator:
-    """Settings for a generated catalog."""
-
-    categories: int = 6
-    products_per_category: int = 8
-    price_min: float = 5.0
-    price_max: float = 150.0
-    seed: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Store:
-    """The shop the visitors browse: its base URL, extra pages and catalog."""
-
-    base_url: str
-    pages: tuple[str, ...] = ("/",)
-    catalog: Catalog | None = None
-    generate: CatalogGenerator | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of a journey.
-
-    ``target`` is the page (view), category (categoryview) or product
-    (productview, updatecart, removefromcart): a specific value or one of the
-    selectors above. ``quantity`` is None for removefromcart's whole line.
-    ``proceed`` is the probability of going on to the next step.
-    """
-
-    type: str
-    target: str | int | None = None
-    quantity: Range | None = None
-    repeat: Range = field(default_factory=lambda: Range(1, 1))
-    proceed: float = 1.0
-    think: Range = field(default_factory=lambda: Range(0, 0))
-    source: str | None = None  # identify: an extra "source" key in the payload
-
-
-@dataclass(frozen=True, slots=True)
-class Journey:
-    """A named, weighted sequence of steps."""
-
-    name: str
-    weight: float
-    steps: tuple[Step, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Identities:
-    """How visitors' names, e-mails and phones are made."""
-
-    locales: tuple[str, ...] = ("en_US",)
-    seed: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class IdSettings:
-    """The org_id, and how each visitor's roaming_id, nitro_id and nitrox_id are made.
-
-    Each strategy is ``random`` (a fresh UUID per visitor, from the seed) or
-    ``fixed`` (every visitor uses the value given). nitrox_id also takes
-    ``null``, the API's default for an unknown visitor.
-    """
-
-    org_id: str
-    roaming_id: str = "random"
-    nitro_id: str = "random"
-    nitrox_id: str = "null"
-    roaming_value: str | None = None
-    nitro_value: str | None = None
-    nitrox_value: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tracker:
-    """Which tracker behaviours to imitate (see ``contract.TrackerOptions``)."""
-
-    view_method: str = "POST"
-    tracker_headers: bool = True
-    cache_buster: bool = True
-    full_cart: bool = False  # line_items carry every cart line, not just the change
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """How many visitors arrive, over how many seconds, and in which pattern."""
-
-    visitors: int = 100
-    duration: float = 60.0
-    pattern: str = "steady"
-    start_hour: float = 9.0  # daily: the clock hour the run starts at
-    hours: float = 24.0  # daily: how many curve hours the run's duration covers
-    curve: tuple[float, ...] = ()  # daily: 24 weights, one per hour; empty for the default
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A whole scenario: store, identities, IDs, tracker options, schedule and journeys."""
-
-    name: str
-    store: Store
-    identities: Identities
-    ids: IdSettings
-    journeys: tuple[Journey, ...]
-    schedule: Schedule = field(default_factory=Schedule)
-    tracker: Tracker = field(default_factory=Tracker)
-    description: str = ""
-
-
-def _range(value: Any, default: Range) -> Range:
-    if value is None:
-        return default
-    if isinstance(value, list | tuple):
-        return Range(float(value[0]), float(value[1]))
-    return Range(float(value), float(value))
-
-
-def _range_out(value: Range) -> float | list[float]:
-    return value.low if value.low == value.high else [value.low, value.high]
-
-
-def _money_to_cents(value: Any) -> int:
-    return round(float(value) * 100)
-
-
-def step_from_dict(data: dict[str, Any]) -> Step:
-    """A :class:`Step` from its file form (already validated)."""
-    kind = str(data["type"])
-    target: str | int | None = None
-    for key in ("page", "category", "product"):
-        if key in data:
-            target = data[key]
-    quantity_raw = data.get("quantity")
-    quantity: Range | None
-    if quantity_raw == ALL or (kind == "removefromcart" and quantity_raw is None):
-        quantity = None
-    else:
-        quantity = _range(quantity_raw, Range(1, 1))
-    return Step(
-        type=kind,
-        target=target,
-        quantity=quantity if kind in ("updatecart", "removefromcart") else None,
-        repeat=_range(data.get("repeat"), Range(1, 1)),
-        proceed=float(data.get("continue", 1.0)),
-        think=_range(data.get("think"), Range(0, 0)),
-        source=data.get("source"),
-    )
-
-
-def step_to_dict(step: Step) -> dict[str, Any]:
-    """The file form of a step, with defaults left out."""
-    out: dict[str, Any] = {"type": step.type}
-    key = {"view": "page", "categoryview": "category"}.get(step.type, "product")
-    if step.target is not None:
-        out[key] = step.target
-    if step.type in ("updatecart", "removefromcart"):
-        if step.quantity is None:
-            if step.type == "updatecart":
-                out["quantity"] = ALL
-        elif step.type == "removefromcart" or step.quantity != Range(1, 1):
-            # removefromcart's default is the whole line, so its 1 must be written
-            out["quantity"] = _range_out(step.quantity)
-    if step.repeat != Range(1, 1):
-        out["repeat"] = _range_out(step.repeat)
-    if step.proceed != 1.0:
-        out["continue"] = step.proceed
-    if step.think != Range(0, 0):
-        out["think"] = _range_out(step.think)
-    if step.source is not None:
-        out["source"] = step.source
-    return out
-
-
-def _catalog_from_dict(data: dict[str, Any], base_url: str) -> Catalog:
-    categories: list[str] = []
-    products: list[Product] = []
-    for cat in data.get("categories", []):
-        name = str(cat["name"])
-        categories.append(name)
-        for prod in cat.get("products", []):
-            pid = int(prod["id"])
-            url = str(prod.get("url") or f"/products/{pid}")
-            products.append(
-                Product(
-                    id=pid,
-                    title=str(prod["title"]),
-                    price_cents=_money_to_cents(prod["price"]),
-                    category=name,
-                    variant_id=str(prod.get("variant_id") or f"{pid}01"),
-                    url=url,
-                    image_url=str(prod.get("image_url") or f"/images/{pid}.jpg"),
-                )
-            )
-    return Catalog(tuple(categories), tuple(products))
-
-
-def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
-    """The file form of a catalog: its categories, each with its products."""
-    cats: list[dict[str, Any]] = []
-    for name in catalog.categories:
-        items = []
-        for p in catalog.products:
-            if p.category != name:
-                continue
-            items.append(
-                {
-                    "id": p.id,
-                    "title": p.title,
-                    "price": p.price_cents / 100,
-                    "variant_id": p.variant_id,
-                    "url": p.url,
-                    "image_url": p.image_url,
-                }
-            )
-        cats.append({"name": name, "products": items})
-    return {"categories": cats}
-
-
-def scenario_from_dict(data: dict[str, Any]) -> Scenario:
-    """A :class:`Scenario` from the plain data of a scenario file (already validated)."""
-    store_d = data["store"]
-    base_url = str(store_d["base_url"]).rstrip("/")
-    catalog = _catalog_from_dict(store_d["catalog"], base_url) if "catalog" in store_d else None
-    gen_d = store_d.get("generate")
-    generate = None
-    if gen_d is not None:
-        generate = CatalogGenerator(
-            categories=int(gen_d.get("categories", 6)),
-            products_per_category=int(gen_d.get("products_per_category", 8)),
-            price_min=float(gen_d.get("price_min", 5.0)),
-            price_max=float(gen_d.get("price_max", 150.0)),
-            seed=int(gen_d.get("seed", 1)),
-        )
-    store = Store(
-        base_url=base_url,
-        pages=tuple(str(p) for p in store_d.get("pages", ["/"])),
-        catalog=catalog,
-        generate=generate,
-    )
-    ident_d = data.get("identities", {})
-    locales = ident_d.get("locales", ident_d.get("locale", "en_US"))
-    if isinstance(locales, str):
-        locales = [locales]
-    identities = Identities(
-        locales=tuple(str(x) for x in locales), seed=int(ident_d.get("seed", 1))
-    )
-    ids_d = data["ids"]
-
-    def strategy(key: str, default: str) -> tuple[str, str | None]:
-        raw = str(ids_d.get(key, default))
-        if raw in ("random", "null"):
-            return raw, None
-        return "fixed", raw
-
-    roaming, roaming_v = strategy("roaming_id", "random")
-    nitro, nitro_v = strategy("nitro_id", "random")
-    nitrox, nitrox_v = strategy("nitrox_id", "null")
-    ids = IdSettings(
-        org_id=str(ids_d["org_id"]),
-        roaming_id=roaming,
-        nitro_id=nitro,
-        nitrox_id=nitrox,
-        roaming_value=roaming_v,
-        nitro_value=nitro_v,
-        nitrox_value=nitrox_v,
-    )
-    sched_d = data.get("schedule", {})
-    schedule = Schedule(
-        visitors=int(sched_d.get("visitors", 100)),
-        duration=float(sched_d.get("duration", 60)),
-        pattern=str(sched_d.get("pattern", "steady")),
-        start_hour=float(sched_d.get("start_hour", 9)),
-        hours=float(sched_d.get("hours", 24)),
-        curve=tuple(float(x) for x in sched_d.get("curve", ())),
-    )
-    tr = data.get("tracker", {})
-    tracker = Tracker(
-        view_method=str(tr.get("view_method", "POST")).upper(),
-        tracker_headers=bool(tr.get("tracker_headers", True)),
-        cache_buster=bool(tr.get("cache_buster", True)),
-        full_cart=bool(tr.get("full_cart", False)),
-    )
-    journeys = tuple(
-        Journey(
-            name=str(j["name"]),
-            weight=float(j.get("weight", 1)),
-            steps=tuple(step_from_dict(s) for s in j["steps"]),
-        )
-        for j in data["journeys"]
-    )
-    return Scenario(
-        name=str(data.get("name", "scenario")),
-        description=str(data.get("description", "")),
-        store=store,
-        identities=identities,
-        ids=ids,
-        journeys=journeys,
-        schedule=schedule,
-        tracker=tracker,
-    )
-
-
-def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The plain data of a scenario file; ``scenario_from_dict`` reads it back equal."""
-    store: dict[str, Any] = {
-        "base_url": scenario.store.base_url,
-        "pages": list(scenario.store.pages),
-    }
-    if scenario.store.catalog is not None:
-        store["catalog"] = catalog_to_dict(scenario.store.catalog)
-    if scenario.store.generate is not None:
-        g = scenario.store.generate
-        store["generate"] = {
-            "categories": g.categories,
-            "products_per_category": g.products_per_category,
-            "price_min": g.price_min,
-            "price_max": g.price_max,
-            "seed": g.seed,
-        }
-    ids = scenario.ids
-
-    def strategy_out(kind: str, value: str | None) -> str:
-        return value if kind == "fixed" and value is not None else kind
-
-    out: dict[str, Any] = {"name": scenario.name}
-    if scenario.description:
-        out["description"] = scenario.description
-    s = scenario.schedule
-    sched: dict[str, Any] = {"visitors": s.visitors, "duration": s.duration, "pattern": s.pattern}
-    if s.pattern == "daily":
-        sched.update(start_hour=s.start_hour, hours=s.hours)
-        if s.curve:
-            sched["curve"] = list(s.curve)
-    out.update(
-        store=store,
-        identities={"locales": list(scenario.identities.locales), "seed": scenario.identities.seed},
-        ids={
-            "org_id": ids.org_id,
-            "roaming_id": strategy_out(ids.roaming_id, ids.roaming_value),
-            "nitro_id": strategy_out(ids.nitro_id, ids.nitro_value),
-            "nitrox_id": strategy_out(ids.nitrox_id, ids.nitrox_value),
-        },
-        tracker={
-            "view_method": scenario.tracker.view_method,
-            "tracker_headers": scenario.tracker.tracker_headers,
-            "cache_buster": scenario.tracker.cache_buster,
-            "full_cart": scenario.tracker.full_cart,
-        },
-        schedule=sched,
-        journeys=[
-            {"name": j.name, "weight": j.weight, "steps": [step_to_dict(st) for st in j.steps]}
-            for j in scenario.journeys
-        ],
-    )
-    return out
-
-
-# ---- simulator_app/core/cart.py ----
-
-"""The cart and its arithmetic: the one place money is added up.
-
-Amounts are kept in integer cents, so totals never drift, and leave as JSON
-numbers rounded to two decimals. The rules (CONTRACT.md, "Cart arithmetic"):
-``line_price`` = unit price × quantity; ``updatecart`` and ``removefromcart``
-carry the lines that changed (or, with ``full_cart``, every line now in the
-cart) and ``cart_value``, the total after the change; ``checkout`` and ``buy``
-carry one item per cart line with ``price`` = that line's ``line_price``.
-
-Standard library only: the Locust exporter inlines this module.
-"""
-
-
-from dataclasses import dataclass
-from typing import Any
-
-
-
-def money(cents: int) -> float:
-    """Cents as a JSON-ready amount with two decimals."""
-    return round(cents / 100, 2)
-
-
-@dataclass(slots=True)
-class CartLine:
-    """A product and how many of it are in the cart."""
-
-    product: Product
-    quantity: int
-
-    @property
-    def line_cents(self) -> int:
-        return self.product.price_cents * self.quantity
-
-
-class Cart:
-    """A visitor's cart: lines in the order they were first added."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.lines: dict[int, CartLine] = {}
-        self.last_added: int | None = None
-
-    @property
-    def total_cents(self) -> int:
-        return sum(line.line_cents for line in self.lines.values())
-
-    def __bool__(self) -> bool:
-        return bool(self.lines)
-
-    def url(self, path: str) -> str:
-        return path if "://" in path else self.base_url + path
-
-    def line_item(self, product: Product, quantity: int) -> dict[str, Any]:
-        """A line item as the API wants it, for ``quantity`` of ``product``."""
-        return {
-            "quantity": quantity,
-            "title": product.title,
-            "line_price": money(product.price_cents * quantity),
-            "id": product.variant_id,
-            "product_id": product.id,
-            "image_url": self.url(product.image_url),
-        }
-
-    def _change_body(self, product: Product, changed: int, full_cart: bool) -> dict[str, Any]:
-        if full_cart:
-            items = [self.line_item(ln.product, ln.quantity) for ln in self.lines.values()]
-        else:
-            items = [self.line_item(product, changed)]
-        return {
-            "cart_url": self.url("/cart"),
-            "product_id": product.id,
-            "line_items": items,
-            "cart_value": money(self.total_cents),
-        }
-
-    def add(self, product: Product, quantity: int, full_cart: bool = False) -> dict[str, Any]:
-        """Add ``quantity`` of ``product``; the ``updatecart`` body."""
-        line = self.lines.get(product.id)
-        if line is None:
-            self.lines[product.id] = CartLine(product, quantity)
-        else:
-            line.quantity += quantity
-        self.last_added = product.id
-        return self._change_body(product, quantity, full_cart)
-
-    def remove(
-        self, product_id: int, quantity: int | None, full_cart: bool = False
-    ) -> dict[str, Any] | None:
-        """Remove ``quantity`` (None: all) of a line; the ``removefromcart`` body.
-
-        None when the product is not in the cart: there is nothing to remove.
-        """
-        line = self.lines.get(product_id)
-        if line is None:
-            return None
-        removed = line.quantity if quantity is None else min(quantity, line.quantity)
-        line.quantity -= removed
-        if line.quantity == 0:
-            del self.lines[product_id]
-            if self.last_added == product_id:
-                self.last_added = None
-        return self._change_body(line.product, removed, full_cart)
-
-    def checkout_items(self) -> list[dict[str, Any]]:
-        """One item per line, ``price`` being that line's ``line_price``."""
-        return [
-            {
-                "product_id": ln.product.id,
-                "price": money(ln.line_cents),
-                "product_url": self.url(ln.product.url),
-            }
-            for ln in self.lines.values()
-        ]
-
-    def checkout_body(self) -> dict[str, Any]:
-        """The ``checkout`` body: the items and the cart total."""
-        items = self.checkout_items()
-        return {
-            "checkout": self.url("/checkout"),
-            "items": items,
-            "cart_value": money(self.total_cents),
-        }
-
-    def clear(self) -> None:
-        self.lines.clear()
-        self.last_added = None
-
-
-# ---- simulator_app/core/catalog.py ----
-
-"""The store's catalog: the one a scenario lists, or one generated from a seed.
-
-Standard library only: the Locust exporter inlines this module.
-"""
-
-
-import random
-
-
-_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "fashion": ("Linen Shirt", "Denim Jacket", "Silk Scarf", "Wool Coat", "Cotton Kurta"),
-    "electronics": ("Wireless Earbuds", "Smart Watch", "USB-C Charger", "Bluetooth Speaker"),
-    "home": ("Ceramic Mug", "Throw Blanket", "Table Lamp", "Cast Iron Pan", "Bath Towel"),
-    "beauty": ("Face Serum", "Lip Balm", "Hair Oil", "Sunscreen SPF 50", "Clay Mask"),
-    "sports": ("Yoga Mat", "Running Shoes", "Water Bottle", "Resistance Band", "Gym Bag"),
-    "books": ("Cookbook", "Travel Guide", "Notebook", "Graphic Novel", "Atlas"),
-    "toys": ("Building Blocks", "Plush Bear", "Puzzle 1000", "Kite", "Toy Train"),
-    "grocery": ("Green Tea", "Masala Chai", "Olive Oil", "Dark Chocolate", "Basmati Rice"),
-    "garden": ("Plant Pot", "Seed Kit", "Watering Can", "Pruning Shears", "Hammock"),
-    "jewelry": ("Silver Ring", "Gold Hoops", "Pearl Necklace", "Charm Bracelet", "Anklet"),
-}
-_ADJECTIVES = ("Classic", "Black", "Organic", "Premium", "Everyday", "Vintage", "Compact", "Bold")
-
-
-def generate_catalog(settings: CatalogGenerator) -> Catalog:
-    """A believable catalog, the same for the same settings."""
-    rng = random.Random(f"nitrox-catalog/{settings.seed}")
-    names = list(_CATEGORY_WORDS)
-    categories: list[str] = []
-    products: list[Product] = []
-    next_id = 100001
-    for n in range(settings.categories):
-        base = names[n % len(names)]
-        category = base if n < len(names) else f"{base}-{n // len(names) + 1}"
-        categories.append(category)
-        nouns = _CATEGORY_WORDS[base]
-        for k in range(settings.products_per_category):
-            noun = nouns[k % len(nouns)]
-            title = f"{rng.choice(_ADJECTIVES)} {noun}"
-            low, high = round(settings.price_min * 100), round(settings.price_max * 100)
-            cents = rng.randint(low, max(low, high))
-            if cents > 1000:  # whole prices end in .99 or .00, as shops do
-                cents = cents // 100 * 100 + rng.choice((0, 99))
-            slug = title.lower().replace(" ", "-")
-            products.append(
-                Product(
-                    id=next_id,
-                    title=title,
-                    price_cents=cents,
-                    category=category,
-                    variant_id=f"{next_id}{rng.randint(10, 99)}",
-                    url=f"/products/{slug}-{next_id}",
-                    image_url=f"/images/{next_id}.jpg",
-                )
-            )
-            next_id += 1
-    return Catalog(tuple(categories), tuple(products))
-
-
-def resolve_catalog(store: Store) -> Catalog:
-    """The catalog a store uses: the listed one, else a generated one."""
-    if store.catalog is not None and store.catalog.products:
-        return store.catalog
-    return generate_catalog(store.generate or CatalogGenerator())
-
-
 # ---- simulator_app/core/contract.py ----
 
 """The Nitrox tracking API contract: how each of the 8 requests is built and judged.
@@ -1058,6 +439,1159 @@ def judge_response(spec: RequestSpec, status: int, body: str) -> str | None:
     return None
 
 
+# ---- simulator_app/core/format.py ----
+
+"""The scenario file format, described once: codecs that give the schema, the reader and the writer.
+
+Each field of the scenario model (:mod:`simulator_app.core.model`) carries its
+codec in the dataclass field's metadata (see :func:`option` and
+:func:`required`). From that one description come
+
+- the JSON Schema (``codec.schema()``): types, bounds, enums, patterns and
+  descriptions, which the validator checks first and ``nitrox-sim schema``
+  publishes;
+- the rules a JSON Schema cannot say about one node (``codec.problems``): a
+  range whose low is above its high, a field that does not apply to this step
+  type, more than two decimals in money;
+- reading (``codec.load``: plain data that passed the checks → model objects,
+  defaults filled in) and writing (``codec.dump``: model → plain data, fields
+  at their default left out), which read back equal by construction.
+
+Every number has a maximum: nothing a file says can make a run unbounded.
+Rules that need the whole scenario (a checkout needs an updatecart before it)
+live in :mod:`simulator_app.core.rules`.
+"""
+
+
+import dataclasses
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+Found = Iterator[tuple[Path, str]]
+
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON reader keeps exact
+MAX_SEED = 2**63 - 1
+
+
+class Codec(Protocol):
+    """How one node of a scenario file is checked, read and written."""
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of the node."""
+
+    def load(self, data: Any) -> Any:
+        """The model value of plain data that passed the schema and :meth:`problems`."""
+
+    def dump(self, value: Any) -> Any:
+        """Plain data for a model value; ``load(dump(v)) == v``."""
+
+    def problems(self, data: Any, path: Path) -> Found:
+        """What the schema cannot say about plain data that passed it at this node."""
+
+
+def _plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Integer:
+    """A whole number between ``minimum`` and ``maximum``."""
+
+    minimum: int
+    maximum: int
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+    def load(self, data: Any) -> int:
+        return int(data)
+
+    def dump(self, value: Any) -> Any:
+        return int(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number between ``minimum`` and ``maximum`` (``minimum`` itself excluded when asked)."""
+
+    minimum: float
+    maximum: float
+    exclusive_minimum: bool = False
+
+    def schema(self) -> dict[str, Any]:
+        low = "exclusiveMinimum" if self.exclusive_minimum else "minimum"
+        return {"type": "number", low: self.minimum, "maximum": self.maximum}
+
+    def load(self, data: Any) -> float:
+        return float(data)
+
+    def dump(self, value: Any) -> Any:
+        return int(value) if float(value).is_integer() else float(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount with at most two decimals, kept as integer cents in the model."""
+
+    maximum: float
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": 0, "maximum": self.maximum}
+
+    def load(self, data: Any) -> int:
+        return round(float(data) * 100)
+
+    def dump(self, value: Any) -> Any:
+        cents = int(value)
+        return cents // 100 if cents % 100 == 0 else round(cents / 100, 2)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        # repr is the shortest text that reads back as the same float: what the file said.
+        if isinstance(data, float) and not float(data).is_integer():
+            decimals = repr(data).partition(".")[2]
+            if "e" in decimals or len(decimals) > 2:
+                yield path, f"must have at most two decimals (cents), got {data!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string, bounded in length, optionally matching ``pattern`` (``form`` says it in words)."""
+
+    max_length: int
+    min_length: int = 0
+    pattern: str | None = None
+    form: str | None = None
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        if self.min_length:
+            out["minLength"] = self.min_length
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        if self.form is not None:
+            out["description"] = self.form
+        return out
+
+    def load(self, data: Any) -> str:
+        return str(data)
+
+    def dump(self, value: Any) -> Any:
+        return str(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """true or false."""
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def load(self, data: Any) -> bool:
+        return bool(data)
+
+    def dump(self, value: Any) -> Any:
+        return bool(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of ``values``; ``spellings`` lists other accepted forms, read as ``normal(value)``."""
+
+    values: tuple[str, ...]
+    spellings: tuple[str, ...] = ()
+    upper: bool = False  # read "get" as "GET"
+
+    def schema(self) -> dict[str, Any]:
+        return {"enum": [*self.values, *self.spellings]}
+
+    def load(self, data: Any) -> str:
+        text = str(data)
+        return text.upper() if self.upper else text
+
+    def dump(self, value: Any) -> Any:
+        return str(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Either:
+    """One of several forms, tried in order (a product id, or a selector word)."""
+
+    options: tuple[Codec, ...]
+    form: str
+
+    def schema(self) -> dict[str, Any]:
+        forms: list[dict[str, Any]] = []
+        for option in self.options:
+            node = option.schema()
+            # a range is itself "a number or [low, high]": one level of alternatives, not two
+            forms.extend(node["oneOf"] if set(node) <= {"oneOf", "description"} else [node])
+        return {"description": self.form, "oneOf": forms}
+
+    def _option(self, data: Any) -> Codec:
+        for option in self.options:
+            if _matches(option.schema(), data):
+                return option
+        return self.options[-1]
+
+    def load(self, data: Any) -> Any:
+        return self._option(data).load(data)
+
+    def dump(self, value: Any) -> Any:
+        for option in self.options:
+            if _holds(option, value):
+                return option.dump(value)
+        raise ValueError(f"{value!r} fits none of: {self.form}")
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return self._option(data).problems(data, path)
+
+
+def _matches(schema: dict[str, Any], data: Any) -> bool:
+    """Whether plain ``data`` has the form ``schema`` asks for (bounds are the schema's job)."""
+    if "const" in schema:
+        return bool(data == schema["const"])
+    if "enum" in schema:
+        return data in schema["enum"]
+    if "oneOf" in schema:
+        return any(_matches(s, data) for s in schema["oneOf"])
+    kind = schema.get("type")
+    if kind == "integer":
+        return isinstance(data, int) and not isinstance(data, bool)
+    if kind == "number":
+        return _plain_number(data)
+    if kind == "string":
+        return isinstance(data, str)
+    if kind == "array":
+        return isinstance(data, list)
+    if kind == "object":
+        return isinstance(data, dict)
+    return True
+
+
+def _holds(codec: Codec, value: Any) -> bool:
+    """Whether a model value is of the kind ``codec`` reads (for :class:`Either`'s writer)."""
+    if isinstance(codec, Const):
+        return bool(value == codec.value)
+    if isinstance(codec, Choice):
+        return value in codec.values
+    if isinstance(codec, Integer):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(codec, Text):
+        return isinstance(value, str)
+    if isinstance(codec, RangeOf):
+        return isinstance(value, Range)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """One fixed word, read as ``value`` (``all`` for a whole cart line is None in the model)."""
+
+    word: str
+    value: Any = None
+
+    def schema(self) -> dict[str, Any]:
+        return {"const": self.word}
+
+    def load(self, data: Any) -> Any:
+        return self.value
+
+    def dump(self, value: Any) -> Any:
+        return self.word
+
+    def problems(self, data: Any, path: Path) -> Found:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A list of ``item`` nodes, read as a tuple."""
+
+    item: Codec
+    max_items: int
+    min_items: int = 0
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "array", "items": self.item.schema()}
+        if self.min_items:
+            out["minItems"] = self.min_items
+        out["maxItems"] = self.max_items
+        return out
+
+    def load(self, data: Any) -> tuple[Any, ...]:
+        return tuple(self.item.load(x) for x in data)
+
+    def dump(self, value: Any) -> Any:
+        return [self.item.dump(x) for x in value]
+
+    def problems(self, data: Any, path: Path) -> Found:
+        for index, item in enumerate(data):
+            yield from self.item.problems(item, (*path, index))
+
+
+@dataclass(frozen=True, slots=True)
+class OneOrMany:
+    """One ``item`` or a list of them; read as a tuple, written as a list."""
+
+    item: Codec
+    max_items: int
+    form: str
+
+    def schema(self) -> dict[str, Any]:
+        many = ListOf(self.item, self.max_items, 1).schema()
+        return {"description": self.form, "oneOf": [self.item.schema(), many]}
+
+    def load(self, data: Any) -> tuple[Any, ...]:
+        items = data if isinstance(data, list) else [data]
+        return tuple(self.item.load(x) for x in items)
+
+    def dump(self, value: Any) -> Any:
+        return [self.item.dump(x) for x in value]
+
+    def problems(self, data: Any, path: Path) -> Found:
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from self.item.problems(item, (*path, index))
+        else:
+            yield from self.item.problems(data, path)
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A number drawn uniformly between ``low`` and ``high`` (equal for a fixed value)."""
+
+    low: float
+    high: float
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class RangeOf:
+    """A fixed value or ``[low, high]``, read as a :class:`Range`."""
+
+    item: Integer | Number
+    what: str
+
+    def schema(self) -> dict[str, Any]:
+        kind = "integer" if isinstance(self.item, Integer) else "number"
+        pair = {"type": "array", "items": self.item.schema(), "minItems": 2, "maxItems": 2}
+        return {
+            "description": f"{self.what}: a {kind}, or [low, high] to draw uniformly between them",
+            "oneOf": [self.item.schema(), pair],
+        }
+
+    def load(self, data: Any) -> Range:
+        if isinstance(data, list):
+            return Range(float(data[0]), float(data[1]))
+        return Range(float(data), float(data))
+
+    def dump(self, value: Any) -> Any:
+        number = self.item.dump
+        return (
+            number(value.low)
+            if value.low == value.high
+            else [number(value.low), number(value.high)]
+        )
+
+    def problems(self, data: Any, path: Path) -> Found:
+        if isinstance(data, list) and data[0] > data[1]:
+            yield path, f"range [{data[0]}, {data[1]}] has low above high"
+
+
+# -- objects: a dataclass whose fields carry their codecs ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """What a model field is in the file: its codec, key, words, and where it applies."""
+
+    codec: Codec
+    description: str
+    key: str | None = None  # the file's key when it is not the attribute's name
+    required: bool = False
+    applies: frozenset[str] | None = None  # step types this field belongs to (None: all)
+
+
+_SPEC = "nitrox-format"
+
+
+def option(
+    codec: Codec,
+    default: Any,
+    description: str,
+    *,
+    key: str | None = None,
+    applies: Sequence[str] | None = None,
+) -> Any:
+    """A model field that a file may leave out (then ``default``)."""
+    spec = FieldSpec(
+        codec, description, key, False, None if applies is None else frozenset(applies)
+    )
+    if isinstance(default, list | dict | set):
+        raise TypeError("defaults must be immutable")
+    return dataclasses.field(default=default, metadata={_SPEC: spec})
+
+
+def required(codec: Codec, description: str, *, key: str | None = None) -> Any:
+    """A model field that every file must give."""
+    return dataclasses.field(metadata={_SPEC: FieldSpec(codec, description, key, True)})
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    attr: str
+    key: str
+    spec: FieldSpec
+    default: Any  # dataclasses.MISSING for required fields
+
+
+def fields_of(cls: type) -> tuple[_Field, ...]:
+    """The file fields of a model class, in declaration order (fields without a codec skipped)."""
+    out = []
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get(_SPEC)
+        if spec is None:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else dataclasses.MISSING
+        out.append(_Field(f.name, spec.key or f.name, spec, default))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Object:
+    """A mapping read into the dataclass ``cls``; its fields say their own codecs."""
+
+    cls: type
+    description: str = ""
+    kind_key: str | None = None  # the key whose value decides which fields apply (a step's type)
+
+    def schema(self) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        required_keys = []
+        for f in fields_of(self.cls):
+            node = dict(f.spec.codec.schema())
+            # "description" says the form a value takes (messages quote it), "title" what it is
+            if f.spec.description:
+                node["title" if "description" in node else "description"] = f.spec.description
+            if f.default is not dataclasses.MISSING and f.default is not None:
+                node["default"] = f.spec.codec.dump(f.default)
+            properties[f.key] = node
+            if f.spec.required:
+                required_keys.append(f.key)
+        out: dict[str, Any] = {"type": "object", "additionalProperties": False}
+        if self.description:
+            out["description"] = self.description
+        if required_keys:
+            out["required"] = required_keys
+        out["properties"] = properties
+        return out
+
+    def load(self, data: Any) -> Any:
+        values = {}
+        for f in fields_of(self.cls):
+            if f.key in data and data[f.key] is not None:
+                values[f.attr] = f.spec.codec.load(data[f.key])
+        return self.cls(**values)
+
+    def dump(self, value: Any) -> Any:
+        out: dict[str, Any] = {}
+        for f in fields_of(self.cls):
+            current = getattr(value, f.attr)
+            if not f.spec.required and (current is None or current == f.default):
+                continue
+            out[f.key] = f.spec.codec.dump(current)
+        return out
+
+    def problems(self, data: Any, path: Path) -> Found:
+        kind = data.get(self.kind_key) if self.kind_key else None
+        for f in fields_of(self.cls):
+            if f.key not in data:
+                continue
+            here = (*path, f.key)
+            if f.spec.applies is not None and kind is not None and kind not in f.spec.applies:
+                yield here, f"does not apply to a {kind} step"
+                continue
+            yield from f.spec.codec.problems(data[f.key], here)
+
+
+# -- plain data from a YAML document --------------------------------------------
+
+
+def non_finite(node: Any, path: Path = ()) -> Found:
+    """Every NaN or infinity in plain data, with its path (YAML has .nan and .inf)."""
+    stack: list[tuple[Any, Path]] = [(node, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield where, f"must be a finite number, got {value!r}"
+        elif isinstance(value, dict):
+            stack.extend((v, (*where, k)) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(value))))
+
+
+# ---- simulator_app/core/locales.py ----
+
+"""The Faker locales a scenario may name, and the codec that checks one."""
+
+
+from dataclasses import dataclass
+from typing import Any
+
+from faker.config import AVAILABLE_LOCALES
+
+
+# Locales Faker still ships but warns about, and what to use instead.
+DEPRECATED_LOCALES: dict[str, str] = {"fr_QC": "fr_CA"}
+LOCALES: tuple[str, ...] = tuple(sorted(set(AVAILABLE_LOCALES) - set(DEPRECATED_LOCALES)))
+
+
+@dataclass(frozen=True, slots=True)
+class Locale:
+    """A Faker locale name such as ``en_IN`` or ``hi_IN``."""
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": 20}
+
+    def load(self, data: Any) -> str:
+        return str(data)
+
+    def dump(self, value: Any) -> Any:
+        return str(value)
+
+    def problems(self, data: Any, path: Path) -> Found:
+        if data in DEPRECATED_LOCALES:
+            yield path, f"Faker deprecates {data!r}: use {DEPRECATED_LOCALES[data]!r}"
+        elif data not in LOCALES:
+            yield path, f"unknown Faker locale {data!r}"
+
+
+# ---- simulator_app/core/model.py ----
+
+"""The scenario model: plain, frozen data that every runner reads, and the file format it is.
+
+Each field says how a scenario file writes it (its codec, bounds, words and
+default; see :mod:`simulator_app.core.format`): the JSON Schema, the reader
+and the writer all come from these classes, so a rule about one field lives
+in one place. A model object is what the file says; where the file leaves a
+value to the step type or the product (a removefromcart's whole line, a
+product's URL), the property or function that the engine reads works it out.
+
+Nothing here does I/O.
+"""
+
+
+from dataclasses import dataclass
+from typing import Any
+
+
+# Selector values a step may use instead of a specific page, category or product.
+RANDOM = "random"
+FROM_CATEGORY = "category"  # a product of the category the visitor viewed last
+VIEWED = "viewed"  # the product the visitor viewed last
+IN_CART = "cart"  # a line already in the cart (removefromcart)
+LAST_ADDED = "last_added"  # the line added last (removefromcart)
+ALL = "all"  # the whole line (removefromcart quantity)
+
+ARRIVAL_PATTERNS: tuple[str, ...] = ("burst", "steady", "ramp", "poisson", "daily")
+
+# Bounds: a file can make a big run, never an endless one.
+MAX_VISITORS = 10_000_000
+MAX_DURATION = 7 * 24 * 3600.0  # seconds over which visitors arrive: a week
+MAX_THINK = 3600.0  # seconds a visitor waits after one step
+MAX_REPEAT = 1000  # times one step is sent
+MAX_STEPS = 200  # steps of one journey
+MAX_JOURNEYS = 100
+MAX_QUANTITY = 1000
+MAX_PRICE = 1_000_000.0
+MAX_PRODUCTS = 20_000  # in a listed or generated catalog
+MAX_CATEGORIES = 1000
+MAX_PAGES = 1000
+MAX_WEIGHT = 1_000_000.0
+MAX_URL = 2000
+MAX_NAME = 200
+MAX_LOCALES = 50
+
+_UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_ROAMING = "^biscuit_" + _UUID[1:]
+# The engine puts base_url before a page or product URL that has no "://" in it, so
+# "sale" would become "https://shop.example.comsale": a path must start with "/".
+_PATH_OR_URL = "/|https?://[^\\s/]+"
+_PATH_OR_URL_IS = "a path starting with '/' or a full http:// or https:// URL"
+
+
+_PAGE_URL = Text(MAX_URL, pattern=f"^({_PATH_OR_URL})", form=_PATH_OR_URL_IS)
+
+
+_NAME = Text(MAX_NAME, min_length=1)
+_SEED = Integer(0, MAX_SEED)
+_PRODUCT_ID = Integer(0, MAX_SAFE_INTEGER)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductEntry:
+    """A product as a scenario file lists it; unset URLs and variant follow from the id."""
+
+    id: int = required(_PRODUCT_ID, "the product_id events carry")
+    title: str = required(Text(500, min_length=1), "the product's title")
+    price_cents: int = required(Money(MAX_PRICE), "unit price", key="price")
+    variant_id: str | None = option(Text(MAX_NAME, min_length=1), None, "default: id + '01'")
+    url: str | None = option(_PAGE_URL, None, "default: /products/<id>")
+    image_url: str | None = option(_PAGE_URL, None, "default: /images/<id>.jpg")
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryEntry:
+    """A category of a listed catalog and its products, in order."""
+
+    name: str = required(_NAME, "the category events carry")
+    products: tuple[ProductEntry, ...] = option(
+        ListOf(Object(ProductEntry), MAX_PRODUCTS), (), "the category's products"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntries:
+    """A catalog as a scenario file lists it."""
+
+    categories: tuple[CategoryEntry, ...] = required(
+        ListOf(Object(CategoryEntry), MAX_CATEGORIES), "the store's categories, in order"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product of the store's catalog, every value worked out (what the engine reads)."""
+
+    id: int
+    title: str
+    price_cents: int
+    category: str
+    variant_id: str
+    url: str
+    image_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The store's categories, in order, and their products (listed or generated)."""
+
+    categories: tuple[str, ...]
+    products: tuple[Product, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogGenerator:
+    """Settings for a generated catalog."""
+
+    categories: int = option(Integer(1, MAX_CATEGORIES), 6, "how many categories")
+    products_per_category: int = option(Integer(1, MAX_PRODUCTS), 8, "products in each")
+    price_min: float = option(Number(0, MAX_PRICE), 5.0, "lowest price")
+    price_max: float = option(Number(0, MAX_PRICE), 150.0, "highest price")
+    seed: int = option(_SEED, 1, "the same seed gives the same catalog")
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The shop the visitors browse: its base URL, extra pages and catalog."""
+
+    base_url: str = required(
+        Text(MAX_URL, pattern="^https?://[^\\s/]+", form="an http:// or https:// URL"),
+        "the shop's address, used in page, product and cart URLs",
+    )
+    pages: tuple[str, ...] = option(ListOf(_PAGE_URL, MAX_PAGES), ("/",), "pages a view may show")
+    catalog: CatalogEntries | None = option(Object(CatalogEntries), None, "the listed catalog")
+    generate: CatalogGenerator | None = option(
+        Object(CatalogGenerator),
+        None,
+        "settings for a generated catalog (used when there is no catalog)",
+    )
+
+    @property
+    def url_base(self) -> str:
+        """``base_url`` without a trailing slash, as paths are joined to it."""
+        return self.base_url.rstrip("/")
+
+
+_PRODUCT_SELECTOR_WORDS = (RANDOM, FROM_CATEGORY, VIEWED, IN_CART, LAST_ADDED)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a journey.
+
+    ``page`` (view), ``category`` (categoryview) and ``product``
+    (productview, updatecart, removefromcart) are a specific value or one of
+    the selectors above; :attr:`target` is whichever the step type uses.
+    ``quantity`` None is the type's own default: 1 for updatecart, the whole
+    line for removefromcart. ``proceed`` is the probability of going on.
+    """
+
+    type: str = required(Choice(STEP_TYPES), "the request this step sends")
+    page: str | None = option(
+        Either(
+            (Const(RANDOM, RANDOM), _PAGE_URL),
+            f"{_PATH_OR_URL_IS}, or '{RANDOM}'",
+        ),
+        None,
+        "view: the page",
+        applies=("view",),
+    )
+    category: str | None = option(
+        _NAME, None, f"categoryview: a category of the catalog, or '{RANDOM}'",
+        applies=("categoryview",),
+    )  # fmt: skip
+    product: int | str | None = option(
+        Either(
+            (_PRODUCT_ID, Choice(_PRODUCT_SELECTOR_WORDS)),
+            f"a product id, or '{RANDOM}' (any product), '{FROM_CATEGORY}' (one of the category "
+            f"viewed last), '{VIEWED}' (the product viewed last); removefromcart: a product id, "
+            f"'{IN_CART}' or '{LAST_ADDED}'",
+        ),
+        None,
+        "the product",
+        applies=("productview", "updatecart", "removefromcart"),
+    )
+    quantity: Range | None = option(
+        Either(
+            (Const(ALL, None), RangeOf(Integer(1, MAX_QUANTITY), "how many")),
+            f"how many (removefromcart: or '{ALL}')",
+        ),
+        None,
+        "updatecart/removefromcart: how many",
+        applies=("updatecart", "removefromcart"),
+    )
+    repeat: Range = option(
+        RangeOf(Integer(0, MAX_REPEAT), "how many times the step is sent"),
+        Range(1, 1),
+        "how many times the step is sent",
+    )
+    proceed: float = option(
+        Number(0, 1),
+        1.0,
+        "probability of going on after this step (1 - drop-off)",
+        key="continue",
+    )
+    think: Range = option(
+        RangeOf(Number(0, MAX_THINK), "seconds the visitor waits after the step"),
+        Range(0, 0),
+        "seconds the visitor waits after the step",
+    )
+    source: str | None = option(
+        Text(MAX_NAME), None, "identify: a 'source' key in the payload", applies=("identify",)
+    )
+
+    @property
+    def target(self) -> str | int | None:
+        """The page, category or product this step names (None: the type's default)."""
+        if self.type == "view":
+            return self.page
+        if self.type == "categoryview":
+            return self.category
+        return self.product
+
+
+_STEP = Object(Step, "One step of a journey", kind_key="type")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Journey:
+    """A named, weighted sequence of steps."""
+
+    name: str = required(_NAME, "the journey's name")
+    weight: float = option(Number(0, MAX_WEIGHT), 1.0, "its share of visitors, relative")
+    steps: tuple[Step, ...] = required(ListOf(_STEP, MAX_STEPS, 1), "the steps, in order")
+
+
+@dataclass(frozen=True, slots=True)
+class Identities:
+    """How visitors' names, e-mails and phones are made."""
+
+    locales: tuple[str, ...] = option(
+        OneOrMany(Locale(), MAX_LOCALES, "Faker locale(s), such as en_IN or hi_IN"),
+        ("en_US",),
+        "Faker locale(s) the visitors' names come from",
+    )
+    seed: int = option(_SEED, 1, "the same seed gives the same visitors")
+
+
+def _id_or(word: str, pattern: str, words: str) -> Either:
+    return Either((Const(word, word), Text(100, pattern=pattern)), words)
+
+
+@dataclass(frozen=True, slots=True)
+class IdSettings:
+    """The org_id, and how each visitor's roaming_id, nitro_id and nitrox_id are made.
+
+    Each is ``random`` (a fresh UUID per visitor, from the seed) or a value
+    every visitor uses; nitrox_id is ``null`` by default, the API's word for
+    an unknown visitor.
+    """
+
+    org_id: str = required(Text(100, pattern=_UUID, form="a UUID"), "the organisation")
+    roaming_id: str = option(
+        _id_or("random", _ROAMING, "'random' (per visitor) or a fixed biscuit_<uuid>"),
+        "random",
+        "one per browser",
+    )
+    nitro_id: str = option(
+        _id_or("random", _UUID, "'random' (per visitor) or a fixed UUID"), "random", "the visitor"
+    )
+    nitrox_id: str = option(
+        Either(
+            (Choice(("null", "random")), Text(100, pattern=_UUID)),
+            "'null' (unknown visitor), 'random' or a fixed UUID",
+        ),
+        "null",
+        "the known visitor",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Tracker:
+    """Which tracker behaviours to imitate (see ``contract.TrackerOptions``)."""
+
+    view_method: str = option(
+        Choice(("POST", "GET"), spellings=("post", "get"), upper=True),
+        "POST",
+        "how a view is sent (GET puts page in the query)",
+    )
+    tracker_headers: bool = option(Flag(), True, "Accept, X-Nitro-Id and X-Organisation")
+    cache_buster: bool = option(Flag(), True, "?_=<epoch ms> on every request")
+    full_cart: bool = option(Flag(), False, "line_items carry every cart line, not just the change")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """How many visitors arrive, over how many seconds, and in which pattern."""
+
+    visitors: int = option(Integer(1, MAX_VISITORS), 100, "how many visitors arrive")
+    duration: float = option(Number(0, MAX_DURATION), 60.0, "seconds over which they arrive")
+    pattern: str = option(Choice(ARRIVAL_PATTERNS), "steady", "how arrivals spread over time")
+    start_hour: float = option(Number(0, 24), 9.0, "daily: the clock hour the run starts at")
+    hours: float = option(
+        Number(0, 24 * 7, exclusive_minimum=True),
+        24.0,
+        "daily: how many curve hours the run's duration covers",
+    )
+    curve: tuple[float, ...] = option(
+        ListOf(Number(0, 1e6), 24, 24), (), "daily: 24 weights, one per hour"
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """A whole scenario: store, identities, IDs, tracker options, schedule and journeys."""
+
+    name: str = option(Text(MAX_NAME), "scenario", "the scenario's name")
+    description: str = option(Text(10_000), "", "what it is for")
+    store: Store = required(Object(Store), "the shop")
+    identities: Identities = option(Object(Identities), Identities(), "the visitors")
+    ids: IdSettings = required(Object(IdSettings), "the path identifiers")
+    tracker: Tracker = option(Object(Tracker), Tracker(), "tracker behaviours to imitate")
+    schedule: Schedule = option(Object(Schedule), Schedule(), "arrivals")
+    journeys: tuple[Journey, ...] = required(
+        ListOf(Object(Journey), MAX_JOURNEYS, 1), "the journeys, weighted"
+    )
+
+
+SCENARIO = Object(Scenario, "Nitrox Traffic Simulator scenario")
+CATALOG = Object(CatalogEntries)
+
+
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+    """A :class:`Scenario` from the plain data of a scenario file (already validated)."""
+    scenario: Scenario = SCENARIO.load(data)
+    return scenario
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The plain data of a scenario file, defaults left out; ``scenario_from_dict`` reads it back equal."""
+    data: dict[str, Any] = SCENARIO.dump(scenario)
+    return data
+
+
+def step_to_dict(step: Step) -> dict[str, Any]:
+    """The file form of a step, with defaults left out."""
+    data: dict[str, Any] = _STEP.dump(step)
+    return data
+
+
+def step_from_dict(data: dict[str, Any]) -> Step:
+    """A :class:`Step` from its file form (already validated)."""
+    step: Step = _STEP.load(data)
+    return step
+
+
+# ---- simulator_app/core/cart.py ----
+
+"""The cart and its arithmetic: the one place money is added up.
+
+Amounts are kept in integer cents, so totals never drift, and leave as JSON
+numbers rounded to two decimals. The rules (CONTRACT.md, "Cart arithmetic"):
+``line_price`` = unit price × quantity; ``updatecart`` and ``removefromcart``
+carry the lines that changed (or, with ``full_cart``, every line now in the
+cart) and ``cart_value``, the total after the change; ``checkout`` and ``buy``
+carry one item per cart line with ``price`` = that line's ``line_price``.
+
+Standard library only: the Locust exporter inlines this module.
+"""
+
+
+from dataclasses import dataclass
+from typing import Any
+
+
+
+def money(cents: int) -> float:
+    """Cents as a JSON-ready amount with two decimals."""
+    return round(cents / 100, 2)
+
+
+@dataclass(slots=True)
+class CartLine:
+    """A product and how many of it are in the cart."""
+
+    product: Product
+    quantity: int
+
+    @property
+    def line_cents(self) -> int:
+        return self.product.price_cents * self.quantity
+
+
+class Cart:
+    """A visitor's cart: lines in the order they were first added."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.lines: dict[int, CartLine] = {}
+        self.last_added: int | None = None
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.line_cents for line in self.lines.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else self.base_url + path
+
+    def line_item(self, product: Product, quantity: int) -> dict[str, Any]:
+        """A line item as the API wants it, for ``quantity`` of ``product``."""
+        return {
+            "quantity": quantity,
+            "title": product.title,
+            "line_price": money(product.price_cents * quantity),
+            "id": product.variant_id,
+            "product_id": product.id,
+            "image_url": self.url(product.image_url),
+        }
+
+    def _change_body(self, product: Product, changed: int, full_cart: bool) -> dict[str, Any]:
+        if full_cart:
+            items = [self.line_item(ln.product, ln.quantity) for ln in self.lines.values()]
+        else:
+            items = [self.line_item(product, changed)]
+        return {
+            "cart_url": self.url("/cart"),
+            "product_id": product.id,
+            "line_items": items,
+            "cart_value": money(self.total_cents),
+        }
+
+    def add(self, product: Product, quantity: int, full_cart: bool = False) -> dict[str, Any]:
+        """Add ``quantity`` of ``product``; the ``updatecart`` body."""
+        line = self.lines.get(product.id)
+        if line is None:
+            self.lines[product.id] = CartLine(product, quantity)
+        else:
+            line.quantity += quantity
+        self.last_added = product.id
+        return self._change_body(product, quantity, full_cart)
+
+    def remove(
+        self, product_id: int, quantity: int | None, full_cart: bool = False
+    ) -> dict[str, Any] | None:
+        """Remove ``quantity`` (None: all) of a line; the ``removefromcart`` body.
+
+        None when the product is not in the cart: there is nothing to remove.
+        """
+        line = self.lines.get(product_id)
+        if line is None:
+            return None
+        removed = line.quantity if quantity is None else min(quantity, line.quantity)
+        line.quantity -= removed
+        if line.quantity == 0:
+            del self.lines[product_id]
+            if self.last_added == product_id:
+                self.last_added = None
+        return self._change_body(line.product, removed, full_cart)
+
+    def checkout_items(self) -> list[dict[str, Any]]:
+        """One item per line, ``price`` being that line's ``line_price``."""
+        return [
+            {
+                "product_id": ln.product.id,
+                "price": money(ln.line_cents),
+                "product_url": self.url(ln.product.url),
+            }
+            for ln in self.lines.values()
+        ]
+
+    def checkout_body(self) -> dict[str, Any]:
+        """The ``checkout`` body: the items and the cart total."""
+        items = self.checkout_items()
+        return {
+            "checkout": self.url("/checkout"),
+            "items": items,
+            "cart_value": money(self.total_cents),
+        }
+
+    def clear(self) -> None:
+        self.lines.clear()
+        self.last_added = None
+
+
+# ---- simulator_app/core/catalog.py ----
+
+"""The store's catalog: the one a scenario lists, or one generated from a seed."""
+
+
+import random
+from typing import Any
+
+
+_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "fashion": ("Linen Shirt", "Denim Jacket", "Silk Scarf", "Wool Coat", "Cotton Kurta"),
+    "electronics": ("Wireless Earbuds", "Smart Watch", "USB-C Charger", "Bluetooth Speaker"),
+    "home": ("Ceramic Mug", "Throw Blanket", "Table Lamp", "Cast Iron Pan", "Bath Towel"),
+    "beauty": ("Face Serum", "Lip Balm", "Hair Oil", "Sunscreen SPF 50", "Clay Mask"),
+    "sports": ("Yoga Mat", "Running Shoes", "Water Bottle", "Resistance Band", "Gym Bag"),
+    "books": ("Cookbook", "Travel Guide", "Notebook", "Graphic Novel", "Atlas"),
+    "toys": ("Building Blocks", "Plush Bear", "Puzzle 1000", "Kite", "Toy Train"),
+    "grocery": ("Green Tea", "Masala Chai", "Olive Oil", "Dark Chocolate", "Basmati Rice"),
+    "garden": ("Plant Pot", "Seed Kit", "Watering Can", "Pruning Shears", "Hammock"),
+    "jewelry": ("Silver Ring", "Gold Hoops", "Pearl Necklace", "Charm Bracelet", "Anklet"),
+}
+_ADJECTIVES = ("Classic", "Black", "Organic", "Premium", "Everyday", "Vintage", "Compact", "Bold")
+
+
+def generate_catalog(settings: CatalogGenerator) -> Catalog:
+    """A believable catalog, the same for the same settings."""
+    rng = random.Random(f"nitrox-catalog/{settings.seed}")
+    names = list(_CATEGORY_WORDS)
+    categories: list[str] = []
+    products: list[Product] = []
+    next_id = 100001
+    for n in range(settings.categories):
+        base = names[n % len(names)]
+        category = base if n < len(names) else f"{base}-{n // len(names) + 1}"
+        categories.append(category)
+        nouns = _CATEGORY_WORDS[base]
+        for k in range(settings.products_per_category):
+            noun = nouns[k % len(nouns)]
+            title = f"{rng.choice(_ADJECTIVES)} {noun}"
+            low, high = round(settings.price_min * 100), round(settings.price_max * 100)
+            cents = rng.randint(low, max(low, high))
+            if cents > 1000:  # whole prices end in .99 or .00, as shops do
+                cents = cents // 100 * 100 + rng.choice((0, 99))
+            slug = title.lower().replace(" ", "-")
+            products.append(
+                Product(
+                    id=next_id,
+                    title=title,
+                    price_cents=cents,
+                    category=category,
+                    variant_id=f"{next_id}{rng.randint(10, 99)}",
+                    url=f"/products/{slug}-{next_id}",
+                    image_url=f"/images/{next_id}.jpg",
+                )
+            )
+            next_id += 1
+    return Catalog(tuple(categories), tuple(products))
+
+
+def listed_catalog(entries: CatalogEntries) -> Catalog:
+    """A listed catalog with every value worked out: a product's defaults follow from its id."""
+    products = tuple(
+        Product(
+            id=p.id,
+            title=p.title,
+            price_cents=p.price_cents,
+            category=c.name,
+            variant_id=p.variant_id or f"{p.id}01",
+            url=p.url or f"/products/{p.id}",
+            image_url=p.image_url or f"/images/{p.id}.jpg",
+        )
+        for c in entries.categories
+        for p in c.products
+    )
+    return Catalog(tuple(c.name for c in entries.categories), products)
+
+
+def resolve_catalog(store: Store) -> Catalog:
+    """The catalog a store uses: the listed one, else a generated one."""
+    if store.catalog is not None:
+        listed = listed_catalog(store.catalog)
+        if listed.products:
+            return listed
+    return generate_catalog(store.generate or CatalogGenerator())
+
+
+def catalog_entries(catalog: Catalog) -> CatalogEntries:
+    """A catalog as a file lists it, every value written out (to edit a generated one)."""
+    return CatalogEntries(
+        categories=tuple(
+            CategoryEntry(
+                name=name,
+                products=tuple(
+                    ProductEntry(
+                        id=p.id,
+                        title=p.title,
+                        price_cents=p.price_cents,
+                        variant_id=p.variant_id,
+                        url=p.url,
+                        image_url=p.image_url,
+                    )
+                    for p in catalog.products
+                    if p.category == name
+                ),
+            )
+            for name in catalog.categories
+        )
+    )
+
+
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    """The file form of a catalog: its categories, each with its products."""
+    data: dict[str, Any] = CATALOG.dump(catalog_entries(catalog))
+    return data
+
+
 # ---- simulator_app/core/identities.py ----
 
 """Visitors: reproducible Faker identities and per-visitor IDs.
@@ -1073,7 +1607,6 @@ bijection of the visitor index (an affine permutation modulo a power of ten),
 so no two visitors below 10**8 can collide, yet the numbers look random.
 Phones are in E.164 form with a country code that matches the locale.
 
-Standard library and Faker only: the Locust exporter inlines this module.
 """
 
 
@@ -1085,12 +1618,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
-from faker.config import AVAILABLE_LOCALES
 
 
-# Locales Faker still ships but warns about, and what to use instead.
-DEPRECATED_LOCALES: dict[str, str] = {"fr_QC": "fr_CA"}
-LOCALES: tuple[str, ...] = tuple(sorted(set(AVAILABLE_LOCALES) - set(DEPRECATED_LOCALES)))
+__all__ = ["DEPRECATED_LOCALES", "LOCALES"]  # where the app and tests have found them
 
 UNIQUE_VISITORS = 10**8  # e-mails and phones are unique for visitor indexes below this
 
@@ -1320,8 +1850,8 @@ class IdentityFactory:
         locales = self.identities.locales
         locale = locales[randbelow(rng, len(locales))] if len(locales) > 1 else locales[0]
         ids = self.ids
-        roaming = ids.roaming_value if ids.roaming_id == "fixed" else None
-        nitro = ids.nitro_value if ids.nitro_id == "fixed" else None
+        roaming = None if ids.roaming_id == "random" else ids.roaming_id
+        nitro = None if ids.nitro_id == "random" else ids.nitro_id
         nitrox = NULL_NITROX_ID
         # Draw every random ID whatever the strategy, so that changing one
         # strategy does not shift the rest of the visitor's stream.
@@ -1329,8 +1859,8 @@ class IdentityFactory:
         roaming_draw = ROAMING_PREFIX + roaming_uuid
         if ids.nitrox_id == "random":
             nitrox = nitrox_draw
-        elif ids.nitrox_id == "fixed" and ids.nitrox_value is not None:
-            nitrox = ids.nitrox_value
+        elif ids.nitrox_id != NULL_NITROX_ID:
+            nitrox = ids.nitrox_id
         agent = self._user_agents[randbelow(rng, len(self._user_agents))]
         return Visitor(
             index=index,
@@ -1376,7 +1906,6 @@ is skipped when the product is not in the cart; a visitor whose cart is empty
 at ``checkout`` leaves (a shop would not let it check out); ``buy`` repeats the
 items of the checkout before it and gets a fresh order id.
 
-Standard library and Faker only: the Locust exporter inlines this module.
 """
 
 
@@ -1481,7 +2010,7 @@ class JourneyEngine:
             cache_buster=tracker.cache_buster,
         )
         self.full_cart = tracker.full_cart
-        self.base_url = scenario.store.base_url
+        self.base_url = scenario.store.url_base
         self._cum_weights = list(itertools.accumulate(j.weight for j in scenario.journeys))
         self._by_id = {p.id: p for p in self.catalog.products}
         self._by_category: dict[str, list[Product]] = {}
@@ -2101,28 +2630,16 @@ SCENARIO_DATA = {'name': 'Browser',
  'description': 'Window shoppers on a generated catalog; nobody adds to the cart.',
  'store': {'base_url': 'https://shop.example.com',
            'pages': ['/', '/sale', '/new-arrivals', '/about'],
-           'generate': {'categories': 6,
-                        'products_per_category': 10,
-                        'price_min': 4.0,
-                        'price_max': 180.0,
-                        'seed': 3}},
- 'identities': {'locales': ['en_US'], 'seed': 11},
- 'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733',
-         'roaming_id': 'random',
-         'nitro_id': 'random',
-         'nitrox_id': 'null'},
- 'tracker': {'view_method': 'POST',
-             'tracker_headers': True,
-             'cache_buster': True,
-             'full_cart': False},
- 'schedule': {'visitors': 50, 'duration': 30.0, 'pattern': 'poisson'},
+           'generate': {'products_per_category': 10, 'price_min': 4, 'price_max': 180, 'seed': 3}},
+ 'identities': {'seed': 11},
+ 'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733'},
+ 'schedule': {'visitors': 50, 'duration': 30, 'pattern': 'poisson'},
  'journeys': [{'name': 'browser',
-               'weight': 1.0,
-               'steps': [{'type': 'view', 'page': '/', 'think': [0.5, 2.0]},
-                         {'type': 'categoryview', 'continue': 0.8, 'think': [1.0, 3.0]},
+               'steps': [{'type': 'view', 'page': '/', 'think': [0.5, 2]},
+                         {'type': 'categoryview', 'continue': 0.8, 'think': [1, 3]},
                          {'type': 'productview',
                           'product': 'category',
-                          'repeat': [1.0, 4.0],
+                          'repeat': [1, 4],
                           'continue': 0.6,
-                          'think': [2.0, 6.0]},
-                         {'type': 'view', 'page': 'random', 'repeat': [0.0, 2.0]}]}]}
+                          'think': [2, 6]},
+                         {'type': 'view', 'page': 'random', 'repeat': [0, 2]}]}]}

@@ -1,13 +1,20 @@
-"""The store's catalog: the one a scenario lists, or one generated from a seed.
-
-Standard library only: the Locust exporter inlines this module.
-"""
+"""The store's catalog: the one a scenario lists, or one generated from a seed."""
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from simulator_app.core.model import Catalog, CatalogGenerator, Product, Store
+from simulator_app.core.model import (
+    CATALOG,
+    Catalog,
+    CatalogEntries,
+    CatalogGenerator,
+    CategoryEntry,
+    Product,
+    ProductEntry,
+    Store,
+)
 
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "fashion": ("Linen Shirt", "Denim Jacket", "Silk Scarf", "Wool Coat", "Cotton Kurta"),
@@ -59,8 +66,58 @@ def generate_catalog(settings: CatalogGenerator) -> Catalog:
     return Catalog(tuple(categories), tuple(products))
 
 
+def listed_catalog(entries: CatalogEntries) -> Catalog:
+    """A listed catalog with every value worked out: a product's defaults follow from its id."""
+    products = tuple(
+        Product(
+            id=p.id,
+            title=p.title,
+            price_cents=p.price_cents,
+            category=c.name,
+            variant_id=p.variant_id or f"{p.id}01",
+            url=p.url or f"/products/{p.id}",
+            image_url=p.image_url or f"/images/{p.id}.jpg",
+        )
+        for c in entries.categories
+        for p in c.products
+    )
+    return Catalog(tuple(c.name for c in entries.categories), products)
+
+
 def resolve_catalog(store: Store) -> Catalog:
     """The catalog a store uses: the listed one, else a generated one."""
-    if store.catalog is not None and store.catalog.products:
-        return store.catalog
+    if store.catalog is not None:
+        listed = listed_catalog(store.catalog)
+        if listed.products:
+            return listed
     return generate_catalog(store.generate or CatalogGenerator())
+
+
+def catalog_entries(catalog: Catalog) -> CatalogEntries:
+    """A catalog as a file lists it, every value written out (to edit a generated one)."""
+    return CatalogEntries(
+        categories=tuple(
+            CategoryEntry(
+                name=name,
+                products=tuple(
+                    ProductEntry(
+                        id=p.id,
+                        title=p.title,
+                        price_cents=p.price_cents,
+                        variant_id=p.variant_id,
+                        url=p.url,
+                        image_url=p.image_url,
+                    )
+                    for p in catalog.products
+                    if p.category == name
+                ),
+            )
+            for name in catalog.categories
+        )
+    )
+
+
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    """The file form of a catalog: its categories, each with its products."""
+    data: dict[str, Any] = CATALOG.dump(catalog_entries(catalog))
+    return data

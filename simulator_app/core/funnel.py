@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from simulator_app.core.contract import STEP_TYPES
-from simulator_app.core.model import Range, Scenario
+from simulator_app.core.format import Range
+from simulator_app.core.model import Scenario
 
 FUNNEL_ORDER: tuple[str, ...] = (
     "view",

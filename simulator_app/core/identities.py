@@ -11,7 +11,6 @@ bijection of the visitor index (an affine permutation modulo a power of ten),
 so no two visitors below 10**8 can collide, yet the numbers look random.
 Phones are in E.164 form with a country code that matches the locale.
 
-Standard library and Faker only: the Locust exporter inlines this module.
 """
 
 from __future__ import annotations
@@ -24,14 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faker import Faker
-from faker.config import AVAILABLE_LOCALES
 
 from simulator_app.core.contract import NULL_NITROX_ID, ROAMING_PREFIX, VisitorIds
+from simulator_app.core.locales import DEPRECATED_LOCALES, LOCALES
 from simulator_app.core.model import Identities, IdSettings
 
-# Locales Faker still ships but warns about, and what to use instead.
-DEPRECATED_LOCALES: dict[str, str] = {"fr_QC": "fr_CA"}
-LOCALES: tuple[str, ...] = tuple(sorted(set(AVAILABLE_LOCALES) - set(DEPRECATED_LOCALES)))
+__all__ = ["DEPRECATED_LOCALES", "LOCALES"]  # where the app and tests have found them
 
 UNIQUE_VISITORS = 10**8  # e-mails and phones are unique for visitor indexes below this
 
@@ -261,8 +258,8 @@ class IdentityFactory:
         locales = self.identities.locales
         locale = locales[randbelow(rng, len(locales))] if len(locales) > 1 else locales[0]
         ids = self.ids
-        roaming = ids.roaming_value if ids.roaming_id == "fixed" else None
-        nitro = ids.nitro_value if ids.nitro_id == "fixed" else None
+        roaming = None if ids.roaming_id == "random" else ids.roaming_id
+        nitro = None if ids.nitro_id == "random" else ids.nitro_id
         nitrox = NULL_NITROX_ID
         # Draw every random ID whatever the strategy, so that changing one
         # strategy does not shift the rest of the visitor's stream.
@@ -270,8 +267,8 @@ class IdentityFactory:
         roaming_draw = ROAMING_PREFIX + roaming_uuid
         if ids.nitrox_id == "random":
             nitrox = nitrox_draw
-        elif ids.nitrox_id == "fixed" and ids.nitrox_value is not None:
-            nitrox = ids.nitrox_value
+        elif ids.nitrox_id != NULL_NITROX_ID:
+            nitrox = ids.nitrox_id
         agent = self._user_agents[randbelow(rng, len(self._user_agents))]
         return Visitor(
             index=index,

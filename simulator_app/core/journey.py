@@ -11,7 +11,6 @@ is skipped when the product is not in the cart; a visitor whose cart is empty
 at ``checkout`` leaves (a shop would not let it check out); ``buy`` repeats the
 items of the checkout before it and gets a fresh order id.
 
-Standard library and Faker only: the Locust exporter inlines this module.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from simulator_app.core.contract import (
     encode_json,
     slot_setters,
 )
+from simulator_app.core.format import Range
 from simulator_app.core.identities import IdentityFactory, Visitor, randbelow
 from simulator_app.core.model import (
     FROM_CATEGORY,
@@ -41,7 +41,6 @@ from simulator_app.core.model import (
     VIEWED,
     Journey,
     Product,
-    Range,
     Scenario,
     Step,
 )
@@ -139,7 +138,7 @@ class JourneyEngine:
             cache_buster=tracker.cache_buster,
         )
         self.full_cart = tracker.full_cart
-        self.base_url = scenario.store.base_url
+        self.base_url = scenario.store.url_base
         self._cum_weights = list(itertools.accumulate(j.weight for j in scenario.journeys))
         self._by_id = {p.id: p for p in self.catalog.products}
         self._by_category: dict[str, list[Product]] = {}

@@ -1,17 +1,41 @@
-"""The scenario model: plain, frozen data that every runner reads.
+"""The scenario model: plain, frozen data that every runner reads, and the file format it is.
 
-A :class:`Scenario` is what a scenario file says once it has been validated
-(see :mod:`simulator_app.core.scenario_file`). Nothing here does I/O.
+Each field says how a scenario file writes it (its codec, bounds, words and
+default; see :mod:`simulator_app.core.format`): the JSON Schema, the reader
+and the writer all come from these classes, so a rule about one field lives
+in one place. A model object is what the file says; where the file leaves a
+value to the step type or the product (a removefromcart's whole line, a
+product's URL), the property or function that the engine reads works it out.
 
-Plain standard library only: the Locust exporter inlines this module into the
-generated locustfile, where the scenario travels as JSON and is rebuilt with
-:func:`scenario_from_dict`.
+Nothing here does I/O.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.format import (
+    MAX_SAFE_INTEGER,
+    MAX_SEED,
+    Choice,
+    Const,
+    Either,
+    Flag,
+    Integer,
+    ListOf,
+    Money,
+    Number,
+    Object,
+    OneOrMany,
+    Range,
+    RangeOf,
+    Text,
+    option,
+    required,
+)
+from simulator_app.core.locales import Locale
 
 # Selector values a step may use instead of a specific page, category or product.
 RANDOM = "random"
@@ -22,24 +46,74 @@ LAST_ADDED = "last_added"  # the line added last (removefromcart)
 ALL = "all"  # the whole line (removefromcart quantity)
 
 ARRIVAL_PATTERNS: tuple[str, ...] = ("burst", "steady", "ramp", "poisson", "daily")
-ID_STRATEGIES: tuple[str, ...] = ("random", "fixed")
+
+# Bounds: a file can make a big run, never an endless one.
+MAX_VISITORS = 10_000_000
+MAX_DURATION = 7 * 24 * 3600.0  # seconds over which visitors arrive: a week
+MAX_THINK = 3600.0  # seconds a visitor waits after one step
+MAX_REPEAT = 1000  # times one step is sent
+MAX_STEPS = 200  # steps of one journey
+MAX_JOURNEYS = 100
+MAX_QUANTITY = 1000
+MAX_PRICE = 1_000_000.0
+MAX_PRODUCTS = 20_000  # in a listed or generated catalog
+MAX_CATEGORIES = 1000
+MAX_PAGES = 1000
+MAX_WEIGHT = 1_000_000.0
+MAX_URL = 2000
+MAX_NAME = 200
+MAX_LOCALES = 50
+
+_UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_ROAMING = "^biscuit_" + _UUID[1:]
+# The engine puts base_url before a page or product URL that has no "://" in it, so
+# "sale" would become "https://shop.example.comsale": a path must start with "/".
+_PATH_OR_URL = "/|https?://[^\\s/]+"
+_PATH_OR_URL_IS = "a path starting with '/' or a full http:// or https:// URL"
+
+
+_PAGE_URL = Text(MAX_URL, pattern=f"^({_PATH_OR_URL})", form=_PATH_OR_URL_IS)
+
+
+_NAME = Text(MAX_NAME, min_length=1)
+_SEED = Integer(0, MAX_SEED)
+_PRODUCT_ID = Integer(0, MAX_SAFE_INTEGER)
 
 
 @dataclass(frozen=True, slots=True)
-class Range:
-    """A number drawn uniformly between ``low`` and ``high`` (equal for a fixed value)."""
+class ProductEntry:
+    """A product as a scenario file lists it; unset URLs and variant follow from the id."""
 
-    low: float
-    high: float
+    id: int = required(_PRODUCT_ID, "the product_id events carry")
+    title: str = required(Text(500, min_length=1), "the product's title")
+    price_cents: int = required(Money(MAX_PRICE), "unit price", key="price")
+    variant_id: str | None = option(Text(MAX_NAME, min_length=1), None, "default: id + '01'")
+    url: str | None = option(_PAGE_URL, None, "default: /products/<id>")
+    image_url: str | None = option(_PAGE_URL, None, "default: /images/<id>.jpg")
 
-    @property
-    def mean(self) -> float:
-        return (self.low + self.high) / 2
+
+@dataclass(frozen=True, slots=True)
+class CategoryEntry:
+    """A category of a listed catalog and its products, in order."""
+
+    name: str = required(_NAME, "the category events carry")
+    products: tuple[ProductEntry, ...] = option(
+        ListOf(Object(ProductEntry), MAX_PRODUCTS), (), "the category's products"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntries:
+    """A catalog as a scenario file lists it."""
+
+    categories: tuple[CategoryEntry, ...] = required(
+        ListOf(Object(CategoryEntry), MAX_CATEGORIES), "the store's categories, in order"
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Product:
-    """A product of the store's catalog."""
+    """A product of the store's catalog, every value worked out (what the engine reads)."""
 
     id: int
     title: str
@@ -52,7 +126,7 @@ class Product:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """The store's categories, in order, and their products."""
+    """The store's categories, in order, and their products (listed or generated)."""
 
     categories: tuple[str, ...]
     products: tuple[Product, ...]
@@ -62,356 +136,240 @@ class Catalog:
 class CatalogGenerator:
     """Settings for a generated catalog."""
 
-    categories: int = 6
-    products_per_category: int = 8
-    price_min: float = 5.0
-    price_max: float = 150.0
-    seed: int = 1
+    categories: int = option(Integer(1, MAX_CATEGORIES), 6, "how many categories")
+    products_per_category: int = option(Integer(1, MAX_PRODUCTS), 8, "products in each")
+    price_min: float = option(Number(0, MAX_PRICE), 5.0, "lowest price")
+    price_max: float = option(Number(0, MAX_PRICE), 150.0, "highest price")
+    seed: int = option(_SEED, 1, "the same seed gives the same catalog")
 
 
 @dataclass(frozen=True, slots=True)
 class Store:
     """The shop the visitors browse: its base URL, extra pages and catalog."""
 
-    base_url: str
-    pages: tuple[str, ...] = ("/",)
-    catalog: Catalog | None = None
-    generate: CatalogGenerator | None = None
+    base_url: str = required(
+        Text(MAX_URL, pattern="^https?://[^\\s/]+", form="an http:// or https:// URL"),
+        "the shop's address, used in page, product and cart URLs",
+    )
+    pages: tuple[str, ...] = option(ListOf(_PAGE_URL, MAX_PAGES), ("/",), "pages a view may show")
+    catalog: CatalogEntries | None = option(Object(CatalogEntries), None, "the listed catalog")
+    generate: CatalogGenerator | None = option(
+        Object(CatalogGenerator),
+        None,
+        "settings for a generated catalog (used when there is no catalog)",
+    )
+
+    @property
+    def url_base(self) -> str:
+        """``base_url`` without a trailing slash, as paths are joined to it."""
+        return self.base_url.rstrip("/")
+
+
+_PRODUCT_SELECTOR_WORDS = (RANDOM, FROM_CATEGORY, VIEWED, IN_CART, LAST_ADDED)
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a journey.
 
-    ``target`` is the page (view), category (categoryview) or product
-    (productview, updatecart, removefromcart): a specific value or one of the
-    selectors above. ``quantity`` is None for removefromcart's whole line.
-    ``proceed`` is the probability of going on to the next step.
+    ``page`` (view), ``category`` (categoryview) and ``product``
+    (productview, updatecart, removefromcart) are a specific value or one of
+    the selectors above; :attr:`target` is whichever the step type uses.
+    ``quantity`` None is the type's own default: 1 for updatecart, the whole
+    line for removefromcart. ``proceed`` is the probability of going on.
     """
 
-    type: str
-    target: str | int | None = None
-    quantity: Range | None = None
-    repeat: Range = field(default_factory=lambda: Range(1, 1))
-    proceed: float = 1.0
-    think: Range = field(default_factory=lambda: Range(0, 0))
-    source: str | None = None  # identify: an extra "source" key in the payload
+    type: str = required(Choice(STEP_TYPES), "the request this step sends")
+    page: str | None = option(
+        Either(
+            (Const(RANDOM, RANDOM), _PAGE_URL),
+            f"{_PATH_OR_URL_IS}, or '{RANDOM}'",
+        ),
+        None,
+        "view: the page",
+        applies=("view",),
+    )
+    category: str | None = option(
+        _NAME, None, f"categoryview: a category of the catalog, or '{RANDOM}'",
+        applies=("categoryview",),
+    )  # fmt: skip
+    product: int | str | None = option(
+        Either(
+            (_PRODUCT_ID, Choice(_PRODUCT_SELECTOR_WORDS)),
+            f"a product id, or '{RANDOM}' (any product), '{FROM_CATEGORY}' (one of the category "
+            f"viewed last), '{VIEWED}' (the product viewed last); removefromcart: a product id, "
+            f"'{IN_CART}' or '{LAST_ADDED}'",
+        ),
+        None,
+        "the product",
+        applies=("productview", "updatecart", "removefromcart"),
+    )
+    quantity: Range | None = option(
+        Either(
+            (Const(ALL, None), RangeOf(Integer(1, MAX_QUANTITY), "how many")),
+            f"how many (removefromcart: or '{ALL}')",
+        ),
+        None,
+        "updatecart/removefromcart: how many",
+        applies=("updatecart", "removefromcart"),
+    )
+    repeat: Range = option(
+        RangeOf(Integer(0, MAX_REPEAT), "how many times the step is sent"),
+        Range(1, 1),
+        "how many times the step is sent",
+    )
+    proceed: float = option(
+        Number(0, 1),
+        1.0,
+        "probability of going on after this step (1 - drop-off)",
+        key="continue",
+    )
+    think: Range = option(
+        RangeOf(Number(0, MAX_THINK), "seconds the visitor waits after the step"),
+        Range(0, 0),
+        "seconds the visitor waits after the step",
+    )
+    source: str | None = option(
+        Text(MAX_NAME), None, "identify: a 'source' key in the payload", applies=("identify",)
+    )
+
+    @property
+    def target(self) -> str | int | None:
+        """The page, category or product this step names (None: the type's default)."""
+        if self.type == "view":
+            return self.page
+        if self.type == "categoryview":
+            return self.category
+        return self.product
 
 
-@dataclass(frozen=True, slots=True)
+_STEP = Object(Step, "One step of a journey", kind_key="type")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Journey:
     """A named, weighted sequence of steps."""
 
-    name: str
-    weight: float
-    steps: tuple[Step, ...]
+    name: str = required(_NAME, "the journey's name")
+    weight: float = option(Number(0, MAX_WEIGHT), 1.0, "its share of visitors, relative")
+    steps: tuple[Step, ...] = required(ListOf(_STEP, MAX_STEPS, 1), "the steps, in order")
 
 
 @dataclass(frozen=True, slots=True)
 class Identities:
     """How visitors' names, e-mails and phones are made."""
 
-    locales: tuple[str, ...] = ("en_US",)
-    seed: int = 1
+    locales: tuple[str, ...] = option(
+        OneOrMany(Locale(), MAX_LOCALES, "Faker locale(s), such as en_IN or hi_IN"),
+        ("en_US",),
+        "Faker locale(s) the visitors' names come from",
+    )
+    seed: int = option(_SEED, 1, "the same seed gives the same visitors")
+
+
+def _id_or(word: str, pattern: str, words: str) -> Either:
+    return Either((Const(word, word), Text(100, pattern=pattern)), words)
 
 
 @dataclass(frozen=True, slots=True)
 class IdSettings:
     """The org_id, and how each visitor's roaming_id, nitro_id and nitrox_id are made.
 
-    Each strategy is ``random`` (a fresh UUID per visitor, from the seed) or
-    ``fixed`` (every visitor uses the value given). nitrox_id also takes
-    ``null``, the API's default for an unknown visitor.
+    Each is ``random`` (a fresh UUID per visitor, from the seed) or a value
+    every visitor uses; nitrox_id is ``null`` by default, the API's word for
+    an unknown visitor.
     """
 
-    org_id: str
-    roaming_id: str = "random"
-    nitro_id: str = "random"
-    nitrox_id: str = "null"
-    roaming_value: str | None = None
-    nitro_value: str | None = None
-    nitrox_value: str | None = None
+    org_id: str = required(Text(100, pattern=_UUID, form="a UUID"), "the organisation")
+    roaming_id: str = option(
+        _id_or("random", _ROAMING, "'random' (per visitor) or a fixed biscuit_<uuid>"),
+        "random",
+        "one per browser",
+    )
+    nitro_id: str = option(
+        _id_or("random", _UUID, "'random' (per visitor) or a fixed UUID"), "random", "the visitor"
+    )
+    nitrox_id: str = option(
+        Either(
+            (Choice(("null", "random")), Text(100, pattern=_UUID)),
+            "'null' (unknown visitor), 'random' or a fixed UUID",
+        ),
+        "null",
+        "the known visitor",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Tracker:
     """Which tracker behaviours to imitate (see ``contract.TrackerOptions``)."""
 
-    view_method: str = "POST"
-    tracker_headers: bool = True
-    cache_buster: bool = True
-    full_cart: bool = False  # line_items carry every cart line, not just the change
+    view_method: str = option(
+        Choice(("POST", "GET"), spellings=("post", "get"), upper=True),
+        "POST",
+        "how a view is sent (GET puts page in the query)",
+    )
+    tracker_headers: bool = option(Flag(), True, "Accept, X-Nitro-Id and X-Organisation")
+    cache_buster: bool = option(Flag(), True, "?_=<epoch ms> on every request")
+    full_cart: bool = option(Flag(), False, "line_items carry every cart line, not just the change")
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """How many visitors arrive, over how many seconds, and in which pattern."""
 
-    visitors: int = 100
-    duration: float = 60.0
-    pattern: str = "steady"
-    start_hour: float = 9.0  # daily: the clock hour the run starts at
-    hours: float = 24.0  # daily: how many curve hours the run's duration covers
-    curve: tuple[float, ...] = ()  # daily: 24 weights, one per hour; empty for the default
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A whole scenario: store, identities, IDs, tracker options, schedule and journeys."""
-
-    name: str
-    store: Store
-    identities: Identities
-    ids: IdSettings
-    journeys: tuple[Journey, ...]
-    schedule: Schedule = field(default_factory=Schedule)
-    tracker: Tracker = field(default_factory=Tracker)
-    description: str = ""
-
-
-def _range(value: Any, default: Range) -> Range:
-    if value is None:
-        return default
-    if isinstance(value, list | tuple):
-        return Range(float(value[0]), float(value[1]))
-    return Range(float(value), float(value))
-
-
-def _range_out(value: Range) -> float | list[float]:
-    return value.low if value.low == value.high else [value.low, value.high]
-
-
-def _money_to_cents(value: Any) -> int:
-    return round(float(value) * 100)
-
-
-def step_from_dict(data: dict[str, Any]) -> Step:
-    """A :class:`Step` from its file form (already validated)."""
-    kind = str(data["type"])
-    target: str | int | None = None
-    for key in ("page", "category", "product"):
-        if key in data:
-            target = data[key]
-    quantity_raw = data.get("quantity")
-    quantity: Range | None
-    if quantity_raw == ALL or (kind == "removefromcart" and quantity_raw is None):
-        quantity = None
-    else:
-        quantity = _range(quantity_raw, Range(1, 1))
-    return Step(
-        type=kind,
-        target=target,
-        quantity=quantity if kind in ("updatecart", "removefromcart") else None,
-        repeat=_range(data.get("repeat"), Range(1, 1)),
-        proceed=float(data.get("continue", 1.0)),
-        think=_range(data.get("think"), Range(0, 0)),
-        source=data.get("source"),
+    visitors: int = option(Integer(1, MAX_VISITORS), 100, "how many visitors arrive")
+    duration: float = option(Number(0, MAX_DURATION), 60.0, "seconds over which they arrive")
+    pattern: str = option(Choice(ARRIVAL_PATTERNS), "steady", "how arrivals spread over time")
+    start_hour: float = option(Number(0, 24), 9.0, "daily: the clock hour the run starts at")
+    hours: float = option(
+        Number(0, 24 * 7, exclusive_minimum=True),
+        24.0,
+        "daily: how many curve hours the run's duration covers",
+    )
+    curve: tuple[float, ...] = option(
+        ListOf(Number(0, 1e6), 24, 24), (), "daily: 24 weights, one per hour"
     )
 
 
-def step_to_dict(step: Step) -> dict[str, Any]:
-    """The file form of a step, with defaults left out."""
-    out: dict[str, Any] = {"type": step.type}
-    key = {"view": "page", "categoryview": "category"}.get(step.type, "product")
-    if step.target is not None:
-        out[key] = step.target
-    if step.type in ("updatecart", "removefromcart"):
-        if step.quantity is None:
-            if step.type == "updatecart":
-                out["quantity"] = ALL
-        elif step.type == "removefromcart" or step.quantity != Range(1, 1):
-            # removefromcart's default is the whole line, so its 1 must be written
-            out["quantity"] = _range_out(step.quantity)
-    if step.repeat != Range(1, 1):
-        out["repeat"] = _range_out(step.repeat)
-    if step.proceed != 1.0:
-        out["continue"] = step.proceed
-    if step.think != Range(0, 0):
-        out["think"] = _range_out(step.think)
-    if step.source is not None:
-        out["source"] = step.source
-    return out
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """A whole scenario: store, identities, IDs, tracker options, schedule and journeys."""
+
+    name: str = option(Text(MAX_NAME), "scenario", "the scenario's name")
+    description: str = option(Text(10_000), "", "what it is for")
+    store: Store = required(Object(Store), "the shop")
+    identities: Identities = option(Object(Identities), Identities(), "the visitors")
+    ids: IdSettings = required(Object(IdSettings), "the path identifiers")
+    tracker: Tracker = option(Object(Tracker), Tracker(), "tracker behaviours to imitate")
+    schedule: Schedule = option(Object(Schedule), Schedule(), "arrivals")
+    journeys: tuple[Journey, ...] = required(
+        ListOf(Object(Journey), MAX_JOURNEYS, 1), "the journeys, weighted"
+    )
 
 
-def _catalog_from_dict(data: dict[str, Any], base_url: str) -> Catalog:
-    categories: list[str] = []
-    products: list[Product] = []
-    for cat in data.get("categories", []):
-        name = str(cat["name"])
-        categories.append(name)
-        for prod in cat.get("products", []):
-            pid = int(prod["id"])
-            url = str(prod.get("url") or f"/products/{pid}")
-            products.append(
-                Product(
-                    id=pid,
-                    title=str(prod["title"]),
-                    price_cents=_money_to_cents(prod["price"]),
-                    category=name,
-                    variant_id=str(prod.get("variant_id") or f"{pid}01"),
-                    url=url,
-                    image_url=str(prod.get("image_url") or f"/images/{pid}.jpg"),
-                )
-            )
-    return Catalog(tuple(categories), tuple(products))
-
-
-def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
-    """The file form of a catalog: its categories, each with its products."""
-    cats: list[dict[str, Any]] = []
-    for name in catalog.categories:
-        items = []
-        for p in catalog.products:
-            if p.category != name:
-                continue
-            items.append(
-                {
-                    "id": p.id,
-                    "title": p.title,
-                    "price": p.price_cents / 100,
-                    "variant_id": p.variant_id,
-                    "url": p.url,
-                    "image_url": p.image_url,
-                }
-            )
-        cats.append({"name": name, "products": items})
-    return {"categories": cats}
+SCENARIO = Object(Scenario, "Nitrox Traffic Simulator scenario")
+CATALOG = Object(CatalogEntries)
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     """A :class:`Scenario` from the plain data of a scenario file (already validated)."""
-    store_d = data["store"]
-    base_url = str(store_d["base_url"]).rstrip("/")
-    catalog = _catalog_from_dict(store_d["catalog"], base_url) if "catalog" in store_d else None
-    gen_d = store_d.get("generate")
-    generate = None
-    if gen_d is not None:
-        generate = CatalogGenerator(
-            categories=int(gen_d.get("categories", 6)),
-            products_per_category=int(gen_d.get("products_per_category", 8)),
-            price_min=float(gen_d.get("price_min", 5.0)),
-            price_max=float(gen_d.get("price_max", 150.0)),
-            seed=int(gen_d.get("seed", 1)),
-        )
-    store = Store(
-        base_url=base_url,
-        pages=tuple(str(p) for p in store_d.get("pages", ["/"])),
-        catalog=catalog,
-        generate=generate,
-    )
-    ident_d = data.get("identities", {})
-    locales = ident_d.get("locales", ident_d.get("locale", "en_US"))
-    if isinstance(locales, str):
-        locales = [locales]
-    identities = Identities(
-        locales=tuple(str(x) for x in locales), seed=int(ident_d.get("seed", 1))
-    )
-    ids_d = data["ids"]
-
-    def strategy(key: str, default: str) -> tuple[str, str | None]:
-        raw = str(ids_d.get(key, default))
-        if raw in ("random", "null"):
-            return raw, None
-        return "fixed", raw
-
-    roaming, roaming_v = strategy("roaming_id", "random")
-    nitro, nitro_v = strategy("nitro_id", "random")
-    nitrox, nitrox_v = strategy("nitrox_id", "null")
-    ids = IdSettings(
-        org_id=str(ids_d["org_id"]),
-        roaming_id=roaming,
-        nitro_id=nitro,
-        nitrox_id=nitrox,
-        roaming_value=roaming_v,
-        nitro_value=nitro_v,
-        nitrox_value=nitrox_v,
-    )
-    sched_d = data.get("schedule", {})
-    schedule = Schedule(
-        visitors=int(sched_d.get("visitors", 100)),
-        duration=float(sched_d.get("duration", 60)),
-        pattern=str(sched_d.get("pattern", "steady")),
-        start_hour=float(sched_d.get("start_hour", 9)),
-        hours=float(sched_d.get("hours", 24)),
-        curve=tuple(float(x) for x in sched_d.get("curve", ())),
-    )
-    tr = data.get("tracker", {})
-    tracker = Tracker(
-        view_method=str(tr.get("view_method", "POST")).upper(),
-        tracker_headers=bool(tr.get("tracker_headers", True)),
-        cache_buster=bool(tr.get("cache_buster", True)),
-        full_cart=bool(tr.get("full_cart", False)),
-    )
-    journeys = tuple(
-        Journey(
-            name=str(j["name"]),
-            weight=float(j.get("weight", 1)),
-            steps=tuple(step_from_dict(s) for s in j["steps"]),
-        )
-        for j in data["journeys"]
-    )
-    return Scenario(
-        name=str(data.get("name", "scenario")),
-        description=str(data.get("description", "")),
-        store=store,
-        identities=identities,
-        ids=ids,
-        journeys=journeys,
-        schedule=schedule,
-        tracker=tracker,
-    )
+    scenario: Scenario = SCENARIO.load(data)
+    return scenario
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The plain data of a scenario file; ``scenario_from_dict`` reads it back equal."""
-    store: dict[str, Any] = {
-        "base_url": scenario.store.base_url,
-        "pages": list(scenario.store.pages),
-    }
-    if scenario.store.catalog is not None:
-        store["catalog"] = catalog_to_dict(scenario.store.catalog)
-    if scenario.store.generate is not None:
-        g = scenario.store.generate
-        store["generate"] = {
-            "categories": g.categories,
-            "products_per_category": g.products_per_category,
-            "price_min": g.price_min,
-            "price_max": g.price_max,
-            "seed": g.seed,
-        }
-    ids = scenario.ids
+    """The plain data of a scenario file, defaults left out; ``scenario_from_dict`` reads it back equal."""
+    data: dict[str, Any] = SCENARIO.dump(scenario)
+    return data
 
-    def strategy_out(kind: str, value: str | None) -> str:
-        return value if kind == "fixed" and value is not None else kind
 
-    out: dict[str, Any] = {"name": scenario.name}
-    if scenario.description:
-        out["description"] = scenario.description
-    s = scenario.schedule
-    sched: dict[str, Any] = {"visitors": s.visitors, "duration": s.duration, "pattern": s.pattern}
-    if s.pattern == "daily":
-        sched.update(start_hour=s.start_hour, hours=s.hours)
-        if s.curve:
-            sched["curve"] = list(s.curve)
-    out.update(
-        store=store,
-        identities={"locales": list(scenario.identities.locales), "seed": scenario.identities.seed},
-        ids={
-            "org_id": ids.org_id,
-            "roaming_id": strategy_out(ids.roaming_id, ids.roaming_value),
-            "nitro_id": strategy_out(ids.nitro_id, ids.nitro_value),
-            "nitrox_id": strategy_out(ids.nitrox_id, ids.nitrox_value),
-        },
-        tracker={
-            "view_method": scenario.tracker.view_method,
-            "tracker_headers": scenario.tracker.tracker_headers,
-            "cache_buster": scenario.tracker.cache_buster,
-            "full_cart": scenario.tracker.full_cart,
-        },
-        schedule=sched,
-        journeys=[
-            {"name": j.name, "weight": j.weight, "steps": [step_to_dict(st) for st in j.steps]}
-            for j in scenario.journeys
-        ],
-    )
-    return out
+def step_to_dict(step: Step) -> dict[str, Any]:
+    """The file form of a step, with defaults left out."""
+    data: dict[str, Any] = _STEP.dump(step)
+    return data
+
+
+def step_from_dict(data: dict[str, Any]) -> Step:
+    """A :class:`Step` from its file form (already validated)."""
+    step: Step = _STEP.load(data)
+    return step

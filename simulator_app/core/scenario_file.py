@@ -2,12 +2,14 @@
 
 Files are read with ruamel.yaml's round-trip loader, which remembers each
 key's line (for ``file:line: field: message``) and the user's comments and key
-order (so the desktop app can save an edited file without losing them).
-Checks run in two passes: the JSON Schema (types, ranges, unknown fields),
-then the rules a schema cannot say (a checkout needs a cart before it, a
-product a step names must be in the catalog, ...). Before both, every number
-must be finite: YAML has ``.nan`` and ``.inf``, and JSON Schema calls them
-numbers (NaN passes any bound, since every comparison with it is false).
+order (so the desktop app can save an edited file without losing them). The
+loader is bounded: a file, its nesting and what its aliases expand to have a
+size limit, numbers a length limit, and dates stay text, so no file can make
+validation slow, deep or crash. Checks then run in three passes: every number
+must be finite (YAML has ``.nan``; JSON Schema calls it a number, and NaN
+passes any bound), the JSON Schema and the one-node rules that come with it
+(both from :mod:`simulator_app.core.model`), and the rules across fields
+(:mod:`simulator_app.core.rules`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,22 +26,21 @@ from typing import Any
 import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.representer import RoundTripRepresenter
 
-from simulator_app.core.catalog import resolve_catalog
-from simulator_app.core.identities import DEPRECATED_LOCALES, LOCALES
-from simulator_app.core.model import (
-    ALL,
-    FROM_CATEGORY,
-    IN_CART,
-    LAST_ADDED,
-    RANDOM,
-    VIEWED,
-    Scenario,
-    scenario_from_dict,
-)
+from simulator_app.core.format import non_finite
+from simulator_app.core.model import SCENARIO, Scenario, scenario_from_dict
+from simulator_app.core.rules import reference_problems, scenario_problems
 from simulator_app.core.schema import SCHEMA
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_NODES = 200_000  # values in a file once its aliases are expanded
+MAX_DEPTH = 40  # nesting of mappings and lists (a scenario needs 8)
+MAX_DIGITS = 30  # of one integer in the file
 
 PathPart = str | int
 
@@ -92,9 +93,77 @@ class _Representer(RoundTripRepresenter):
 _Representer.add_representer(str, _Representer.represent_str)
 
 
+class _BoundedComposer(Composer):
+    """Counts what each node expands to, aliases included, and refuses past :data:`MAX_NODES`.
+
+    An alias is the node it names, so nine aliases of nine aliases of... (a
+    "billion laughs") stay a few objects in memory, but every walk over the
+    data (the schema, the rules, the engine) would visit the whole expansion.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        node = super().compose_node(parent, index)
+        sizes: dict[int, int] = self.__dict__.setdefault("_nitrox_sizes", {})
+        key = id(node)
+        if key in sizes:  # an alias: the node it names was counted when it was made
+            return node
+        size = 1
+        if isinstance(node, MappingNode):
+            size += sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            size += sum(sizes.get(id(item), 1) for item in node.value)
+        sizes[key] = size
+        if size > MAX_NODES:
+            raise ComposerError(
+                None,
+                None,
+                f"this value expands to more than {MAX_NODES:,} values "
+                "(aliases that repeat aliases); write it out, or use fewer aliases",
+                node.start_mark,
+            )
+        return node
+
+
+class _Constructor(RoundTripConstructor):
+    """Integers of bounded length, and dates kept as the text they are."""
+
+    def construct_bounded_int(self, node: Any) -> Any:
+        text = str(node.value).replace("_", "").lstrip("+-")
+        if len(text) > MAX_DIGITS:
+            raise ConstructorError(
+                None,
+                None,
+                f"a number of {len(text):,} digits is out of range",
+                node.start_mark,
+            )
+        return self.construct_yaml_int(node)
+
+    def construct_text(self, node: Any) -> Any:
+        return str(node.value)
+
+    def check_mapping_key(
+        self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+    ) -> bool:
+        # JSON and the schema have text keys only, and a list as a key cannot even be hashed
+        if not isinstance(key, str):
+            shown = _shown(key) if isinstance(key, int | float) else _KINDS.get(type(key), "a list")
+            raise ConstructorError(
+                None, None, f"keys must be text, not {shown}", key_node.start_mark
+            )
+        return bool(super().check_mapping_key(node, key_node, mapping, key, value))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_bounded_int)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_text)
+_Constructor.add_constructor("tag:yaml.org,2002:binary", _Constructor.construct_text)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Composer = _BoundedComposer
+    yaml.Constructor = _Constructor
     yaml.Representer = _Representer
+    yaml.max_depth = MAX_DEPTH
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
@@ -104,7 +173,14 @@ def _yaml() -> YAML:
 def parse_document(text: str, file: str = "<scenario>") -> Any:
     """The round-trip YAML document of ``text``; :class:`ScenarioError` on a syntax error."""
     try:
-        return _yaml().load(text)
+        with warnings.catch_warnings():
+            # a reused anchor is legal YAML (the later one counts); ruamel warns on stderr
+            warnings.simplefilter("ignore")
+            return _yaml().load(text)
+    except MaxDepthExceededError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        message = f"nested more than {MAX_DEPTH} levels deep (a scenario needs a few)"
+        raise ScenarioError([Problem(file, line, "yaml", message)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -112,6 +188,10 @@ def parse_document(text: str, file: str = "<scenario>") -> Any:
         raise ScenarioError([Problem(file, line, "yaml", message)]) from None
     except YAMLError as exc:
         raise ScenarioError([Problem(file, None, "yaml", " ".join(str(exc).split()))]) from None
+    except RecursionError:  # a guard above should have said it first
+        raise ScenarioError(
+            [Problem(file, None, "yaml", f"nested more than {MAX_DEPTH} levels deep")]
+        ) from None
 
 
 def dump_document(document: Any) -> str:
@@ -142,7 +222,38 @@ def line_of(document: Any, path: Sequence[PathPart]) -> int | None:
 
 def _plain(node: Any) -> Any:
     """Plain dicts, lists and scalars from a round-trip document (for JSON Schema)."""
+    # A value with a tag of its own (!foo x) is what its text says.
     return json.loads(json.dumps(node, default=str))
+
+
+_KINDS = {type(None): "null", bool: "a boolean"}
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _bound(value: Any) -> str:
+    """A schema bound in words: 1,000,000 rather than 1000000.0."""
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() and abs(number) >= 1000 else f"{value:g}"
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut short."""
+    return _cut(repr(value))
+
+
+# Errors inside one form of several that say more than "no form matched".
+_SAYS_WHY = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "minItems",
+    "maxItems",
+    "maxLength",
+    "pattern",
+)
 
 
 def _schema_message(error: jsonschema.ValidationError) -> tuple[list[PathPart], str]:
@@ -159,154 +270,45 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[list[PathPart], 
         options: Any = error.validator_value
         allowed = ", ".join(str(x) for x in options)
         if path and path[-1] == "type":
-            return path, f"unknown step type {value!r} (one of: {allowed})"
-        return path, f"{value!r} is not one of: {allowed}"
-    if error.validator in ("minimum", "exclusiveMinimum"):
-        return path, f"must be at least {error.validator_value}, got {value!r}"
+            return path, f"unknown step type {_shown(value)} (one of: {allowed})"
+        return path, f"{_shown(value)} is not one of: {allowed}"
+    if error.validator == "minimum":
+        return path, f"must be at least {_bound(error.validator_value)}, got {_shown(value)}"
+    if error.validator == "exclusiveMinimum":
+        return path, f"must be above {_bound(error.validator_value)}, got {_shown(value)}"
     if error.validator in ("maximum", "exclusiveMaximum"):
-        return path, f"must be at most {error.validator_value}, got {value!r}"
+        return path, f"must be at most {_bound(error.validator_value)}, got {_shown(value)}"
+    if error.validator == "maxLength":
+        return path, f"is {len(value):,} characters long; at most {error.validator_value:,}"
+    if error.validator == "maxItems":
+        return path, f"has {len(value):,} items; at most {error.validator_value:,}"
     if error.validator in ("oneOf", "anyOf"):
-        # A value of the right type that breaks a bound says so, not "no branch matched".
+        # A value of the right type that breaks a bound or a form says so, not "no branch matched".
         for sub in error.context or ():
-            if sub.validator in ("minimum", "maximum", "exclusiveMinimum", "minItems", "maxItems"):
-                return _schema_message(sub)[0] or path, _schema_message(sub)[1]
+            if sub.validator in _SAYS_WHY:
+                sub_path, sub_message = _schema_message(sub)
+                if sub.validator == "pattern" and schema.get("description"):
+                    sub_message = (
+                        f"{_shown(value)} is not in the expected form ({schema['description']})"
+                    )
+                return sub_path or path, sub_message
         return (
             path,
-            f"invalid value {value!r}: expected {schema.get('description', 'another form')}",
+            f"invalid value {_shown(value)}: expected {schema.get('description', 'another form')}",
         )
     if error.validator == "type":
-        return path, f"must be of type {error.validator_value}, got {value!r}"
+        return path, f"must be of type {error.validator_value}, got {_shown(value)}"
     if error.validator == "pattern":
         described = schema.get("description")
         hint = f" ({described})" if described else ""
-        return path, f"{value!r} is not in the expected form{hint}"
+        return path, f"{_shown(value)} is not in the expected form{hint}"
     if error.validator == "minItems":
         return path, "must not be empty" if error.validator_value == 1 else str(error.message)
-    return path, str(error.message)
-
-
-def _non_finite(node: Any, path: list[PathPart]) -> Iterable[tuple[list[PathPart], float]]:
-    """Every NaN or infinity in plain data, with its path."""
-    if isinstance(node, float) and not math.isfinite(node):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _non_finite(value, [*path, key])
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _non_finite(value, [*path, index])
+    return path, _cut(str(error.message), 200)
 
 
 def _in_file_order(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.field))
-
-
-_STEP_FIELDS = {
-    "view": {"page"},
-    "categoryview": {"category"},
-    "productview": {"product"},
-    "updatecart": {"product", "quantity"},
-    "removefromcart": {"product", "quantity"},
-    "checkout": set(),
-    "identify": {"source"},
-    "buy": set(),
-}
-_COMMON_STEP_FIELDS = {"type", "repeat", "continue", "think"}
-
-
-def _rule_problems(data: dict[str, Any]) -> list[tuple[list[PathPart], str]]:
-    """Rules beyond the schema, on data that already passed it."""
-    out: list[tuple[list[PathPart], str]] = []
-    store = data["store"]
-    catalog_d = store.get("catalog")
-    has_products = any(c.get("products") for c in (catalog_d or {}).get("categories", []))
-    if catalog_d is not None and "generate" not in store and not has_products:
-        out.append((["store", "catalog"], "the catalog has no products"))
-    gen = store.get("generate", {})
-    if gen.get("price_min", 0) > gen.get("price_max", float("inf")):
-        out.append((["store", "generate", "price_min"], "price_min is above price_max"))
-    seen_ids: set[int] = set()
-    for ci, cat in enumerate((catalog_d or {}).get("categories", [])):
-        for pi, prod in enumerate(cat.get("products", [])):
-            if prod["id"] in seen_ids:
-                where: list[PathPart] = ["store", "catalog", "categories", ci, "products", pi, "id"]
-                out.append((where, f"product id {prod['id']} appears twice"))
-            seen_ids.add(prod["id"])
-    locales = data.get("identities", {}).get("locales", [])
-    for li, loc in enumerate([locales] if isinstance(locales, str) else locales):
-        path: list[PathPart] = ["identities", "locales"]
-        where = path if isinstance(locales, str) else [*path, li]
-        if loc in DEPRECATED_LOCALES:
-            out.append((where, f"Faker deprecates {loc!r}: use {DEPRECATED_LOCALES[loc]!r}"))
-        elif loc not in LOCALES:
-            out.append((where, f"unknown Faker locale {loc!r}"))
-    if sum(float(j.get("weight", 1)) for j in data["journeys"]) <= 0:
-        out.append((["journeys"], "the journeys' weights add up to 0"))
-    names: set[str] = set()
-    for ji, journey in enumerate(data["journeys"]):
-        if journey["name"] in names:
-            out.append(
-                (["journeys", ji, "name"], f"journey name {journey['name']!r} appears twice")
-            )
-        names.add(journey["name"])
-        out += _journey_problems(ji, journey["steps"])
-    return out
-
-
-def _journey_problems(ji: int, steps: list[dict[str, Any]]) -> list[tuple[list[PathPart], str]]:
-    out: list[tuple[list[PathPart], str]] = []
-    has_cart = has_checkout = False
-    for si, step in enumerate(steps):
-        here: list[PathPart] = ["journeys", ji, "steps", si]
-        kind = step["type"]
-        for key in step:
-            if key not in _COMMON_STEP_FIELDS and key not in _STEP_FIELDS[kind]:
-                out.append(([*here, key], f"does not apply to a {kind} step"))
-        for key in ("repeat", "think", "quantity"):
-            value = step.get(key)
-            if isinstance(value, list) and value[0] > value[1]:
-                out.append(([*here, key], f"range [{value[0]}, {value[1]}] has low above high"))
-        product = step.get("product")
-        if kind == "removefromcart" and product in (RANDOM, FROM_CATEGORY, VIEWED):
-            out.append(
-                (
-                    [*here, "product"],
-                    f"removefromcart takes a product id, '{IN_CART}' or '{LAST_ADDED}'",
-                )
-            )
-        if kind in ("productview", "updatecart") and product in (IN_CART, LAST_ADDED):
-            out.append(([*here, "product"], f"'{product}' only applies to removefromcart"))
-        if kind == "updatecart" and step.get("quantity") == ALL:
-            out.append(([*here, "quantity"], f"'{ALL}' only applies to removefromcart"))
-        if kind == "updatecart":
-            has_cart = True
-        elif kind == "checkout":
-            if not has_cart:
-                out.append(([*here, "type"], "checkout needs an updatecart step before it"))
-            has_checkout = True
-        elif kind == "buy" and not has_checkout:
-            out.append(([*here, "type"], "buy needs a checkout step before it"))
-    return out
-
-
-def _reference_problems(
-    data: dict[str, Any], scenario: Scenario
-) -> list[tuple[list[PathPart], str]]:
-    """Products and categories a step names must exist in the (listed or generated) catalog."""
-    catalog = resolve_catalog(scenario.store)
-    product_ids = {p.id for p in catalog.products}
-    categories = set(catalog.categories)
-    out: list[tuple[list[PathPart], str]] = []
-    for ji, journey in enumerate(data["journeys"]):
-        for si, step in enumerate(journey["steps"]):
-            here: list[PathPart] = ["journeys", ji, "steps", si]
-            product = step.get("product")
-            if isinstance(product, int) and product not in product_ids:
-                out.append(([*here, "product"], f"no product with id {product} in the catalog"))
-            category = step.get("category")
-            if category not in (None, RANDOM) and category not in categories:
-                out.append(([*here, "category"], f"no category {category!r} in the catalog"))
-    return out
 
 
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -323,24 +325,32 @@ def check_document(
     if not isinstance(document, dict):
         return None, [Problem(file, 1, "(top)", "a scenario file must be a YAML mapping")]
     data = _plain(document)
-    non_finite = list(_non_finite(data, []))
-    problems = [problem(p, f"must be a finite number, got {v!r}") for p, v in non_finite]
+    bad_numbers = list(non_finite(data))
+    problems = [problem(p, m) for p, m in bad_numbers]
 
     def about_non_finite(path: list[PathPart]) -> bool:
         # "must be at most 1, got inf" or "invalid value [1, inf]" would say it twice
-        return bool(path) and any(bad[: len(path)] == path for bad, _ in non_finite)
+        return bool(path) and any(list(bad[: len(path)]) == path for bad, _ in bad_numbers)
 
     schema_problems = (_schema_message(e) for e in _VALIDATOR.iter_errors(data))
     problems += [problem(p, m) for p, m in schema_problems if not about_non_finite(p)]
-    # Where the schema failed, a rule may not be checkable; the schema's problems say why.
     # Rules compare numbers, which says false things of a NaN: they wait for finite ones.
-    if not non_finite:
-        with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError, ValueError):
-            problems += [problem(p, m) for p, m in _rule_problems(data)]
+    if not bad_numbers:
+        checks = (SCENARIO.problems(data, ()), scenario_problems(data))
+        if problems:
+            # Where the schema failed, a rule may not be checkable; the schema's problems say why.
+            for found in checks:
+                with contextlib.suppress(
+                    KeyError, TypeError, AttributeError, IndexError, ValueError
+                ):
+                    for p, m in found:
+                        problems.append(problem(p, m))
+        else:
+            problems += [problem(p, m) for found in checks for p, m in found]
     if problems:
         return None, _in_file_order(problems)
     scenario = scenario_from_dict(data)
-    problems = [problem(p, m) for p, m in _reference_problems(data, scenario)]
+    problems = [problem(p, m) for p, m in reference_problems(scenario)]
     return (None, problems) if problems else (scenario, [])
 
 
@@ -355,6 +365,18 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
 def read_text(path: str | Path) -> str:
     """A scenario file's text; :class:`ScenarioError` when it cannot be read."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        "",
+                        f"is {size:,} bytes; a scenario file has at most {MAX_FILE_BYTES:,}",
+                    )
+                ]
+            )
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), None, "", "no such file")]) from None

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simulator_app.core.identities import LOCALES, Visitor
+from simulator_app.core.identities import Visitor
 from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.locales import LOCALES
 from simulator_app.core.model import Identities, IdSettings, Scenario
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import MISSING, SetValue, get, to_yaml

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simulator_app.core.catalog import generate_catalog
-from simulator_app.core.model import catalog_to_dict
+from simulator_app.core.catalog import catalog_to_dict, generate_catalog
 from simulator_app.gui.catalog_model import CatalogModel, generator_settings, is_listed
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import MISSING, Compound, DeleteValue, Edit, SetValue, get, to_yaml

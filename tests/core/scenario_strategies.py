@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from simulator_app.core.catalog import resolve_catalog
-from simulator_app.core.identities import LOCALES
+from simulator_app.core.catalog import catalog_entries, resolve_catalog
+from simulator_app.core.locales import LOCALES
 from simulator_app.core.model import (
     ARRIVAL_PATTERNS,
     FROM_CATEGORY,
@@ -33,7 +33,7 @@ paths = st.text(max_size=20).map(lambda t: "/" + t) | st.sampled_from(
     ["https://cdn.example.com/a.jpg", "http://other.example.in/sale?x=1"]
 )
 uuids = st.uuids().map(str)
-seeds = st.integers(-(2**31), 2**31)
+seeds = st.integers(0, 2**63 - 1)
 small_floats = st.floats(0, 1000, allow_nan=False, allow_infinity=False)
 
 
@@ -91,7 +91,7 @@ def stores(draw: st.DrawFn) -> Store:
     return Store(
         base_url=f"{scheme}://{host}",
         pages=tuple(draw(st.lists(paths, min_size=0, max_size=3))),
-        catalog=draw(catalogs()) if listed else None,
+        catalog=catalog_entries(draw(catalogs())) if listed else None,
         generate=draw(st.none() | generators) if listed else draw(generators),
     )
 
@@ -99,23 +99,25 @@ def stores(draw: st.DrawFn) -> Store:
 @st.composite
 def steps(draw: st.DrawFn, kind: str, catalog: Catalog) -> Step:
     product_ids = st.sampled_from([p.id for p in catalog.products])
-    target: str | int | None = None
+    page: str | None = None
+    category: str | None = None
+    product: str | int | None = None
     quantity: Range | None = None
     if kind == "view":
-        target = draw(st.none() | st.just(RANDOM) | paths)
+        page = draw(st.none() | st.just(RANDOM) | paths)
     elif kind == "categoryview":
-        target = draw(st.none() | st.sampled_from([RANDOM, *catalog.categories]))
+        category = draw(st.none() | st.sampled_from([RANDOM, *catalog.categories]))
     elif kind in ("productview", "updatecart"):
-        target = draw(st.none() | product_ids | st.sampled_from([RANDOM, FROM_CATEGORY, VIEWED]))
+        product = draw(st.none() | product_ids | st.sampled_from([RANDOM, FROM_CATEGORY, VIEWED]))
     elif kind == "removefromcart":
-        target = draw(st.none() | product_ids | st.sampled_from([IN_CART, LAST_ADDED]))
-    if kind == "updatecart":
-        quantity = draw(int_ranges_from_1)
-    elif kind == "removefromcart":
+        product = draw(st.none() | product_ids | st.sampled_from([IN_CART, LAST_ADDED]))
+    if kind in ("updatecart", "removefromcart"):
         quantity = draw(st.none() | int_ranges_from_1)
     return Step(
         type=kind,
-        target=target,
+        page=page,
+        category=category,
+        product=product,
         quantity=quantity,
         repeat=draw(int_ranges_from_0),
         proceed=draw(st.floats(0, 1)),
@@ -144,17 +146,11 @@ def journeys(draw: st.DrawFn, name: str, catalog: Catalog) -> Journey:
 
 @st.composite
 def ids_settings(draw: st.DrawFn) -> IdSettings:
-    roaming = draw(st.none() | uuids.map(lambda u: "biscuit_" + u))
-    nitro = draw(st.none() | uuids)
-    nitrox_kind = draw(st.sampled_from(["null", "random", "fixed"]))
     return IdSettings(
         org_id=draw(uuids),
-        roaming_id="random" if roaming is None else "fixed",
-        roaming_value=roaming,
-        nitro_id="random" if nitro is None else "fixed",
-        nitro_value=nitro,
-        nitrox_id=nitrox_kind,
-        nitrox_value=draw(uuids) if nitrox_kind == "fixed" else None,
+        roaming_id=draw(st.just("random") | uuids.map(lambda u: "biscuit_" + u)),
+        nitro_id=draw(st.just("random") | uuids),
+        nitrox_id=draw(st.sampled_from(["null", "random"]) | uuids),
     )
 
 

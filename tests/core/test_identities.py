@@ -152,7 +152,7 @@ MORE_CODES = {
 
 
 def test_every_faker_locale_gets_its_own_countrys_phone_code() -> None:
-    from simulator_app.core.identities import LOCALES
+    from simulator_app.core.locales import LOCALES
 
     codes = {**CALLING_CODES, **MORE_CODES}
     wrong = []

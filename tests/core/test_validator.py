@@ -103,7 +103,7 @@ CASES = [
         "ftp://shop.example.com",
         [
             "s.yaml:3: store.base_url: 'ftp://shop.example.com' is not in the expected form "
-            "(an http:// or https:// URL: the shop's address, used in page, product and cart URLs)"
+            "(an http:// or https:// URL)"
         ],
     ),
     (
@@ -112,7 +112,7 @@ CASES = [
         "shop.example.com",
         [
             "s.yaml:3: store.base_url: 'shop.example.com' is not in the expected form "
-            "(an http:// or https:// URL: the shop's address, used in page, product and cart URLs)"
+            "(an http:// or https:// URL)"
         ],
     ),
     (
@@ -228,7 +228,7 @@ CASES = [
         "{type: view, page: sale}",
         [
             "s.yaml:19: journeys[0].steps[0].page: 'sale' is not in the expected form "
-            "(view: a path starting with '/' or a full http:// or https:// URL, or 'random')"
+            "(a path starting with '/' or a full http:// or https:// URL, or 'random')"
         ],
     ),
     (
@@ -237,7 +237,7 @@ CASES = [
         "{type: view, page: 'ftp://shop.example.com/sale'}",
         [
             "s.yaml:19: journeys[0].steps[0].page: 'ftp://shop.example.com/sale' is not in the "
-            "expected form (view: a path starting with '/' or a full http:// or https:// URL, "
+            "expected form (a path starting with '/' or a full http:// or https:// URL, "
             "or 'random')"
         ],
     ),
@@ -247,7 +247,7 @@ CASES = [
         "  base_url: https://shop.example.com\n  pages: [/, sale]\n",
         [
             "s.yaml:4: store.pages[1]: 'sale' is not in the expected form "
-            "(a page of the store: a path starting with '/' or a full http:// or https:// URL)"
+            "(a path starting with '/' or a full http:// or https:// URL)"
         ],
     ),
     (
@@ -256,7 +256,7 @@ CASES = [
         "{id: 1, title: Scarf, price: 18.50, url: products/scarf}",
         [
             "s.yaml:8: store.catalog.categories[0].products[0].url: 'products/scarf' is not in "
-            "the expected form (the product page: a path starting with '/' or a full http:// or "
+            "the expected form (a path starting with '/' or a full http:// or "
             "https:// URL)"
         ],
     ),

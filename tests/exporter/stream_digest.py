@@ -32,8 +32,7 @@ def variants() -> Iterator[tuple[str, Scenario]]:
         yield "demo_mix#tracker", dataclasses.replace(scenario, tracker=tracker)
         ids = dataclasses.replace(
             scenario.ids,
-            roaming_id="fixed",
-            roaming_value="biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4",
+            roaming_id="biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4",
             nitrox_id="random",
         )
         identities = dataclasses.replace(

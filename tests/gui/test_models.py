@@ -62,7 +62,7 @@ def test_funnel_visitors_and_catalog_models(
     )
     assert document.scenario is not None
     assert document.scenario.store.catalog is not None
-    assert document.scenario.store.catalog.products[0].title == "Renamed Product"
+    assert document.scenario.store.catalog.categories[0].products[0].title == "Renamed Product"
 
 
 def test_moving_rows_reorders_the_document_and_undoes(document: ScenarioDocument) -> None:
