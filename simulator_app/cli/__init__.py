@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from types import ModuleType
 from typing import NoReturn
 
 from simulator_app.cli._common import CliError
+from simulator_app.cli._terminal import TerminalStream
+from simulator_app.interrupts import Interrupts
 
 _ORDER = ("run", "validate", "funnel", "collector", "gui", "export-locust", "bench", "schema")
 
@@ -85,17 +88,41 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(cmd)
-        cmd.set_defaults(_run=module.run)
+        cmd.set_defaults(_run=module.run, _notes_signals=getattr(module, "NOTES_SIGNALS", False))
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``nitrox-sim`` console script."""
+def main(argv: Sequence[str] | None = None, interrupts: Interrupts | None = None) -> int:
+    """Entry point of ``nitrox-sim`` (the console script passes the signals it noted since start).
+
+    Everything printed goes through :class:`TerminalStream`. Commands that
+    say ``NOTES_SIGNALS = True`` (``run``) get the :class:`Interrupts` as
+    ``args.interrupts`` and stop on them in their own time; the others get
+    Ctrl-C back as KeyboardInterrupt once their options are read.
+    """
+    if interrupts is None:  # called in-process, not by the console script
+        interrupts = Interrupts().install()
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(out), TerminalStream(err)
+    try:
+        return _dispatch(argv, interrupts)
+    finally:
+        interrupts.restore()
+        sys.stdout, sys.stderr = out, err
+
+
+def _dispatch(argv: Sequence[str] | None, interrupts: Interrupts) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    if not getattr(args, "_notes_signals", False):
+        interrupts.restore()
+        if interrupts.first is not None:  # Ctrl-C while starting: nothing was done yet
+            print(f"nitrox-sim {args.command}: interrupted", file=sys.stderr)
+            return 128 + (interrupts.first or 2)
+    args.interrupts = interrupts
     try:
         return int(args._run(args))
     except CliError as exc:
@@ -104,6 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"nitrox-sim {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("NITROX_DEBUG"):
+            raise
+        print(
+            f"nitrox-sim {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(a bug; NITROX_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,22 +5,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import signal
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
 from simulator_app.cli._common import CliError
+from simulator_app.interrupts import Interrupts
 
 if TYPE_CHECKING:
     from simulator_app.core.record import RequestRecord
     from simulator_app.sender.runner import LoadRun
 
 COMMAND = "run"
+NOTES_SIGNALS = True  # Ctrl-C and SIGTERM stop the run in its own time: summary, whole log
 HELP = "send a scenario's visitors to a target (default: the embedded collector)"
 DESCRIPTION = """\
 Send a scenario's visitors, each with its journey, to a target. Without
@@ -110,7 +109,9 @@ def _number(
     return value
 
 
-def _confirm(target: str, rate: float | None, yes: bool) -> None:
+def _confirm(
+    target: str, rate: float | None, yes: bool, interrupts: Interrupts | None = None
+) -> None:
     from simulator_app.core.safety import needs_confirmation
 
     if not needs_confirmation(target, rate) or yes:
@@ -119,7 +120,12 @@ def _confirm(target: str, rate: float | None, yes: bool) -> None:
     question = f"{target} is not on this machine; send traffic to it {pace}?"
     if not sys.stdin.isatty():
         raise CliError(f"{question} refusing without --yes (or use --rate 2 or less)")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    try:
+        with interrupts.paused() if interrupts is not None else contextlib.nullcontext():
+            answer = input(f"{question} [y/N] ").strip().lower()
+    except (KeyboardInterrupt, EOFError):
+        print(file=sys.stderr)
+        raise CliError("not confirmed; nothing sent", exit_code=130) from None
     if answer not in ("y", "yes"):
         raise CliError("not confirmed; nothing sent", exit_code=1)
 
@@ -143,58 +149,33 @@ class _Log:
                 self.write_error = exc.strerror or str(exc)
 
 
-@contextlib.contextmanager
-def _sigterm_noted(signals: list[int]) -> Iterator[None]:
-    """While inside, SIGTERM is appended to ``signals`` instead of killing the process.
-
-    The handler only notes it: stopping takes the run's lock, which the main
-    thread may hold at the moment the signal arrives.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set a handler (tests call main() from others)
-        return
-
-    def note(signum: int, frame: FrameType | None) -> None:
-        signals.append(signum)
-
-    previous = signal.signal(signal.SIGTERM, note)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-
-
-def _watch(run: LoadRun, done: threading.Event, signals: list[int]) -> int | None:
+def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int | None:
     """Show progress until the run ends; the signal that stopped it (SIGINT, SIGTERM), if any.
 
-    Ctrl-C arrives as KeyboardInterrupt; SIGTERM as an entry in ``signals``
-    (see :func:`_sigterm_noted`). Either stops the run the same way.
+    Signals arrive as notes in ``interrupts`` (see :mod:`simulator_app.interrupts`),
+    never as exceptions, so a second Ctrl-C cannot cut the summary short.
     """
     from simulator_app.sender.report import progress_line
 
     tty = sys.stderr.isatty()
+    write = getattr(sys.stderr, "write_raw", sys.stderr.write)  # the bar's own \r, unescaped
     stopped_by: int | None = None
     last_plain = time.monotonic()
-    # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread
-    # looking finished while it still runs (a known CPython 3.11 quirk).
     while not done.is_set():
-        try:
-            done.wait(0.2 if tty else 0.5)
-        except KeyboardInterrupt:
-            signals.append(signal.SIGINT)
-        if signals and stopped_by is None:
-            stopped_by = signals[0]
+        done.wait(0.2 if tty else 0.5)
+        if interrupts.first is not None and stopped_by is None:
+            stopped_by = interrupts.first
             run.stop()
             print("\nstopping: letting in-flight requests finish...", file=sys.stderr)
             continue
         if tty:
-            sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K")
+            write("\r" + progress_line(run.progress()) + "\x1b[K")
             sys.stderr.flush()
         elif time.monotonic() - last_plain >= PLAIN_PROGRESS_EVERY:
             last_plain = time.monotonic()
             print(progress_line(run.progress()), file=sys.stderr)
     if tty:
-        sys.stderr.write("\r" + progress_line(run.progress()) + "\x1b[K\n")
+        write("\r" + progress_line(run.progress()) + "\x1b[K\n")
     return stopped_by
 
 
@@ -225,85 +206,91 @@ def run(args: argparse.Namespace) -> int:
         for each in exc.problems:
             print(each, file=sys.stderr)
         return 2
+    interrupts: Interrupts | None = getattr(args, "interrupts", None)
+    if interrupts is None:  # run() called without main()
+        interrupts = Interrupts()
     if args.target is not None:
-        _confirm(args.target, rate, args.yes)
+        _confirm(args.target, rate, args.yes, interrupts)
 
-    # From here until the log is closed and the summary printed, SIGTERM stops
-    # the run as Ctrl-C does, rather than killing the process with the log unwritten.
-    signals: list[int] = []
-    with _sigterm_noted(signals):
-        log_stream: IO[str] | None = None
-        if args.log:
-            try:
-                log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-            except OSError as exc:
-                raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
-        collector: Any = None
+    # Ctrl-C and SIGTERM are noted from the first line of the program on (see
+    # simulator_app.interrupts): whenever they come, the run stops sending, the
+    # log is completed and the summary printed.
+    log_stream: IO[str] | None = None
+    if args.log:
         try:
-            target = args.target
-            if target is None:
-                from simulator_app.collector import CollectorStartError, EmbeddedCollector
+            log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
+    collector: Any = None
+    try:
+        target = args.target
+        if target is None:
+            from simulator_app.collector import CollectorStartError, EmbeddedCollector
 
-                collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
-                try:
-                    target = collector.start()
-                except CollectorStartError as exc:
-                    raise CliError(f"cannot start the embedded collector: {exc}") from None
-                print(f"embedded collector on {target}", file=sys.stderr)
-            settings = RunSettings(
-                target=target,
-                visitors=visitors,
-                duration=duration,
-                concurrency=concurrency,
-                rate=rate,
-                think_scale=think_scale,
-                time_limit=time_limit,
-                seed=seed,
-                timeout=timeout,
-            )
-            log = _Log(log_stream)
-            load = LoadRun(scenario, settings, on_records=log)
-            outcome: list[RunResult] = []
-            failure: list[BaseException] = []
-
-            done = threading.Event()
-
-            def work() -> None:
-                try:
-                    outcome.append(load.run())
-                except BaseException as exc:  # shown by the main thread, not lost in this one
-                    failure.append(exc)
-                finally:
-                    done.set()
-
-            thread = threading.Thread(target=work, name="nitrox-run")
-            thread.start()
-            stopped_by = _watch(load, done, signals)
-            thread.join()
-            if failure:
-                raise failure[0]
-            result = outcome[0]
-            verdict = None
-            if collector is not None:
-                verdict = (collector.summary(), collector.recent_bad(5))
-        finally:
-            if collector is not None:
-                collector.stop()
-            if log_stream is not None:
-                log_stream.close()
-        sys.stdout.write(
-            summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
+            collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
+            try:
+                target = collector.start()
+            except CollectorStartError as exc:
+                raise CliError(f"cannot start the embedded collector: {exc}") from None
+            print(f"embedded collector on {target}", file=sys.stderr)
+        settings = RunSettings(
+            target=target,
+            visitors=visitors,
+            duration=duration,
+            concurrency=concurrency,
+            rate=rate,
+            think_scale=think_scale,
+            time_limit=time_limit,
+            seed=seed,
+            timeout=timeout,
         )
-        if args.log:
-            if log.write_error:
-                print(
-                    f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
-                    file=sys.stderr,
-                )
-            else:
-                print(f"log: {args.log} ({result.requests} requests)")
-        if stopped_by is not None:
-            return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
-        if result.failures or result.time_limit_hit or log.write_error:
-            return 1
-        return 0
+        log = _Log(log_stream)
+        load = LoadRun(scenario, settings, on_records=log)
+        outcome: list[RunResult] = []
+        failure: list[BaseException] = []
+
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome.append(load.run())
+            except BaseException as exc:  # shown by the main thread, not lost in this one
+                failure.append(exc)
+            finally:
+                done.set()
+
+        if interrupts.first is not None:  # interrupted while starting: no request is sent
+            load.stop()
+        thread = threading.Thread(target=work, name="nitrox-run")
+        thread.start()
+        stopped_by = _watch(load, done, interrupts)
+        if stopped_by is None:  # a signal that came as the run ended by itself counts too
+            stopped_by = interrupts.first
+        thread.join()
+        if failure:
+            raise failure[0]
+        result = outcome[0]
+        verdict = None
+        if collector is not None:
+            verdict = (collector.summary(), collector.recent_bad(5))
+    finally:
+        if collector is not None:
+            collector.stop()
+        if log_stream is not None:
+            log_stream.close()
+    sys.stdout.write(
+        summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
+    )
+    if args.log:
+        if log.write_error:
+            print(
+                f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"log: {args.log} ({result.requests} requests)")
+    if stopped_by is not None:
+        return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
+    if result.failures or result.time_limit_hit or log.write_error:
+        return 1
+    return 0
