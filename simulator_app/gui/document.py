@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from simulator_app.core.atomic import write_atomically
 from simulator_app.core.model import Scenario
 from simulator_app.core.scenario_file import (
     Problem,
@@ -109,8 +110,12 @@ class ScenarioDocument(QObject):
         return dump_document(self.data)
 
     def save(self, path: Path) -> None:
-        """Write the document to ``path``; OSError when that fails."""
-        path.write_text(self.text(), encoding="utf-8")
+        """Write the document to ``path``, whole or not at all; OSError when that fails.
+
+        On a failure the file keeps its old text and the document stays as
+        it is, unsaved, so nothing the user made is lost.
+        """
+        write_atomically(path, self.text())
         changed = path != self.path
         self.path = path
         self.undo_stack.setClean()
