@@ -70,7 +70,8 @@ def test_locust_runs_on_this_very_simulator_app(tmp_path: Path) -> None:
     root = str(Path(simulator_app.__file__).resolve().parent.parent)
     assert env["PYTHONPATH"].split(os.pathsep) == [root, "/elsewhere"]
     done = subprocess.run(
-        [sys.executable, "-c", "import simulator_app; print(simulator_app.__file__)"],
+        # -S: no site-packages, so no installed copy: only PYTHONPATH can find it
+        [sys.executable, "-S", "-c", "import simulator_app; print(simulator_app.__file__)"],
         cwd=tmp_path,  # the run folder: no simulator_app beside it
         env={"PATH": os.environ.get("PATH", ""), **env},
         capture_output=True,
