@@ -37,7 +37,7 @@ Written by `nitrox-sim export-locust --bundle` for Locust workers that fetch it 
 (`locust -f - --worker`). The simulator_app modules it runs on travel in _SOURCES below and are
 imported from there; after them comes the same file `nitrox-sim export-locust` writes without
 --bundle (edit that one: this is a build product). Its options: --org-id, --seed, --visitors,
---think-scale, --max-fail-ratio, --max-p95-ms, --allow-remote.
+--think-scale, --max-fail-ratio, --max-p95-ms, --allow-remote, --allow-host.
 """
 '''
 

@@ -39,7 +39,7 @@ Faker). Change the settings and weights here, the journeys in the scenario (then
                                                   # visitors 0..19, as `nitrox-sim run` sends them
 
 Its own options (Locust's web UI lists them, --help does not): --org-id, --seed, --visitors,
---think-scale, --max-fail-ratio, --max-p95-ms, --allow-remote.
+--think-scale, --max-fail-ratio, --max-p95-ms, --allow-remote, --allow-host.
 """
 '''
 

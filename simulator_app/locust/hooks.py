@@ -174,7 +174,7 @@ def check(environment: Environment) -> tuple[NitroxOptions, Scenario, dict[type,
         raise SettingsError(str(exc)) from None
     hosts = {environment.host} if environment.host else {c.host for c in classes}
     for host in sorted(hosts, key=str):
-        problem = host_problem(host, options.allow_remote)
+        problem = host_problem(host, options)
         if problem:
             raise SettingsError(problem)
     scenario = file_scenario(classes, options)

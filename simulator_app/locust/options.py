@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from simulator_app.core.contract import id_problem
 from simulator_app.core.safety import is_loopback, target_problem
@@ -42,6 +43,7 @@ class NitroxOptions:
     max_fail_ratio: float | None = None
     max_p95_ms: float | None = None
     allow_remote: bool = False
+    allow_hosts: tuple[str, ...] = ()  # host names allowed besides this machine
 
     @property
     def has_thresholds(self) -> bool:
@@ -87,6 +89,21 @@ def add_options(parser: ArgumentParserLike) -> None:
         default=False,
         help="allow a --host that is not this machine (you must own it)",
     )
+    group.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="allow a --host with this host name, as a cluster's collector (repeatable)",
+    )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """Host names from --allow-host: a list, or text (the web UI), comma-separated."""
+    items = value if isinstance(value, list | tuple) else [value] if value else []
+    return tuple(
+        name.strip().lower() for item in items for name in str(item).split(",") if name.strip()
+    )
 
 
 def _text(value: object) -> str | None:
@@ -126,6 +143,7 @@ def read_options(namespace: object | None) -> NitroxOptions:
         max_fail_ratio=_number("max-fail-ratio", get("max_fail_ratio"), float),
         max_p95_ms=_number("max-p95-ms", get("max_p95_ms"), float),
         allow_remote=str(get("allow_remote")).lower() in ("true", "1", "yes", "on"),
+        allow_hosts=_names(get("allow_host")),
     )
     if options.org_id is not None:
         problem = id_problem("org_id", options.org_id)
@@ -142,13 +160,19 @@ def read_options(namespace: object | None) -> NitroxOptions:
     return options
 
 
-def host_problem(host: str | None, allow_remote: bool) -> str | None:
-    """Why the run cannot send to ``host``, or None: a usable URL, this machine unless allowed."""
+def host_problem(host: str | None, options: NitroxOptions) -> str | None:
+    """Why the run cannot send to ``host``, or None: a usable URL, this machine unless allowed.
+
+    ``--allow-remote`` allows any host; ``--allow-host NAME`` only that name
+    (a cluster's own collector), so the web UI cannot point the run elsewhere.
+    """
     if not host:
         return "no target: pass --host URL (the file's classes set none)"
     problem = target_problem(host)
     if problem:
         return f"--host: {problem}"
-    if not is_loopback(host) and not allow_remote:
-        return f"--host {host}: not this machine; pass --allow-remote if you own that server"
-    return None
+    if is_loopback(host) or options.allow_remote:
+        return None
+    if (urlsplit(host).hostname or "") in options.allow_hosts:
+        return None
+    return f"--host {host}: not this machine; pass --allow-remote if you own that server"

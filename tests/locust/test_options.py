@@ -85,12 +85,25 @@ def test_bad_values_are_one_line(args: list[str], message: str) -> None:
 
 
 def test_only_this_machine_without_allow_remote() -> None:
-    assert host_problem("http://127.0.0.1:8787", False) is None
-    assert host_problem("http://[::1]:8787/base", False) is None
-    assert "not this machine; pass --allow-remote" in str(host_problem("http://192.0.2.1", False))
-    assert host_problem("http://192.0.2.1", True) is None
-    assert "not an http" in str(host_problem("ftp://127.0.0.1", True))
-    assert "no target" in str(host_problem(None, False))
+    local = NitroxOptions()
+    remote = NitroxOptions(allow_remote=True)
+    assert host_problem("http://127.0.0.1:8787", local) is None
+    assert host_problem("http://[::1]:8787/base", local) is None
+    assert "not this machine; pass --allow-remote" in str(host_problem("http://192.0.2.1", local))
+    assert host_problem("http://192.0.2.1", remote) is None
+    assert "not an http" in str(host_problem("ftp://127.0.0.1", remote))
+    assert "no target" in str(host_problem(None, local))
+
+
+def test_allow_host_allows_that_name_only() -> None:
+    options = read_options(parse("--allow-host", "Collector", "--allow-host", "sink"))
+    assert options.allow_hosts == ("collector", "sink")
+    assert host_problem("http://collector:8787", options) is None
+    assert host_problem("http://sink", options) is None
+    assert "not this machine" in str(host_problem("http://collector.evil:8787", options))
+    assert "not this machine" in str(host_problem("http://192.0.2.1:8787", options))
+    from_ui = read_options(argparse.Namespace(allow_host="collector, sink"))
+    assert from_ui.allow_hosts == ("collector", "sink")
 
 
 def test_thresholds_pass_fail_and_decide_the_exit_code() -> None:

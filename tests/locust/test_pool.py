@@ -73,7 +73,9 @@ def test_a_worker_past_expect_workers_gets_indexes_no_other_worker_has() -> None
 def test_a_rare_journey_lets_the_other_users_run(engine: JourneyEngine) -> None:
     scenario = engine.scenario
     first, *others = scenario.journeys
-    rare = dataclasses.replace(scenario, journeys=(dataclasses.replace(first, weight=0.001), *others))
+    rare = dataclasses.replace(
+        scenario, journeys=(dataclasses.replace(first, weight=0.001), *others)
+    )
     pauses: list[int] = []
     pool = VisitorPool(JourneyEngine(rare), limit=20_000, pause=lambda: pauses.append(1))
     while pool.take(0) is not None:
