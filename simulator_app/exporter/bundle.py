@@ -91,24 +91,29 @@ def _imported(name: str, tree: ast.Module) -> tuple[set[str], set[tuple[str, int
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             lazy.update(id(n) for n in ast.walk(node) if n is not node)
     for node in ast.walk(tree):
-        found: list[str] = []
-        line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
-            found = [alias.name for alias in node.names]
+            modules = [alias.name for alias in node.names]
+            candidates = modules
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
                 anchor = ".".join(parts[: len(parts) - node.level + 1])
                 base = f"{anchor}.{base}" if base else anchor
-            found = [base, *(f"{base}.{alias.name}" for alias in node.names)]
-        for module in found:
-            top = module.partition(".")[0]
-            if top == PACKAGE:
-                if _module_path(module) is not None:
-                    ours.add(module)
-            elif module == found[0] and top != "__future__" and id(node) not in lazy:
-                others.add((top, line))
+            modules = [base]
+            # `from package import name`: the name may be a submodule
+            candidates = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        ours.update(
+            m for m in candidates if m.partition(".")[0] == PACKAGE and _module_path(m) is not None
+        )
+        if id(node) not in lazy:
+            others.update(
+                (top, node.lineno)
+                for top in (m.partition(".")[0] for m in modules)
+                if top not in (PACKAGE, "__future__")
+            )
     return ours, others
 
 

@@ -45,7 +45,7 @@ class SettingsError(ValueError):
 
 
 @dataclass
-class TestRun:
+class RunState:
     """What this process's users share during one test: the pool and the settings."""
 
     pool: VisitorPool | None  # None: the test may not send (its settings were refused)
@@ -73,10 +73,10 @@ class _Process:
 
     base: type[User] | None = None
     engines: dict[tuple[int, str, int], JourneyEngine] = {}  # noqa: RUF012 - one per process
-    run = TestRun(pool=None)
+    run = RunState(pool=None)
 
 
-def current_run() -> TestRun:
+def current_run() -> RunState:
     """The current test of this process (its pool is None before a test starts)."""
     return _Process.run
 
@@ -226,7 +226,7 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
         options, scenario, journeys = check(environment)
     except SettingsError as exc:
         _log.error("nitrox: %s; this test sends nothing", exc)
-        _Process.run = TestRun(pool=None)  # every user stops before its first request
+        _Process.run = RunState(pool=None)  # every user stops before its first request
         if runner is not None and not isinstance(runner, WorkerRunner):
             gevent.spawn(runner.stop)
         return
@@ -241,7 +241,7 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
             _log.error(problem)
         start, stride = share(runner.worker_index, workers)
     pool = VisitorPool(engine, start, stride, options.visitors, pause=lambda: gevent.sleep(0))
-    _Process.run = TestRun(pool=pool, options=options, journeys=journeys)
+    _Process.run = RunState(pool=pool, options=options, journeys=journeys)
 
 
 def _on_quitting(environment: Environment, **_kwargs: Any) -> None:

@@ -169,13 +169,13 @@ def test_a_runtime_module_a_worker_lacks_refuses_the_bundle(
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "locust" / "__init__.py").write_text("", encoding="utf-8")
     (package / "locust" / "users.py").write_text(
-        "import json\nimport jsonschema\n\ndef later():\n    import httpx\n", encoding="utf-8"
+        "import json, jsonschema\n\ndef later():\n    import httpx\n", encoding="utf-8"
     )
     monkeypatch.setattr(bundle, "_PACKAGE_DIR", package)
     with pytest.raises(ExportError) as caught:
         bundle.bundled_sources()
     assert str(caught.value) == (
-        "--bundle: simulator_app/locust/users.py:2 imports jsonschema,"
+        "--bundle: simulator_app/locust/users.py:1 imports jsonschema,"
         " which a worker with only locust and Faker does not have"
     )
     (package / "locust" / "users.py").write_text(
