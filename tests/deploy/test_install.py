@@ -53,6 +53,13 @@ def test_the_installed_metadata_says_the_same() -> None:
     assert qt and all("extra ==" in r for r in qt), requires
 
 
+def test_the_readme_names_the_faker_release_the_project_pins() -> None:
+    (faker,) = [r for r in _project()["dependencies"] if r.lower().startswith("faker")]  # type: ignore[attr-defined]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"faker==[\d.]+", readme))
+    assert named == {faker.lower()}, "a bundle's workers need the same Faker release"
+
+
 def test_the_readme_set_up_commands_install_what_they_run() -> None:
     block = (ROOT / "README.md").read_text(encoding="utf-8").split("```")[1]
     app, tests = [line for line in block.splitlines() if line.startswith("python3")]
