@@ -166,20 +166,22 @@ def test_the_cluster_commands_run_here_and_lose_nothing(tmp_path: Path) -> None:
         assert command[0] == "locust"
         return [LOCUST, *(mapped.get(arg, arg) for arg in command[1:])]
 
-    env = {
+    ports = {"LOCUST_MASTER_BIND_PORT": str(port), "LOCUST_MASTER_NODE_PORT": str(port)}
+    # each process gets its own service's environment, as in the cluster; the run is short
+    master_env = {
         **os.environ,
         **environment,
+        **ports,
         "LOCUST_USERS": "6",
         "LOCUST_SPAWN_RATE": "6",
         "LOCUST_RUN_TIME": "6s",
-        "LOCUST_MASTER_BIND_PORT": str(port),
-        "LOCUST_MASTER_NODE_PORT": str(port),
     }
+    worker_env = {**os.environ, **compose()["worker"].get("environment", {}), **ports}
     workers = [
         subprocess.Popen(
             local(commands["worker"]),
             cwd=tmp_path,
-            env=env,
+            env=worker_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -190,10 +192,10 @@ def test_the_cluster_commands_run_here_and_lose_nothing(tmp_path: Path) -> None:
             [
                 *local(commands["master"]),
                 *("--headless", "--think-scale", "0.02", "--master-bind-host", "127.0.0.1"),
-                *("--json", "--only-summary", "--stop-timeout", "2", "--loglevel", "WARNING"),
+                *("--json", "--only-summary", "--loglevel", "WARNING"),
             ],
             cwd=tmp_path,
-            env=env,
+            env=master_env,
             capture_output=True,
             text=True,
             timeout=90,
