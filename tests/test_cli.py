@@ -16,9 +16,9 @@ from simulator_app.cli import main
             "--users: invalid int value: 'abc'",
         ),
         (
-            ["export-locust", "s.yaml", "-o", "x.py", "--user-class", "Nope"],
+            ["export-locust", "s.yaml", "-o", "x.py", "--think-scale", "Nope"],
             "nitrox-sim export-locust",
-            "--user-class: invalid choice: 'Nope'",
+            "--think-scale: invalid float value: 'Nope'",
         ),
         (
             ["collector", "--error-rate", "3"],

@@ -1,4 +1,4 @@
-"""``nitrox-sim export-locust``: write a self-contained locustfile (and locust.conf) for a scenario."""
+"""``nitrox-sim export-locust``: write a locustfile (and locust.conf) for a scenario."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import argparse
 import re
 
 COMMAND = "export-locust"
-HELP = "write a self-contained Locust file for a scenario (needs only locust and faker)"
+HELP = "write a Locust file for a scenario: one User class per journey"
 DESCRIPTION = """\
-Write one locustfile that runs the scenario's journeys with Locust: the same
-journey engine as `nitrox-sim run` (copied into the file), one User class per
-journey with the scenario's weights, and the scenario as data. A locust.conf
-with the run settings is written beside it (pass --no-conf to skip it)."""
+Write a locustfile that runs the scenario's journeys with Locust, on the same
+journey engine as `nitrox-sim run`: the scenario as data, one User class per
+journey with the scenario's weights, the users from simulator_app.locust (this
+package, installed where Locust runs). --bundle writes a self-contained file
+instead, for workers that have only locust and Faker. A locust.conf with the
+run settings is written beside it (pass --no-conf to skip it)."""
 EPILOG = """\
 examples:
   nitrox-sim export-locust scenarios/demo_mix.yaml -o loadtests/demo_mix.py
@@ -19,6 +21,7 @@ examples:
   locust -f loadtests/demo_mix.py --think-scale 0 -u 50 -r 50 -t 30s --max-fail-ratio 0.01
   locust -f loadtests/demo_mix.py --master --expect-workers 2 ...   and on each worker:
   locust -f - --worker --master-host 127.0.0.1
+  nitrox-sim export-locust scenarios/demo_mix.yaml -o demo_mix_bundle.py --bundle --no-conf
 """
 
 _RUN_TIME = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$|^\d+$")
@@ -30,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", required=True, metavar="FILE.py", help="locustfile to write"
     )
     parser.add_argument(
-        "--user-class",
-        choices=("FastHttpUser", "HttpUser"),
-        default="FastHttpUser",
-        help="Locust user base class (default: %(default)s)",
+        "--bundle",
+        action="store_true",
+        help="write a self-contained file (the runtime inside) for workers with only locust and"
+        " Faker",
     )
     parser.add_argument(
         "--think-scale",
@@ -100,14 +103,15 @@ def run(args: argparse.Namespace) -> int:
         first = exc.problems[0] if exc.problems else exc
         more = f" (and {len(exc.problems) - 1} more problems)" if len(exc.problems) > 1 else ""
         raise CliError(f"{first}{more}") from None
-    settings = ExportSettings(user_class=args.user_class, think_scale=args.think_scale, host=host)
+    settings = ExportSettings(think_scale=args.think_scale, host=host)
     conf = None if args.no_conf else ConfSettings(args.users, args.spawn_rate, args.run_time)
     try:
-        written = write_export(scenario, output, settings, conf)
+        written = write_export(scenario, output, settings, conf, bundle=args.bundle)
     except ExportError as exc:
         raise CliError(f"{args.scenario}: {exc}") from None
     journeys = len(scenario.journeys)
-    print(f"wrote {written[0]} ({journeys} journey class{'es' if journeys != 1 else ''})")
+    form = ", bundled" if args.bundle else ""
+    print(f"wrote {written[0]} ({journeys} journey class{'es' if journeys != 1 else ''}{form})")
     for extra in written[1:]:
         print(f"wrote {extra}")
     if conf is not None:

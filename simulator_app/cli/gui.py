@@ -39,14 +39,32 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _qt_problem(exc: ImportError) -> str | None:
+    """What to tell the user when the app's import failed for want of Qt; None: another failure."""
+    if (exc.name or "").partition(".")[0] not in ("PySide6", "shiboken6"):
+        return None
+    if isinstance(exc, ModuleNotFoundError) and exc.name in ("PySide6", "shiboken6"):
+        return (
+            "the desktop app needs PySide6, which is not installed: run pip install '.[gui]'"
+            " in the project folder (or pip install PySide6-Essentials)"
+        )
+    return f"PySide6 cannot load: {exc}"  # installed, but a system library is missing
+
+
 def run(args: argparse.Namespace) -> int:
     if args.collector_port is not None and not 0 <= args.collector_port <= 65535:
         raise CliError(f"--collector-port {args.collector_port} is not a port (0-65535)")
+    try:
+        from simulator_app.gui.app import main
+    except ImportError as exc:
+        problem = _qt_problem(exc)
+        if problem is None:
+            raise
+        raise CliError(problem) from None
     if not _has_display():
         raise CliError(
             "no display to show the window on (DISPLAY is not set); "
             "for a headless run set QT_QPA_PLATFORM=offscreen"
         )
-    from simulator_app.gui.app import main
 
     return main(args.scenario, args.collector_port)

@@ -471,6 +471,8 @@ class Object:
         for f in fields_of(self.cls):
             if f.key in data and data[f.key] is not None:
                 values[f.attr] = f.spec.codec.load(data[f.key])
+            elif f.spec.required:  # data that skipped validation (a hand-edited locustfile)
+                raise ValueError(f"missing required field {f.key!r}")
         return self.cls(**values)
 
     def dump(self, value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Writing an export to disk: the locustfile and, beside it, its locust.conf.
+"""Writing an export to disk: the locustfile (thin or bundled) and, beside it, its locust.conf.
 
 Shared by ``nitrox-sim export-locust`` and the desktop app's Locust panel, so
 both refuse the same things: an output that is not a ``.py`` file, and a
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator_app.core.model import Scenario
-from simulator_app.exporter.inline import InlineError
+from simulator_app.exporter.bundle import bundle_locustfile
 from simulator_app.exporter.locustfile import (
     CONF_MARKER,
     ExportError,
@@ -35,19 +35,19 @@ def write_export(
     output: str | Path,
     settings: ExportSettings | None = None,
     conf: ConfSettings | None = ConfSettings(),
+    bundle: bool = False,
 ) -> list[Path]:
     """Write the locustfile (and locust.conf unless ``conf`` is None); the paths written.
 
-    Raises :class:`ExportError` with a one-line message; nothing is written then.
+    ``bundle`` writes the self-contained form (:mod:`simulator_app.exporter.bundle`)
+    instead of the thin one. Raises :class:`ExportError` with a one-line
+    message; nothing is written then.
     """
     settings = settings or ExportSettings()
     path = Path(output)
     if path.suffix != ".py":
         raise ExportError(f"{path}: the output must be a .py file (locust loads it as Python)")
-    try:
-        text = export_locustfile(scenario, settings)
-    except InlineError as exc:
-        raise ExportError(str(exc)) from None
+    text = (bundle_locustfile if bundle else export_locustfile)(scenario, settings)
     conf_path = path.parent / "locust.conf"
     if conf is not None and conf_path.exists():
         existing = conf_path.read_text(encoding="utf-8", errors="replace")

@@ -29,7 +29,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import simulator_app
 from simulator_app.core.model import Scenario
 from simulator_app.core.safety import is_loopback, target_problem
 from simulator_app.exporter.files import ConfSettings, write_export
@@ -53,12 +53,7 @@ from simulator_app.exporter.locust_stats import (
     read_stats_json,
     stats_csv_path,
 )
-from simulator_app.exporter.locustfile import (
-    DEFAULT_HOST,
-    USER_CLASSES,
-    ExportError,
-    ExportSettings,
-)
+from simulator_app.exporter.locustfile import DEFAULT_HOST, ExportError, ExportSettings
 from simulator_app.gui.table_model import ColumnsModel
 from simulator_app.gui.widgets import ask_user
 
@@ -74,6 +69,19 @@ _LOCUST_MAIN = (
     "import locust.stats; locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 1;"
     " from locust.main import main; main()"
 )
+
+
+def locust_environment(pythonpath: str = "") -> dict[str, str]:
+    """What the Locust subprocess's environment adds to the app's own.
+
+    The exported file imports ``simulator_app.locust``: the subprocess runs
+    this interpreter and finds this very ``simulator_app`` first on its path,
+    even when the app runs from a source folder that is not installed (the
+    subprocess works in a temporary folder).
+    """
+    root = str(Path(simulator_app.__file__).resolve().parent.parent)
+    paths = [root, *(p for p in pythonpath.split(os.pathsep) if p and p != root)]
+    return {"PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
 
 
 class LocustStatsModel(ColumnsModel):
@@ -164,8 +172,6 @@ class LocustPanel(QWidget):
         self.think_scale.setToolTip(
             "Multiply every think time by this; 0 sends as fast as Locust can"
         )
-        self.user_class = QComboBox()
-        self.user_class.addItems(list(USER_CLASSES))
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Scenario", self.scenario_label)
@@ -174,10 +180,11 @@ class LocustPanel(QWidget):
         form.addRow("Spawn rate (users/s)", self.spawn_rate)
         form.addRow("Duration", self.duration)
         form.addRow("Think-time scale", self.think_scale)
-        form.addRow("User class", self.user_class)
 
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write a self-contained locustfile and locust.conf")
+        self.export_button.setToolTip(
+            "Write a locustfile (it imports simulator_app.locust) and locust.conf"
+        )
         self.run_button = QPushButton("Run in Locust")
         self.stop_button = QPushButton("Stop")
         buttons = QHBoxLayout()
@@ -253,9 +260,7 @@ class LocustPanel(QWidget):
         self._update_buttons()
 
     def export_settings(self) -> ExportSettings:
-        return ExportSettings(
-            user_class=self.user_class.currentText(), think_scale=self.think_scale.value()
-        )
+        return ExportSettings(think_scale=self.think_scale.value())
 
     def is_running(self) -> bool:
         return (
@@ -342,7 +347,8 @@ class LocustPanel(QWidget):
         # the run folder holds no locust.conf: only the settings shown here apply
         process.setWorkingDirectory(str(run_dir))
         env = QProcessEnvironment.systemEnvironment()
-        env.insert("PYTHONUNBUFFERED", "1")  # console lines as they come
+        for name, value in locust_environment(env.value("PYTHONPATH")).items():
+            env.insert(name, value)
         process.setProcessEnvironment(env)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         process.readyReadStandardOutput.connect(self._read_console)
@@ -480,6 +486,5 @@ class LocustPanel(QWidget):
             self.spawn_rate,
             self.duration,
             self.think_scale,
-            self.user_class,
         ):
             field.setEnabled(not running)

@@ -1,4 +1,4 @@
-"""The exported locustfile: compiles, carries the scenario as exact data, stays up to date.
+"""The exported locustfile: short, compiles, carries the scenario as exact data, stays up to date.
 
 Nothing here imports locust (it would monkey-patch this process with gevent):
 the generated files are compiled and their data literal read with ``ast``;
@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from simulator_app.cli import main
 from simulator_app.core.model import Journey, Scenario, scenario_from_dict, scenario_to_dict
 from simulator_app.core.scenario_file import load_scenario
-from simulator_app.exporter.inline import InlineError, check_clashes, inline_modules
+from simulator_app.exporter.bundle import bundle_locustfile, bundled_sources
 from simulator_app.exporter.locustfile import (
-    CORE_ROOTS,
     ExportError,
     ExportSettings,
     class_name,
     export_locustfile,
     locust_conf,
+    python_literal,
     scenario_data_of,
     user_weights,
 )
@@ -33,6 +33,7 @@ from tests.core.scenario_strategies import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
+BUNDLED_EXPORTS = [ROOT / "loadtests" / f"{p.stem}.py" for p in BUNDLED]
 HOSTILE = [
     "'''",
     '"""',
@@ -59,7 +60,7 @@ def _journey_classes(text: str) -> dict[str, dict[str, object]]:
     found = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.ClassDef) and any(
-            isinstance(b, ast.Name) and b.id == "NitroxVisitor" for b in node.bases
+            isinstance(b, ast.Name) and b.id == "ScenarioUser" for b in node.bases
         ):
             attrs = {
                 t.id: ast.literal_eval(stmt.value)
@@ -68,7 +69,7 @@ def _journey_classes(text: str) -> dict[str, dict[str, object]]:
                 for t in stmt.targets
                 if isinstance(t, ast.Name)
             }
-            if "journey_name" in attrs:  # AllJourneys runs every journey
+            if attrs.get("journey") is not None:  # AllJourneys runs every journey
                 found[node.name] = attrs
     return found
 
@@ -89,6 +90,22 @@ def test_loadtests_conf_is_up_to_date() -> None:
     assert (ROOT / "loadtests" / "locust.conf").read_text(encoding="utf-8") == locust_conf()
 
 
+def test_loadtests_read_like_hand_written_locustfiles() -> None:
+    """Short: the demo mix under 120 lines, the whole folder under 600; nothing pasted in."""
+    lines = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in BUNDLED_EXPORTS}
+    assert lines["demo_mix.py"] < 120, lines
+    assert sum(lines.values()) < 600, lines
+    for path in BUNDLED_EXPORTS:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        assert [ast.unparse(n) for n in imports] == [
+            "from __future__ import annotations",
+            "from simulator_app.locust.users import NitroxUser",
+        ]
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        assert "JourneyEngine" not in defined and "VisitorPool" not in defined
+
+
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
 def test_export_embeds_the_scenario_and_one_class_per_journey(path: Path) -> None:
     scenario = load_scenario(path)
@@ -99,11 +116,10 @@ def test_export_embeds_the_scenario_and_one_class_per_journey(path: Path) -> Non
     assert data == scenario_to_dict(scenario)
     assert scenario_from_dict(data) == scenario
     classes = _journey_classes(text)
-    assert [c["journey_name"] for c in classes.values()] == [j.name for j in scenario.journeys]
-    assert [c["journey"] for c in classes.values()] == list(range(len(scenario.journeys)))
+    assert [c["journey"] for c in classes.values()] == [j.name for j in scenario.journeys]
     weights = [c["weight"] for c in classes.values()]
     assert weights == user_weights([j.weight for j in scenario.journeys])
-    assert "AllJourneys" in text and "t.makehook.ws" not in text
+    assert "class AllJourneys(ScenarioUser)" in text and "t.makehook.ws" not in text
 
 
 def test_demo_mix_classes_are_named_and_weighted_as_in_the_scenario() -> None:
@@ -116,46 +132,80 @@ def test_demo_mix_classes_are_named_and_weighted_as_in_the_scenario() -> None:
     }
 
 
-def test_the_whole_engine_is_inlined_and_no_package_import_remains() -> None:
-    text = export_locustfile(load_scenario(BUNDLED[0]))
-    tree = ast.parse(text)
-    imported = {
-        (n.module if isinstance(n, ast.ImportFrom) else a.name).partition(".")[0]
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Import | ast.ImportFrom)
-        for a in n.names
-    }
-    assert imported <= {"__future__", "faker", "locust", "gevent"} | set(
-        __import__("sys").stdlib_module_names
+def test_the_bundle_is_the_thin_file_after_the_runtime_sources() -> None:
+    scenario = load_scenario(BUNDLED[0])
+    thin = export_locustfile(scenario)
+    bundled = bundle_locustfile(scenario)
+    assert bundled == bundle_locustfile(scenario), "the bundle is not deterministic"
+    body = thin.partition("from __future__ import annotations\n\n")[2]
+    assert bundled.endswith("\n" + body)
+    tree = ast.parse(bundled)
+    sources = next(
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "_SOURCES"
     )
-    defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
-    assert {
-        "JourneyEngine",
-        "Cart",
-        "IdentityFactory",
-        "judge_response",
-        "scenario_from_dict",
-    } <= defined
-    assert text.count("from __future__ import annotations") == 1
+    # the package's own files, unchanged: nothing rewritten
+    assert sources == bundled_sources()
+    for name, text in sources.items():
+        relative = Path(*name.split(".")[1:])
+        path = ROOT / "simulator_app" / relative / "__init__.py"
+        path = path if path.exists() else (ROOT / "simulator_app" / relative).with_suffix(".py")
+        assert text == path.read_text(encoding="utf-8"), name
+    assert {"simulator_app.core.journey", "simulator_app.locust.users"} <= set(sources)
+    assert not any(n.startswith(("simulator_app.sender", "simulator_app.gui")) for n in sources)
+    futures = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    assert len(futures) == 1
 
 
-def test_two_modules_defining_one_name_fail_the_export() -> None:
-    check_clashes(
-        [("a.py", {"random": ("import", "random")}), ("b.py", {"random": ("import", "random")})]
+def test_a_runtime_module_a_worker_lacks_refuses_the_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A module the runtime loads that imports what a locust-and-Faker worker lacks: one line."""
+    import simulator_app.exporter.bundle as bundle
+
+    package = tmp_path / "simulator_app"
+    (package / "locust").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "locust" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "locust" / "users.py").write_text(
+        "import json, jsonschema\n\ndef later():\n    import httpx\n", encoding="utf-8"
     )
-    with pytest.raises(InlineError, match=r"b\.py and a\.py both define 'money'"):
-        check_clashes(
-            [("a.py", {"money": ("defined", "a.py")}), ("b.py", {"money": ("defined", "b.py")})]
-        )
-    with pytest.raises(InlineError, match="'uuid'"):
-        check_clashes(
-            [("a.py", {"uuid": ("import", "uuid")}), ("b.py", {"uuid": ("defined", "b.py")})]
-        )
-    modules = inline_modules(CORE_ROOTS)
-    assert [m.relpath for m in modules][-2:] == [
-        "simulator_app/core/journey.py",
-        "simulator_app/core/safety.py",
+    monkeypatch.setattr(bundle, "_PACKAGE_DIR", package)
+    with pytest.raises(ExportError) as caught:
+        bundle.bundled_sources()
+    assert str(caught.value) == (
+        "--bundle: simulator_app/locust/users.py:1 imports jsonschema,"
+        " which a worker with only locust and Faker does not have"
+    )
+    (package / "locust" / "users.py").write_text(
+        "from . import pool\n\ndef later():\n    import httpx\n", encoding="utf-8"
+    )
+    (package / "locust" / "pool.py").write_text("import faker\n", encoding="utf-8")
+    assert list(bundle.bundled_sources()) == [
+        "simulator_app",
+        "simulator_app.locust",
+        "simulator_app.locust.pool",
+        "simulator_app.locust.users",
     ]
+
+
+def test_the_scenario_is_laid_out_as_ruff_would() -> None:
+    data = {"name": "x", "steps": [{"type": "view", "page": "/sale"}, {"type": "buy"}]}
+    text = python_literal(data, 0, len("SCENARIO = "), 50)
+    assert ast.literal_eval(text) == data
+    assert text.splitlines() == [
+        "{",
+        "    'name': 'x',",
+        "    'steps': [",
+        "        {'type': 'view', 'page': '/sale'},",
+        "        {'type': 'buy'},",
+        "    ],",
+        "}",
+    ]
+    assert python_literal({"a": [1, 2]}, 0, 0, 50) == "{'a': [1, 2]}"
+    long = {"page": "/" * 60}
+    assert python_literal(long, 0, 0, 50) == "{\n    'page': " + repr("/" * 60) + ",\n}"
 
 
 @st.composite
@@ -195,7 +245,10 @@ def test_any_scenario_text_lands_in_the_file_as_data(scenario: Scenario) -> None
     assert data == scenario_to_dict(scenario)
     assert scenario_from_dict(data) == scenario
     classes = _journey_classes(text)
-    assert [c["journey_name"] for c in classes.values()] == [j.name for j in scenario.journeys]
+    names = [j.name for j in scenario.journeys]
+    assert [c["journey"] for c in classes.values()] == [
+        n if names.count(n) == 1 else i for i, n in enumerate(names)
+    ]
     assert all(name.isidentifier() for name in classes)
 
 
@@ -219,8 +272,17 @@ def test_a_journey_of_weight_zero_gets_no_class() -> None:
         scenario, journeys=(dataclasses.replace(first, weight=0.0), *scenario.journeys[1:])
     )
     classes = _journey_classes(export_locustfile(zeroed))
-    assert [c["journey_name"] for c in classes.values()] == [j.name for j in scenario.journeys[1:]]
-    assert [c["journey"] for c in classes.values()] == [1, 2]
+    assert [c["journey"] for c in classes.values()] == [j.name for j in scenario.journeys[1:]]
+
+
+def test_journeys_that_share_a_name_are_named_by_number() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "demo_mix.yaml")
+    first, second, third = scenario.journeys
+    twins = dataclasses.replace(
+        scenario, journeys=(first, dataclasses.replace(second, name=first.name), third)
+    )
+    classes = _journey_classes(export_locustfile(twins))
+    assert [c["journey"] for c in classes.values()] == [0, 1, "buyer"]
 
 
 def test_user_weights_keep_the_proportions() -> None:
@@ -230,18 +292,25 @@ def test_user_weights_keep_the_proportions() -> None:
 
 def test_bad_settings_are_refused() -> None:
     scenario = load_scenario(BUNDLED[0])
-    with pytest.raises(ExportError, match="user class"):
-        export_locustfile(scenario, ExportSettings(user_class="RawUser"))
     with pytest.raises(ExportError, match="think scale"):
         export_locustfile(scenario, ExportSettings(think_scale=-1))
+    with pytest.raises(ExportError, match="think scale"):
+        bundle_locustfile(scenario, ExportSettings(think_scale=float("nan")))
 
 
-def test_http_user_and_think_scale_are_written_as_settings() -> None:
+def test_host_and_think_scale_are_written_as_settings() -> None:
     text = export_locustfile(
-        load_scenario(BUNDLED[0]), ExportSettings(user_class="HttpUser", think_scale=0.0)
+        load_scenario(BUNDLED[0]), ExportSettings(think_scale=0.0, host="http://localhost:9000")
     )
-    assert "USER_CLASS = 'HttpUser'" in text
-    assert "DEFAULT_THINK_SCALE = 0.0" in text
+    base = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name == "ScenarioUser"
+    )
+    settings = {
+        ast.unparse(s.targets[0]): ast.literal_eval(s.value)
+        for s in base.body
+        if isinstance(s, ast.Assign) and ast.unparse(s.targets[0]) != "scenario"
+    }
+    assert settings == {"abstract": True, "host": "http://localhost:9000", "think_scale": 0.0}
 
 
 # -- the command ---------------------------------------------------------------
@@ -261,6 +330,15 @@ def test_command_writes_the_file_and_conf(
     assert f"wrote {out}" in capsys.readouterr().out
 
 
+def test_command_writes_the_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo.py"
+    scenario = ROOT / "scenarios" / "demo_mix.yaml"
+    assert main(["export-locust", str(scenario), "-o", str(out), "--bundle", "--no-conf"]) == 0
+    assert out.read_text(encoding="utf-8") == bundle_locustfile(load_scenario(scenario))
+    assert "(3 journey classes, bundled)" in capsys.readouterr().out
+    assert not (tmp_path / "locust.conf").exists()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -269,6 +347,7 @@ def test_command_writes_the_file_and_conf(
         (["-o", "x.py", "--host", "ftp://127.0.0.1"], "not an http"),
         (["-o", "x.py", "-t", "soon"], "--run-time 'soon'"),
         (["-o", "x.py", "-u", "0"], "--users 0"),
+        (["-o", "x.py", "--think-scale", "-2"], "think scale -2.0: must be 0 or more"),
     ],
 )
 def test_command_errors_are_one_line(

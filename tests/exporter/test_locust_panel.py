@@ -46,18 +46,40 @@ def test_nothing_to_run_without_a_scenario(panel: LocustPanel) -> None:
 def test_export_writes_the_file_and_conf(panel: LocustPanel, tmp_path: Path) -> None:
     scenario = load_scenario(DEMO)
     panel.set_scenario(scenario, str(DEMO))
-    panel.user_class.setCurrentText("HttpUser")
     panel.think_scale.setValue(0.5)
     panel.users.setValue(7)
     panel.duration.setValue(90)
     assert panel.export_to(str(tmp_path / "mix"))
     written = (tmp_path / "mix.py").read_text(encoding="utf-8")
-    assert written == export_locustfile(
-        scenario, ExportSettings(user_class="HttpUser", think_scale=0.5)
-    )
+    assert written == export_locustfile(scenario, ExportSettings(think_scale=0.5))
     conf = (tmp_path / "locust.conf").read_text(encoding="utf-8")
     assert "users = 7\n" in conf and "run-time = 90s\n" in conf
     assert "Wrote" in panel.status.text()
+
+
+def test_locust_runs_on_this_very_simulator_app(tmp_path: Path) -> None:
+    """The exported file imports simulator_app.locust: the subprocess finds the app's own copy
+    first, even when the app runs from a source folder that is not installed."""
+    import subprocess
+    import sys
+
+    import simulator_app
+    from simulator_app.gui.locust_panel import locust_environment
+
+    env = locust_environment(os.pathsep.join(["/elsewhere", ""]))
+    root = str(Path(simulator_app.__file__).resolve().parent.parent)
+    assert env["PYTHONPATH"].split(os.pathsep) == [root, "/elsewhere"]
+    done = subprocess.run(
+        # -S: no site-packages, so no installed copy: only PYTHONPATH can find it
+        [sys.executable, "-S", "-c", "import simulator_app; print(simulator_app.__file__)"],
+        cwd=tmp_path,  # the run folder: no simulator_app beside it
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert Path(done.stdout.strip()).resolve() == Path(simulator_app.__file__).resolve()
 
 
 def test_a_remote_target_needs_a_yes(panel: LocustPanel, tmp_path: Path) -> None:

@@ -1,0 +1,267 @@
+"""The runtime's Locust event listeners, and this process's part of the current test.
+
+:func:`install` registers them once (``simulator_app.locust.users`` calls it
+at import, as locust-plugins registers its options): the file's options on
+Locust's parser; at start-up, the settings check and the engine (Faker's
+locales load before the clock starts); at each test start, the settings
+again (the web UI sets host and options per test) and a fresh visitor pool;
+when Locust quits, the thresholds. A bad setting stops Locust with one line
+(``nitrox: --org-id 'x': must be a UUID ...``) before any request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, Runner, WorkerRunner
+from locust.user.users import User
+
+from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.model import Scenario, scenario_from_dict
+from simulator_app.locust.options import (
+    NitroxOptions,
+    OptionError,
+    add_options,
+    host_problem,
+    read_options,
+)
+from simulator_app.locust.pool import VisitorPool, share, share_problem
+from simulator_app.locust.thresholds import broken_thresholds, exit_code
+
+_log = logging.getLogger("nitrox")
+
+
+class SettingsError(ValueError):
+    """The file or its options cannot run; the message is one line for the user."""
+
+
+@dataclass
+class RunState:
+    """What this process's users share during one test: the pool and the settings."""
+
+    pool: VisitorPool | None  # None: the test may not send (its settings were refused)
+    options: NitroxOptions = field(default_factory=NitroxOptions)
+    journeys: dict[type, int | None] = field(default_factory=dict)  # user class -> journey
+    done_users: int = 0  # users that found no visitor left
+
+    def think_scale(self, user_class: type) -> float:
+        """``--think-scale``, else the class's own ``think_scale``."""
+        if self.options.think_scale is not None:
+            return self.options.think_scale
+        return float(getattr(user_class, "think_scale", 1.0))
+
+    def user_done(self, runner: Runner | None) -> None:
+        """A user found no visitor left: the last one out ends a local run."""
+        self.done_users += 1
+        if runner is None or isinstance(runner, WorkerRunner):
+            return  # a worker's users stop; the master ends the test at -t
+        if self.done_users >= runner.target_user_count:
+            gevent.spawn_later(0.1, runner.quit)
+
+
+class _Process:
+    """This process's runtime state: the base user class, engines made, the current test."""
+
+    base: type[User] | None = None
+    engines: dict[tuple[int, str, int], JourneyEngine] = {}  # noqa: RUF012 - one per process
+    run = RunState(pool=None)
+
+
+def current_run() -> RunState:
+    """The current test of this process (its pool is None before a test starts)."""
+    return _Process.run
+
+
+def _listen(hook: object, handler: Callable[..., None]) -> None:
+    # Locust's EventHook.add_listener is untyped; this is its one typed doorway.
+    cast(Any, hook).add_listener(handler)
+
+
+def install(base: type[User]) -> None:
+    """Register the listeners for the user classes derived from ``base`` (once per process)."""
+    if _Process.base is not None:
+        return
+    _Process.base = base
+    _listen(events.init_command_line_parser, _on_parser)
+    _listen(events.init, _on_init)
+    _listen(events.test_start, _on_test_start)
+    _listen(events.quitting, _on_quitting)
+
+
+# -- what the file says --------------------------------------------------------
+
+
+def file_classes(environment: Environment) -> list[type[User]]:
+    """The user classes of this run that are the runtime's."""
+    base = _Process.base
+    return [c for c in environment.user_classes if base is not None and issubclass(c, base)]
+
+
+def _scenario_data(classes: list[type[User]]) -> Mapping[str, Any]:
+    found = {id(d): d for d in (getattr(c, "scenario", None) for c in classes) if d is not None}
+    if not found:
+        raise SettingsError(f"{classes[0].__name__}: no scenario (set its scenario attribute)")
+    if len(found) > 1:
+        raise SettingsError("the user classes of this run come from more than one scenario")
+    data = next(iter(found.values()))
+    if not isinstance(data, Mapping):
+        raise SettingsError(f"the scenario is a {type(data).__name__}, not a dict")
+    return data
+
+
+def _read_scenario(data: Mapping[str, Any]) -> Scenario:
+    try:
+        return scenario_from_dict(dict(data))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise SettingsError(f"the file's scenario cannot be read: {what}") from None
+
+
+def file_scenario(classes: list[type[User]], options: NitroxOptions) -> Scenario:
+    """The classes' scenario with ``--org-id`` and ``--seed`` applied."""
+    scenario = _read_scenario(_scenario_data(classes))
+    org_id = options.org_id or scenario.ids.org_id
+    seed = scenario.identities.seed if options.seed is None else options.seed
+    return dataclasses.replace(
+        scenario,
+        ids=dataclasses.replace(scenario.ids, org_id=org_id),
+        identities=dataclasses.replace(scenario.identities, seed=seed),
+    )
+
+
+def engine_for(classes: list[type[User]], scenario: Scenario) -> JourneyEngine:
+    """The engine for ``scenario``: made once per scenario, org id and seed in a process."""
+    key = (id(_scenario_data(classes)), scenario.ids.org_id, scenario.identities.seed)
+    engine = _Process.engines.get(key)
+    if engine is None:
+        engine = JourneyEngine(scenario)
+        engine.identities.prepare()
+        _Process.engines[key] = engine
+    return engine
+
+
+def journey_index(user_class: type, scenario: Scenario) -> int | None:
+    """The number of the journey ``user_class`` runs (None: every journey, as drawn)."""
+    wanted = getattr(user_class, "journey", None)
+    names = [j.name for j in scenario.journeys]
+    if wanted is None:
+        return None
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and 0 <= wanted < len(names):
+        return wanted
+    if isinstance(wanted, str) and wanted in names:
+        return names.index(wanted)
+    raise SettingsError(
+        f"{user_class.__name__}: journey {wanted!r} is not one of the scenario's"
+        f" ({', '.join(map(repr, names))})"
+    )
+
+
+def check(environment: Environment) -> tuple[NitroxOptions, Scenario, dict[type, int | None]]:
+    """The settings of a test, checked: raises :class:`SettingsError` in one line."""
+    classes = file_classes(environment)
+    try:
+        options = read_options(environment.parsed_options)
+    except OptionError as exc:
+        raise SettingsError(str(exc)) from None
+    hosts = {environment.host} if environment.host else {c.host for c in classes}
+    for host in sorted(hosts, key=str):
+        problem = host_problem(host, options)
+        if problem:
+            raise SettingsError(problem)
+    scenario = file_scenario(classes, options)
+    journeys = {c: journey_index(c, scenario) for c in classes}
+    for user_class, journey in journeys.items():
+        if journey is not None and scenario.journeys[journey].weight <= 0:
+            raise SettingsError(
+                f"{user_class.__name__}: journey {scenario.journeys[journey].name!r}"
+                " has weight 0, so no visitor ever takes it"
+            )
+    return options, scenario, journeys
+
+
+# -- the listeners -------------------------------------------------------------
+
+
+def _on_parser(parser: Any, **_kwargs: Any) -> None:
+    add_options(parser)
+
+
+def _on_init(environment: Environment, **_kwargs: Any) -> None:
+    if not file_classes(environment):
+        return
+    if isinstance(environment.runner, WorkerRunner):
+        # The master checks the settings, which arrive with each test: the worker only
+        # makes the engine ahead (Faker's locales load), for the settings it has.
+        with contextlib.suppress(SettingsError):
+            engine_for(file_classes(environment), check(environment)[1])
+        return
+    if environment.parsed_options is not None and not environment.parsed_options.user_classes:
+        # A class with no journey (AllJourneys) runs only when named: with the per-journey
+        # classes it would take a share of users that the scenario's weights did not give it.
+        environment.user_classes[:] = [
+            c for c in environment.user_classes if getattr(c, "journey", 0) is not None
+        ]
+    try:
+        _options, scenario, _journeys = check(environment)
+    except SettingsError as exc:
+        sys.exit(f"nitrox: {exc}")
+    if not isinstance(environment.runner, MasterRunner):
+        engine_for(file_classes(environment), scenario)  # before the clock: Faker's locales load
+
+
+def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
+    runner = environment.runner
+    if not file_classes(environment):
+        return
+    try:
+        options, scenario, journeys = check(environment)
+    except SettingsError as exc:
+        _log.error("nitrox: %s; this test sends nothing", exc)
+        _Process.run = RunState(pool=None)  # every user stops before its first request
+        if runner is not None and not isinstance(runner, WorkerRunner):
+            gevent.spawn(runner.stop)
+        return
+    if isinstance(runner, MasterRunner):
+        return
+    engine = engine_for(file_classes(environment), scenario)
+    start, stride = 0, 1
+    if isinstance(runner, WorkerRunner):
+        workers = int(getattr(environment.parsed_options, "expect_workers", 1) or 1)
+        problem = share_problem(runner.worker_index, workers)
+        if problem:
+            _log.error(problem)
+        start, stride = share(runner.worker_index, workers)
+    pool = VisitorPool(engine, start, stride, options.visitors, pause=lambda: gevent.sleep(0))
+    _Process.run = RunState(pool=pool, options=options, journeys=journeys)
+
+
+def _on_quitting(environment: Environment, **_kwargs: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) or not file_classes(environment):
+        return
+    try:
+        options = read_options(environment.parsed_options)
+    except OptionError:
+        return  # refused at start-up already
+    total = environment.stats.total
+    requests = int(total.num_requests)
+    p95 = float(total.get_response_time_percentile(0.95) or 0) if requests else 0.0
+    broken = broken_thresholds(options, requests, float(total.fail_ratio), p95)
+    code = exit_code(options, broken, bool(runner is not None and runner.exceptions))
+    if not options.has_thresholds:
+        return
+    if broken:
+        _log.error("nitrox thresholds failed: %s", "; ".join(broken))
+    else:
+        _log.info("nitrox thresholds passed")
+    if code is not None:
+        environment.process_exit_code = code
