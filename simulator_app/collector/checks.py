@@ -58,9 +58,9 @@ MAX_ORDER_IDS = 200_000  # order_ids remembered to catch a reused one
 MAX_ID_CHARS = 100  # longer roaming_ids are remembered by their first 100 characters
 # Estimated bytes (measured with tracemalloc, see tests/collector/test_memory.py):
 # a visitor with an empty cart, and each cart line or checkout item on top.
-VISITOR_BYTES = 600
-LINE_BYTES = 250
-ITEM_BYTES = 120
+VISITOR_BYTES = 400
+LINE_BYTES = 150
+ITEM_BYTES = 130
 
 
 class VisitorState:
