@@ -211,6 +211,7 @@ class CollectorApp:
 
     async def _judge(self, scope: Scope, receive: Receive, send: Send, path: str) -> Judged | None:
         parts = path.split("/")
+        escaped = "%" in path  # else no segment needs percent-decoding
         kind = UNKNOWN
         visitor: str | None = None
         body_text: str | None = None
@@ -221,7 +222,7 @@ class CollectorApp:
                 kind = "identify"
                 allowed: tuple[str, ...] = ("GET",)
             elif len(parts) == 8 and parts[6] == "event":
-                kind = segment(parts[7], "type")
+                kind = segment(parts[7], "type") if escaped else parts[7]
                 if kind not in _EVENT_METHODS:
                     bad_type = kind
                     kind = UNKNOWN
@@ -243,18 +244,23 @@ class CollectorApp:
                     ),
                     allow=", ".join(allowed),
                 )
-            visitor = segment(parts[5 if kind == "identify" else 4], "nitro_id")
+            visitor = parts[5 if kind == "identify" else 4]
+            if escaped:
+                visitor = segment(visitor, "nitro_id")
             faults = self.faults
-            if faults.settings.active and await self._fault(faults, kind, send):
+            if faults.active and await self._fault(faults, kind, send):
                 return None
             if kind == "identify":
                 return self._identify(parts, visitor)
-            ids = (
-                segment(parts[2], "org_id"),
-                segment(parts[3], "roaming_id"),
-                visitor,
-                segment(parts[5], "nitrox_id"),
-            )
+            if escaped:
+                ids = (
+                    segment(parts[2], "org_id"),
+                    segment(parts[3], "roaming_id"),
+                    visitor,
+                    segment(parts[5], "nitrox_id"),
+                )
+            else:
+                ids = (parts[2], parts[3], visitor, parts[5])
             if method == "GET":
                 body, prefix = query_body(scope), "query."
                 body_text = json.dumps(body, ensure_ascii=False)

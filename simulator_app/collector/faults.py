@@ -162,10 +162,11 @@ def _percent(rate: float) -> str:
 class FaultInjector:
     """Draws the fault for each tracking request from one seeded generator."""
 
-    __slots__ = ("_rng", "settings")
+    __slots__ = ("_rng", "active", "settings")
 
     def __init__(self, settings: FaultSettings) -> None:
         self.settings = settings
+        self.active = settings.active  # read on every request: worked out once
         self._rng = random.Random(settings.seed)
 
     def delay(self) -> float:

@@ -42,7 +42,10 @@ def text_bytes(text: str | None) -> int:
 
 def row_bytes(row: Row) -> int:
     """About how many bytes ``row`` takes, stored or held in a list."""
-    size = ROW_OVERHEAD + text_bytes(row[5]) + text_bytes(row[9])
+    path, body = row[5], row[9]
+    if not row[7] and not row[8] and path.isascii() and (body is None or body.isascii()):
+        return ROW_OVERHEAD + len(path) + (len(body) if body else 0)  # most rows
+    size = ROW_OVERHEAD + text_bytes(path) + text_bytes(body)
     for m in row[7]:
         size += MESSAGE_OVERHEAD + text_bytes(m["description"]) + len(m["fieldPath"])
     for m in row[8]:

@@ -171,31 +171,40 @@ class EventStore:
     def _flush_locked(self) -> int:
         if self._closed:
             return 0
-        batch: list[tuple[Any, ...]] = []
-        sizes: list[int] = []
+        pending = self._pending
+        rows = [pending.popleft() for _ in range(len(pending))]  # others may append meanwhile
+        dumps = json.dumps
+        batch = [
+            (
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                dumps(r[7]) if r[7] else _NO_MESSAGES,
+                dumps(r[8]) if r[8] else _NO_MESSAGES,
+                r[9],
+            )
+            for r in rows
+        ]
         budget = self.budget
-        pop = self._pending.popleft
-        try:
-            while True:
-                r = pop()
-                messages = json.dumps(r[7]) if r[7] else _NO_MESSAGES
-                warnings = json.dumps(r[8]) if r[8] else _NO_MESSAGES
-                batch.append(
-                    (r[0], r[1], int(r[2]), r[3], r[4], r[5], r[6], messages, warnings, r[9])
-                )
-                if budget is not None:
-                    sizes.append(
-                        SQLITE_ROW_OVERHEAD
-                        + len(r[1])
-                        + len(r[4])
-                        + text_bytes(r[5])
-                        + text_bytes(r[6])
-                        + len(messages)
-                        + len(warnings)
-                        + text_bytes(r[9])
-                    )
-        except IndexError:
-            pass
+        sizes = (
+            [
+                SQLITE_ROW_OVERHEAD
+                + len(b[1])
+                + len(b[4])
+                + text_bytes(b[5])
+                + text_bytes(b[6])
+                + len(b[7])
+                + len(b[8])
+                + text_bytes(b[9])
+                for b in batch
+            ]
+            if budget is not None
+            else []
+        )
         if not batch:
             return 0
         try:

@@ -236,6 +236,21 @@ def _read_int(text: str) -> int:
 _DECODER = json.JSONDecoder(
     parse_float=_read_float, parse_int=_read_int, parse_constant=_refuse_constant
 )
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_SPACE = re.compile(r"[ \t\n\r]*").match  # JSON's whitespace, as json.decoder has it
+
+
+def _skip_space(text: str, pos: int) -> int:
+    found = _SPACE(text, pos)
+    return found.end() if found else pos
+
+
+def _where(what: str, text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"{what} at line {line}, column {column}"
+
+
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -268,11 +283,18 @@ def read_json(text: str) -> Any:
     if _too_deep(text):
         raise JsonError(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        data = _DECODER.decode(text)
+        # JSONDecoder.decode, without its two Python-level calls per document
+        data, end = _SCAN(text, _skip_space(text, 0))
+        if end != len(text):
+            end = _skip_space(text, end)
+            if end != len(text):
+                raise json.JSONDecodeError("Extra data", text, end)
+    except StopIteration as exc:
+        raise JsonError(_where("Expecting value", text, exc.value)) from None
     except JsonError:
         raise
     except json.JSONDecodeError as exc:
-        raise JsonError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise JsonError(_where(exc.msg, text, exc.pos)) from None
     except (ValueError, RecursionError) as exc:  # e.g. Python's own digit limit
         raise JsonError(str(exc).split(";")[0]) from None
     if "\\u" in text:
