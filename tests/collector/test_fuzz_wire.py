@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 from collections.abc import Iterator
 
@@ -81,11 +82,8 @@ def exchange(collector: EmbeddedCollector, data: bytes) -> bytes:
 
 def statuses(answer: bytes) -> list[int]:
     """The status of every response in ``answer`` (pipelined ones included)."""
-    found = []
-    for line in answer.split(b"\r\n"):
-        if line.startswith(b"HTTP/1.1 ") and line[9:12].isdigit():
-            found.append(int(line[9:12]))
-    return found
+    # (an answer's body need not end its line: the next status line may follow it at once)
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
 
 
 def check(answer: bytes) -> None:

@@ -8,6 +8,7 @@ collector must do, and fails only if it never does it."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Iterator
 
@@ -143,3 +144,79 @@ def test_many_stalled_connections_exhaust_nothing(collector: EmbeddedCollector) 
         assert client.get("/_collector/all").status_code == 200
     assert open_fds() <= fds + 5
     assert len(collector._server.server_state.connections) <= 1
+
+
+class Recorder:
+    """A transport that records its writes."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+def test_an_answer_leaves_in_one_write() -> None:
+    from simulator_app.collector.wire import OneWrite
+
+    transport = Recorder()
+    writer = OneWrite(transport)  # type: ignore[arg-type]
+    writer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert transport.writes == []  # the head waits for its body
+    writer.write(b"body")
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")  # an answer without a body
+    writer.flush()  # as the protocol does when the answer is complete
+    writer.flush()
+    writer.write(b"last")
+    writer.close()  # what is held leaves before the close
+    assert transport.writes[1:] == [b"HTTP/1.1 204 No Content\r\n\r\n", b"last"]
+    assert transport.closed and writer.is_closing()
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (b"HEAD /_collector/all HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 405),
+        (
+            b"OPTIONS /jsv1/a/b/c/null/event/view HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            204,
+        ),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 307),
+    ],
+)
+def test_answers_without_a_body_still_leave(
+    collector: EmbeddedCollector, request_: bytes, status: int
+) -> None:
+    with connect(collector) as sock:
+        sock.sendall(request_)
+        assert read_all(sock).startswith(b"HTTP/1.1 %d " % status)
+
+
+def test_pipelined_answers_come_whole_and_in_order(collector: EmbeddedCollector) -> None:
+    one = b"GET /_collector/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    last = b"GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with connect(collector) as sock:
+        sock.sendall(one * 3 + last)
+        answer = read_all(sock)
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) == [b"200", b"200", b"200", b"404"]
+
+
+def test_expect_100_continue_is_answered_before_the_body(collector: EmbeddedCollector) -> None:
+    body = b'{"page": "https://shop.example.com/"}'
+    path = event(new_ids(), "view", {}).path.encode()
+    with connect(collector) as sock:
+        sock.sendall(
+            b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")  # before any body is sent
+        sock.sendall(body)
+        assert read_all(sock).startswith(b"HTTP/1.1 200 ")
