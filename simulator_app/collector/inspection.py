@@ -109,7 +109,8 @@ def parse_filters(query: str) -> dict[str, Any]:
     out["limit"] = DEFAULT_LIMIT
     if "limit" in given:
         text = given["limit"][0]
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text[:9]) <= MAX_LIMIT:
+        digits = text.isascii() and text.isdigit() and len(text) <= 9
+        if not digits or not 1 <= int(text) <= MAX_LIMIT:
             raise ValueError(f"limit {text[:20]!r} must be a whole number from 1 to {MAX_LIMIT}")
         out["limit"] = int(text)
     if "before" in given:

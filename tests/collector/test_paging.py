@@ -62,6 +62,7 @@ def test_a_large_page_is_streamed_and_equals_the_small_pages() -> None:
     [
         (f"limit={MAX_LIMIT + 1}", f"from 1 to {MAX_LIMIT}"),
         ("limit=" + "9" * 5000, f"from 1 to {MAX_LIMIT}"),
+        ("limit=00000000199999", f"from 1 to {MAX_LIMIT}"),
         ("limit=-1", "from 1 to"),
         ("limit=%C2%B2", "from 1 to"),  # a superscript two: a digit to str.isdigit
         ("before=abc", "must be the id of a stored request"),
