@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 PREFIX = "/_collector"
 MAX_LIMIT = 10_000  # requests in one page of good or bad
 DEFAULT_LIMIT = 100
-CHUNK = 200  # rows read and sent at a time
+CHUNK = 100  # rows read and sent at a time
 _METHODS = {"": "GET", "all": "GET", "good": "GET", "bad": "GET", "reset": "POST", "faults": ""}
 
 
@@ -136,33 +136,31 @@ async def _stored(app: CollectorApp, send: Send, name: str, filters: dict[str, A
         query = {k: v for k, v in (("type", kind), ("visitor", visitor)) if v is not None}
         link = f"<{PREFIX}/{name}?{urlencode({**query, 'limit': limit, 'before': ids[-1]})}>"
         headers.append((b"link", f'{link}; rel="next"'.encode()))
+
+    def encoded(part: list[int]) -> bytes:
+        # in the worker thread: read and encode row by row, so the event loop gets
+        # the interpreter back between rows (one 64 KiB body at most at a time)
+        rows = store.rows(part[0], part[-1], good, kind, visitor)
+        return b",".join(_encode_row(row) for row in rows)
+
     if len(ids) <= CHUNK:
-        rows = (
-            await asyncio.to_thread(store.rows, ids[0], ids[-1], good, kind, visitor) if ids else []
-        )
-        await reply(send, 200, _encode_rows(rows), headers)
+        body = await asyncio.to_thread(encoded, ids) if ids else b""
+        await reply(send, 200, b"[" + body + b"]", headers)
         return
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     sep = b"["
     for i in range(0, len(ids), CHUNK):
-        part = ids[i : i + CHUNK]
-        rows = await asyncio.to_thread(store.rows, part[0], part[-1], good, kind, visitor)
-        if rows:
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": sep + _encode_rows(rows)[1:-1],
-                    "more_body": True,
-                }
-            )
+        body = await asyncio.to_thread(encoded, ids[i : i + CHUNK])
+        if body:
+            await send({"type": "http.response.body", "body": sep + body, "more_body": True})
             sep = b","
     await send({"type": "http.response.body", "body": b"[]" if sep == b"[" else b"]"})
 
 
-def _encode_rows(rows: list[dict[str, Any]]) -> bytes:
+def _encode_row(row: dict[str, Any]) -> bytes:
     # Stored text was read as strict UTF-8 or strict JSON, so it always encodes; should
     # it ever not, one replaced character beats an answer that fails half-way.
-    return json.dumps(rows, ensure_ascii=False).encode("utf-8", "replace")
+    return json.dumps(row, ensure_ascii=False).encode("utf-8", "replace")
 
 
 async def _post_faults(app: CollectorApp, receive: Receive, send: Send) -> None:
