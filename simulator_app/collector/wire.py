@@ -21,7 +21,8 @@ arrives in one read, as nearly all do, costs none.
 
 It also sends a small answer in one write instead of two: uvicorn writes an
 answer's head and its body separately, each a system call on an idle
-connection; the head is held (:class:`OneWrite`) until the body joins it.
+connection; the head is held (:class:`OneWrite`) until the body joins it
+(every answer but HEAD's writes a body, if only an empty one).
 """
 
 from __future__ import annotations
@@ -86,7 +87,6 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._in_head = False  # a request's head has begun and is not complete
-            self._in_body = False  # its head is complete, its body is not
             self._head_seen = 0  # bytes read while in the head, but for its first read
             self._read = 0  # bytes in the read being parsed
             self._refusal: tuple[int, bytes] | None = None
@@ -121,9 +121,15 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
                 status, reason = self._refusal or (400, b"Invalid HTTP request received.")
                 self._refuse(status, reason)
                 return
-            if self._in_head and self._head_seen > max_head:
-                self._refuse(431, _too_large(max_head))
-            elif (self._in_head or self._in_body) and self._timer is None:
+            if self._in_head:
+                if self._head_seen > max_head:
+                    self._refuse(431, _too_large(max_head))
+                elif self._timer is None:
+                    self._arm()
+            elif self._timer is not None:
+                if not self._body_open():
+                    self._disarm()
+            elif self._body_open():
                 self._arm()
 
         # -- the parser's callbacks --------------------------------------------------
@@ -141,23 +147,22 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
             if self._head_seen + self._read > max_head and self._head_size() > max_head:
                 self._refusal = (431, _too_large(max_head))
                 raise _Refused
-            self._in_body = True
             base.on_headers_complete(self)
-            # "100 Continue" must leave at once: no holding for a request that asks for it
-            if not self.expect_100_continue and self.cycle is not None:
-                self.cycle.transport = self._writer  # type: ignore[assignment]  # duck-typed
+            # Hold an answer's head for its body, but for "100 Continue" (it must leave at
+            # once) and HEAD (its answer has no body to wait for).
+            cycle = self.cycle
+            if (
+                cycle is not None
+                and not self.expect_100_continue
+                and self.scope["method"] != "HEAD"
+            ):
+                cycle.transport = self._writer  # type: ignore[assignment]  # duck-typed
 
-        def on_message_complete(self) -> None:
-            self._in_body = False
-            if self._timer is not None:
-                self._disarm()
-            base.on_message_complete(self)
-
-        def on_response_complete(self) -> None:
-            writer = self._writer
-            if writer is not None and writer.held is not None:
-                writer.flush()
-            base.on_response_complete(self)
+        def _body_open(self) -> bool:
+            # uvicorn's request cycle knows whether the body is complete (and when it was
+            # answered early, a 413, its body counts as open: it must still come in time)
+            cycle = self.cycle
+            return cycle is not None and bool(cycle.more_body)
 
         # -- limits ----------------------------------------------------------------
 

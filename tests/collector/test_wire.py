@@ -220,3 +220,15 @@ def test_expect_100_continue_is_answered_before_the_body(collector: EmbeddedColl
         assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")  # before any body is sent
         sock.sendall(body)
         assert read_all(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_body_answered_early_must_still_come_in_time(collector: EmbeddedCollector) -> None:
+    """413 goes out at once; the rest of that body may not trickle in forever."""
+    path = event(new_ids(), "view", {}).path.encode()
+    with connect(collector) as sock:
+        sock.sendall(
+            b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+        )
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 413 ")
