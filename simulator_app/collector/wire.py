@@ -22,7 +22,8 @@ arrives in one read, as nearly all do, costs none.
 It also sends a small answer in one write instead of two: uvicorn writes an
 answer's head and its body separately, each a system call on an idle
 connection; the head is held (:class:`OneWrite`) until the body joins it
-(every answer but HEAD's writes a body, if only an empty one).
+(every answer but HEAD's writes a body, if only an empty one; closing sends
+what is held).
 """
 
 from __future__ import annotations
@@ -41,31 +42,34 @@ class _Refused(Exception):
 
 
 class OneWrite:
-    """A connection's transport as its request cycles see it: each write waits for the next.
+    """One answer's transport as its request cycle sees it: the head waits for the body.
 
-    An answer's head is then sent with its body, in one system call. What is
-    held leaves at the latest when the answer is complete (:meth:`flush`, from
-    the protocol) or the connection is closed.
+    The first write (the head) is held and sent with the second (the first
+    piece of the body), in one system call; every later write goes straight
+    through. Closing sends what is held first. One per request, so pipelined
+    answers never share what is held.
     """
 
-    __slots__ = ("held", "transport")
+    __slots__ = ("held", "passing", "transport")
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self.transport = transport
         self.held: bytes | None = None
+        self.passing = False  # the head has left: write straight through
 
     def write(self, data: bytes) -> None:
-        held = self.held
-        if held is None:
+        if self.passing:
+            self.transport.write(data)
+        elif self.held is None:
             self.held = data
         else:
-            self.held = None
+            held, self.held, self.passing = self.held, None, True
             self.transport.write(held + data)
 
     def flush(self) -> None:
         held = self.held
         if held is not None:
-            self.held = None
+            self.held, self.passing = None, True
             self.transport.write(held)
 
     def close(self) -> None:
@@ -91,13 +95,12 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
             self._read = 0  # bytes in the read being parsed
             self._refusal: tuple[int, bytes] | None = None
             self._timer: asyncio.TimerHandle | None = None
-            self._writer: OneWrite | None = None
+            self._timing_body = False  # the timer waits for a body (else a head or a request)
 
         # -- the connection --------------------------------------------------------
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._writer = OneWrite(transport)
             self._arm()  # the first request must come in time too
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -126,11 +129,11 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
                     self._refuse(431, _too_large(max_head))
                 elif self._timer is None:
                     self._arm()
-            elif self._timer is not None:
-                if not self._body_open():
-                    self._disarm()
             elif self._body_open():
-                self._arm()
+                if self._timer is None:
+                    self._arm(body=True)
+            elif self._timing_body:  # that body is complete (a timer for a first request stays)
+                self._disarm()
 
         # -- the parser's callbacks --------------------------------------------------
 
@@ -156,7 +159,7 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
                 and not self.expect_100_continue
                 and self.scope["method"] != "HEAD"
             ):
-                cycle.transport = self._writer  # type: ignore[assignment]  # duck-typed
+                cycle.transport = OneWrite(self.transport)  # type: ignore[assignment]  # duck-typed
 
         def _body_open(self) -> bool:
             # uvicorn's request cycle knows whether the body is complete (and when it was
@@ -172,13 +175,20 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
                 size += len(name) + len(value) + 4
             return int(size)
 
-        def _arm(self) -> None:
+        def _flush_answer(self) -> None:
+            held = getattr(self.cycle, "transport", None)
+            if isinstance(held, OneWrite):
+                held.flush()
+
+        def _arm(self, body: bool = False) -> None:
             self._timer = self.loop.call_later(timeout, self._expired)
+            self._timing_body = body
 
         def _disarm(self) -> None:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            self._timing_body = False
 
         def _expired(self) -> None:
             self._timer = None
@@ -187,8 +197,7 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
             if self._in_head:
                 self._refuse(408, b"the request's headers did not arrive in time")
             else:  # idle before a first request, or mid-body: the app sees a disconnect
-                if self._writer is not None:
-                    self._writer.flush()
+                self._flush_answer()
                 self.transport.close()
 
         def _refuse(self, status: int, reason: bytes) -> None:
@@ -196,8 +205,7 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
             self._disarm()
             if self.transport.is_closing():
                 return
-            if self._writer is not None:
-                self._writer.flush()  # an answer before this one goes first
+            self._flush_answer()  # an answer before this one goes first
             self.transport.write(
                 b"".join(
                     (

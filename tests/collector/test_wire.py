@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -170,15 +171,16 @@ def test_an_answer_leaves_in_one_write() -> None:
     writer = OneWrite(transport)  # type: ignore[arg-type]
     writer.write(b"HTTP/1.1 200 OK\r\n\r\n")
     assert transport.writes == []  # the head waits for its body
-    writer.write(b"body")
-    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
-    writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")  # an answer without a body
-    writer.flush()  # as the protocol does when the answer is complete
-    writer.flush()
-    writer.write(b"last")
-    writer.close()  # what is held leaves before the close
-    assert transport.writes[1:] == [b"HTTP/1.1 204 No Content\r\n\r\n", b"last"]
-    assert transport.closed and writer.is_closing()
+    writer.write(b"[1")
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n[1"]
+    writer.write(b",2")  # a streamed answer's later pieces go straight through
+    writer.write(b"]")
+    assert transport.writes[1:] == [b",2", b"]"]
+    alone = OneWrite(transport)  # type: ignore[arg-type]
+    alone.write(b"HTTP/1.1 500 head only")
+    alone.close()  # what is held leaves before the close
+    assert transport.writes[-1] == b"HTTP/1.1 500 head only"
+    assert transport.closed and alone.is_closing()
 
 
 @pytest.mark.parametrize(
@@ -232,3 +234,33 @@ def test_a_body_answered_early_must_still_come_in_time(collector: EmbeddedCollec
         )
         answer = read_all(sock)
     assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+@pytest.mark.parametrize("start", [b"\r\n", b"\r", b"\r\n\r\n"])
+def test_bytes_before_a_request_do_not_stop_the_clock(
+    collector: EmbeddedCollector, start: bytes
+) -> None:
+    """Found by the fuzz suite: blank lines (skipped by the parser) before any request."""
+    with connect(collector) as sock:
+        sock.sendall(start)
+        assert read_all(sock) == b""  # closed within the timeout (else read_all fails)
+
+
+def test_a_connection_kept_alive_after_a_body_is_not_cut_off_later(
+    collector: EmbeddedCollector,
+) -> None:
+    """A body in two reads arms a timer; once the body is in, it must not fire."""
+    path = event(new_ids(), "view", {}).path.encode()
+    body = b'{"page": "https://shop.example.com/"}'
+    head = (
+        b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    with connect(collector) as sock:
+        sock.sendall(head + body[:5])
+        sock.sendall(body[5:])
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        for _ in range(3):  # kept alive, request after request, past the timeout
+            sock.sendall(b"GET /_collector/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            threading.Event().wait(TIMEOUT / 2)
