@@ -7,6 +7,12 @@ import signal
 import sys
 from types import FrameType
 
+MIB = 1024 * 1024
+# The collector's defaults (store.MEMORY_BUDGET, wire.DEFAULT_TIMEOUT), written out so
+# that building the parser does not import the collector; a test holds them equal.
+MEMORY_MIB = 256
+HEADER_TIMEOUT = 10.0
+
 COMMAND = "collector"
 HELP = "run a local Nitrox receiver that checks every request against the contract"
 DESCRIPTION = """\
@@ -19,10 +25,12 @@ EPILOG = """\
 inspection API (on the same port):
   GET  /_collector/              HTML page: counts per type, funnel, recent events (refreshes)
   GET  /_collector/all           {"total", "good", "bad", "by_type", "bad_by_type", ...}
-  GET  /_collector/good          stored good requests, newest first (?type=&visitor=&limit=)
+  GET  /_collector/good          stored good requests, newest first (?type=&visitor=&limit=&before=)
   GET  /_collector/bad           bad requests with their messages (same filters)
   POST /_collector/reset         forget everything stored
   GET  /_collector/faults        the fault settings; POST a JSON object to change them
+  It answers only Host names of this machine (loopback, --host, --allow-host) and
+  refuses changes from other sites' pages (Origin, Sec-Fetch-Site, non-JSON bodies).
 
 examples:
   nitrox-sim collector                                  listen on 127.0.0.1:8787, store in memory
@@ -31,8 +39,12 @@ examples:
                                                         a slow collector failing 5% with 503
   nitrox-sim collector --drop-rate 0.01 --payload-error-rate 0.2 --seed 1
                                                         repeatable dropped connections and Payload Errors
+  nitrox-sim collector --full-cart                      storefronts whose cart events list the whole cart
+  nitrox-sim collector --host 0.0.0.0 --allow-host devbox.lan
+                                                        reachable from the LAN as http://devbox.lan:8787
   curl -s localhost:8787/_collector/bad?type=checkout\\&limit=5
-  curl -s -X POST localhost:8787/_collector/faults -d '{"error_rate": 0.5}'
+  curl -s -X POST localhost:8787/_collector/faults -H 'Content-Type: application/json' \\
+       -d '{"error_rate": 0.5}'
 
 Ctrl-C (SIGINT) or SIGTERM stops it gracefully: every request answered is in --db.
 """
@@ -45,6 +57,16 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.01 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0.01 and 3600 seconds")
     return value
 
 
@@ -68,7 +90,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=":memory:",
         metavar="FILE",
-        help="SQLite file to keep every request in (default: memory, the latest 200,000)",
+        help="SQLite file to keep every request in (default: memory, the latest within --memory)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_positive_int,
+        default=MEMORY_MIB,
+        metavar="MIB",
+        help=f"MiB of stored requests kept in memory without --db (default {MEMORY_MIB})",
+    )
+    parser.add_argument(
+        "--full-cart",
+        action="store_true",
+        help="cart events list every line now in the cart (line_items), not just the change",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the inspection API answers besides loopback and --host (repeatable)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=HEADER_TIMEOUT,
+        metavar="S",
+        help=f"seconds a client has to send a request's headers, then its body "
+        f"(default {HEADER_TIMEOUT:g})",
     )
     faults = parser.add_argument_group("fault injection (also changeable at /_collector/faults)")
     faults.add_argument(
@@ -113,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
     from simulator_app.collector.app import CollectorApp
     from simulator_app.collector.faults import FaultSettings, parse_latency
+    from simulator_app.collector.guard import HostPolicy
     from simulator_app.collector.server import (
         CollectorStartError,
         base_url,
@@ -133,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     try:
-        store = EventStore(args.db)
+        store = EventStore(args.db, args.memory * MIB)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     try:
@@ -144,18 +194,22 @@ def run(args: argparse.Namespace) -> int:
     warning = host_warning(args.host)  # once it is bound: an address that failed warns of nothing
     if warning:
         print(f"nitrox-sim collector: {warning}", file=sys.stderr)
-    app = CollectorApp(store, faults, args.max_body)
-    server = make_server(app, embedded=False)
+    hosts = HostPolicy(args.host, args.allow_host)
+    app = CollectorApp(store, faults, args.max_body, hosts, args.full_cart)
+    server = make_server(app, False, header_timeout=args.header_timeout)
     url = base_url(sock)
     where = "memory" if args.db == ":memory:" else args.db
-    print(f"collector listening on {url} (storing in {where})", flush=True)
-    print(f"inspect: {url}/_collector/   stop: Ctrl-C", flush=True)
-    if faults.active:
-        print(f"faults: {faults.describe()}", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;
-    # catch it here so the final count is printed and the exit is clean.
+    # catch it here so the final count is printed and the exit is clean. A signal
+    # right after the banner (before uvicorn handles them) ends the same way.
     previous = signal.signal(signal.SIGTERM, _on_term)
     try:
+        print(f"collector listening on {url} (storing in {where})", flush=True)
+        print(f"inspect: {url}/_collector/   stop: Ctrl-C", flush=True)
+        if faults.active:
+            print(f"faults: {faults.describe()}", flush=True)
+        if args.full_cart:
+            print("cart events are judged in the full-cart form", flush=True)
         server.run(sockets=[sock])
     except (_Stopped, KeyboardInterrupt):
         pass

@@ -6,29 +6,41 @@ inside their segment. Each segment is unquoted after the split.
 
 The request path is kept lean for load tests: no framework, no per-request
 logging, no database I/O (the :class:`EventStore` queues rows for its writer).
-Tracker answers stay exactly as CONTRACT.md says; verdicts go to the store.
+Tracker answers stay exactly as CONTRACT.md says; verdicts go to the store and
+to the answer's ``X-Nitrox-Verdict`` and ``X-Nitrox-Messages`` headers.
+
+No tracking request gets a 5xx (but for injected faults): what cannot be read
+is a 4xx with a message, and should judging itself fail (a bug), the request
+is filed bad with a message saying so and answered 400; the first such
+failure is logged with its traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
-from urllib.parse import parse_qs, unquote
 
 from simulator_app.collector import fields
 from simulator_app.collector.asgi import (
     CORS,
-    DISCONNECTED,
-    JSON,
-    TEXT,
+    TRACKER_JSON,
+    TRACKER_TEXT,
+    Headers,
     Receive,
     Scope,
     Send,
-    header,
     reply,
-    reply_json,
+)
+from simulator_app.collector.bodies import (
+    Gone,
+    Reject,
+    parse_object,
+    query_body,
+    read_text,
+    segment,
 )
 from simulator_app.collector.checks import Checker
 from simulator_app.collector.faults import (
@@ -39,14 +51,18 @@ from simulator_app.collector.faults import (
     FaultSettings,
 )
 from simulator_app.collector.fields import Message, message
+from simulator_app.collector.guard import HostPolicy
 from simulator_app.collector.inspection import PREFIX, inspect
-from simulator_app.collector.store import UNKNOWN, EventStore, Row
+from simulator_app.collector.store import UNKNOWN, EventStore
+from simulator_app.collector.verdict import GOOD, verdict_headers
 from simulator_app.core.contract import EVENT_TYPES
 from simulator_app.core.contract import PAYLOAD_ERROR as PAYLOAD_ERROR_TEXT
 
 DEFAULT_MAX_BODY = 64 * 1024
+LOG = logging.getLogger("simulator_app.collector")
 _OK_BODY = b'{"status":"ok"}'
-_OK_HEADERS = [*JSON, (b"content-length", str(len(_OK_BODY)).encode())]
+_OK_HEADERS = [*TRACKER_JSON, (b"content-length", str(len(_OK_BODY)).encode()), *GOOD]
+_PAYLOAD_ERROR = PAYLOAD_ERROR_TEXT.encode()
 _PREFLIGHT = [
     *CORS,
     (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
@@ -54,43 +70,20 @@ _PREFLIGHT = [
     (b"access-control-max-age", b"600"),
 ]
 _EVENT_METHODS = {t: ("POST",) for t in EVENT_TYPES} | {"view": ("GET", "POST")}
+_NONE: list[Message] = []  # no messages (never appended to)
 
-
-class _Reject(Exception):
-    """A request that gets a 4xx: its status and the message that explains it."""
-
-    def __init__(self, status: int, msg: Message, allow: str | None = None) -> None:
-        super().__init__(msg["description"])
-        self.status = status
-        self.msg = msg
-        self.allow = allow
-
-
-class _Gone(Exception):
-    """The client went away before its body arrived: nothing to answer."""
-
-
-def _segment(raw: str, where: str) -> str:
-    if "%" not in raw:
-        return raw
-    try:
-        return unquote(raw, errors="strict")
-    except UnicodeDecodeError:
-        raise _Reject(
-            400,
-            message(
-                f"path.{where}",
-                f"{where} is not UTF-8 once percent-decoded",
-                fields.ENCODING_INVALID,
-            ),
-        ) from None
+# What judging a tracking request comes to: status, answer body, its headers
+# (before the verdict's), and what is filed: type, visitor, messages, warnings, body.
+Judged = tuple[int, bytes, Headers, str, str | None, list[Message], list[Message], str | None]
 
 
 class CollectorApp:
     """The ASGI application: tracking endpoints, inspection API, HTML page, lifespan.
 
     ``faults`` may be replaced at any time (from another thread too): each
-    request reads the current :class:`FaultInjector` once.
+    request reads the current :class:`FaultInjector` once. ``hosts`` says
+    which Host names the inspection API answers; ``full_cart`` is the form of
+    the cart bodies (see :class:`Checker`).
     """
 
     def __init__(
@@ -98,18 +91,33 @@ class CollectorApp:
         store: EventStore,
         faults: FaultSettings | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        hosts: HostPolicy | None = None,
+        full_cart: bool = False,
     ) -> None:
         self.store = store
-        self.checker = Checker()
+        self.checker = Checker(full_cart=full_cart)
         self.faults = FaultInjector(faults or FaultSettings())
         self.max_body = max_body
+        self.hosts = hosts or HostPolicy()
         self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0}
+        self.unjudged = 0  # requests the checks failed on (a bug): filed bad, answered 400
+
+    @property
+    def full_cart(self) -> bool:
+        """True when cart bodies list every line now in the cart, not the change."""
+        return self.checker.full_cart
+
+    @full_cart.setter
+    def full_cart(self, value: bool) -> None:
+        self.checker.full_cart = value
 
     def summary(self) -> dict[str, Any]:
         """The JSON of ``GET /_collector/all``."""
         data = self.store.summary()
         data["faults"] = dict(self.fault_counts)
         data["visitors"] = self.checker.seen
+        data["full_cart"] = self.checker.full_cart
+        data["unjudged"] = self.unjudged
         if self.store.write_error:
             data["write_error"] = self.store.write_error
         return data
@@ -121,6 +129,7 @@ class CollectorApp:
         self.store.reset()
         self.checker.reset()
         self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0}
+        self.unjudged = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -138,8 +147,7 @@ class CollectorApp:
                 else:
                     await reply(send, 404, b"", [])
             else:
-                self._record(scope, path, UNKNOWN, None, 404, [_unknown_path(path)], None)
-                await reply_json(send, 404, _error_json(_unknown_path(path)))
+                await self._tracking(scope, receive, send, path)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -162,49 +170,72 @@ class CollectorApp:
         visitor: str | None,
         status: int,
         messages: list[Message],
+        warnings: list[Message],
         body: str | None,
     ) -> None:
         query = scope["query_string"]
         shown = path + "?" + query.decode("latin-1") if query else path
-        row: Row = (
-            time.time(),
-            kind,
-            not messages,
-            status,
-            scope["method"],
-            shown,
-            visitor,
-            messages,
-            body,
+        self.store.add(
+            (
+                time.time(),
+                kind,
+                not messages,
+                status,
+                scope["method"],
+                shown,
+                visitor,
+                messages,
+                warnings,
+                body,
+            )
         )
-        self.store.add(row)
 
     # -- the 8 endpoints -----------------------------------------------------------
 
     async def _tracking(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        try:
+            judged = await self._judge(scope, receive, send, path)
+            if judged is None:
+                return  # answered already (a preflight, a fault) or nobody to answer
+            status, body, headers, kind, visitor, messages, warnings, body_text = judged
+            if headers is _OK_HEADERS:  # good: the answer and its headers are made once
+                self._record(scope, path, kind, visitor, 200, _NONE, _NONE, body_text)
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            headers = [*headers, *verdict_headers(messages, warnings)]
+            self._record(scope, path, kind, visitor, status, messages, warnings, body_text)
+        except Exception as exc:  # a bug in judging: filed bad and answered 400, never a 500
+            status, body, headers = self._unjudged(scope, path, exc)
+        await reply(send, status, body, headers)
+
+    async def _judge(self, scope: Scope, receive: Receive, send: Send, path: str) -> Judged | None:
         parts = path.split("/")
+        escaped = "%" in path  # else no segment needs percent-decoding
         kind = UNKNOWN
         visitor: str | None = None
         body_text: str | None = None
         try:
+            if len(parts) < 2 or parts[1] != "jsv1":
+                raise Reject(404, _unknown_path(path))
             if len(parts) == 7 and parts[2] == "identify":
                 kind = "identify"
                 allowed: tuple[str, ...] = ("GET",)
             elif len(parts) == 8 and parts[6] == "event":
-                kind = _segment(parts[7], "type")
+                kind = segment(parts[7], "type") if escaped else parts[7]
                 if kind not in _EVENT_METHODS:
                     bad_type = kind
                     kind = UNKNOWN
-                    raise _Reject(404, fields.unknown_type_message(bad_type))
+                    raise Reject(404, fields.unknown_type_message(bad_type))
                 allowed = _EVENT_METHODS[kind]
             else:
-                raise _Reject(404, _unknown_path(path))
+                raise Reject(404, _unknown_path(path))
             method = scope["method"]
             if method == "OPTIONS":
                 await reply(send, 204, b"", _PREFLIGHT)
-                return
+                return None
             if method not in allowed:
-                raise _Reject(
+                raise Reject(
                     405,
                     message(
                         "method",
@@ -213,53 +244,85 @@ class CollectorApp:
                     ),
                     allow=", ".join(allowed),
                 )
-            visitor = _segment(parts[5 if kind == "identify" else 4], "nitro_id")
+            visitor = parts[5 if kind == "identify" else 4]
+            if escaped:
+                visitor = segment(visitor, "nitro_id")
             faults = self.faults
-            if faults.settings.active and await self._fault(faults, kind, send):
-                return
+            if faults.active and await self._fault(faults, kind, send):
+                return None
             if kind == "identify":
-                await self._identify(scope, send, path, parts, visitor)
-                return
-            ids = (
-                _segment(parts[2], "org_id"),
-                _segment(parts[3], "roaming_id"),
-                visitor,
-                _segment(parts[5], "nitrox_id"),
-            )
+                return self._identify(parts, visitor)
+            if escaped:
+                ids = (
+                    segment(parts[2], "org_id"),
+                    segment(parts[3], "roaming_id"),
+                    visitor,
+                    segment(parts[5], "nitrox_id"),
+                )
+            else:
+                ids = (parts[2], parts[3], visitor, parts[5])
             if method == "GET":
-                body, prefix = self._query_body(scope), "query."
+                body, prefix = query_body(scope), "query."
                 body_text = json.dumps(body, ensure_ascii=False)
             else:
-                body_text = await self._read_text(scope, receive)
-                body, prefix = _parse_object(body_text), "body."
+                body_text = await read_text(scope, receive, self.max_body)
+                body, prefix = parse_object(body_text), "body."
             messages = self.checker.check_event(ids, kind, body, prefix)
-        except _Reject as exc:
-            self._record(scope, path, kind, visitor, exc.status, [exc.msg], body_text)
+        except Reject as exc:
             if kind == "identify" and exc.msg["code"] == fields.PAYLOAD_INVALID:
-                await reply(send, exc.status, PAYLOAD_ERROR_TEXT.encode(), TEXT)
-                return
-            headers = [*JSON, (b"allow", exc.allow.encode())] if exc.allow else JSON
-            await reply(send, exc.status, json.dumps(_error_json(exc.msg)).encode(), headers)
-            return
-        except _Gone:
-            return
-        self._record(scope, path, kind, visitor, 200, messages, body_text)
-        await send({"type": "http.response.start", "status": 200, "headers": _OK_HEADERS})
-        await send({"type": "http.response.body", "body": _OK_BODY})
+                answer, headers = _PAYLOAD_ERROR, TRACKER_TEXT
+            else:
+                answer = json.dumps(_error_json(exc.msg)).encode()
+                headers = (
+                    [*TRACKER_JSON, (b"allow", exc.allow.encode())] if exc.allow else TRACKER_JSON
+                )
+            return exc.status, answer, headers, kind, visitor, [exc.msg], _NONE, body_text
+        except Gone:
+            return None
+        if messages:
+            return 200, _OK_BODY, TRACKER_JSON, kind, visitor, messages, _NONE, body_text
+        return 200, _OK_BODY, _OK_HEADERS, kind, visitor, _NONE, _NONE, body_text
 
-    async def _identify(
-        self, scope: Scope, send: Send, path: str, parts: list[str], nitro_id: str
-    ) -> None:
-        org_id = _segment(parts[3], "org_id")
-        roaming_id = _segment(parts[4], "roaming_id")
-        messages, payload = self.checker.check_identify(org_id, roaming_id, nitro_id, parts[6])
+    def _identify(self, parts: list[str], nitro_id: str) -> Judged:
+        org_id = segment(parts[3], "org_id")
+        roaming_id = segment(parts[4], "roaming_id")
+        messages, warnings, payload = self.checker.check_identify(
+            org_id, roaming_id, nitro_id, parts[6]
+        )
         if payload is None:
-            self._record(scope, path, "identify", nitro_id, 400, messages, None)
-            await reply(send, 400, PAYLOAD_ERROR_TEXT.encode(), TEXT)
-            return
+            return 400, _PAYLOAD_ERROR, TRACKER_TEXT, "identify", nitro_id, messages, _NONE, None
         body = json.dumps(payload, ensure_ascii=False)
-        self._record(scope, path, "identify", nitro_id, 200, messages, body)
-        await reply(send, 200, nitro_id.encode("utf-8"), TEXT)
+        answer = nitro_id.encode("utf-8")
+        return 200, answer, TRACKER_TEXT, "identify", nitro_id, messages, warnings, body
+
+    def _unjudged(self, scope: Scope, path: str, exc: Exception) -> tuple[int, bytes, Headers]:
+        """File a request the checks failed on as bad, say so, and log the first one."""
+        self.unjudged += 1
+        if self.unjudged == 1:
+            LOG.error(
+                "the collector could not judge a request to %s (a bug; this is logged once, "
+                "later ones are only counted as unjudged in /_collector/all)",
+                path[:200],
+                exc_info=exc,
+            )
+        reason = f"{type(exc).__name__}: {exc}"
+        msg = message(
+            "request",
+            f"the collector could not judge this request ({reason[:200]}); "
+            "this is a bug in the collector",
+            fields.CHECK_FAILED,
+        )
+        kind = _kind_of(path)
+        parts = path.split("/")
+        visitor = parts[5 if kind == "identify" else 4] if len(parts) in (7, 8) else None
+        try:
+            self._record(scope, path, kind, visitor, 400, [msg], _NONE, None)
+        except Exception:  # the store itself failed: answering matters more than filing
+            LOG.debug("could not file an unjudged request", exc_info=True)
+        if kind == "identify":
+            return 400, _PAYLOAD_ERROR, [*TRACKER_TEXT, *verdict_headers([msg], _NONE)]
+        body = json.dumps(_error_json(msg)).encode()
+        return 400, body, [*TRACKER_JSON, *verdict_headers([msg], _NONE)]
 
     async def _fault(self, faults: FaultInjector, kind: str, send: Send) -> bool:
         """Apply the drawn fault; True when the request was answered (or dropped) by it."""
@@ -272,91 +335,25 @@ class CollectorApp:
         self.fault_counts[fault] += 1
         if fault == PAYLOAD_ERROR:
             # 200 on purpose: a client must judge identify by its body, whatever the status.
-            await reply(send, 200, PAYLOAD_ERROR_TEXT.encode(), TEXT)
+            await reply(send, 200, _PAYLOAD_ERROR, TRACKER_TEXT)
         elif fault == ERROR:
-            await reply(send, 503, b"Service Unavailable (injected fault)", TEXT)
+            await reply(send, 503, b"Service Unavailable (injected fault)", TRACKER_TEXT)
         else:
             await _drop(send)
         return True
 
-    def _query_body(self, scope: Scope) -> dict[str, Any]:
-        query = scope["query_string"].decode("latin-1")
-        try:
-            given = parse_qs(query, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError:
-            raise _Reject(
-                400,
-                message(
-                    "query", "query is not UTF-8 once percent-decoded", fields.ENCODING_INVALID
-                ),
-            ) from None
-        return {k: v[0] for k, v in given.items() if k != "_"}
-
-    async def _read_text(self, scope: Scope, receive: Receive) -> str:
-        content_type = header(scope, b"content-type")
-        if (
-            content_type is None
-            or content_type.split(b";")[0].strip().lower() != b"application/json"
-        ):
-            shown = "none" if content_type is None else repr(content_type.decode("latin-1"))
-            raise _Reject(
-                415,
-                message(
-                    "headers.content-type",
-                    f"Content-Type must be application/json, got {shown}",
-                    fields.CONTENT_TYPE_INVALID,
-                ),
-            )
-        length = header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            raise _Reject(413, _too_large(self.max_body))
-        body = b""
-        more = True
-        while more:
-            event = await receive()
-            if event["type"] == DISCONNECTED:
-                raise _Gone
-            body += event.get("body", b"")
-            if len(body) > self.max_body:
-                raise _Reject(413, _too_large(self.max_body))
-            more = event.get("more_body", False)
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _Reject(
-                400,
-                message(
-                    "body",
-                    f"body is not UTF-8 (byte {exc.start}: {body[exc.start : exc.start + 1]!r})",
-                    fields.ENCODING_INVALID,
-                ),
-            ) from None
-
-    # -- the inspection API ---------------------------------------------------------
-
-
-def _parse_object(text: str) -> dict[str, Any]:
-    if not text.strip():
-        raise _Reject(
-            400, message("body", "body is empty; expected a JSON object", fields.BODY_INVALID)
-        )
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Reject(
-            400,
-            message(
-                "body",
-                f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                fields.BODY_INVALID,
-            ),
-        ) from None
-    if not isinstance(data, dict):
-        raise _Reject(400, message("body", "body must be a JSON object", fields.BODY_INVALID))
-    return data
-
 
 _BROWSER_PATHS = ("/", "/favicon.ico")  # what a browser asks for at a bare address
+
+
+def _kind_of(path: str) -> str:
+    """The request type a tracking path names, or UNKNOWN (without judging anything)."""
+    parts = path.split("/")
+    if len(parts) == 7 and parts[1] == "jsv1" and parts[2] == "identify":
+        return "identify"
+    if len(parts) == 8 and parts[1] == "jsv1" and parts[6] == "event" and parts[7] in EVENT_TYPES:
+        return parts[7]
+    return UNKNOWN
 
 
 def _unknown_path(path: str) -> Message:
@@ -367,10 +364,6 @@ def _unknown_path(path: str) -> Message:
         "<payload> or /jsv1/<org_id>/<roaming_id>/<nitro_id>/<nitrox_id>/event/<type>",
         fields.PATH_UNKNOWN,
     )
-
-
-def _too_large(limit: int) -> Message:
-    return message("body", f"body is larger than the {limit}-byte limit", fields.BODY_TOO_LARGE)
 
 
 def _error_json(msg: Message) -> dict[str, Any]:
@@ -388,7 +381,7 @@ async def _drop(send: Send) -> None:
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None or not hasattr(transport, "abort"):
-        await reply(send, 503, b"Service Unavailable (injected fault)", TEXT)
+        await reply(send, 503, b"Service Unavailable (injected fault)", TRACKER_TEXT)
         return
     transport.abort()
     await asyncio.sleep(0)

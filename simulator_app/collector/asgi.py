@@ -13,9 +13,12 @@ Headers = list[tuple[bytes, bytes]]
 
 DISCONNECTED = "http.disconnect"
 CORS: Headers = [(b"access-control-allow-origin", b"*")]
-JSON: Headers = [(b"content-type", b"application/json"), *CORS]
-TEXT: Headers = [(b"content-type", b"text/plain; charset=utf-8"), *CORS]
+# The inspection API's answers: no CORS, so another site's script cannot read them.
+JSON: Headers = [(b"content-type", b"application/json")]
 HTML: Headers = [(b"content-type", b"text/html; charset=utf-8")]
+# The tracking endpoints' answers: CORS, since the real tracker runs on a storefront's page.
+TRACKER_JSON: Headers = [*JSON, *CORS]
+TRACKER_TEXT: Headers = [(b"content-type", b"text/plain; charset=utf-8"), *CORS]
 
 
 async def reply(send: Send, status: int, body: bytes, headers: Headers) -> None:
@@ -30,10 +33,10 @@ async def reply(send: Send, status: int, body: bytes, headers: Headers) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def reply_json(send: Send, status: int, data: Any, extra: Headers | None = None) -> None:
-    """A JSON answer (``extra`` headers after the content type)."""
+async def reply_json(send: Send, status: int, data: Any, headers: Headers = JSON) -> None:
+    """A JSON answer with ``headers`` (the inspection API's by default: no CORS)."""
     body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    await reply(send, status, body, [*JSON, *extra] if extra else JSON)
+    await reply(send, status, body, headers)
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

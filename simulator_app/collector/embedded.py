@@ -18,13 +18,16 @@ from typing import Any
 
 from simulator_app.collector.app import DEFAULT_MAX_BODY, CollectorApp
 from simulator_app.collector.faults import FaultSettings
+from simulator_app.collector.guard import HostPolicy
+from simulator_app.collector.rows import row_to_json
 from simulator_app.collector.server import (
     CollectorStartError,
     base_url,
     bind_socket,
     make_server,
 )
-from simulator_app.collector.store import EventStore, StoreError, row_to_json
+from simulator_app.collector.store import MEMORY_BUDGET, EventStore, StoreError
+from simulator_app.collector.wire import DEFAULT_MAX_HEAD, DEFAULT_TIMEOUT
 
 __all__ = ["CollectorStartError", "EmbeddedCollector", "FaultSettings"]
 
@@ -35,7 +38,12 @@ STOP_TIMEOUT = 15.0  # seconds to wait for the graceful shutdown
 class EmbeddedCollector:
     """A collector on a background thread of this process; use as a context manager.
 
-    ``port=0`` picks a free port; ``db`` is a SQLite file or ``":memory:"``.
+    ``port=0`` picks a free port; ``db`` is a SQLite file or ``":memory:"``
+    (which keeps the latest requests within ``memory_budget`` bytes).
+    ``full_cart`` declares the form of cart bodies (every line now in the
+    cart, not the change); ``allowed_hosts`` are names besides loopback and
+    ``host`` that the inspection API answers to; ``header_timeout`` and
+    ``max_head`` bound how long and how large a request's head may be.
     """
 
     def __init__(
@@ -45,12 +53,23 @@ class EmbeddedCollector:
         db: str = ":memory:",
         faults: FaultSettings | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        *,
+        full_cart: bool = False,
+        allowed_hosts: tuple[str, ...] | list[str] = (),
+        memory_budget: int = MEMORY_BUDGET,
+        header_timeout: float = DEFAULT_TIMEOUT,
+        max_head: int = DEFAULT_MAX_HEAD,
     ) -> None:
         self.host = host
         self.port = port
         self.db = db
         self._faults = faults or FaultSettings()
         self._max_body = max_body
+        self._full_cart = full_cart
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.memory_budget = memory_budget
+        self.header_timeout = header_timeout
+        self.max_head = max_head
         self._url: str | None = None
         self._app: CollectorApp | None = None
         self._server: Any = None
@@ -76,7 +95,7 @@ class EmbeddedCollector:
         if self._url is not None:
             return self._url
         try:
-            store = EventStore(self.db)
+            store = EventStore(self.db, self.memory_budget)
         except StoreError as exc:
             raise CollectorStartError(str(exc)) from None
         try:
@@ -84,8 +103,9 @@ class EmbeddedCollector:
         except CollectorStartError:
             store.close()
             raise
-        app = CollectorApp(store, self._faults, self._max_body)
-        server = make_server(app, embedded=True)
+        hosts = HostPolicy(self.host, self.allowed_hosts)
+        app = CollectorApp(store, self._faults, self._max_body, hosts, self._full_cart)
+        server = make_server(app, True, self.max_head, self.header_timeout)
         self._app, self._server, self._error = app, server, None
         thread = threading.Thread(
             target=self._serve, args=(server, sock), name="embedded-collector", daemon=True
@@ -132,8 +152,19 @@ class EmbeddedCollector:
 
     def recent_bad(self, limit: int = 5) -> list[dict[str, Any]]:
         """The most recent bad requests, newest first, each with its messages."""
-        rows = list(self.app.store.recent_bad)
-        return [row_to_json(r) for r in reversed(rows[-limit:])] if limit > 0 else []
+        return [row_to_json(r) for r in reversed(self.app.store.recent_bad.latest(limit))]
+
+    @property
+    def full_cart(self) -> bool:
+        """True when cart bodies are judged in the full-cart form (see ``--full-cart``)."""
+        return self._full_cart
+
+    @full_cart.setter
+    def full_cart(self, value: bool) -> None:
+        # the app may change scenarios while its collector runs
+        self._full_cart = value
+        if self._app is not None:
+            self._app.full_cart = value
 
     def set_faults(self, faults: FaultSettings) -> None:
         """Change the faults of the running collector (or of its next start)."""

@@ -103,7 +103,9 @@ class FaultSettings:
         current = (base or cls()).to_json()
         unknown = sorted(set(data) - set(current))
         if unknown:
-            raise ValueError(f"unknown fault setting(s): {', '.join(unknown)}")
+            # quoted when not a plain name: a key may hold anything, a newline included
+            shown = [k if k.isidentifier() and len(k) <= 40 else repr(k[:40]) for k in unknown]
+            raise ValueError(f"unknown fault setting(s): {', '.join(shown[:5])}")
         current.update(data)
         latency = current["latency_ms"]
         if isinstance(latency, str):
@@ -160,10 +162,11 @@ def _percent(rate: float) -> str:
 class FaultInjector:
     """Draws the fault for each tracking request from one seeded generator."""
 
-    __slots__ = ("_rng", "settings")
+    __slots__ = ("_rng", "active", "settings")
 
     def __init__(self, settings: FaultSettings) -> None:
         self.settings = settings
+        self.active = settings.active  # read on every request: worked out once
         self._rng = random.Random(settings.seed)
 
     def delay(self) -> float:

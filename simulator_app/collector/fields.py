@@ -9,7 +9,9 @@ visitor's history (cart, journey order).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from simulator_app.core.contract import EVENT_TYPES, id_problem
@@ -29,6 +31,10 @@ CONTENT_TYPE_INVALID = "CONTENT_TYPE_INVALID"
 BODY_TOO_LARGE = "BODY_TOO_LARGE"
 PATH_UNKNOWN = "PATH_UNKNOWN"
 METHOD_INVALID = "METHOD_INVALID"
+CHECK_FAILED = "CHECK_FAILED"  # the collector itself failed to judge the request
+VALUE_RECOMMENDED = "VALUE_RECOMMENDED"  # a warning: good without it, better with it
+
+MAX_MONEY = 10**12  # the largest amount judged plausible (money, in whole units)
 
 
 def message(field_path: str, description: str, code: str) -> Message:
@@ -73,14 +79,39 @@ def _quantity(value: object) -> str | None:
     return None
 
 
+def cents(value: int | float) -> int | None:
+    """``value`` in integer cents, or None when it has more than two decimals.
+
+    Judged on the number as the JSON text wrote it (a float's shortest repr,
+    which round-trips), never on ``value * 100`` with a tolerance: that both
+    overflows and misjudges amounts around 1e8 and above.
+    """
+    if isinstance(value, int):
+        return value * 100
+    text = repr(value)
+    whole, _, decimals = text.partition(".")
+    if "e" not in text and "n" not in text:  # plain digits: no Decimal needed
+        if len(decimals) > 2:
+            return None
+        return int(whole) * 100 + (-1 if whole.startswith("-") else 1) * int(decimals.ljust(2, "0"))
+    if not math.isfinite(value):
+        return None
+    scaled = Decimal(text).scaleb(2)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
 def _money(value: object) -> str | None:
     if not _is_number(value):
         return f"must be a number (money, two decimals), got {show(value)}"
     assert isinstance(value, int | float)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value}"
     if value < 0:
-        return f"must not be negative, got {value}"
-    if abs(value * 100 - round(value * 100)) > 1e-6:
-        return f"must have at most two decimals, got {value}"
+        return f"must not be negative, got {show(value)}"
+    if value > MAX_MONEY:
+        return f"must be at most {MAX_MONEY} (money), got {show(value)}"
+    if cents(value) is None:
+        return f"must have at most two decimals, got {show(value)}"
     return None
 
 
@@ -198,23 +229,45 @@ def path_id_problems(ids: Sequence[tuple[str, str]]) -> list[Message]:
     return out
 
 
-def payload_problems(payload: dict[str, Any]) -> list[Message]:
-    """What identify's decoded payload lacks: email, phone and name as text."""
-    out: list[Message] = []
-    for key in ("email", "phone", "name"):
+CONTACT_KEYS = ("email", "phone", "name")
+
+
+def payload_problems(payload: dict[str, Any]) -> tuple[list[Message], list[Message]]:
+    """What is wrong with identify's decoded payload, and what it lacks: (errors, warnings).
+
+    Good with at least one of email, phone and name as text (the seed's own
+    example has no email); each one missing is a warning. A contact field
+    that is there but not text, or an email without ``@``, is an error.
+    """
+    errors: list[Message] = []
+    missing: list[str] = []
+    for key in CONTACT_KEYS:
         value = payload.get(key)
         if value is None or value == "":
-            out.append(message(f"payload.{key}", f"{key} is missing", VALUE_REQUIRED))
+            missing.append(key)
         elif not isinstance(value, str):
-            out.append(
+            errors.append(
                 message(f"payload.{key}", f"{key} must be text, got {_kind(value)}", VALUE_INVALID)
             )
+    if len(missing) == len(CONTACT_KEYS):
+        errors.append(
+            message("payload", "payload has none of email, phone and name", VALUE_REQUIRED)
+        )
+        missing = []
     email = payload.get("email")
     if isinstance(email, str) and email and ("@" not in email or "." not in email.split("@")[-1]):
-        out.append(
+        errors.append(
             message("payload.email", f"email {show(email)} is not an email address", VALUE_INVALID)
         )
-    return out
+    warnings = [
+        message(
+            f"payload.{key}",
+            f"{key} is missing (a warning: identify needs one of email, phone and name)",
+            VALUE_RECOMMENDED,
+        )
+        for key in missing
+    ]
+    return errors, warnings
 
 
 def unknown_type_message(event_type: str) -> Message:

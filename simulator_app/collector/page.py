@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from simulator_app.collector.store import Row
+from simulator_app.collector.rows import Row
 from simulator_app.core.funnel import FUNNEL_ORDER
 
 _STYLE = """
@@ -19,18 +19,28 @@ body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.3em}h2{font-size:1.05em;margin-top:1.5em}
 table{border-collapse:collapse;margin:.4em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}.n{text-align:right}.bad{color:#b00020}.good{color:#1b6e20}
+th{background:#f3f3f3}.n{text-align:right}.bad{color:#b00020}.good{color:#1b6e20}.warn{color:#8a5a00}
 code{font-size:12px;word-break:break-all}.bar{background:#4a7fd4;height:.8em;display:inline-block}
 """
 
 
-def _row_html(row: Row) -> str:
-    when, kind, good, status, method, path, _visitor, messages, _body = row
-    verdict = '<span class="good">good</span>' if good else '<span class="bad">bad</span>'
-    notes = "<br>".join(
-        f"<code>{escape(m['fieldPath'])}</code> {escape(m['description'])} ({escape(m['code'])})"
+def _notes(messages: list[dict[str, str]], css: str) -> list[str]:
+    return [
+        f"<span class='{css}'><code>{escape(m['fieldPath'])}</code> {escape(m['description'])}"
+        f" ({escape(m['code'])})</span>"
         for m in messages
-    )
+    ]
+
+
+def _row_html(row: Row) -> str:
+    when, kind, good, status, method, path, _visitor, messages, warnings, _body = row
+    if not good:
+        verdict = '<span class="bad">bad</span>'
+    elif warnings:
+        verdict = '<span class="warn">good, with warnings</span>'
+    else:
+        verdict = '<span class="good">good</span>'
+    notes = "<br>".join(_notes(messages, "bad") + _notes(warnings, "warn"))
     clock = time.strftime("%H:%M:%S", time.localtime(when))
     short = path if len(path) <= 120 else path[:117] + "..."
     return (
@@ -70,20 +80,24 @@ def render_page(
         for t in FUNNEL_ORDER
     )
     fault_text = ", ".join(f"{escape(k)}={escape(str(v))}" for k, v in faults.items())
-    kept = summary.get("stored_latest")
-    if kept is not None and summary["total"] > kept:
+    budget = summary.get("memory_budget")
+    if budget is not None and summary["total"] > summary.get("stored", 0):
         stored = (
-            f"<p>Kept in memory and shown by good and bad: the latest {kept:,} requests"
+            f"<p>Kept in memory and shown by good and bad: the latest {summary['stored']:,}"
+            f" requests, in at most {budget // (1024 * 1024):,} MiB"
             " (start the collector with --db FILE to keep every one).</p>"
         )
     else:
         stored = ""
+    if summary.get("full_cart"):
+        stored += "<p>Cart bodies are judged in the full-cart form (--full-cart).</p>"
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
 <link rel="icon" href="data:,"><title>Nitrox collector</title><style>{_STYLE}</style></head>
 <body><h1>Nitrox collector</h1>
 <p>{summary["total"]} requests: <span class="good">{summary["good"]} good</span>,
-<span class="bad">{summary["bad"]} bad</span>; {visitors} visitors.
+<span class="bad">{summary["bad"]} bad</span>, {summary.get("warned", 0)} with warnings;
+{visitors} visitors.
 JSON: <a href="/_collector/all">all</a>, <a href="/_collector/good">good</a>,
 <a href="/_collector/bad">bad</a>, <a href="/_collector/faults">faults</a>.</p>{stored}
 <h2>Requests per type</h2>

@@ -2,7 +2,9 @@
 
 Both the ``nitrox-sim collector`` command and :class:`EmbeddedCollector` use
 these, so the standalone and embedded collector run with the same settings:
-httptools and uvloop (when installed), no access log, no websockets.
+httptools with the head limit and timeout of :mod:`wire`, uvloop (when
+installed), no access log, no websockets, no proxy-header rewriting (nothing
+here reads the client address, and it costs every request).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import socket
 from typing import Any
 
 from simulator_app.collector.app import CollectorApp
+from simulator_app.collector.wire import DEFAULT_MAX_HEAD, DEFAULT_TIMEOUT, protocol_class
 from simulator_app.core.safety import is_loopback_host
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,8 +70,13 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def make_server(app: CollectorApp, embedded: bool) -> Any:
-    """A uvicorn Server for ``app`` with the lean settings.
+def make_server(
+    app: CollectorApp,
+    embedded: bool,
+    max_head: int = DEFAULT_MAX_HEAD,
+    header_timeout: float = DEFAULT_TIMEOUT,
+) -> Any:
+    """A uvicorn Server for ``app`` with the lean settings and the wire's limits.
 
     ``embedded`` leaves the host process's logging configuration alone
     (uvicorn's own config would replace it).
@@ -80,7 +88,8 @@ def make_server(app: CollectorApp, embedded: bool) -> Any:
         options["log_config"] = None
     config = uvicorn.Config(
         app,
-        http="httptools",
+        http=protocol_class(max_head, header_timeout),
+        proxy_headers=False,
         loop="auto",
         ws="none",
         lifespan="on",

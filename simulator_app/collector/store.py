@@ -5,11 +5,12 @@ row to an in-memory queue and bumps in-memory counters; a writer thread
 flushes the queue every ~50 ms in one transaction (``executemany``).
 :meth:`EventStore.close` flushes whatever is left, so every request that was
 answered is in the file after a clean shutdown. Queries of the inspection API
-flush first, so they always see every request answered so far.
+flush first, so they always see every request answered so far; they run off
+the event loop and page by id (:meth:`EventStore.page_ids`, :meth:`EventStore.rows`).
 
-A file keeps every request. Memory keeps the latest :data:`MEMORY_KEEP`
-(about 340 bytes each), so a long soak test against the default collector
-does not grow without bound; the counts always cover every request.
+A file keeps every request. Memory keeps the latest requests up to a budget
+in bytes (:data:`MEMORY_BUDGET` by default), so neither a long soak test nor
+large bodies can grow it without bound; the counts always cover every request.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ import threading
 from collections import deque
 from typing import Any
 
+from simulator_app.collector.rows import RecentRows, Row, row_bytes, row_to_json, text_bytes
 from simulator_app.core.contract import STEP_TYPES
 
 UNKNOWN = "unknown"  # the type of a request to no known endpoint
 FLUSH_INTERVAL = 0.05  # seconds between the writer's batches
-RECENT = 50  # recent events kept in memory for the HTML page
-RECENT_BAD = 200  # recent bad events kept in memory for summaries
-MEMORY_KEEP = 200_000  # stored requests an in-memory database keeps (the latest ones)
-
-# One stored request: time, type, good, status, method, path, visitor, messages, body.
-Row = tuple[float, str, bool, int, str, str, str | None, list[dict[str, str]], str | None]
+MEMORY_BUDGET = 256 * 1024 * 1024  # bytes of stored requests an in-memory database keeps
+RECENT = (50, 512 * 1024)  # rows and bytes of recent requests kept for the HTML page
+RECENT_BAD = (200, 2 * 1024 * 1024)  # the same for recent bad requests
+_CHUNKS = 64  # the budget is let go in about this many pieces
+# SQLite's own bytes per row beyond its text (record header, b-tree cell), and the page
+# cache's bytes per page beyond the page itself; measured by membench.
+SQLITE_ROW_OVERHEAD = 40
+PAGE_HEADER = 300
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -42,14 +46,16 @@ CREATE TABLE IF NOT EXISTS events (
     path TEXT NOT NULL,
     visitor TEXT,
     messages TEXT NOT NULL,
-    body TEXT
+    body TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]'
 )
 """
 _INSERT = (
-    "INSERT INTO events (time, type, good, status, method, path, visitor, messages, body)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (time, type, good, status, method, path, visitor, messages, warnings,"
+    " body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_COLUMNS = "id, time, type, good, status, method, path, visitor, messages, body"
+_COLUMNS = "id, time, type, good, status, method, path, visitor, messages, warnings, body"
+_NO_MESSAGES = "[]"
 
 
 class StoreError(Exception):
@@ -60,50 +66,59 @@ def _types() -> dict[str, int]:
     return dict.fromkeys((*STEP_TYPES, UNKNOWN), 0)
 
 
-def row_to_json(row: Row, row_id: int | None = None) -> dict[str, Any]:
-    """A stored request as the inspection API shows it."""
-    when, kind, good, status, method, path, visitor, messages, body = row
-    shown: Any = body
-    if body is not None and body[:1] in ("{", "["):
-        try:
-            shown = json.loads(body)
-        except ValueError:
-            shown = body
-    return {
-        "id": row_id,
-        "time": round(when, 6),
-        "type": kind,
-        "good": bool(good),
-        "status": status,
-        "method": method,
-        "path": path,
-        "visitor": visitor,
-        "messages": messages,
-        "body": shown,
-    }
+def _filters(
+    good: bool | None, kind: str | None, visitor: str | None
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if good is not None:
+        where.append("good = ?")
+        args.append(int(good))
+    if kind is not None:
+        where.append("type = ?")
+        args.append(kind)
+    if visitor is not None:
+        where.append("visitor = ?")
+        args.append(visitor)
+    return where, args
 
 
 class EventStore:
-    """Every request with its verdict: in-memory counts, SQLite rows, recent events."""
+    """Every request with its verdict: in-memory counts, SQLite rows, recent events.
 
-    def __init__(self, path: str = ":memory:", memory_keep: int = MEMORY_KEEP) -> None:
+    ``memory_budget`` bounds, in bytes, what an in-memory database keeps (the
+    latest requests); a file keeps everything.
+    """
+
+    def __init__(self, path: str = ":memory:", memory_budget: int = MEMORY_BUDGET) -> None:
         self.path = path
-        # how many of the latest requests stay queryable; None: all (a file)
-        self.keep: int | None = memory_keep if path == ":memory:" else None
+        self.budget: int | None = memory_budget if path == ":memory:" else None
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+            if "warnings" not in columns:  # a file from before warnings existed
+                self._db.execute(
+                    "ALTER TABLE events ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'"
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path!r}: {exc}") from None
         self._lock = threading.Lock()
         self._pending: deque[Row] = deque()
         self.by_type = _types()
         self.bad_by_type = _types()
-        self.recent: deque[Row] = deque(maxlen=RECENT)
-        self.recent_bad: deque[Row] = deque(maxlen=RECENT_BAD)
+        self.warned = 0  # requests with warnings
+        self.recent = RecentRows(*RECENT)
+        self.recent_bad = RecentRows(*RECENT_BAD)
+        # what the table holds: rows, their estimated bytes, and for a budget the
+        # pieces to let go oldest first: [last id, bytes, rows]
+        self.stored_rows = 0
+        self.stored_bytes = 0  # memory the stored rows take (kept up to date with a budget)
+        self._estimated = 0  # the sum of the pieces' estimates
+        self._chunks: deque[list[int]] = deque()
         self._load_counts()
         self._stop = threading.Event()
         self._writer: threading.Thread | None = None
@@ -115,6 +130,7 @@ class EventStore:
         rows = self._db.execute("SELECT type, good, COUNT(*) FROM events GROUP BY type, good")
         for kind, good, n in rows:
             self.by_type[kind] = self.by_type.get(kind, 0) + n
+            self.stored_rows += n
             if not good:
                 self.bad_by_type[kind] = self.bad_by_type.get(kind, 0) + n
 
@@ -125,10 +141,13 @@ class EventStore:
         self._pending.append(row)
         kind = row[1]
         self.by_type[kind] += 1
-        self.recent.append(row)
+        size = row_bytes(row)
+        self.recent.add(row, size)
         if not row[2]:
             self.bad_by_type[kind] += 1
-            self.recent_bad.append(row)
+            self.recent_bad.add(row, size)
+        if row[8]:
+            self.warned += 1
 
     # -- the writer ----------------------------------------------------------------
 
@@ -152,34 +171,107 @@ class EventStore:
     def _flush_locked(self) -> int:
         if self._closed:
             return 0
-        batch: list[tuple[Any, ...]] = []
-        pop = self._pending.popleft
-        try:
-            while True:
-                r = pop()
-                batch.append(
-                    (r[0], r[1], int(r[2]), r[3], r[4], r[5], r[6], json.dumps(r[7]), r[8])
-                )
-        except IndexError:
-            pass
+        pending = self._pending
+        rows = [pending.popleft() for _ in range(len(pending))]  # others may append meanwhile
+        dumps = json.dumps
+        batch = [
+            (
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                dumps(r[7]) if r[7] else _NO_MESSAGES,
+                dumps(r[8]) if r[8] else _NO_MESSAGES,
+                r[9],
+            )
+            for r in rows
+        ]
+        budget = self.budget
+        sizes = (
+            [
+                SQLITE_ROW_OVERHEAD
+                + len(b[1])
+                + len(b[4])
+                + text_bytes(b[5])
+                + text_bytes(b[6])
+                + len(b[7])
+                + len(b[8])
+                + text_bytes(b[9])
+                for b in batch
+            ]
+            if budget is not None
+            else []
+        )
         if not batch:
             return 0
         try:
             self._db.execute("BEGIN")
             self._db.executemany(_INSERT, batch)
-            if self.keep is not None:
-                self._db.execute(
-                    "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?",
-                    (self.keep,),
-                )
             self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
+            if budget is None:
+                self.stored_rows += len(batch)
+            else:
+                last = self._db.execute("SELECT max(id) FROM events").fetchone()[0]
+                self._count_in(last - len(batch) + 1, sizes)
+                self._fit(budget)
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot take
             # Keep serving; the inspection API reports the failure.
             self.write_error = f"writing to {self.path!r} failed: {exc}"
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             return 0
         return len(batch)
+
+    def _count_in(self, first_id: int, sizes: list[int]) -> None:
+        """Add a batch (ids from ``first_id``) to the pieces the budget lets go."""
+        piece = max(1, (self.budget or 0) // _CHUNKS)
+        chunks = self._chunks
+        for i, size in enumerate(sizes):
+            if not chunks or chunks[-1][1] >= piece:
+                chunks.append([first_id + i, 0, 0])
+            chunk = chunks[-1]
+            chunk[0] = first_id + i
+            chunk[1] += size
+            chunk[2] += 1
+            self._estimated += size
+            self.stored_rows += 1
+
+    def _used_bytes(self) -> int:
+        """Memory the table's pages take: pages in use, with the page cache's own share."""
+        pages, free, size = (
+            self._db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+        return int((pages - free) * (size + PAGE_HEADER))
+
+    def _fit(self, budget: int) -> None:
+        """Delete the oldest pieces until the table's pages fit ``budget``.
+
+        The pieces' sizes are estimates from the text each row holds; the pages
+        say what that text really takes (a row just over half a page gets a page
+        to itself), so the estimates are scaled by what the pages show, and the
+        pages are measured again after each delete.
+        """
+        used = self._used_bytes()
+        chunks = self._chunks
+        while used > budget and len(chunks) > 1 and self._estimated > 0:
+            scale = used / self._estimated
+            cutoff = self._pop_oldest()
+            while len(chunks) > 1 and self._estimated * scale > budget:
+                cutoff = self._pop_oldest()
+            self._db.execute("DELETE FROM events WHERE id <= ?", (cutoff,))
+            used = self._used_bytes()
+        self.stored_bytes = used
+
+    def _pop_oldest(self) -> int:
+        """Forget the oldest piece's count; the last id it covers."""
+        last_id, size, rows = self._chunks.popleft()
+        self._estimated -= size
+        self.stored_rows -= rows
+        return last_id
 
     def close(self) -> None:
         """Stop the writer, flush everything left and close the database. Idempotent."""
@@ -196,10 +288,11 @@ class EventStore:
     # -- the inspection API ------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
-        """``{"total", "good", "bad", "by_type", "bad_by_type", "stored_latest"}``.
+        """``{"total", "good", "bad", "warned", "by_type", "bad_by_type", "stored", ...}``.
 
-        The counts cover every request; ``stored_latest`` is how many of the
-        latest ones the queries can return (None: all of them).
+        The counts cover every request; ``stored`` is how many of them the
+        queries can return (as of the last flush), ``memory_budget`` the bytes
+        an in-memory database keeps them in (None: a file, which keeps all).
         """
         by_type = dict(self.by_type)
         bad_by_type = dict(self.bad_by_type)
@@ -212,31 +305,31 @@ class EventStore:
             "total": total,
             "good": total - bad,
             "bad": bad,
+            "warned": self.warned,
             "by_type": by_type,
             "bad_by_type": bad_by_type,
-            "stored_latest": self.keep,
+            "stored": self.stored_rows,
+            "stored_bytes": self.stored_bytes if self.budget is not None else None,
+            "memory_budget": self.budget,
         }
 
-    def query(
+    def page_ids(
         self,
         good: bool | None = None,
         kind: str | None = None,
         visitor: str | None = None,
+        before: int | None = None,
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        """Stored requests, newest first, filtered by verdict, type and visitor (nitro_id)."""
-        where: list[str] = []
-        args: list[Any] = []
-        if good is not None:
-            where.append("good = ?")
-            args.append(int(good))
-        if kind is not None:
-            where.append("type = ?")
-            args.append(kind)
-        if visitor is not None:
-            where.append("visitor = ?")
-            args.append(visitor)
-        sql = f"SELECT {_COLUMNS} FROM events"
+    ) -> list[int]:
+        """Ids of stored requests, newest first, filtered, older than ``before`` when given.
+
+        Blocking (it flushes and queries): call it off the event loop.
+        """
+        where, args = _filters(good, kind, visitor)
+        if before is not None:
+            where.append("id < ?")
+            args.append(before)
+        sql = "SELECT id FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC LIMIT ?"
@@ -245,12 +338,60 @@ class EventStore:
             self._flush_locked()
             if self._closed:
                 return []
-            rows = self._db.execute(sql, args).fetchall()
+            return [r[0] for r in self._db.execute(sql, args)]
+
+    def rows(
+        self,
+        high: int,
+        low: int,
+        good: bool | None = None,
+        kind: str | None = None,
+        visitor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The filtered stored requests with ids from ``high`` down to ``low``, as JSON.
+
+        Blocking: call it off the event loop. Rows let go since their ids were
+        read are simply not there.
+        """
+        where, args = _filters(good, kind, visitor)
+        where.append("id BETWEEN ? AND ?")
+        args += [low, high]
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY id DESC"
+        with self._lock:
+            if self._closed:
+                return []
+            found = self._db.execute(sql, args).fetchall()
         out = []
-        for r in rows:
-            row: Row = (r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]), r[9])
+        for r in found:
+            row: Row = (
+                r[1],
+                r[2],
+                bool(r[3]),
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                json.loads(r[8]),
+                json.loads(r[9]),
+                r[10],
+            )
             out.append(row_to_json(row, r[0]))
         return out
+
+    def query(
+        self,
+        good: bool | None = None,
+        kind: str | None = None,
+        visitor: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Stored requests, newest first, filtered by verdict, type and visitor (nitro_id).
+
+        Blocking, and the whole answer at once: for tests and small pages.
+        """
+        ids = self.page_ids(good, kind, visitor, before, limit)
+        return self.rows(ids[0], ids[-1], good, kind, visitor) if ids else []
 
     def reset(self) -> None:
         """Forget every request: the queue, the table, the counts and the recent lists."""
@@ -260,5 +401,10 @@ class EventStore:
                 self._db.execute("DELETE FROM events")
             self.by_type = _types()
             self.bad_by_type = _types()
+            self.warned = 0
             self.recent.clear()
             self.recent_bad.clear()
+            self.stored_rows = 0
+            self.stored_bytes = 0
+            self._estimated = 0
+            self._chunks.clear()

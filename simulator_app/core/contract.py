@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import json.encoder
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,6 +200,111 @@ def encode_payload(payload: dict[str, Any]) -> str:
     return quote(base64.b64encode(raw).decode("ascii"), safe="=")
 
 
+MAX_JSON_DEPTH = 64  # deepest nesting read_json accepts; a tracker's bodies are 3 deep
+MAX_NUMBER_CHARS = 100  # longest number read_json accepts; a tracker's are under 25
+
+
+class JsonError(ValueError):
+    """Text that :func:`read_json` refuses; the message says why in plain words."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JsonError(f"{name} is not a JSON number")
+
+
+def _long_number(text: str) -> JsonError:
+    return JsonError(
+        f"a number of {len(text)} characters is longer than the {MAX_NUMBER_CHARS} accepted"
+    )
+
+
+def _read_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _long_number(text)
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise JsonError(f"number {text} is out of range")
+    return value
+
+
+def _read_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _long_number(text)
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(
+    parse_float=_read_float, parse_int=_read_int, parse_constant=_refuse_constant
+)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_SPACE = re.compile(r"[ \t\n\r]*").match  # JSON's whitespace, as json.decoder has it
+
+
+def _skip_space(text: str, pos: int) -> int:
+    found = _SPACE(text, pos)
+    return found.end() if found else pos
+
+
+def _where(what: str, text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"{what} at line {line}, column {column}"
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str) -> bool:
+    """True when ``text`` nests arrays and objects more than MAX_JSON_DEPTH deep."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False  # the common case, at the speed of str.count
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def read_json(text: str) -> Any:
+    """JSON as this project reads what others send: strict, and bounded.
+
+    Unlike ``json.loads`` it refuses ``NaN`` and ``Infinity`` (not JSON, and
+    not writable back as JSON), numbers out of float range or longer than
+    :data:`MAX_NUMBER_CHARS`, nesting deeper than :data:`MAX_JSON_DEPTH`
+    (a fixed bound, not the interpreter's recursion limit) and unpaired
+    surrogates (``"\\ud800"`` decodes to text that cannot be encoded again).
+    Raises :class:`JsonError` with a one-line reason.
+    """
+    if _too_deep(text):
+        raise JsonError(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        # JSONDecoder.decode, without its two Python-level calls per document
+        data, end = _SCAN(text, _skip_space(text, 0))
+        if end != len(text):
+            end = _skip_space(text, end)
+            if end != len(text):
+                raise json.JSONDecodeError("Extra data", text, end)
+    except StopIteration as exc:
+        raise JsonError(_where("Expecting value", text, exc.value)) from None
+    except JsonError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JsonError(_where(exc.msg, text, exc.pos)) from None
+    except (ValueError, RecursionError) as exc:  # e.g. Python's own digit limit
+        raise JsonError(str(exc).split(";")[0]) from None
+    if "\\u" in text:
+        try:
+            encode_json(data).encode("utf-8")
+        except UnicodeEncodeError:
+            raise JsonError("a string holds an unpaired surrogate (\\ud800-\\udfff)") from None
+    return data
+
+
 class PayloadError(ValueError):
     """Identify's payload could not be read (the API answers ``Payload Error``)."""
 
@@ -207,7 +313,8 @@ def decode_payload(segment: str) -> dict[str, Any]:
     """Read identify's payload in any form a tracker sends.
 
     Standard or URL-safe Base64, padded or not, raw or percent-encoded; the
-    JSON must be an object. Raises :class:`PayloadError` saying what is wrong.
+    JSON must be an object, read by :func:`read_json`. Raises
+    :class:`PayloadError` saying what is wrong.
     """
     text = unquote(segment).strip()
     if not text:
@@ -219,11 +326,11 @@ def decode_payload(segment: str) -> dict[str, Any]:
     except (binascii.Error, ValueError) as exc:
         raise PayloadError(f"payload is not Base64: {exc}") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = read_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PayloadError("payload is not UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"payload is not JSON: {exc.msg}") from None
+    except JsonError as exc:
+        raise PayloadError(f"payload is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError("payload JSON is not an object")
     return data

@@ -72,7 +72,7 @@ def test_logged_successes_equal_stored_events_per_type(
 
 
 @pytest.mark.slow
-def test_full_cart_and_view_by_get_are_judged_good(
+def test_full_cart_and_view_by_get_are_judged_good_when_declared(
     collector: EmbeddedCollector, tmp_path: Path
 ) -> None:
     scenario = tmp_path / "buyer_full_cart.yaml"
@@ -80,8 +80,16 @@ def test_full_cart_and_view_by_get_are_judged_good(
     scenario.write_text(
         text + "\ntracker:\n  full_cart: true\n  view_method: GET\n", encoding="utf-8"
     )
-    sent = run_and_count(collector, scenario, 8, tmp_path / "run.jsonl")
-    summary = collector.summary()
+    collector.full_cart = True  # the form is declared, never guessed
+    try:
+        sent = run_and_count(collector, scenario, 8, tmp_path / "run.jsonl")
+        summary = collector.summary()
+    finally:
+        collector.full_cart = False
+    assert summary["full_cart"] is True
     assert summary["bad"] == 0, collector.recent_bad(5)
     assert summary["good"] == sum(sent.values())
     assert sent["buy"] == 8
+    # Undeclared, the same bodies are bad: a full cart is not the change it claims to be.
+    run_and_count(collector, scenario, 8, tmp_path / "again.jsonl")
+    assert collector.summary()["bad_by_type"]["updatecart"] > 0

@@ -13,6 +13,7 @@ from simulator_app.collector.fields import (
     JOURNEY_ORDER,
     PAYLOAD_INVALID,
     VALUE_INVALID,
+    VALUE_RECOMMENDED,
     VALUE_REQUIRED,
     body_problems,
 )
@@ -180,8 +181,8 @@ def test_the_seed_example_remove_24_leaves_20() -> None:
     assert checker.check_event(IDS, "removefromcart", cart([line(1, 1, 24.0)], 20.0)) == []
 
 
-def test_full_cart_form_is_accepted() -> None:
-    checker = Checker()
+def test_full_cart_form_is_judged_when_declared() -> None:
+    checker = Checker(full_cart=True)
     assert checker.check_event(IDS, "updatecart", cart([line(1, 2, 48.0)], 48.0)) == []
     full = [line(1, 2, 48.0), line(2, 1, 12.0)]
     assert checker.check_event(IDS, "updatecart", cart(full, 60.0, pid=2)) == []
@@ -191,6 +192,28 @@ def test_full_cart_form_is_accepted() -> None:
         IDS, "checkout", {"checkout": f"{URL}/c", "items": [], "cart_value": 0.0}
     )
     assert codes(messages) == [("body.items", JOURNEY_ORDER)]
+    # in the full form, cart_value must still be what the lines add up to
+    messages = checker.check_event(IDS, "updatecart", cart([line(3, 1, 5.0)], 7.0, pid=3))
+    assert codes(messages) == [("body.cart_value", CART_VALUE_MISMATCH)]
+    assert "not the sum of line_items (5.00)" in messages[0]["description"]
+
+
+def test_full_cart_is_never_guessed() -> None:
+    """Off (the default), a cart_value that is only the new line is bad, not a full cart."""
+    checker = Checker()
+    assert checker.check_event(IDS, "updatecart", cart([line(1, 2, 48.0)], 48.0)) == []
+    messages = checker.check_event(IDS, "updatecart", cart([line(2, 1, 12.0)], 12.0, pid=2))
+    assert codes(messages) == [("body.cart_value", CART_VALUE_MISMATCH)]
+    assert "48.00 before plus 12.00 in line_items is 60.00" in messages[0]["description"]
+    assert "--full-cart" in messages[0]["description"]  # the hint, when the lines add up
+    # the change was applied: the cart holds both lines, as the sender's should
+    checkout = {"checkout": f"{URL}/c", "items": [item(1, 48.0), item(2, 12.0)], "cart_value": 60.0}
+    assert checker.check_event(IDS, "checkout", checkout) == []
+    # and the full form of a later add is bad too
+    full = [line(1, 2, 48.0), line(2, 1, 12.0), line(3, 1, 1.0)]
+    assert codes(checker.check_event(IDS, "updatecart", cart(full, 61.0, pid=3))) == [
+        ("body.cart_value", CART_VALUE_MISMATCH)
+    ]
 
 
 def test_removing_what_is_not_in_the_cart() -> None:
@@ -264,20 +287,46 @@ def test_identify_payload_checks() -> None:
     good = encode_payload({"email": "a@b.in", "phone": "+91 98", "name": "अनु"})
     assert checker.check_identify(ORG, ROAM, NITRO, good) == (
         [],
+        [],
         {"email": "a@b.in", "phone": "+91 98", "name": "अनु"},
     )
-    messages, payload = checker.check_identify(
+    messages, warnings, payload = checker.check_identify(
         ORG, ROAM, NITRO, encode_payload({"email": "nope", "phone": 5})
     )
     assert payload is not None
-    assert codes(messages) == [
-        ("payload.phone", VALUE_INVALID),
-        ("payload.name", VALUE_REQUIRED),
-        ("payload.email", VALUE_INVALID),
-    ]
-    messages, payload = checker.check_identify(ORG, ROAM, NITRO, "!!!")
+    assert codes(messages) == [("payload.phone", VALUE_INVALID), ("payload.email", VALUE_INVALID)]
+    assert codes(warnings) == [("payload.name", VALUE_RECOMMENDED)]
+    messages, warnings, payload = checker.check_identify(ORG, ROAM, NITRO, "!!!")
     assert payload is None
     assert codes(messages) == [("path.payload", PAYLOAD_INVALID)]
+
+
+def test_identify_needs_one_contact_and_warns_of_the_others() -> None:
+    checker = Checker()
+    messages, warnings, _ = checker.check_identify(
+        ORG, ROAM, NITRO, encode_payload({"phone": "+91 98"})
+    )
+    assert messages == []
+    assert codes(warnings) == [
+        ("payload.email", VALUE_RECOMMENDED),
+        ("payload.name", VALUE_RECOMMENDED),
+    ]
+    assert "email is missing" in warnings[0]["description"]
+    messages, warnings, _ = checker.check_identify(
+        ORG, ROAM, NITRO, encode_payload({"source": "newsletter", "email": ""})
+    )
+    assert codes(messages) == [("payload", VALUE_REQUIRED)]
+    assert messages[0]["description"] == "payload has none of email, phone and name"
+    assert warnings == []
+
+
+def test_the_seed_example_identify_is_good() -> None:
+    """The seed's own example payload: source, phone and name, no email."""
+    seed = "eyJzb3VyY2UiOiJncmsgdGVzdCIsInBob25lIjoiMzg0NTY3ODkwMDEiLCJuYW1lIjoiVmlzaXRvciBFbW9yY3kifQ=="
+    messages, warnings, payload = Checker().check_identify(ORG, ROAM, NITRO, seed)
+    assert payload == {"source": "grk test", "phone": "38456789001", "name": "Visitor Emorcy"}
+    assert messages == []
+    assert codes(warnings) == [("payload.email", VALUE_RECOMMENDED)]
 
 
 def test_reset_forgets_visitors() -> None:

@@ -122,11 +122,19 @@ def test_help_teaches_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_help_says_how_much_memory_keeps(capsys: pytest.CaptureFixture[str]) -> None:
-    from simulator_app.collector.store import MEMORY_KEEP
+    from simulator_app.cli import collector as command
+    from simulator_app.collector.store import MEMORY_BUDGET
+    from simulator_app.collector.wire import DEFAULT_TIMEOUT
 
+    # the parser writes the collector's defaults out, so as not to import it
+    assert command.MEMORY_MIB * command.MIB == MEMORY_BUDGET
+    assert command.HEADER_TIMEOUT == DEFAULT_TIMEOUT
     with pytest.raises(SystemExit):
         main(["collector", "--help"])
-    assert f"the latest {MEMORY_KEEP:,}" in " ".join(capsys.readouterr().out.split())
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"kept in memory without --db (default {MEMORY_BUDGET // command.MIB})" in text
+    for option in ("--full-cart", "--allow-host NAME", "--header-timeout S", "--memory MIB"):
+        assert option in text
 
 
 def test_an_address_it_cannot_bind_is_one_line_without_the_reach_warning(

@@ -103,7 +103,7 @@ def test_the_store_flushes_its_queue_on_close(tmp_path: Path) -> None:
     store = EventStore(str(db))
     store.start()
     for i in range(1000):
-        store.add((float(i), "view", True, 200, "POST", f"/p/{i}", "v", [], None))
+        store.add((float(i), "view", True, 200, "POST", f"/p/{i}", "v", [], [], None))
     store.close()  # at once: the writer's 50 ms tick has not come round
     store.close()
     with sqlite3.connect(db) as conn:
@@ -111,27 +111,33 @@ def test_the_store_flushes_its_queue_on_close(tmp_path: Path) -> None:
 
 
 def test_memory_keeps_the_latest_requests_and_counts_them_all(tmp_path: Path) -> None:
-    """A long run against the in-memory store stays bounded; a file keeps everything."""
-    memory = EventStore(memory_keep=100)
-    on_disk = EventStore(str(tmp_path / "all.sqlite"), memory_keep=100)
+    """A long run against the in-memory store stays within its budget; a file keeps all."""
+    budget = 200_000
+    memory = EventStore(memory_budget=budget)
+    on_disk = EventStore(str(tmp_path / "all.sqlite"), memory_budget=budget)
+    body = '{"page": "' + "x" * 1000 + '"}'
     try:
-        for batch in range(5):  # several flushes, as a running collector makes
+        for batch in range(10):  # several flushes, as a running collector makes
             for i in range(batch * 60, (batch + 1) * 60):
-                row = (float(i), "view", i % 7 != 0, 200, "POST", f"/p/{i}", "v", [], None)
+                row = (float(i), "view", i % 7 != 0, 200, "POST", f"/p/{i}", "v", [], [], body)
                 memory.add(row)
                 on_disk.add(row)
             memory.flush()
             on_disk.flush()
         summary = memory.summary()
-        assert summary["total"] == 300 and summary["bad"] == 43  # every request counted
-        assert summary["stored_latest"] == 100
+        assert summary["total"] == 600 and summary["bad"] == 86  # every request counted
+        assert summary["memory_budget"] == budget
+        assert summary["stored_bytes"] <= budget
         kept = memory.query(limit=1000)
-        assert [r["path"] for r in kept] == [f"/p/{i}" for i in range(299, 199, -1)]
+        assert len(kept) == summary["stored"]
+        assert 100 <= len(kept) < 200  # about budget / 1.1 KB, never more
+        first = 600 - len(kept)
+        assert [r["path"] for r in kept] == [f"/p/{i}" for i in range(599, first - 1, -1)]
         assert len(memory.query(good=False, limit=1000)) == sum(
-            1 for i in range(200, 300) if i % 7 == 0
+            1 for i in range(first, 600) if i % 7 == 0
         )
-        assert on_disk.summary()["stored_latest"] is None
-        assert len(on_disk.query(limit=1000)) == 300
+        assert on_disk.summary()["memory_budget"] is None
+        assert len(on_disk.query(limit=1000)) == on_disk.summary()["stored"] == 600
     finally:
         memory.close()
         on_disk.close()
@@ -140,11 +146,14 @@ def test_memory_keeps_the_latest_requests_and_counts_them_all(tmp_path: Path) ->
 def test_the_page_says_when_older_requests_were_let_go() -> None:
     from simulator_app.collector.page import render_page
 
-    def page(total: int, kept: int | None) -> str:
+    def page(total: int, stored: int, budget: int | None) -> str:
         summary = {"total": total, "good": total, "bad": 0, "by_type": {}, "bad_by_type": {}}
-        return render_page({**summary, "stored_latest": kept}, {}, 0, [], [], {})
+        return render_page(
+            {**summary, "stored": stored, "memory_budget": budget}, {}, 0, [], [], {}
+        )
 
-    assert "the latest 200,000 requests" in page(250_000, 200_000)
-    assert "--db FILE" in page(250_000, 200_000)
-    assert "the latest" not in page(150_000, 200_000)
-    assert "the latest" not in page(250_000, None)
+    mib = 1024 * 1024
+    assert "the latest 200,000 requests, in at most 256 MiB" in page(250_000, 200_000, 256 * mib)
+    assert "--db FILE" in page(250_000, 200_000, 256 * mib)
+    assert "the latest" not in page(150_000, 150_000, 256 * mib)
+    assert "the latest" not in page(250_000, 250_000, None)

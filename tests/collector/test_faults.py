@@ -17,6 +17,7 @@ from simulator_app.core.contract import PAYLOAD_ERROR
 from .conftest import URL, event, identify, new_ids, send
 
 PERSON = {"email": "a@example.com", "phone": "+1 555 0100", "name": "Ann"}
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,8 @@ def test_faults_change_at_runtime_through_the_api(client: httpx.Client) -> None:
         response = client.post("/_collector/faults", json=body)
         assert response.status_code == 400
         assert error in response.json()["error"]
-    assert client.post("/_collector/faults", content=b"{nope").status_code == 400
+    malformed = client.post("/_collector/faults", content=b"{nope", headers=JSON_TYPE)
+    assert malformed.status_code == 400
 
 
 def test_settings_and_latency_parsing() -> None:

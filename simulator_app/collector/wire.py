@@ -1,0 +1,226 @@
+"""The collector's HTTP/1.1 connections: uvicorn's httptools protocol, with the limits it lacks.
+
+uvicorn's httptools path bounds neither a request's head (its h11 path does,
+with ``h11_max_incomplete_event_size``) nor the time a client may take to
+send it, so one client could send a 100 MB header, or hold connections
+half-open (slowloris) until file descriptors run out. The protocol made by
+:func:`protocol_class` adds both:
+
+- the request line and headers together may hold ``max_head`` bytes; beyond,
+  the answer is ``431 Request Header Fields Too Large`` and the connection
+  is closed (checked exactly once the head is complete, and on the bytes
+  received while it is not, so a head that never ends is cut off too);
+- a request's head must arrive within ``timeout`` seconds of the connection
+  opening (or of its first byte, on a kept-alive connection), and its body
+  within ``timeout`` seconds of its head; otherwise ``408 Request Timeout``
+  (or, mid-body, just the close) and the connection is closed.
+
+These requests never reach the application, so they are not stored. A timer
+is armed only when a read ends with a request incomplete: a request that
+arrives in one read, as nearly all do, costs none.
+
+It also sends a small answer in one write instead of two: uvicorn writes an
+answer's head and its body separately, each a system call on an idle
+connection; the head is held (:class:`OneWrite`) until the body joins it
+(every answer but HEAD's writes a body, if only an empty one; closing sends
+what is held).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+DEFAULT_MAX_HEAD = 32 * 1024  # bytes of request line and headers
+DEFAULT_TIMEOUT = 10.0  # seconds to receive a request's head, and then its body
+LOG = logging.getLogger("simulator_app.collector")
+
+
+class _Refused(Exception):
+    """Raised in a parser callback to stop parsing a request that gets refused."""
+
+
+class OneWrite:
+    """One answer's transport as its request cycle sees it: the head waits for the body.
+
+    The first write (the head) is held and sent with the second (the first
+    piece of the body), in one system call; every later write goes straight
+    through. Closing sends what is held first. One per request, so pipelined
+    answers never share what is held.
+    """
+
+    __slots__ = ("held", "passing", "transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.held: bytes | None = None
+        self.passing = False  # the head has left: write straight through
+
+    def write(self, data: bytes) -> None:
+        if self.passing:
+            self.transport.write(data)
+        elif self.held is None:
+            self.held = data
+        else:
+            held, self.held, self.passing = self.held, None, True
+            self.transport.write(held + data)
+
+    def flush(self) -> None:
+        held = self.held
+        if held is not None:
+            self.held, self.passing = None, True
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, abort, get_extra_info...
+        return getattr(self.transport, name)
+
+
+def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """A subclass of uvicorn's ``HttpToolsProtocol`` with these limits (``Config(http=...)``)."""
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+    base = HttpToolsProtocol
+
+    class CollectorProtocol(HttpToolsProtocol):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._in_head = False  # a request's head has begun and is not complete
+            self._head_seen = 0  # bytes read while in the head, but for its first read
+            self._read = 0  # bytes in the read being parsed
+            self._refusal: tuple[int, bytes] | None = None
+            self._timer: asyncio.TimerHandle | None = None
+            self._timing_body = False  # the timer waits for a body (else a head or a request)
+
+        # -- the connection --------------------------------------------------------
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()  # the first request must come in time too
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            # uvicorn's data_received, with the refusals added
+            self._unset_keepalive_if_required()
+            self._read = len(data)
+            if self._in_head:
+                self._head_seen += self._read
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+            except httptools.HttpParserError:
+                status, reason = self._refusal or (400, b"Invalid HTTP request received.")
+                self._refuse(status, reason)
+                return
+            if self._in_head:
+                if self._head_seen > max_head:
+                    self._refuse(431, _too_large(max_head))
+                elif self._timer is None:
+                    self._arm()
+            elif self._body_open():
+                if self._timer is None:
+                    self._arm(body=True)
+            elif self._timing_body:  # that body is complete (a timer for a first request stays)
+                self._disarm()
+
+        # -- the parser's callbacks --------------------------------------------------
+
+        # (the base class is called by name: cheaper than super() on every request)
+        def on_message_begin(self) -> None:
+            base.on_message_begin(self)
+            self._in_head = True
+            self._head_seen = 0  # this read's share of the head is unknown: checked below
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            if self._timer is not None:
+                self._disarm()
+            if self._head_seen + self._read > max_head and self._head_size() > max_head:
+                self._refusal = (431, _too_large(max_head))
+                raise _Refused
+            base.on_headers_complete(self)
+            # Hold an answer's head for its body, but for "100 Continue" (it must leave at
+            # once) and HEAD (its answer has no body to wait for).
+            cycle = self.cycle
+            if (
+                cycle is not None
+                and not self.expect_100_continue
+                and self.scope["method"] != "HEAD"
+            ):
+                cycle.transport = OneWrite(self.transport)  # type: ignore[assignment]  # duck-typed
+
+        def _body_open(self) -> bool:
+            # uvicorn's request cycle knows whether the body is complete (and when it was
+            # answered early, a 413, its body counts as open: it must still come in time)
+            cycle = self.cycle
+            return cycle is not None and bool(cycle.more_body)
+
+        # -- limits ----------------------------------------------------------------
+
+        def _head_size(self) -> int:
+            size = len(self.url) + 12  # method, version, spaces, CRLF
+            for name, value in self.headers:
+                size += len(name) + len(value) + 4
+            return int(size)
+
+        def _flush_answer(self) -> None:
+            held = getattr(self.cycle, "transport", None)
+            if isinstance(held, OneWrite):
+                held.flush()
+
+        def _arm(self, body: bool = False) -> None:
+            self._timer = self.loop.call_later(timeout, self._expired)
+            self._timing_body = body
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._timing_body = False
+
+        def _expired(self) -> None:
+            self._timer = None
+            if self.transport.is_closing():
+                return
+            if self._in_head:
+                self._refuse(408, b"the request's headers did not arrive in time")
+            else:  # idle before a first request, or mid-body: the app sees a disconnect
+                self._flush_answer()
+                self.transport.close()
+
+        def _refuse(self, status: int, reason: bytes) -> None:
+            LOG.debug("refused a request: %d %s", status, reason.decode())
+            self._disarm()
+            if self.transport.is_closing():
+                return
+            self._flush_answer()  # an answer before this one goes first
+            self.transport.write(
+                b"".join(
+                    (
+                        STATUS_LINE[status],
+                        b"content-type: text/plain; charset=utf-8\r\n",
+                        b"content-length: %d\r\n" % len(reason),
+                        b"connection: close\r\n\r\n",
+                        reason,
+                    )
+                )
+            )
+            self.transport.close()
+
+    return CollectorProtocol
+
+
+def _too_large(limit: int) -> bytes:
+    return b"the request line and headers are larger than the %d-byte limit" % limit
