@@ -163,7 +163,7 @@ class _Run:
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
     def locust_files(self, bare: BareServer) -> None:
-        from simulator_app.exporter.bench import default_scenario, exported_locustfile
+        from simulator_app.bench.exporter import default_scenario, exported_locustfile
 
         s = self.settings
         scenario = default_scenario()
@@ -204,7 +204,7 @@ class _Run:
         self.result.extras["exported_scenario"] = scenario.name
 
     def sender(self, bare: BareServer) -> None:
-        from simulator_app.sender.bench import WARMUP
+        from simulator_app.bench.sender import WARMUP
 
         s = self.settings
         keys = tuple(f"sender_rps_c{c}" for c in SENDER_CONCURRENCIES)
@@ -214,7 +214,7 @@ class _Run:
         started = time.monotonic()
         command = [
             *self.load_pin,
-            *(sys.executable, "-m", "simulator_app.sender.bench", "--url", bare.url),
+            *(sys.executable, "-m", "simulator_app.bench.sender", "--url", bare.url),
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", str(s.rounds), "--json"),
         ]
@@ -230,7 +230,7 @@ class _Run:
         self.steps.announce(label, outcome, started)
 
     def collector(self, round_: int = 0) -> None:
-        from simulator_app.collector.bench import measure_collector
+        from simulator_app.bench.collector import measure_collector
 
         load: Load
         if self.wrk:

@@ -6,7 +6,7 @@ warm-up: journey engine, records, stats and funnel all included.
 
 ``nitrox-sim bench`` runs this module as a subprocess pinned to the load CPU::
 
-    python -m simulator_app.sender.bench --url http://127.0.0.1:PORT -c 10 -c 200 --json
+    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 --json
 
 Without ``--url`` it starts the common bare server itself. Bounded in time,
 loopback only, and it leaves no thread or process behind.
@@ -95,7 +95,7 @@ def measure_concurrencies(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator_app.sender.bench", description="req/s of the live sender"
+        prog="python -m simulator_app.bench.sender", description="req/s of the live sender"
     )
     parser.add_argument("--url", help="loopback receiver (default: start the bare server)")
     parser.add_argument(
