@@ -3,13 +3,18 @@
 :func:`measure_sender` sends view events with no think time at a given
 concurrency to a receiver (the bench's bare server) and returns req/s after a
 warm-up: journey engine, records, stats and funnel all included.
+:func:`measure_rounds` measures several concurrencies in interleaved rounds
+and keeps every round, so a ratio can be held in each of them.
 
 ``nitrox-sim bench`` runs this module as a subprocess pinned to the load CPU::
 
-    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 --json
+    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 -c 5000 --json
 
-Without ``--url`` it starts the common bare server itself. Bounded in time,
-loopback only, and it leaves no thread or process behind.
+Without ``--url`` it starts the common bare server itself. A concurrency
+needs one file descriptor per connection: the soft limit is raised to the
+hard one when needed, and a concurrency that still does not fit is not
+measured (the JSON's ``notes`` say why). Bounded in time, loopback only, and
+it leaves no thread or process behind.
 """
 
 from __future__ import annotations
@@ -19,14 +24,23 @@ import json
 import sys
 import threading
 import time
+from typing import Any
 
 from simulator_app.bench.bare_server import BareServer
+from simulator_app.bench.processes import raise_fd_limit
 from simulator_app.bench.traffic import ORG
 from simulator_app.core.model import Scenario, scenario_from_dict
 from simulator_app.core.safety import is_loopback
 from simulator_app.sender.runner import LoadRun, RunSettings
 
-WARMUP = 1.0  # seconds of each measurement that are not counted
+WARMUP = 1.0  # seconds of each measurement that are not counted (more for many connections)
+SPARE_FILES = 64  # file descriptors besides the connections (the loop, pipes, the log)
+CONNECTS_PER_SECOND = 2500  # of the warm-up: thousands of connections take a while to open
+
+
+def warmup_for(concurrency: int) -> float:
+    """The uncounted start of a measurement: all connections open and busy before it counts."""
+    return WARMUP + concurrency / CONNECTS_PER_SECOND
 
 
 def bench_scenario(views_per_visitor: int = 50) -> Scenario:
@@ -53,19 +67,20 @@ def bench_scenario(views_per_visitor: int = 50) -> Scenario:
 
 def measure_sender(url: str, concurrency: int, seconds: float) -> float:
     """Requests per second the live sender reaches at ``concurrency`` (after a warm-up)."""
+    warmup = warmup_for(concurrency)
     run = LoadRun(
         bench_scenario(),
         RunSettings(
             target=url,
             concurrency=concurrency,
             think_scale=0.0,
-            time_limit=seconds + WARMUP + 30,
+            time_limit=seconds + warmup + 30,
         ),
     )
     thread = threading.Thread(target=run.run, name="bench-sender", daemon=True)
     thread.start()
     try:
-        time.sleep(WARMUP)
+        time.sleep(warmup)
         first = run.progress()
         time.sleep(seconds)
         last = run.progress()
@@ -77,20 +92,43 @@ def measure_sender(url: str, concurrency: int, seconds: float) -> float:
     return (last.requests - first.requests) / (last.elapsed - first.elapsed)
 
 
-def measure_concurrencies(
+def fd_problem(concurrency: int) -> str | None:
+    """Why ``concurrency`` connections cannot be opened here, or None when they can."""
+    needed = concurrency + SPARE_FILES
+    limit = raise_fd_limit(needed)
+    if limit >= needed:
+        return None
+    return (
+        f"{concurrency} connections need {needed} file descriptors, the limit is {limit} "
+        "(raise it with ulimit -n)"
+    )
+
+
+def measure_rounds(
     url: str, concurrencies: list[int], seconds: float, rounds: int = 1
-) -> dict[int, float]:
-    """The best of ``rounds`` interleaved measurements at each concurrency, in req/s.
+) -> tuple[list[dict[int, float]], dict[int, str]]:
+    """Each round's req/s at each concurrency, and why a concurrency was not measured.
 
     Interleaving (10, 200, 10, 200) rather than (10, 10, 200, 200) spreads a
     noisy moment of the machine over both figures, so their ratio holds.
     """
+    notes = {c: problem for c in concurrencies if (problem := fd_problem(c)) is not None}
+    measured = [c for c in concurrencies if c not in notes]
+    figures = [{c: measure_sender(url, c, seconds) for c in measured} for _ in range(rounds)]
+    return figures, notes
+
+
+def figures_json(figures: list[dict[int, float]], notes: dict[int, str]) -> dict[str, Any]:
+    """The ``--json`` document: the best round of each concurrency, every round, the notes."""
     best: dict[int, float] = {}
-    for _ in range(rounds):
-        for concurrency in concurrencies:
-            rps = measure_sender(url, concurrency, seconds)
+    for round_ in figures:
+        for concurrency, rps in round_.items():
             best[concurrency] = max(best.get(concurrency, 0.0), rps)
-    return best
+    return {
+        **{f"sender_rps_c{c}": round(rps, 1) for c, rps in best.items()},
+        "rounds": [{f"c{c}": round(rps, 1) for c, rps in r.items()} for r in figures],
+        "notes": {f"sender_rps_c{c}": note for c, note in notes.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,27 +137,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--url", help="loopback receiver (default: start the bare server)")
     parser.add_argument(
-        "-c", "--concurrency", type=int, action="append", help="repeatable (default: 10 and 200)"
+        "-c",
+        "--concurrency",
+        type=int,
+        action="append",
+        help="repeatable (default: 10, 200 and 5000)",
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement (default 5)")
-    parser.add_argument("--rounds", type=int, default=1, help="best of N rounds (default 1)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    concurrencies = args.concurrency or [10, 200]
+    concurrencies = args.concurrency or [10, 200, 5000]
     if args.seconds <= 0 or args.rounds < 1 or min(concurrencies) < 1:
         parser.error("--seconds, --rounds and --concurrency must be positive")
     if args.url is not None and not is_loopback(args.url):
         parser.error(f"--url {args.url!r} is not a loopback address")
     if args.url is None:
         with BareServer() as server:
-            figures = measure_concurrencies(server.url, concurrencies, args.seconds, args.rounds)
+            figures, notes = measure_rounds(server.url, concurrencies, args.seconds, args.rounds)
     else:
-        figures = measure_concurrencies(args.url, concurrencies, args.seconds, args.rounds)
+        figures, notes = measure_rounds(args.url, concurrencies, args.seconds, args.rounds)
     if args.json:
-        print(json.dumps({f"sender_rps_c{c}": round(v, 1) for c, v in figures.items()}))
-    else:
-        for concurrency, rps in figures.items():
-            print(f"sender, concurrency {concurrency:<5} {rps:>9,.0f} req/s")
+        print(json.dumps(figures_json(figures, notes)))
+        return 0
+    for number, round_ in enumerate(figures, 1):
+        for concurrency, rps in round_.items():
+            print(f"round {number}: sender, concurrency {concurrency:<5} {rps:>9,.0f} req/s")
+    for concurrency, note in notes.items():
+        print(f"sender, concurrency {concurrency}: not measured: {note}")
     return 0
 
 

@@ -293,6 +293,7 @@ class Connection:
         self._deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._waiter: asyncio.Future[Answer] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
 
     async def exchange(self, payload: bytes, limit: float) -> Answer:
         """Write one whole request (``payload``) and read its answer, within ``limit`` seconds.
@@ -302,21 +303,37 @@ class Connection:
         """
         if self._busy:
             raise RuntimeError("a Connection carries one request at a time")
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         self._busy = True
-        loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         try:
             protocol = self._protocol
             if protocol is None or not protocol.reusable():
                 self.close()
                 protocol = self._protocol = await self._connect(loop, deadline)
+            waiter: asyncio.Future[Answer] = loop.create_future()
+            protocol.expect(waiter)
+            transport = protocol.transport
+            assert transport is not None  # set once connected
+            transport.write(payload)
+            self._waiter = waiter
+            self._deadline = deadline
+            timer = self._timer
+            if timer is None or timer.when() > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
             try:
-                answer = await self._send(loop, protocol, payload, deadline)
+                answer = await waiter
             except BaseException:
                 # The request may have reached the server: sending it again could
                 # count it twice. The stream is unusable after a failure or a cancel.
+                self._waiter = protocol.waiter = None
                 self.close()
                 raise
+            self._waiter = protocol.waiter = None
             if answer.close:
                 self.close()
             return answer
@@ -339,30 +356,6 @@ class Connection:
             reason = os.strerror(errno) if isinstance(errno, int) and errno > 0 else str(exc)
             raise NotSent(f"connection error: cannot connect to {host}:{port}: {reason}") from None
         return protocol
-
-    async def _send(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        protocol: _Protocol,
-        payload: bytes,
-        deadline: float,
-    ) -> Answer:
-        waiter: asyncio.Future[Answer] = loop.create_future()
-        protocol.expect(waiter)
-        assert protocol.transport is not None
-        protocol.transport.write(payload)
-        self._waiter = waiter
-        self._deadline = deadline
-        timer = self._timer
-        if timer is None or timer.when() > deadline:
-            if timer is not None:
-                timer.cancel()
-            self._timer = loop.call_at(deadline, self._on_timer)
-        try:
-            return await waiter
-        finally:
-            self._waiter = None
-            protocol.waiter = None
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -26,6 +26,9 @@ _VERBATIM_PATH = re.compile(r"/[!$-;=@-_a-z|~]*")  # no space " # < > ? ` { }
 _VERBATIM_QUERY = re.compile(r"[!$-;=?-~]*")  # no space " # < >
 _BODY_METHODS = ("POST", "PUT", "PATCH")  # httpx sends Content-Length: 0 with these
 _OWN_HEADERS = ("host", "content-length", "transfer-encoding")  # httpx writes these itself
+_PARTS_KEPT = 4096  # request shapes remembered (then forgotten all at once)
+
+Parts = tuple[bytes, bytes]
 
 
 class WireTarget:
@@ -48,6 +51,9 @@ class WireTarget:
         self.origin: Origin = (scheme, probe.host, probe.port or (443 if scheme == "https" else 80))
         self.prefix = probe.raw_path[:-2].decode("ascii")
         self.host_line = b"Host: " + probe.netloc + b"\r\n"
+        # The bytes around each (method, path, headers, no body?) seen: a visitor
+        # sends the same path and headers again and again, with a new cache-buster.
+        self._parts: dict[tuple[str, str, tuple[tuple[str, str], ...], bool], Parts | None] = {}
 
     def request(self, spec: RequestSpec, now_ms: int) -> tuple[str, bytes]:
         """The URL to log and the whole request for ``spec``, with the cache-buster of ``now_ms``.
@@ -58,35 +64,53 @@ class WireTarget:
         target = spec.target(now_ms)
         body = spec.body.encode("utf-8") if spec.body is not None else b""
         if self.usable:
-            payload = self._direct(spec, target, body)
-            if payload is not None:
-                return self.base + target, payload
+            path = spec.path
+            key = (spec.method, path, spec.headers, not body)
+            parts = self._parts.get(key)
+            if parts is None and key not in self._parts:
+                if len(self._parts) >= _PARTS_KEPT:
+                    self._parts.clear()
+                parts = self._parts[key] = self._direct(*key)
+            # What the cache-buster adds (?_=<ms>) is always written as it is.
+            suffix = target[len(path) :]
+            if (
+                parts is not None
+                and target.startswith(path)
+                and (not suffix or _VERBATIM_QUERY.fullmatch(suffix))
+            ):
+                start, rest = parts
+                end = b"Content-Length: %d\r\n\r\n" % len(body) + body if body else b"\r\n"
+                return self.base + target, b"".join((start, suffix.encode(), rest, end))
         return self._through_httpx(spec, target, body)
 
-    def _direct(self, spec: RequestSpec, target: str, body: bytes) -> bytes | None:
-        """The bytes httpx would write, or None when httpx would change something."""
-        path, mark, query = target.partition("?")
-        if not _VERBATIM_PATH.fullmatch(path) or (mark and not _VERBATIM_QUERY.fullmatch(query)):
+    def _direct(
+        self, method: str, path: str, headers: tuple[tuple[str, str], ...], bodiless: bool
+    ) -> Parts | None:
+        """What httpx would write before and after a query's end, or None to leave it to httpx.
+
+        The request line up to the end of ``path`` (before the cache-buster),
+        and from there to the last header, without the body's Content-Length
+        (Host first, then ``headers``, as httpx orders them).
+        """
+        route, mark, query = path.partition("?")
+        if not _VERBATIM_PATH.fullmatch(route) or (mark and not _VERBATIM_QUERY.fullmatch(query)):
             return None
-        if "/." in path:
-            segments = path.split("/")
+        if "/." in route:
+            segments = route.split("/")
             if "." in segments or ".." in segments:
                 return None
-        head = [f"{spec.method} {self.prefix}{target} HTTP/1.1\r\n".encode("ascii"), self.host_line]
-        if not body and spec.method in _BODY_METHODS:
-            head.append(b"Content-Length: 0\r\n")
+        rest = [b" HTTP/1.1\r\n", self.host_line]
+        if bodiless and method in _BODY_METHODS:
+            rest.append(b"Content-Length: 0\r\n")
         try:
-            for name, value in spec.headers:
+            for name, value in headers:
                 if name.lower() in _OWN_HEADERS:
                     return None  # httpx would not add its own: leave such requests to it
-                head.append(name.encode("ascii") + b": " + value.encode("ascii") + b"\r\n")
+                rest.append(name.encode("ascii") + b": " + value.encode("ascii") + b"\r\n")
+            start = f"{method} {self.prefix}{path}".encode("ascii")
         except UnicodeEncodeError:
             return None  # httpx says what is wrong with it
-        if body:
-            head.append(b"Content-Length: %d\r\n" % len(body))
-        head.append(b"\r\n")
-        head.append(body)
-        return b"".join(head)
+        return start, b"".join(rest)
 
     def _through_httpx(self, spec: RequestSpec, target: str, body: bytes) -> tuple[str, bytes]:
         """httpx's request for ``target`` as bytes: its quoting, its headers, in its order."""
