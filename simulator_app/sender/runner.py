@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ EXTRA_TIME = 60.0  # default time limit: the arrival span plus this
 # for certain; an answer usually makes it wait anyway, a failure that comes at
 # once (a request that cannot be written) would not.
 YIELD_EVERY = 64
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections during a run
 
 RecordsCallback = Callable[[list[RequestRecord]], None]
 
@@ -238,7 +240,8 @@ class LoadRun:
         """Run to the end (or until stopped); blocks, so call it from a worker thread."""
         loop = new_event_loop()
         try:
-            return loop.run_until_complete(self._main(loop))
+            with fewer_collections():
+                return loop.run_until_complete(self._main(loop))
         finally:
             with self._lock:
                 self._loop = None
@@ -450,6 +453,37 @@ class LoadRun:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
             self._flush()
+
+
+_gc_lock = threading.Lock()
+_gc_runs = 0  # runs going on now (the collector's settings are the process's)
+_gc_saved: tuple[int, int, int] = (0, 0, 0)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs less often while any run goes on.
+
+    With thousands of requests in flight, each young-generation collection
+    walks all their live objects, and one ran every few hundred requests: 15
+    to 35 us of a request's CPU at concurrency 5000 (gc.callbacks), and
+    pauses of 200 ms. A request's objects are freed by reference counting
+    anyway; cycles are still collected, after 50,000 allocations instead of
+    700. The previous thresholds come back when the last run ends.
+    """
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], GC_YOUNG_THRESHOLD), *_gc_saved[1:])
+        _gc_runs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 async def _sleep_unless(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import re
 import threading
 import time
@@ -17,6 +18,7 @@ from simulator_app.core.contract import PAYLOAD_ERROR
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.sender import LoadRun, RunSettings
+from simulator_app.sender.runner import GC_YOUNG_THRESHOLD
 from simulator_app.sender.transport import NotSent
 from tests.sender.conftest import REQUESTS_PER_VISITOR
 from tests.sender.mock_wire import mock_connections
@@ -269,3 +271,17 @@ def test_connections_the_collector_drops_are_failures_and_never_resent(
     # What the collector saw, answered or dropped, is what was sent: nothing twice.
     assert result.requests == len(records) == 6 * REQUESTS_PER_VISITOR
     assert summary["total"] + drops == result.requests
+
+
+def test_the_garbage_collector_runs_less_often_during_a_run_only(scenario: Scenario) -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(gc.get_threshold())
+        return answer(request)
+
+    collect(scenario, handler)
+    # Thousands of requests in flight made each young collection walk them all.
+    assert seen and all(t[0] >= GC_YOUNG_THRESHOLD and t[1:] == before[1:] for t in seen)
+    assert gc.get_threshold() == before
