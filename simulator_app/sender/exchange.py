@@ -121,21 +121,22 @@ def record_of(
             response_headers = header_items(answer.headers, b"")
         else:
             response_headers = header_items(answer.headers, content)
+    # Positional (the order of RequestRecord's fields): a record per request.
     return RequestRecord(
-        time=sent_at,
-        visitor=spec.visitor,
-        journey=planned.journey,
-        step=spec.step,
-        name=spec.name,
-        method=spec.method,
-        url=url,
-        status=status,
-        latency_ms=latency_ms,
-        request_headers=spec.headers,
-        request_body=spec.body,
-        response_body=text,
-        error=error,
-        response_headers=response_headers,
+        sent_at,
+        spec.visitor,
+        planned.journey,
+        spec.step,
+        spec.name,
+        spec.method,
+        url,
+        status,
+        latency_ms,
+        spec.headers,
+        spec.body,
+        text,
+        error,
+        response_headers,
     )
 
 

@@ -116,12 +116,10 @@ class _Protocol(asyncio.Protocol):
         self.answer = Answer()
         self.parts: list[bytes] = []
         self.kept = 0  # body bytes in parts
-        self.head = 0  # bytes read before the final answer's headers were complete
-        self.seen = 0  # bytes read for this answer
-        self.in_head = True
+        self.seen = 0  # bytes read for this answer (all of them head bytes while in_head)
+        self.in_head = True  # the final answer's headers are not complete yet
         self.interim = 0  # 1xx answers so far
         self.interim_now = False  # the message being parsed is a 1xx answer
-        self.received = False  # some of the awaited answer arrived
         self.closed = False
         self.unasked = False  # bytes arrived that no request asked for
         self.poller: select.poll | None = None
@@ -153,20 +151,16 @@ class _Protocol(asyncio.Protocol):
         self.waiter = waiter
         self.answer = Answer()
         self.parts = []
-        self.kept = self.head = self.seen = self.interim = 0
+        self.kept = self.seen = self.interim = 0
         self.in_head = True
-        self.interim_now = self.received = False
+        self.interim_now = False
 
     def data_received(self, data: bytes) -> None:
         waiter = self.waiter
         if waiter is None or waiter.done():
             self.unasked = True  # the connection is not reused after this
             return
-        self.received = True
-        size = len(data)
-        self.seen += size
-        if self.in_head:
-            self.head += size
+        self.seen += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -175,7 +169,7 @@ class _Protocol(asyncio.Protocol):
             self._fail(_broken(str(exc)))
         if waiter.done():
             return
-        if self.in_head and self.head > MAX_HEAD:
+        if self.in_head and self.seen > MAX_HEAD:
             self._fail(SendError(f"broken answer: headers longer than {MAX_HEAD // 1024} KiB"))
         elif self.seen > MAX_READ:
             self._fail(SendError("broken answer: over 1 MiB of framing without its end"))
@@ -192,7 +186,7 @@ class _Protocol(asyncio.Protocol):
             self.answer.close = True
             self._finish()  # a body delimited by the connection's end is complete now
             return
-        if self.received:
+        if self.seen:
             waiter.set_exception(SendError("connection closed in the middle of the answer"))
         elif exc is None:
             waiter.set_exception(

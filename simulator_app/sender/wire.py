@@ -31,6 +31,13 @@ _PARTS_KEPT = 4096  # request shapes remembered (then forgotten all at once)
 Parts = tuple[bytes, bytes]
 
 
+def _verbatim_suffix(suffix: str) -> bool:
+    """True when httpx keeps what follows the path as it is (``?_=<digits>`` at once)."""
+    if suffix[:3] in ("?_=", "&_=") and suffix[3:].isdigit() and suffix.isascii():
+        return True
+    return _VERBATIM_QUERY.fullmatch(suffix) is not None
+
+
 class WireTarget:
     """Requests to one target (a base URL, maybe with a path prefix), as bytes.
 
@@ -76,7 +83,7 @@ class WireTarget:
             if (
                 parts is not None
                 and target.startswith(path)
-                and (not suffix or _VERBATIM_QUERY.fullmatch(suffix))
+                and (not suffix or _verbatim_suffix(suffix))
             ):
                 start, rest = parts
                 end = b"Content-Length: %d\r\n\r\n" % len(body) + body if body else b"\r\n"
