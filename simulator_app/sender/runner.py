@@ -43,7 +43,7 @@ from simulator_app.sender.exchange import (
 )
 from simulator_app.sender.pacing import TokenBucket
 from simulator_app.sender.transport import Connection, Origin, new_event_loop
-from simulator_app.sender.wire import WireTarget
+from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
 STOP_GRACE = 2.0  # seconds in-flight requests get to finish after stop()
@@ -148,7 +148,10 @@ class LoadRun:
         self.settings = settings
         self._on_records = on_records
         self._connect: ConnectionFactory = connect or Connection
-        self._wire = WireTarget(settings.target)
+        # A visitor in flight sends a few request shapes (its path per event type,
+        # its headers) again and again: remember them all, or at concurrency 5000
+        # each would be worked out anew for almost every request.
+        self._wire = WireTarget(settings.target, max(SHAPES_KEPT, 8 * settings.concurrency))
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False

@@ -26,7 +26,7 @@ _VERBATIM_PATH = re.compile(r"/[!$-;=@-_a-z|~]*")  # no space " # < > ? ` { }
 _VERBATIM_QUERY = re.compile(r"[!$-;=?-~]*")  # no space " # < >
 _BODY_METHODS = ("POST", "PUT", "PATCH")  # httpx sends Content-Length: 0 with these
 _OWN_HEADERS = ("host", "content-length", "transfer-encoding")  # httpx writes these itself
-_PARTS_KEPT = 4096  # request shapes remembered (then forgotten all at once)
+SHAPES_KEPT = 4096  # request shapes remembered by default (then forgotten all at once)
 
 Parts = tuple[bytes, bytes]
 
@@ -43,9 +43,12 @@ class WireTarget:
 
     ``origin`` is where every request goes (scheme, host, port); ``base`` is
     the target without a trailing slash, the start of every logged URL.
+    ``shapes`` is how many request shapes it remembers: a path and headers
+    are a visitor's own, so a run keeps a few per visitor in flight.
     """
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, shapes: int = SHAPES_KEPT) -> None:
+        self.shapes = shapes
         self.base = target.rstrip("/")
         probe = httpx.URL(self.base + "/x")
         scheme = probe.scheme
@@ -75,7 +78,7 @@ class WireTarget:
             key = (spec.method, path, spec.headers, not body)
             parts = self._parts.get(key)
             if parts is None and key not in self._parts:
-                if len(self._parts) >= _PARTS_KEPT:
+                if len(self._parts) >= self.shapes:
                     self._parts.clear()
                 parts = self._parts[key] = self._direct(*key)
             # What the cache-buster adds (?_=<ms>) is always written as it is.
