@@ -17,13 +17,8 @@ from typing import Protocol
 from simulator_app.core.contract import judge_response
 from simulator_app.core.journey import PlannedRequest
 from simulator_app.core.record import CANCELLED, RequestRecord
-from simulator_app.sender.transport import (
-    MAX_BODY,
-    Answer,
-    Connection,
-    SendError,
-    new_event_loop,
-)
+from simulator_app.sender.loop import new_event_loop
+from simulator_app.sender.transport import MAX_BODY, Answer, Connection, SendError
 from simulator_app.sender.wire import WireTarget
 
 MAX_BODY_CHARS = MAX_BODY  # a log line stays readable even if a server answers a page

@@ -19,11 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +40,9 @@ from simulator_app.sender.exchange import (
     failure_kind,
     send_planned,
 )
+from simulator_app.sender.loop import fewer_collections, new_event_loop, sleep_unless
 from simulator_app.sender.pacing import TokenBucket
-from simulator_app.sender.transport import Connection, Origin, new_event_loop
+from simulator_app.sender.transport import Connection, Origin
 from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
@@ -52,7 +52,6 @@ EXTRA_TIME = 60.0  # default time limit: the arrival span plus this
 # for certain; an answer usually makes it wait anyway, a failure that comes at
 # once (a request that cannot be written) would not.
 YIELD_EVERY = 64
-GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections during a run
 
 RecordsCallback = Callable[[list[RequestRecord]], None]
 
@@ -356,7 +355,7 @@ class LoadRun:
                 wait = offset - self._active_time(time.monotonic())
                 if wait <= 0:
                     break
-                await _sleep_unless(stop, min(wait, 0.5), loop)
+                await sleep_unless(stop, min(wait, 0.5), loop)
             if stop.is_set():
                 break
             await self._queue.put(index)
@@ -403,7 +402,7 @@ class LoadRun:
                     break
                 if self._bucket is not None:
                     wait = self._bucket.reserve(loop.time())
-                    if wait > 0 and not await _sleep_unless(stop, wait, loop):
+                    if wait > 0 and not await sleep_unless(stop, wait, loop):
                         finished = False
                         break
                 try:
@@ -414,7 +413,7 @@ class LoadRun:
                 steps.add(planned.spec.step)
                 think = planned.think * scale
                 if think > 0:
-                    if not await _sleep_unless(stop, think, loop):
+                    if not await sleep_unless(stop, think, loop):
                         finished = False
                         break
                 else:
@@ -456,59 +455,3 @@ class LoadRun:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
             self._flush()
-
-
-_gc_lock = threading.Lock()
-_gc_runs = 0  # runs going on now (the collector's settings are the process's)
-_gc_saved: tuple[int, int, int] = (0, 0, 0)
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector runs less often while any run goes on.
-
-    With thousands of requests in flight, each young-generation collection
-    walks all their live objects, and one ran every few hundred requests: 15
-    to 35 us of a request's CPU at concurrency 5000 (gc.callbacks), and
-    pauses of 200 ms. A request's objects are freed by reference counting
-    anyway; cycles are still collected, after 50,000 allocations instead of
-    700. The previous thresholds come back when the last run ends.
-    """
-    global _gc_runs, _gc_saved
-    with _gc_lock:
-        if _gc_runs == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], GC_YOUNG_THRESHOLD), *_gc_saved[1:])
-        _gc_runs += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_runs -= 1
-            if _gc_runs == 0:
-                gc.set_threshold(*_gc_saved)
-
-
-async def _sleep_unless(
-    stop: asyncio.Event, seconds: float, loop: asyncio.AbstractEventLoop
-) -> bool:
-    """Sleep ``seconds``; False (at once) when ``stop`` is set before or meanwhile."""
-    if stop.is_set():
-        return False
-    if seconds <= 0:
-        return True
-    waiter: asyncio.Future[None] = loop.create_future()
-    handle = loop.call_later(seconds, _resolve, waiter)
-    stop_wait = asyncio.ensure_future(stop.wait())
-    stop_wait.add_done_callback(lambda _: _resolve(waiter))
-    try:
-        await waiter
-    finally:
-        handle.cancel()
-        stop_wait.cancel()
-    return not stop.is_set()
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)

@@ -370,13 +370,3 @@ class Connection:
         if self._timer is not None and self._waiter is None:
             self._timer.cancel()
             self._timer = None
-
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop when it is installed (uvicorn[standard] brings it), else asyncio's."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop

@@ -18,7 +18,7 @@ from simulator_app.core.contract import PAYLOAD_ERROR
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.sender import LoadRun, RunSettings
-from simulator_app.sender.runner import GC_YOUNG_THRESHOLD
+from simulator_app.sender.loop import GC_YOUNG_THRESHOLD
 from simulator_app.sender.transport import NotSent
 from tests.sender.conftest import REQUESTS_PER_VISITOR
 from tests.sender.mock_wire import mock_connections

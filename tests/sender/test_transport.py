@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from simulator_app.sender.transport import Answer, Connection, NotSent, SendError, new_event_loop
+from simulator_app.sender.loop import new_event_loop
+from simulator_app.sender.transport import Answer, Connection, NotSent, SendError
 
 Reply = Callable[[int, bytes], Awaitable[list[bytes] | None]]
 
