@@ -10,6 +10,8 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.sender import LoadRun, RunSettings
@@ -21,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A visitor whose one step repeats a hundred million times with no think time,
 # sent to a stand-in connection that answers at once (so nothing ever makes the
-# worker wait), with a one-second time limit. It prints what the run did.
+# worker wait), ended by a one-second time limit, or by stop() from another
+# thread after half a second ("stop"). It prints what the run did.
 ENDLESS_VISITOR = """
-import dataclasses, json, resource, sys, time
+import dataclasses, json, resource, sys, threading, time
 import httpx
 from simulator_app.core.scenario_file import load_scenario
 from simulator_app.sender import LoadRun, RunSettings
@@ -38,17 +41,26 @@ scenario = dataclasses.replace(
     journeys=(dataclasses.replace(journey, steps=(huge,)),),
     schedule=dataclasses.replace(scenario.schedule, visitors=2),
 )
+by_stop = sys.argv[2] == "stop"
 run = LoadRun(
     scenario,
-    RunSettings(target="http://127.0.0.1:9", think_scale=0, time_limit=1.0, concurrency=2),
+    RunSettings(
+        target="http://127.0.0.1:9",
+        think_scale=0,
+        time_limit=600 if by_stop else 1.0,
+        concurrency=2,
+    ),
     connect=mock_connections(lambda request: httpx.Response(200)),
 )
+if by_stop:
+    threading.Timer(0.5, run.stop).start()
 started = time.monotonic()
 result = run.run()
 print(json.dumps({
     "seconds": time.monotonic() - started,
     "requests": result.requests,
     "time_limit_hit": result.time_limit_hit,
+    "stopped": result.stopped,
     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
@@ -61,11 +73,12 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (two_gb, two_gb))
 
 
-def test_an_endless_visitor_stops_at_the_time_limit_in_bounded_memory(
-    scenario_file: Path,
+@pytest.mark.parametrize("ended_by", ["time limit", "stop"])
+def test_an_endless_visitor_stops_in_time_in_bounded_memory(
+    ended_by: str, scenario_file: Path
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", ENDLESS_VISITOR, str(scenario_file)],
+        [sys.executable, "-c", ENDLESS_VISITOR, str(scenario_file), ended_by.replace(" ", "")],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -75,7 +88,8 @@ def test_an_endless_visitor_stops_at_the_time_limit_in_bounded_memory(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout)
-    assert figures["time_limit_hit"] and figures["requests"] > 1000
+    assert figures["stopped"] and figures["requests"] > 1000
+    assert figures["time_limit_hit"] == (ended_by == "time limit")
     assert figures["seconds"] < 5  # the limit, the stop's grace, and no more
     assert figures["max_rss_mb"] < 400
 
