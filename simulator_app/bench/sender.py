@@ -3,8 +3,9 @@
 :func:`measure_sender` sends view events with no think time at a given
 concurrency to a receiver (the bench's bare server) and returns req/s after a
 warm-up: journey engine, records, stats and funnel all included.
-:func:`measure_rounds` measures several concurrencies in interleaved rounds
-and keeps every round, so a ratio can be held in each of them.
+:func:`measure_rounds` measures several concurrencies at once, each its own
+run, taking turns in half-second slices, and keeps every round, so a ratio
+can be held in each of them.
 
 ``nitrox-sim bench`` runs this module as a subprocess pinned to the load CPU::
 
@@ -33,14 +34,14 @@ from simulator_app.core.model import Scenario, scenario_from_dict
 from simulator_app.core.safety import is_loopback
 from simulator_app.sender.runner import LoadRun, RunSettings
 
-WARMUP = 1.0  # seconds of each measurement that are not counted (more for many connections)
+WARMUP = 1.0  # seconds of uncounted load each run gets first, at least
+MAX_WARMUP = 20.0  # ... and at most, opening thousands of connections included
 SPARE_FILES = 64  # file descriptors besides the connections (the loop, pipes, the log)
-CONNECTS_PER_SECOND = 2500  # of the warm-up: thousands of connections take a while to open
-
-
-def warmup_for(concurrency: int) -> float:
-    """The uncounted start of a measurement: all connections open and busy before it counts."""
-    return WARMUP + concurrency / CONNECTS_PER_SECOND
+SLICE = 1.0  # seconds of one turn of one concurrency (runs take turns, see measure_rounds)
+SETTLE = 0.1  # seconds after a resume before a turn counts: its visitors get going again
+MAX_SETTLE = 5.0  # ... or more, until each visitor has had an answer, but no more than this
+MAX_DRAIN = 5.0  # seconds a paused run's requests in flight may take to be answered
+DRAIN_POLL = 0.01  # seconds between looks at whether they have been
 
 
 def bench_scenario(views_per_visitor: int = 50) -> Scenario:
@@ -65,31 +66,83 @@ def bench_scenario(views_per_visitor: int = 50) -> Scenario:
     )
 
 
+class _Running:
+    """One :class:`LoadRun` at one concurrency in its own thread, paused between its slices."""
+
+    def __init__(self, url: str, concurrency: int, time_limit: float) -> None:
+        self.concurrency = concurrency
+        self.run = LoadRun(
+            bench_scenario(),
+            RunSettings(
+                target=url, concurrency=concurrency, think_scale=0.0, time_limit=time_limit
+            ),
+        )
+        self.run.pause()  # it starts when its turn comes
+        self.thread = threading.Thread(target=self.run.run, name="bench-sender", daemon=True)
+        self.requests = 0
+        self.seconds = 0.0
+
+    def warm_up(self) -> None:
+        """Run until every connection is open and has carried requests (uncounted)."""
+        self.thread.start()
+        self.run.resume()
+        started = time.monotonic()
+        try:
+            while time.monotonic() - started < MAX_WARMUP:
+                time.sleep(0.05)
+                done = time.monotonic() - started >= WARMUP
+                if done and self.run.progress().requests >= 2 * self.concurrency:
+                    break
+        finally:
+            self._pause()
+
+    def slice(self, seconds: float) -> None:
+        """Resume, let every visitor get an answer (not counted), then count ``seconds``."""
+        self.run.resume()
+        try:
+            started = time.monotonic()
+            before = self.run.progress().requests
+            time.sleep(SETTLE)
+            # At concurrency 5000 the first answers come once the server has read
+            # 5000 requests: the turn counts from when each visitor has had one.
+            while (
+                self.run.progress().requests - before < self.concurrency
+                and time.monotonic() - started < MAX_SETTLE
+            ):
+                time.sleep(DRAIN_POLL)
+            first = self.run.progress()
+            time.sleep(seconds)
+            last = self.run.progress()
+        finally:
+            self._pause()
+        if last.failures > first.failures:
+            failed = last.failures - first.failures
+            raise RuntimeError(f"{failed} requests failed during the bench")
+        self.requests += last.requests - first.requests
+        self.seconds += last.elapsed - first.elapsed
+
+    def _pause(self) -> None:
+        """Pause, and wait for the requests in flight to be answered.
+
+        The next run's turn must not begin behind them: at concurrency 5000
+        the server still has a second of this run's requests to answer.
+        """
+        self.run.pause()
+        started = time.monotonic()
+        while self.run.progress().in_flight and time.monotonic() - started < MAX_DRAIN:
+            time.sleep(DRAIN_POLL)
+
+    def take(self) -> float:
+        """req/s over the slices since the last take."""
+        rps = self.requests / self.seconds if self.seconds else 0.0
+        self.requests, self.seconds = 0, 0.0
+        return rps
+
+
 def measure_sender(url: str, concurrency: int, seconds: float) -> float:
     """Requests per second the live sender reaches at ``concurrency`` (after a warm-up)."""
-    warmup = warmup_for(concurrency)
-    run = LoadRun(
-        bench_scenario(),
-        RunSettings(
-            target=url,
-            concurrency=concurrency,
-            think_scale=0.0,
-            time_limit=seconds + warmup + 30,
-        ),
-    )
-    thread = threading.Thread(target=run.run, name="bench-sender", daemon=True)
-    thread.start()
-    try:
-        time.sleep(warmup)
-        first = run.progress()
-        time.sleep(seconds)
-        last = run.progress()
-    finally:
-        run.stop()
-        thread.join(timeout=30)
-    if last.failures > first.failures:
-        raise RuntimeError(f"{last.failures - first.failures} requests failed during the bench")
-    return (last.requests - first.requests) / (last.elapsed - first.elapsed)
+    figures, _ = measure_rounds(url, [concurrency], seconds)
+    return figures[0][concurrency]
 
 
 def fd_problem(concurrency: int) -> str | None:
@@ -109,12 +162,33 @@ def measure_rounds(
 ) -> tuple[list[dict[int, float]], dict[int, str]]:
     """Each round's req/s at each concurrency, and why a concurrency was not measured.
 
-    Interleaving (10, 200, 10, 200) rather than (10, 10, 200, 200) spreads a
-    noisy moment of the machine over both figures, so their ratio holds.
+    Every concurrency has its own run, all started (and warmed up) at once and
+    then taking turns in slices of :data:`SLICE` s, paused in between, until
+    each has had ``seconds`` a round: a noisy moment of the machine falls on
+    all of them alike, so their ratios hold in every round.
     """
     notes = {c: problem for c in concurrencies if (problem := fd_problem(c)) is not None}
-    measured = [c for c in concurrencies if c not in notes]
-    figures = [{c: measure_sender(url, c, seconds) for c in measured} for _ in range(rounds)]
+    measured = [c for c in dict.fromkeys(concurrencies) if c not in notes]
+    turns = max(1, round(seconds / SLICE))
+    per_turn = SLICE + MAX_SETTLE + MAX_DRAIN
+    total = MAX_WARMUP * len(measured) + rounds * turns * len(measured) * per_turn
+    runs = [_Running(url, c, time_limit=total + 60) for c in measured]
+    figures: list[dict[int, float]] = []
+    try:
+        for running in runs:
+            running.warm_up()
+        for _ in range(rounds):
+            for _ in range(turns):
+                for running in runs:
+                    running.slice(seconds / turns)
+            figures.append({running.concurrency: running.take() for running in runs})
+    finally:
+        for running in runs:
+            running.run.stop()
+            running.run.resume()
+        for running in runs:
+            if running.thread.is_alive():
+                running.thread.join(timeout=30)
     return figures, notes
 
 

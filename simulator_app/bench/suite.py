@@ -209,7 +209,7 @@ class _Run:
         self.result.extras["exported_scenario"] = scenario.name
 
     def sender(self, bare: BareServer, round_: int = 0) -> None:
-        from simulator_app.bench.sender import warmup_for
+        from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP
 
         s = self.settings
         keys = tuple(f"sender_rps_c{c}" for c in SENDER_CONCURRENCIES)
@@ -224,7 +224,9 @@ class _Run:
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
         ]
-        timeout = sum(s.seconds + warmup_for(c) + 40 for c in SENDER_CONCURRENCIES) + 30
+        turns = max(1, round(s.seconds))  # bench.sender's one-second slices
+        per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
+        timeout = len(SENDER_CONCURRENCIES) * per_run + 30
         try:
             document = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
             values = {key: float(document[key]) for key in keys if key in document}

@@ -87,6 +87,7 @@ class Progress:
     eta: float | None
     paused: bool
     unanswered: int = 0  # failures the target may have received (timed out, connection broke)
+    in_flight: int = 0  # requests sent and not answered (nor failed) yet
 
 
 @dataclass
@@ -164,6 +165,7 @@ class LoadRun:
         self._started = 0
         self._done = 0
         self._requests = 0
+        self._begun = 0  # requests handed to the connection (written from the loop thread only)
         self._failures = 0
         self._cancelled = 0
         self._by_kind: Counter[str] = Counter()
@@ -234,6 +236,7 @@ class LoadRun:
                 eta=eta,
                 paused=self._paused,
                 unanswered=self._by_kind[UNANSWERED],
+                in_flight=self._begun - self._requests,
             )
 
     # -- the run ----------------------------------------------------------------
@@ -405,6 +408,7 @@ class LoadRun:
                     if wait > 0 and not await sleep_unless(stop, wait, loop):
                         finished = False
                         break
+                self._begun += 1
                 try:
                     await send_planned(planned, wire, connection, timeout, add)
                 except asyncio.CancelledError:
