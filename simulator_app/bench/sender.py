@@ -1,15 +1,14 @@
 """Throughput of the live sender: the real :class:`LoadRun`, as ``nitrox-sim run`` drives it.
 
-:func:`measure_sender` sends view events with no think time at a given
-concurrency to a receiver (the bench's bare server) and returns req/s after a
-warm-up: journey engine, records, stats and funnel all included.
-:func:`measure_rounds` measures several concurrencies at once, each its own
-run, taking turns in half-second slices, and keeps every round, so a ratio
-can be held in each of them.
+:func:`measure_rounds` sends view events with no think time to a receiver
+(the bench's bare server) at several concurrencies, journey engine, records,
+stats and funnel all included, and returns req/s after a warm-up. Each
+concurrency is its own run; they take turns in one-second slices (wrk too,
+with ``--wrk``), and every round is kept, so a ratio can be held in each.
 
 ``nitrox-sim bench`` runs this module as a subprocess pinned to the load CPU::
 
-    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 -c 5000 --json
+    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 -c 5000 --wrk --json
 
 Without ``--url`` it starts the common bare server itself. A concurrency
 needs one file descriptor per connection: the soft limit is raised to the
@@ -21,15 +20,19 @@ it leaves no thread or process behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.processes import raise_fd_limit
 from simulator_app.bench.traffic import ORG
+from simulator_app.bench.wrk import INSTALL_HINT, run_wrk, wrk_path
 from simulator_app.core.model import Scenario, scenario_from_dict
 from simulator_app.core.safety import is_loopback
 from simulator_app.sender.runner import LoadRun, RunSettings
@@ -42,6 +45,7 @@ SETTLE = 0.1  # seconds after a resume before a turn counts: its visitors get go
 MAX_SETTLE = 5.0  # ... or more, until each visitor has had an answer, but no more than this
 MAX_DRAIN = 5.0  # seconds a paused run's requests in flight may take to be answered
 DRAIN_POLL = 0.01  # seconds between looks at whether they have been
+LABELS = {"bare_server_rps": "bare server under wrk"}  # else "sender, concurrency N"
 
 
 def bench_scenario(views_per_visitor: int = 50) -> Scenario:
@@ -139,12 +143,6 @@ class _Running:
         return rps
 
 
-def measure_sender(url: str, concurrency: int, seconds: float) -> float:
-    """Requests per second the live sender reaches at ``concurrency`` (after a warm-up)."""
-    figures, _ = measure_rounds(url, [concurrency], seconds)
-    return figures[0][concurrency]
-
-
 def fd_problem(concurrency: int) -> str | None:
     """Why ``concurrency`` connections cannot be opened here, or None when they can."""
     needed = concurrency + SPARE_FILES
@@ -157,31 +155,63 @@ def fd_problem(concurrency: int) -> str | None:
     )
 
 
+class _WrkTurns:
+    """wrk against the same server, as one more run taking turns (the bare server's capacity)."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.url, self.workdir = url, workdir
+        self.requests, self.seconds = 0.0, 0.0
+
+    def slice(self, seconds: float) -> None:
+        seconds = max(1, round(seconds))  # wrk counts whole seconds
+        result = run_wrk(self.url, seconds, self.workdir)
+        if result.errors:
+            raise RuntimeError(f"{result.errors} of wrk's requests failed")
+        self.requests += result.rps * seconds
+        self.seconds += seconds
+
+    def take(self) -> float:
+        rps = self.requests / self.seconds if self.seconds else 0.0
+        self.requests, self.seconds = 0.0, 0.0
+        return rps
+
+
 def measure_rounds(
-    url: str, concurrencies: list[int], seconds: float, rounds: int = 1
-) -> tuple[list[dict[int, float]], dict[int, str]]:
-    """Each round's req/s at each concurrency, and why a concurrency was not measured.
+    url: str,
+    concurrencies: list[int],
+    seconds: float,
+    rounds: int = 1,
+    wrk_workdir: Path | None = None,
+) -> tuple[list[dict[str, float]], dict[str, str]]:
+    """Each round's req/s by figure (``sender_rps_c10``...), and why a figure was not measured.
 
     Every concurrency has its own run, all started (and warmed up) at once and
     then taking turns in slices of :data:`SLICE` s, paused in between, until
     each has had ``seconds`` a round: a noisy moment of the machine falls on
-    all of them alike, so their ratios hold in every round.
+    all of them alike, so their ratios hold in every round. With
+    ``wrk_workdir``, wrk takes turns too (``bare_server_rps``), for the
+    sender's ratio to the server's capacity.
     """
-    notes = {c: problem for c in concurrencies if (problem := fd_problem(c)) is not None}
-    measured = [c for c in dict.fromkeys(concurrencies) if c not in notes]
+    notes = {
+        f"sender_rps_c{c}": problem for c in concurrencies if (problem := fd_problem(c)) is not None
+    }
+    measured = [c for c in dict.fromkeys(concurrencies) if f"sender_rps_c{c}" not in notes]
     turns = max(1, round(seconds / SLICE))
     per_turn = SLICE + MAX_SETTLE + MAX_DRAIN
     total = MAX_WARMUP * len(measured) + rounds * turns * len(measured) * per_turn
     runs = [_Running(url, c, time_limit=total + 60) for c in measured]
-    figures: list[dict[int, float]] = []
+    turn_takers: dict[str, _Running | _WrkTurns] = {f"sender_rps_c{r.concurrency}": r for r in runs}
+    if wrk_workdir is not None:
+        turn_takers["bare_server_rps"] = _WrkTurns(url, wrk_workdir)
+    figures: list[dict[str, float]] = []
     try:
         for running in runs:
             running.warm_up()
         for _ in range(rounds):
             for _ in range(turns):
-                for running in runs:
-                    running.slice(seconds / turns)
-            figures.append({running.concurrency: running.take() for running in runs})
+                for taker in turn_takers.values():
+                    taker.slice(seconds / turns)
+            figures.append({key: taker.take() for key, taker in turn_takers.items()})
     finally:
         for running in runs:
             running.run.stop()
@@ -192,17 +222,21 @@ def measure_rounds(
     return figures, notes
 
 
-def figures_json(figures: list[dict[int, float]], notes: dict[int, str]) -> dict[str, Any]:
-    """The ``--json`` document: the best round of each concurrency, every round, the notes."""
-    best: dict[int, float] = {}
+def figures_json(figures: list[dict[str, float]], notes: dict[str, str]) -> dict[str, Any]:
+    """The ``--json`` document: the best round of each figure, every round, the notes."""
+    best: dict[str, float] = {}
     for round_ in figures:
-        for concurrency, rps in round_.items():
-            best[concurrency] = max(best.get(concurrency, 0.0), rps)
+        for key, rps in round_.items():
+            best[key] = max(best.get(key, 0.0), rps)
     return {
-        **{f"sender_rps_c{c}": round(rps, 1) for c, rps in best.items()},
-        "rounds": [{f"c{c}": round(rps, 1) for c, rps in r.items()} for r in figures],
-        "notes": {f"sender_rps_c{c}": note for c, note in notes.items()},
+        **{key: round(rps, 1) for key, rps in best.items()},
+        "rounds": [{key: round(rps, 1) for key, rps in r.items()} for r in figures],
+        "notes": notes,
     }
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key) or "sender, concurrency " + key.removeprefix("sender_rps_c")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement (default 5)")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (default 1)")
+    parser.add_argument(
+        "--wrk", action="store_true", help="wrk takes turns too: the server's capacity"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     concurrencies = args.concurrency or [10, 200, 5000]
@@ -226,19 +263,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seconds, --rounds and --concurrency must be positive")
     if args.url is not None and not is_loopback(args.url):
         parser.error(f"--url {args.url!r} is not a loopback address")
-    if args.url is None:
-        with BareServer() as server:
-            figures, notes = measure_rounds(server.url, concurrencies, args.seconds, args.rounds)
-    else:
-        figures, notes = measure_rounds(args.url, concurrencies, args.seconds, args.rounds)
+    if args.wrk and wrk_path() is None:
+        parser.error(INSTALL_HINT)
+    with contextlib.ExitStack() as stack:
+        url = args.url or stack.enter_context(BareServer()).url
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory())) if args.wrk else None
+        figures, notes = measure_rounds(url, concurrencies, args.seconds, args.rounds, workdir)
     if args.json:
         print(json.dumps(figures_json(figures, notes)))
         return 0
     for number, round_ in enumerate(figures, 1):
-        for concurrency, rps in round_.items():
-            print(f"round {number}: sender, concurrency {concurrency:<5} {rps:>9,.0f} req/s")
-    for concurrency, note in notes.items():
-        print(f"sender, concurrency {concurrency}: not measured: {note}")
+        for key, rps in round_.items():
+            print(f"round {number}: {_label(key):<28} {rps:>9,.0f} req/s")
+    for key, note in notes.items():
+        print(f"{_label(key)}: not measured: {note}")
     return 0
 
 

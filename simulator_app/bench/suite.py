@@ -209,6 +209,7 @@ class _Run:
         self.result.extras["exported_scenario"] = scenario.name
 
     def sender(self, bare: BareServer, round_: int = 0) -> None:
+        """The sender at each concurrency, taking turns (with wrk, when there is one)."""
         from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP
 
         s = self.settings
@@ -216,20 +217,22 @@ class _Run:
         label = "nitrox-sim run's sender at concurrency " + ", ".join(
             str(c) for c in SENDER_CONCURRENCIES
         )
-        label += self._round(round_)
+        label += (", with wrk in turns" if self.wrk else "") + self._round(round_)
         started = time.monotonic()
         command = [
             *self.load_pin,
             *(sys.executable, "-m", "simulator_app.bench.sender", "--url", bare.url),
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
+            *(("--wrk",) if self.wrk else ()),
         ]
         turns = max(1, round(s.seconds))  # bench.sender's one-second slices
         per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
-        timeout = len(SENDER_CONCURRENCIES) * per_run + 30
+        timeout = (len(SENDER_CONCURRENCIES) + 1) * per_run + 30
         try:
             document = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
-            values = {key: float(document[key]) for key in keys if key in document}
+            (measured,) = document["rounds"]
+            values = {key: float(rps) for key, rps in measured.items()}
             notes: dict[str, str] = document["notes"]
         except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
             self.steps.fail(keys, label, str(exc) or type(exc).__name__, started)
@@ -240,7 +243,9 @@ class _Run:
         self.result.extras.setdefault("sender_rounds", []).append(
             {key: round(rps, 1) for key, rps in values.items()}
         )
-        outcome = ", ".join(f"{v:,.0f}" for v in values.values()) + " req/s"
+        outcome = ", ".join(f"{values[k]:,.0f}" for k in keys if k in values) + " req/s"
+        if "bare_server_rps" in values:
+            outcome += f"; wrk {values['bare_server_rps']:,.0f} req/s"
         if notes:
             outcome += "; " + "; ".join(notes.values())
         self.steps.announce(label, outcome, started)
