@@ -30,7 +30,12 @@ UNANSWERED = "unanswered"  # sent, then no (readable) answer: the target may hav
 UNREACHED = "unreached"  # never sent: the target surely did not receive it
 NOT_SENT_PREFIXES = ("connection error", "connect timeout", "not sent")
 
-Sink = Callable[[RequestRecord], None]
+# What became of one request, the parts of its record: planned, url, sent at,
+# latency in ms, the answer (None when there was none) and why it failed. The
+# record itself (decoding, judging) is made from it by record_of, when the
+# caller wants it: a load run does it in batches, off the request's path.
+Outcome = tuple[PlannedRequest, str, float, float, Answer | None, str | None]
+Sink = Callable[[Outcome], None]
 
 
 class Exchanger(Protocol):
@@ -65,7 +70,7 @@ async def send_planned(
     limit: float,
     sink: Sink,
 ) -> None:
-    """Send ``planned`` on ``connection`` and hand its one record to ``sink``.
+    """Send ``planned`` on ``connection`` and hand its one :data:`Outcome` to ``sink``.
 
     ``limit`` bounds the whole exchange in seconds, connecting included.
 
@@ -76,21 +81,21 @@ async def send_planned(
     try:
         url, payload = wire.request(planned.spec, int(sent_at * 1000))
     except SendError as exc:
-        sink(record_of(planned, wire.base + planned.spec.path, sent_at, 0.0, None, str(exc)))
+        sink((planned, wire.base + planned.spec.path, sent_at, 0.0, None, str(exc)))
         return
     started = time.perf_counter()
     try:
         answer = await connection.exchange(payload, limit)
     except asyncio.CancelledError:
         latency = (time.perf_counter() - started) * 1000
-        sink(record_of(planned, url, sent_at, latency, None, CANCELLED))
+        sink((planned, url, sent_at, latency, None, CANCELLED))
         raise
     except SendError as exc:
         latency = (time.perf_counter() - started) * 1000
-        sink(record_of(planned, url, sent_at, latency, None, str(exc)))
+        sink((planned, url, sent_at, latency, None, str(exc)))
         return
     latency = (time.perf_counter() - started) * 1000
-    sink(record_of(planned, url, sent_at, latency, answer))
+    sink((planned, url, sent_at, latency, answer, None))
 
 
 def record_of(
@@ -193,11 +198,11 @@ class SingleSender:
         """Send ``planned`` and return its record (never raises for what the target does)."""
         if self._loop is None:
             self._loop = new_event_loop()
-        records: list[RequestRecord] = []
+        outcomes: list[Outcome] = []
         self._loop.run_until_complete(
-            send_planned(planned, self.wire, self._connection, self.timeout, records.append)
+            send_planned(planned, self.wire, self._connection, self.timeout, outcomes.append)
         )
-        return records[0]
+        return record_of(*outcomes[0])
 
     def close(self) -> None:
         """Close the connection and the loop."""

@@ -37,7 +37,9 @@ from simulator_app.sender.exchange import (
     UNANSWERED,
     UNREACHED,
     Exchanger,
+    Outcome,
     failure_kind,
+    record_of,
     send_planned,
 )
 from simulator_app.sender.loop import fewer_collections, new_event_loop, sleep_unless
@@ -171,7 +173,7 @@ class LoadRun:
         self._by_kind: Counter[str] = Counter()
         self._completed = 0
         self._completed_by: Counter[str] = Counter()
-        self._pending: list[RequestRecord] = []
+        self._outcomes: list[Outcome] = []  # made into records by _flush, in batches
         self._finished_at: float | None = None
 
     # -- control from any thread ------------------------------------------------
@@ -433,25 +435,33 @@ class LoadRun:
                     self._completed_by[journey] += 1
             self.funnel.visitor_done(steps)
 
-    def _add(self, record: RequestRecord) -> None:
-        error = record.error
-        ok = error is None
-        self.stats.record(record.name, record.latency_ms, ok)
-        with self._lock:
-            self._requests += 1
-            if not ok:
-                self._failures += 1
-                kind = failure_kind(record.status, error)
-                if kind == CANCELLED:
-                    self._cancelled += 1
-                elif kind is not None:
-                    self._by_kind[kind] += 1
-        self._pending.append(record)
+    def _add(self, outcome: Outcome) -> None:
+        # All a request's own path does: its record is made in the next batch.
+        self._outcomes.append(outcome)
+        self._requests += 1
 
     def _flush(self) -> None:
-        if not self._pending:
+        """Records for the outcomes so far: judged, counted, measured, handed on."""
+        if not self._outcomes:
             return
-        batch, self._pending = self._pending, []
+        outcomes, self._outcomes = self._outcomes, []
+        batch = [record_of(*outcome) for outcome in outcomes]
+        stats = self.stats.record
+        failed: list[RequestRecord] = []
+        for record in batch:
+            ok = record.error is None
+            stats(record.name, record.latency_ms, ok)
+            if not ok:
+                failed.append(record)
+        if failed:
+            with self._lock:
+                self._failures += len(failed)
+                for record in failed:
+                    kind = failure_kind(record.status, record.error)
+                    if kind == CANCELLED:
+                        self._cancelled += 1
+                    elif kind is not None:
+                        self._by_kind[kind] += 1
         if self._on_records is not None:
             self._on_records(batch)
 
