@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from simulator_app.bench.processes import Pin, start_and_read_url, stop_process
+from simulator_app.bench.processes import Pin, raise_fd_limit, start_and_read_url, stop_process
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,6 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 MODULE = "simulator_app.bench.bare_server"  # also right when this file runs as __main__
 IDENTIFY_PREFIX = "/jsv1/identify/"
 OK_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
+MAX_CONNECTIONS = 20_000  # open at once (the sender's c5000 figure needs 5000)
+BACKLOG = 4096  # connections waiting to be accepted: thousands arrive at once
 
 
 def identify_answer(path: str) -> bytes | None:
@@ -127,6 +129,7 @@ def serve(port: int, record: TextIO | None = None) -> None:
     """Serve :class:`BareApp` on 127.0.0.1:``port`` until interrupted; print the URL first."""
     import uvicorn
 
+    raise_fd_limit(MAX_CONNECTIONS)  # the bench opens thousands of connections to it
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -136,7 +139,7 @@ def serve(port: int, record: TextIO | None = None) -> None:
         raise SystemExit(
             f"bare server: cannot listen on 127.0.0.1:{port}: {exc.strerror}"
         ) from None
-    sock.listen(1024)
+    sock.listen(BACKLOG)
     config = uvicorn.Config(
         BareApp(record),
         http="httptools",

@@ -77,6 +77,25 @@ def stop_process(proc: subprocess.Popen[Any], timeout: float = 5.0) -> None:
             stream.close()
 
 
+def raise_fd_limit(needed: int) -> int:
+    """Raise this process's soft limit on open files towards ``needed``; the limit now.
+
+    Never past the hard limit (which only root may raise); where there is no
+    such limit to read (Windows), ``needed`` itself.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return needed
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    return needed if soft == resource.RLIM_INFINITY else soft
+
+
 def cpu_pins() -> tuple[Pin, Pin]:
     """``taskset`` prefixes for (the server, the load generator).
 

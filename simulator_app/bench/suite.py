@@ -1,12 +1,16 @@
 """The whole benchmark: every figure side by side in one run, against one bare server.
 
-:func:`run_bench` measures, in this order and each bounded in time: the bare
-server's capacity under wrk and, right after it, the collector under the same
-load (``rounds`` times, best of each); Locust's minimal HttpUser and FastHttpUser files and the exported demo
-mix (best of ``rounds``, interleaved); the live sender at concurrency 10 and
-200 (a subprocess on the load CPU); and the desktop app's request log (a Qt
-subprocess, so this process never loads Qt). Without wrk the collector gets
-the FastHttpUser file's load instead, right after that file's own figure.
+:func:`run_bench` measures, in this order and each bounded in time, ``rounds``
+times: the bare server's capacity under wrk, the collector under the same
+load right after it, and the live sender at concurrency 10, 200 and 5000 (a
+subprocess on the load CPU); then Locust's minimal HttpUser and FastHttpUser
+files and the exported demo mix (``rounds`` times, interleaved); and the
+desktop app's request log (a Qt subprocess, so this process never loads Qt).
+The best round of each figure counts; the sender's rounds are kept too
+(``extras["sender_rounds"]``), for the goals that must hold in every round.
+Without wrk the collector gets the FastHttpUser file's load instead, right
+after that file's own figure, and the bare server's figure and the ratios to
+it are not measured (the progress says so first, with how to install wrk).
 A figure that cannot be measured is None, with the reason in ``notes``; the
 run goes on.
 """
@@ -30,7 +34,7 @@ from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
 from simulator_app.bench.processes import cpu_pins, describe_pins
-from simulator_app.bench.wrk import INSTALL_HINT, wrk_path
+from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, wrk_path
 
 FIGURE_KEYS = (
     "bare_server_rps",
@@ -39,11 +43,12 @@ FIGURE_KEYS = (
     "exported_rps",
     "sender_rps_c10",
     "sender_rps_c200",
+    "sender_rps_c5000",
     "collector_rps",
     "gui_max_stall_ms",
     "gui_bytes_per_row",
 )
-SENDER_CONCURRENCIES = (10, 200)
+SENDER_CONCURRENCIES = (10, 200, 5000)
 # Failures a measurement may raise without stopping the others.
 MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
 
@@ -55,7 +60,7 @@ class BenchSettings:
     """How long and how often to measure."""
 
     seconds: float = 10.0  # each load measurement
-    rounds: int = 2  # best of N for the Locust files and the sender
+    rounds: int = 2  # best of N for every load figure
     users: int = 10  # Locust users, the same for every Locust file
     gui_seconds: float = 5.0  # how long the log takes rows
     gui_rate: int = 5000  # rows per second
@@ -130,9 +135,9 @@ class _Run:
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
         # With wrk: the bare server and the collector each round; without, one note and one
-        # collector figure. Plus three Locust files a round, the sender and the GUI.
+        # collector figure. Plus the sender and three Locust files a round, and the GUI.
         pairs = 2 * settings.rounds if self.wrk else 2
-        self.steps = _Steps(self.result, pairs + 3 * settings.rounds + 2, progress)
+        self.steps = _Steps(self.result, pairs + 4 * settings.rounds + 1, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def _keep_best(self, key: str, rps: float) -> None:
@@ -163,7 +168,7 @@ class _Run:
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
     def locust_files(self, bare: BareServer) -> None:
-        from simulator_app.exporter.bench import default_scenario, exported_locustfile
+        from simulator_app.bench.exporter import default_scenario, exported_locustfile
 
         s = self.settings
         scenario = default_scenario()
@@ -203,34 +208,50 @@ class _Run:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
 
-    def sender(self, bare: BareServer) -> None:
-        from simulator_app.sender.bench import WARMUP
+    def sender(self, bare: BareServer, round_: int = 0) -> None:
+        """The sender at each concurrency, taking turns (with wrk, when there is one)."""
+        from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP
 
         s = self.settings
         keys = tuple(f"sender_rps_c{c}" for c in SENDER_CONCURRENCIES)
-        label = "nitrox-sim run's sender at concurrency " + " and ".join(
+        label = "nitrox-sim run's sender at concurrency " + ", ".join(
             str(c) for c in SENDER_CONCURRENCIES
         )
+        label += (", with wrk in turns" if self.wrk else "") + self._round(round_)
         started = time.monotonic()
         command = [
             *self.load_pin,
-            *(sys.executable, "-m", "simulator_app.sender.bench", "--url", bare.url),
+            *(sys.executable, "-m", "simulator_app.bench.sender", "--url", bare.url),
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
-            *("--seconds", str(s.seconds), "--rounds", str(s.rounds), "--json"),
+            *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
+            *(("--wrk",) if self.wrk else ()),
         ]
-        timeout = s.rounds * len(SENDER_CONCURRENCIES) * (s.seconds + WARMUP + 40) + 30
+        turns = max(1, round(s.seconds))  # bench.sender's one-second slices
+        per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
+        timeout = (len(SENDER_CONCURRENCIES) + 1) * per_run + 30
         try:
-            figures = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
-            values = {key: float(figures[key]) for key in keys}
+            document = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
+            (measured,) = document["rounds"]
+            values = {key: float(rps) for key, rps in measured.items()}
+            notes: dict[str, str] = document["notes"]
         except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
             self.steps.fail(keys, label, str(exc) or type(exc).__name__, started)
             return
-        self.result.figures.update({k: round(v, 1) for k, v in values.items()})
-        outcome = ", ".join(f"{v:,.0f}" for v in values.values()) + " req/s"
+        for key, rps in values.items():
+            self._keep_best(key, rps)
+        self.result.notes.update(notes)
+        self.result.extras.setdefault("sender_rounds", []).append(
+            {key: round(rps, 1) for key, rps in values.items()}
+        )
+        outcome = ", ".join(f"{values[k]:,.0f}" for k in keys if k in values) + " req/s"
+        if "bare_server_rps" in values:
+            outcome += f"; wrk {values['bare_server_rps']:,.0f} req/s"
+        if notes:
+            outcome += "; " + "; ".join(notes.values())
         self.steps.announce(label, outcome, started)
 
     def collector(self, round_: int = 0) -> None:
-        from simulator_app.collector.bench import measure_collector
+        from simulator_app.bench.collector import measure_collector
 
         load: Load
         if self.wrk:
@@ -292,18 +313,21 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
     with tempfile.TemporaryDirectory(prefix="nitrox-bench-") as tmp:
         run = _Run(settings, Path(tmp), progress)
         progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
+        if not run.wrk:
+            progress(WRK_MISSING)
         with BareServer(pin=run.server_pin) as bare:
-            if run.wrk:  # the collector right after the bare server, under the same load
+            if run.wrk:
                 run.warm_up(bare)
-                for round_ in range(settings.rounds):
-                    run.bare_capacity(bare, round_)
-                    run.collector(round_)
             else:
                 run.bare_capacity(bare)
+            for round_ in range(settings.rounds):
+                if run.wrk:  # the collector right after the bare server, under the same load
+                    run.bare_capacity(bare, round_)
+                    run.collector(round_)
+                run.sender(bare, round_)
             run.locust_files(bare)
             if not run.wrk:  # right after the FastHttpUser figure, its reference
                 run.collector()
-            run.sender(bare)
         run.gui()
     result = run.result
     reference = "bare_server_rps" if run.wrk else "locust_fasthttpuser_rps"

@@ -13,7 +13,15 @@ from simulator_app.bench.processes import Pin
 from simulator_app.bench.traffic import BARE_HEADERS, VIEW_BODY, VIEW_PATH
 
 CONNECTIONS = 50
-INSTALL_HINT = "wrk is not installed (apt-get install wrk)"
+INSTALL_HINT = (
+    "wrk is not installed (Debian/Ubuntu: apt-get install -y wrk; macOS: brew install wrk)"
+)
+WRK_MISSING = (
+    "wrk is not installed: the bare server's capacity, and the ratios to it, will not be "
+    "measured; install it with `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk` "
+    "(macOS) and run the bench again"
+)
+NOT_MEASURED = "not measured (no wrk)"
 
 
 def wrk_path() -> str | None:

@@ -1,106 +1,147 @@
-"""One request's round trip: a planned request in, one :class:`RequestRecord` out.
+"""One request's round trip: a planned request in, exactly one :class:`RequestRecord` out.
 
-Shared by the load runner (async, many visitors) and the desktop app's
-click-through mode (:func:`send_one`, synchronous, one request at a time), so
-both build the same bytes and judge answers the same way, with
+:func:`send_planned` is the sender's one send path: the load runner awaits it
+for every request, and the desktop app's click-through mode runs the same
+coroutine on a small loop of its own (:class:`SingleSender`, :func:`send_one`),
+so both write the same bytes and judge answers the same way, with
 ``contract.judge_response``.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 import time
+from collections.abc import Callable
+from typing import Protocol
 
-import httpx
-
-from simulator_app.core.contract import RequestSpec, judge_response
+from simulator_app.core.contract import judge_response
 from simulator_app.core.journey import PlannedRequest
-from simulator_app.core.record import RequestRecord
+from simulator_app.core.record import CANCELLED, RequestRecord
+from simulator_app.sender.loop import new_event_loop
+from simulator_app.sender.transport import MAX_BODY, Answer, Connection, SendError
+from simulator_app.sender.wire import WireTarget
 
-MAX_BODY_CHARS = 64 * 1024  # a log line stays readable even if a server answers a page
+MAX_BODY_CHARS = MAX_BODY  # a log line stays readable even if a server answers a page
+CUT_NOTE = f"\n[answer cut at {MAX_BODY // 1024} KiB; connection closed]"
+
+# What kind of failure a record is (see failure_kind).
+ANSWERED = "answered"  # the target answered, with an HTTP error or a wrong identify
+UNANSWERED = "unanswered"  # sent, then no (readable) answer: the target may have received it
+UNREACHED = "unreached"  # never sent: the target surely did not receive it
+NOT_SENT_PREFIXES = ("connection error", "connect timeout", "not sent")
+
+# What became of one request, the parts of its record: planned, url, sent at,
+# latency in ms, the answer (None when there was none) and why it failed. The
+# record itself (decoding, judging) is made from it by record_of, when the
+# caller wants it: a load run does it in batches, off the request's path.
+Outcome = tuple[PlannedRequest, str, float, float, Answer | None, str | None]
+Sink = Callable[[Outcome], None]
 
 
-def request_url(target: str, planned: PlannedRequest, now_ms: int) -> str:
-    """The full URL: the target's origin (and any path prefix) plus the request's path."""
-    return target.rstrip("/") + planned.spec.target(now_ms)
+class Exchanger(Protocol):
+    """What a request is sent on: a :class:`~.transport.Connection`, or a test's stand-in."""
+
+    async def exchange(self, payload: bytes, limit: float) -> Answer: ...
+
+    def close(self) -> None: ...
 
 
-def build_request(target: str, planned: PlannedRequest, timeout: float) -> httpx.Request:
-    """The httpx request for ``planned``, with the cache-buster of this moment."""
+def failure_kind(status: int | None, error: str | None) -> str | None:
+    """None for a success, else which kind of failure a record with these is.
+
+    A cancelled request counts as :data:`CANCELLED`: it was in flight when the
+    run stopped (the target may have received it too).
+    """
+    if error is None:
+        return None
+    if status is not None:
+        return ANSWERED
+    if error == CANCELLED:
+        return CANCELLED
+    if error.startswith(NOT_SENT_PREFIXES):
+        return UNREACHED
+    return UNANSWERED
+
+
+async def send_planned(
+    planned: PlannedRequest,
+    wire: WireTarget,
+    connection: Exchanger,
+    limit: float,
+    sink: Sink,
+) -> None:
+    """Send ``planned`` on ``connection`` and hand its one :data:`Outcome` to ``sink``.
+
+    ``limit`` bounds the whole exchange in seconds, connecting included.
+
+    Never raises for anything the target or the network does; a cancel is
+    recorded as :data:`CANCELLED` and then goes on up.
+    """
+    sent_at = time.time()
+    try:
+        url, payload = wire.request(planned.spec, int(sent_at * 1000))
+    except SendError as exc:
+        sink((planned, wire.base + planned.spec.path, sent_at, 0.0, None, str(exc)))
+        return
+    started = time.perf_counter()
+    try:
+        answer = await connection.exchange(payload, limit)
+    except asyncio.CancelledError:
+        latency = (time.perf_counter() - started) * 1000
+        sink((planned, url, sent_at, latency, None, CANCELLED))
+        raise
+    except SendError as exc:
+        latency = (time.perf_counter() - started) * 1000
+        sink((planned, url, sent_at, latency, None, str(exc)))
+        return
+    latency = (time.perf_counter() - started) * 1000
+    sink((planned, url, sent_at, latency, answer, None))
+
+
+def record_of(
+    planned: PlannedRequest,
+    url: str,
+    sent_at: float,
+    latency_ms: float,
+    answer: Answer | None,
+    error: str | None = None,
+) -> RequestRecord:
+    """The record of one exchange; an answer is judged by the contract."""
     spec = planned.spec
-    now_ms = int(time.time() * 1000)
-    content = spec.body.encode("utf-8") if spec.body is not None else b""
-    return httpx.Request(
+    status: int | None = None
+    text = ""
+    response_headers: tuple[tuple[str, str], ...] = ()
+    if answer is not None:
+        status = answer.status
+        content = answer.body
+        text = content.decode("utf-8", "replace")
+        error = judge_response(spec, status, text)
+        if answer.cut:
+            text += CUT_NOTE
+            response_headers = header_items(answer.headers, b"")
+        else:
+            response_headers = header_items(answer.headers, content)
+    # Positional (the order of RequestRecord's fields): a record per request.
+    return RequestRecord(
+        sent_at,
+        spec.visitor,
+        planned.journey,
+        spec.step,
+        spec.name,
         spec.method,
-        request_url(target, planned, now_ms),
-        headers=list(spec.headers),
-        content=content,
-        extensions={
-            "timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
-        },
+        url,
+        status,
+        latency_ms,
+        spec.headers,
+        spec.body,
+        text,
+        error,
+        response_headers,
     )
 
 
-# What httpx leaves as it is in a URL's path and query (its PATH_SAFE and
-# QUERY_SAFE, the WHATWG percent-encode sets, plus the unreserved characters):
-# printable ASCII but for these.
-_VERBATIM_PATH = re.compile(r"/[!$-;=@-_a-z|~]*")  # no space " # < > ? ` { }
-_VERBATIM_QUERY = re.compile(r"[!$-;=?-~]*")  # no space " # < >
-_BODY_METHODS = ("POST", "PUT", "PATCH")  # httpx sends Content-Length: 0 with these
-
-
-class WireTarget:
-    """The bytes of requests to one target, written as httpx writes them, without httpx.
-
-    Building an ``httpx.Request`` parses and re-quotes its URL; on a loopback
-    target that was half the sender's time. When httpx would keep the target
-    and a request's path exactly as they are (no character it would quote, no
-    ``.`` or ``..`` segment), :meth:`payload` writes the same request line and
-    headers (Host first, then the request's own, then Content-Length) itself.
-    Otherwise it returns None and the caller goes through httpx.
-    """
-
-    def __init__(self, target: str) -> None:
-        self.base = target.rstrip("/")
-        probe = httpx.URL(self.base + "/x")
-        scheme = probe.scheme
-        self.usable = (
-            str(probe) == self.base + "/x"
-            and scheme in ("http", "https")
-            and not probe.userinfo
-            and bool(probe.host)
-        )
-        self.origin = (scheme, probe.host, probe.port or (443 if scheme == "https" else 80))
-        self.prefix = probe.raw_path[:-2].decode("ascii")
-        self.host_line = b"Host: " + probe.netloc + b"\r\n"
-
-    def payload(self, spec: RequestSpec, target: str, body: bytes) -> bytes | None:
-        """The whole request for ``spec`` sent to path ``target``, or None to let httpx write it."""
-        if not self.usable:
-            return None
-        path, mark, query = target.partition("?")
-        if not _VERBATIM_PATH.fullmatch(path) or (mark and not _VERBATIM_QUERY.fullmatch(query)):
-            return None
-        if "/." in path:
-            segments = path.split("/")
-            if "." in segments or ".." in segments:
-                return None
-        head = [f"{spec.method} {self.prefix}{target} HTTP/1.1\r\n".encode("ascii"), self.host_line]
-        if not body and spec.method in _BODY_METHODS:
-            head.append(b"Content-Length: 0\r\n")
-        for name, value in spec.headers:
-            if name.lower() in ("host", "content-length", "transfer-encoding"):
-                return None  # httpx would not add its own: leave such requests to it
-            head.append(name.encode("ascii") + b": " + value.encode("ascii") + b"\r\n")
-        if body:
-            head.append(b"Content-Length: %d\r\n" % len(body))
-        head.append(b"\r\n")
-        head.append(body)
-        return b"".join(head)
-
-    def url(self, target: str) -> str:
-        """The URL a request to path ``target`` went to, as httpx would print it."""
-        return self.base + target
+_HEADER_CACHE: dict[tuple[object, ...], tuple[tuple[str, str], ...]] = {}
+_HEADER_CACHE_SIZE = 256  # a target answers with a few header sets, over and over
 
 
 def header_items(raw: list[tuple[bytes, bytes]], body: bytes) -> tuple[tuple[str, str], ...]:
@@ -110,6 +151,10 @@ def header_items(raw: list[tuple[bytes, bytes]], body: bytes) -> tuple[tuple[str
     UTF-8, else Latin-1 (one encoding for all); a Content-Length added when the
     body is not empty and the server sent none (a chunked answer), as httpx does.
     """
+    key = (*raw, len(body) if body else 0)
+    found = _HEADER_CACHE.get(key)
+    if found is not None:
+        return found
     if body and not any(name.lower() == b"content-length" for name, _ in raw):
         raw = [*raw, (b"Content-Length", str(len(body)).encode("ascii"))]
     encoding = "iso-8859-1"
@@ -124,103 +169,54 @@ def header_items(raw: list[tuple[bytes, bytes]], body: bytes) -> tuple[tuple[str
         break
     items: dict[str, str] = {}
     for name, value in raw:
-        key, text = name.lower().decode(encoding), value.decode(encoding)
-        items[key] = f"{items[key]}, {text}" if key in items else text
-    return tuple(items.items())
+        name_text, text = name.lower().decode(encoding), value.decode(encoding)
+        items[name_text] = f"{items[name_text]}, {text}" if name_text in items else text
+    result = tuple(items.items())
+    if len(_HEADER_CACHE) >= _HEADER_CACHE_SIZE:
+        _HEADER_CACHE.clear()
+    _HEADER_CACHE[key] = result
+    return result
 
 
-def describe_error(exc: BaseException) -> str:
-    """A short, user-readable reason for a request that got no response."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout: {exc}"
-    if isinstance(exc, httpx.ConnectError):
-        return f"connection error: {exc}"
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout: no response in time"
-    if isinstance(exc, httpx.HTTPError):
-        return f"{type(exc).__name__}: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+class SingleSender:
+    """Sends one planned request at a time, synchronously, for click-through mode.
 
-
-def make_record(
-    planned: PlannedRequest,
-    request: httpx.Request,
-    sent_at: float,
-    latency_ms: float,
-    response: httpx.Response | None,
-    error: str | None = None,
-) -> RequestRecord:
-    """The record of one exchange; a response is judged by the contract."""
-    if response is None:
-        return record_of(planned, str(request.url), sent_at, latency_ms, None, error)
-    return record_of(
-        planned,
-        str(request.url),
-        sent_at,
-        latency_ms,
-        (response.status_code, response.content, tuple(response.headers.items())),
-    )
-
-
-Answer = tuple[int, bytes, tuple[tuple[str, str], ...]]  # status, body, header items
-
-
-def record_of(
-    planned: PlannedRequest,
-    url: str,
-    sent_at: float,
-    latency_ms: float,
-    answer: Answer | None,
-    error: str | None = None,
-) -> RequestRecord:
-    """The record of one exchange from plain parts; an answer is judged by the contract."""
-    spec = planned.spec
-    status: int | None = None
-    text = ""
-    response_headers: tuple[tuple[str, str], ...] = ()
-    if answer is not None:
-        status, content, response_headers = answer
-        text = content.decode("utf-8", "replace")
-        error = judge_response(spec, status, text)
-        if len(text) > MAX_BODY_CHARS:
-            text = text[:MAX_BODY_CHARS]
-    return RequestRecord(
-        time=sent_at,
-        visitor=spec.visitor,
-        journey=planned.journey,
-        step=spec.step,
-        name=spec.name,
-        method=spec.method,
-        url=url,
-        status=status,
-        latency_ms=latency_ms,
-        request_headers=spec.headers,
-        request_body=spec.body,
-        response_body=text,
-        error=error,
-        response_headers=response_headers,
-    )
-
-
-def send_one(client: httpx.Client, target: str, planned: PlannedRequest) -> RequestRecord:
-    """Send one planned request synchronously and return its record (never raises on I/O).
-
-    For the desktop app's click-through mode, where QA steps through one
-    visitor a request at a time. The client's own timeout applies.
+    The same :func:`send_planned` as a load run, on a small event loop of its
+    own; the connection is kept alive between requests. Call it from one
+    thread at a time (the app uses a one-thread executor) and :meth:`close` it
+    at the end.
     """
-    request = build_request(target, planned, _client_timeout(client))
-    sent_at = time.time()
-    started = time.perf_counter()
+
+    def __init__(self, target: str, timeout: float = 10.0) -> None:
+        self.target = target
+        self.wire = WireTarget(target)
+        self.timeout = timeout
+        self._connection = Connection(self.wire.origin)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def send(self, planned: PlannedRequest) -> RequestRecord:
+        """Send ``planned`` and return its record (never raises for what the target does)."""
+        if self._loop is None:
+            self._loop = new_event_loop()
+        outcomes: list[Outcome] = []
+        self._loop.run_until_complete(
+            send_planned(planned, self.wire, self._connection, self.timeout, outcomes.append)
+        )
+        return record_of(*outcomes[0])
+
+    def close(self) -> None:
+        """Close the connection and the loop."""
+        loop, self._loop = self._loop, None
+        self._connection.close()
+        if loop is not None:
+            loop.run_until_complete(asyncio.sleep(0))  # the transport's close callbacks
+            loop.close()
+
+
+def send_one(target: str, planned: PlannedRequest, timeout: float = 10.0) -> RequestRecord:
+    """Send one planned request synchronously on a connection of its own; its record."""
+    sender = SingleSender(target, timeout)
     try:
-        response = client.send(request)
-    except (httpx.HTTPError, OSError) as exc:
-        latency = (time.perf_counter() - started) * 1000
-        return make_record(planned, request, sent_at, latency, None, describe_error(exc))
-    latency = (time.perf_counter() - started) * 1000
-    return make_record(planned, request, sent_at, latency, response)
-
-
-def _client_timeout(client: httpx.Client) -> float:
-    timeout = client.timeout
-    values = [v for v in (timeout.connect, timeout.read) if v is not None]
-    return max(values) if values else 10.0
+        return sender.send(planned)
+    finally:
+        sender.close()

@@ -30,10 +30,11 @@ def progress_line(p: Progress, width: int = 24) -> str:
     rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
     eta = "?" if p.eta is None else _duration(p.eta)
     state = "  PAUSED" if p.paused else ""
+    unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
-        f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}  "
-        f"{rate:,.0f} req/s  elapsed {_duration(p.elapsed)}  left {eta}{state}"
+        f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}"
+        f"{unanswered}  {rate:,.0f} req/s  elapsed {_duration(p.elapsed)}  left {eta}{state}"
     )
 
 
@@ -71,12 +72,6 @@ def funnel_table(measured: Funnel, expected: Funnel) -> list[str]:
 _CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
 _CONNECT_TIMED_OUT = re.compile(r"connect to (\S+) timed out")
 _ERRNO = re.compile(r"\[Errno -?\d+\] ")
-_CLOSED = {  # the lean transport's words for a connection that ended too soon
-    "server closed the connection without an answer": "connection closed without an answer",
-    "server closed the connection in the middle of its answer": (
-        "connection closed in the middle of the answer"
-    ),
-}
 
 
 def _plain(text: str) -> str:
@@ -89,8 +84,9 @@ def failure_reason(error: str) -> str:
     """A record's ``error`` as the summary says it: the cause in plain words.
 
     "connection error: cannot connect to 127.0.0.1:9: Connection refused"
-    becomes "connection refused (127.0.0.1:9)"; an httpx exception's class
-    name gives way to what happened. Anything else is kept, cut at 100 characters.
+    becomes "connection refused (127.0.0.1:9)"; the sender's other errors are
+    plain words already ("timed out; the target may have received it").
+    Anything is cut at 100 characters.
     """
     kind, _, detail = error.partition(": ")
     reason = error
@@ -102,18 +98,19 @@ def failure_reason(error: str) -> str:
     elif kind == "connect timeout":
         found = _CONNECT_TIMED_OUT.fullmatch(detail)
         reason = f"connect timed out ({found[1]})" if found else "connect timed out"
-    elif kind == "timeout":
-        reason = "no answer within the timeout"
-    elif kind == "RemoteProtocolError":
-        reason = _CLOSED.get(detail) or f"broken answer: {detail}"
-    elif kind == "ReadError":
-        reason = f"connection lost: {_plain(detail)}" if detail else "connection lost"
     return reason if len(reason) <= 100 else reason[:97] + "..."
 
 
-def cannot_reach(error: str) -> bool:
-    """True for a record's ``error`` that says the request never reached the target."""
-    return error.startswith(("connection error", "connect timeout"))
+def failure_kinds(result: RunResult) -> str:
+    """The failures by what the target can have seen of them, as one line; "" when none."""
+    parts = [
+        (result.answered_failures, "answered with an error"),
+        (result.unanswered, "sent and unanswered (the target may have received them)"),
+        (result.unreached, "never reached the target"),
+        (result.cancelled, "cancelled in flight by the stop (may have been received)"),
+    ]
+    words = [f"{n} {what}" for n, what in parts if n]
+    return "failed: " + ", ".join(words) if words else ""
 
 
 def error_counts(errors: dict[str, int], limit: int = 5) -> list[str]:
@@ -166,10 +163,12 @@ def summary_text(
     if result.time_limit_hit:
         how = "stopped at the time limit"
     rate = result.requests / result.elapsed if result.elapsed > 0 else 0.0
+    kinds = failure_kinds(result)
     lines = [
         f"run {how} after {_duration(result.elapsed)}: {result.visitors_done} visitors, "
         f"{result.requests} requests ({rate:,.0f} req/s), {result.failures} failed"
         + (f", {result.cancelled} cancelled" if result.cancelled else ""),
+        *([kinds] if kinds else []),
         "",
         *stats_table(result),
         "",
@@ -186,11 +185,8 @@ def summary_text(
     ]
     if errors:
         lines += ["", "failures by reason:", *error_counts(errors)]
-        unreachable = sum(n for error, n in errors.items() if cannot_reach(error))
-        if unreachable and unreachable == result.requests:
+        if result.unreached and result.unreached == result.requests:
             lines.append("the target could not be reached: no request got a response")
-        elif unreachable:
-            lines.append(f"{unreachable} requests could not reach the target")
     if collector is not None:
         lines += ["", *collector_lines(*collector)]
     return "\n".join(lines) + "\n"

@@ -7,9 +7,11 @@ one worker thread and talks to it only through the thread-safe ``stop``,
 gets records in batches (every ~50 ms) rather than one call per request.
 
 Concurrency is a pool of worker coroutines, one per visitor in flight. Each
-worker owns its own HTTP connection (:class:`~.transport.LeanTransport`)
-unless a transport is passed in: sharing one pool between coroutines is what
-made httpx's default client slow down as concurrency grew.
+worker owns its own HTTP connection (:class:`~.transport.Connection`) and
+sends every request with :func:`~.exchange.send_planned`, the sender's one
+send path. A visitor's requests are planned one at a time as they are sent,
+so a journey of any length costs the memory of one request, and the run
+ends at its time limit or on ``stop()`` whatever a visitor still has to send.
 """
 
 from __future__ import annotations
@@ -24,31 +26,39 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from simulator_app.core.funnel import MeasuredFunnel
-from simulator_app.core.journey import JourneyEngine, PlannedRequest
+from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.core.schedule import arrival_offsets
 from simulator_app.core.stats import StatsTable
 from simulator_app.sender.exchange import (
-    Answer,
-    WireTarget,
-    build_request,
-    describe_error,
-    header_items,
-    make_record,
+    ANSWERED,
+    UNANSWERED,
+    UNREACHED,
+    Exchanger,
+    Outcome,
+    failure_kind,
     record_of,
+    send_planned,
 )
+from simulator_app.sender.loop import fewer_collections, new_event_loop, sleep_unless
 from simulator_app.sender.pacing import TokenBucket
-from simulator_app.sender.transport import LeanTransport
+from simulator_app.sender.transport import Connection, Origin
+from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
 STOP_GRACE = 2.0  # seconds in-flight requests get to finish after stop()
 EXTRA_TIME = 60.0  # default time limit: the arrival span plus this
+# Requests a worker sends back to back before it lets the loop run other work
+# for certain; an answer usually makes it wait anyway, a failure that comes at
+# once (a request that cannot be written) would not.
+YIELD_EVERY = 64
 
 RecordsCallback = Callable[[list[RequestRecord]], None]
+
+
+ConnectionFactory = Callable[[Origin], Exchanger]
 
 
 @dataclass
@@ -78,6 +88,8 @@ class Progress:
     elapsed: float
     eta: float | None
     paused: bool
+    unanswered: int = 0  # failures the target may have received (timed out, connection broke)
+    in_flight: int = 0  # requests sent and not answered (nor failed) yet
 
 
 @dataclass
@@ -95,6 +107,12 @@ class RunResult:
     stopped: bool  # True when stopped early (stop(), Ctrl-C or the time limit)
     completed_by_journey: dict[str, int] = dataclasses.field(default_factory=dict)
     time_limit_hit: bool = False
+    # The failures by kind (cancelled ones are ``cancelled``): the target answered
+    # with an error; the request was sent and got no answer, so the target may
+    # have received it; the request never reached the target (could not connect).
+    answered_failures: int = 0
+    unanswered: int = 0
+    unreached: int = 0
 
 
 def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:
@@ -110,25 +128,19 @@ def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:
     return dataclasses.replace(scenario, schedule=schedule, identities=identities)
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop when it is installed (uvicorn[standard] brings it), else asyncio's."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
-
-
 class LoadRun:
-    """One run of a scenario against a target; see the module docstring."""
+    """One run of a scenario against a target; see the module docstring.
+
+    ``connect`` makes each worker's connection from the target's origin
+    (default: a real :class:`~.transport.Connection`); tests pass a stand-in.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
         settings: RunSettings,
         on_records: RecordsCallback | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        connect: ConnectionFactory | None = None,
     ) -> None:
         if settings.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -137,7 +149,11 @@ class LoadRun:
         self.scenario = effective_scenario(scenario, settings)
         self.settings = settings
         self._on_records = on_records
-        self._shared_transport = transport
+        self._connect: ConnectionFactory = connect or Connection
+        # A visitor in flight sends a few request shapes (its path per event type,
+        # its headers) again and again: remember them all, or at concurrency 5000
+        # each would be worked out anew for almost every request.
+        self._wire = WireTarget(settings.target, max(SHAPES_KEPT, 8 * settings.concurrency))
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False
@@ -151,11 +167,13 @@ class LoadRun:
         self._started = 0
         self._done = 0
         self._requests = 0
+        self._begun = 0  # requests handed to the connection (written from the loop thread only)
         self._failures = 0
         self._cancelled = 0
+        self._by_kind: Counter[str] = Counter()
         self._completed = 0
         self._completed_by: Counter[str] = Counter()
-        self._pending: list[RequestRecord] = []
+        self._outcomes: list[Outcome] = []  # made into records by _flush, in batches
         self._finished_at: float | None = None
 
     # -- control from any thread ------------------------------------------------
@@ -219,6 +237,8 @@ class LoadRun:
                 elapsed=elapsed,
                 eta=eta,
                 paused=self._paused,
+                unanswered=self._by_kind[UNANSWERED],
+                in_flight=self._begun - self._requests,
             )
 
     # -- the run ----------------------------------------------------------------
@@ -227,7 +247,8 @@ class LoadRun:
         """Run to the end (or until stopped); blocks, so call it from a worker thread."""
         loop = new_event_loop()
         try:
-            return loop.run_until_complete(self._main(loop))
+            with fewer_collections():
+                return loop.run_until_complete(self._main(loop))
         finally:
             with self._lock:
                 self._loop = None
@@ -260,7 +281,6 @@ class LoadRun:
         settings = self.settings
         self._bucket = TokenBucket(settings.rate, 1.0, loop.time()) if settings.rate else None
         self._engine = JourneyEngine(self.scenario)
-        self._wire = WireTarget(settings.target)
         with self._lock:
             self._loop = loop
             self._started_at = time.monotonic()
@@ -322,6 +342,9 @@ class LoadRun:
             stopped=stopped,
             completed_by_journey=dict(self._completed_by),
             time_limit_hit=time_limit_hit,
+            answered_failures=self._by_kind[ANSWERED],
+            unanswered=self._by_kind[UNANSWERED],
+            unreached=self._by_kind[UNREACHED],
         )
 
     async def _dispatch(self, workers: int) -> None:
@@ -337,7 +360,7 @@ class LoadRun:
                 wait = offset - self._active_time(time.monotonic())
                 if wait <= 0:
                     break
-                await _sleep_unless(stop, min(wait, 0.5), loop)
+                await sleep_unless(stop, min(wait, 0.5), loop)
             if stop.is_set():
                 break
             await self._queue.put(index)
@@ -348,51 +371,62 @@ class LoadRun:
             await self._queue.put(None)
 
     async def _worker(self) -> None:
-        transport = self._shared_transport or LeanTransport()
+        connection = self._connect(self._wire.origin)
         try:
             while True:
                 index = await self._queue.get()
                 if index is None or self._stop_event.is_set():
                     return
-                await self._visit(index, transport)
+                await self._visit(index, connection)
         finally:
-            if transport is not self._shared_transport:
-                await transport.aclose()
+            connection.close()
 
-    async def _visit(self, index: int, transport: httpx.AsyncBaseTransport) -> None:
+    async def _visit(self, index: int, connection: Exchanger) -> None:
         with self._lock:
             self._started += 1
-        steps: list[str] = []
+        steps: set[str] = set()  # the step types sent, for the funnel (not one per request)
         journey = ""
         finished = True
         loop = asyncio.get_running_loop()
         scale = self.settings.think_scale
+        timeout = self.settings.timeout
         stop = self._stop_event
+        running = self._running
+        wire = self._wire
+        add = self._add
+        back_to_back = 0
         try:
-            # The whole visitor planned at once: the engine runs while its code and
-            # data are hot in the CPU caches, not interleaved with 200 other visitors.
-            for planned in list(self._engine.plan(index)):
+            # Planned lazily: a step repeated a hundred million times costs one
+            # request's memory, and the stop is seen between any two requests.
+            for planned in self._engine.plan(index):
                 journey = planned.journey
-                if not self._running.is_set():
-                    await self._running.wait()
+                if not running.is_set():
+                    await running.wait()
                 if stop.is_set():
                     finished = False
                     break
                 if self._bucket is not None:
                     wait = self._bucket.reserve(loop.time())
-                    if wait > 0 and not await _sleep_unless(stop, wait, loop):
+                    if wait > 0 and not await sleep_unless(stop, wait, loop):
                         finished = False
                         break
+                self._begun += 1
                 try:
-                    await self._send(planned, transport)
+                    await send_planned(planned, wire, connection, timeout, add)
                 except asyncio.CancelledError:
                     finished = False
                     raise
-                steps.append(planned.spec.step)
+                steps.add(planned.spec.step)
                 think = planned.think * scale
-                if think > 0 and not await _sleep_unless(stop, think, loop):
-                    finished = False
-                    break
+                if think > 0:
+                    if not await sleep_unless(stop, think, loop):
+                        finished = False
+                        break
+                else:
+                    back_to_back += 1
+                    if back_to_back >= YIELD_EVERY:
+                        back_to_back = 0
+                        await asyncio.sleep(0)
         finally:
             with self._lock:
                 self._done += 1
@@ -401,77 +435,33 @@ class LoadRun:
                     self._completed_by[journey] += 1
             self.funnel.visitor_done(steps)
 
-    async def _send(self, planned: PlannedRequest, transport: httpx.AsyncBaseTransport) -> None:
-        if isinstance(transport, LeanTransport):
-            spec = planned.spec
-            target = spec.target(int(time.time() * 1000))
-            body = spec.body.encode("utf-8") if spec.body is not None else b""
-            payload = self._wire.payload(spec, target, body)
-            if payload is not None:
-                await self._send_bytes(planned, transport, self._wire.url(target), payload)
-                return
-        request = build_request(self.settings.target, planned, self.settings.timeout)
-        sent_at = time.time()
-        started = time.perf_counter()
-        response: httpx.Response | None = None
-        error: str | None = None
-        try:
-            async with asyncio.timeout(self.settings.timeout):
-                response = await transport.handle_async_request(request)
-                await response.aread()
-        except asyncio.CancelledError:
-            latency = (time.perf_counter() - started) * 1000
-            self._add(make_record(planned, request, sent_at, latency, None, CANCELLED))
-            raise
-        except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            error = describe_error(exc)
-            response = None
-        latency = (time.perf_counter() - started) * 1000
-        self._add(make_record(planned, request, sent_at, latency, response, error))
-
-    async def _send_bytes(
-        self, planned: PlannedRequest, transport: LeanTransport, url: str, payload: bytes
-    ) -> None:
-        """:meth:`_send` for a request whose bytes :class:`WireTarget` wrote: no httpx objects.
-
-        The transport bounds the whole exchange, connecting included, by the
-        timeout, with one timer at a time (asyncio.timeout scopes cost at high
-        concurrency).
-        """
-        timeout = self.settings.timeout
-        sent_at = time.time()
-        started = time.perf_counter()
-        answer: Answer | None = None
-        error: str | None = None
-        try:
-            raw = await transport.send_bytes(self._wire.origin, payload, timeout, timeout, timeout)
-        except asyncio.CancelledError:
-            latency = (time.perf_counter() - started) * 1000
-            self._add(record_of(planned, url, sent_at, latency, None, CANCELLED))
-            raise
-        except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            error = describe_error(exc)
-        else:
-            body = bytes(raw.body)
-            answer = (raw.status, body, header_items(raw.headers, body))
-        latency = (time.perf_counter() - started) * 1000
-        self._add(record_of(planned, url, sent_at, latency, answer, error))
-
-    def _add(self, record: RequestRecord) -> None:
-        ok = record.error is None
-        self.stats.record(record.name, record.latency_ms, ok)
-        with self._lock:
-            self._requests += 1
-            if not ok:
-                self._failures += 1
-            if record.error == CANCELLED:
-                self._cancelled += 1
-        self._pending.append(record)
+    def _add(self, outcome: Outcome) -> None:
+        # All a request's own path does: its record is made in the next batch.
+        self._outcomes.append(outcome)
+        self._requests += 1
 
     def _flush(self) -> None:
-        if not self._pending:
+        """Records for the outcomes so far: judged, counted, measured, handed on."""
+        if not self._outcomes:
             return
-        batch, self._pending = self._pending, []
+        outcomes, self._outcomes = self._outcomes, []
+        batch = [record_of(*outcome) for outcome in outcomes]
+        stats = self.stats.record
+        failed: list[RequestRecord] = []
+        for record in batch:
+            ok = record.error is None
+            stats(record.name, record.latency_ms, ok)
+            if not ok:
+                failed.append(record)
+        if failed:
+            with self._lock:
+                self._failures += len(failed)
+                for record in failed:
+                    kind = failure_kind(record.status, record.error)
+                    if kind == CANCELLED:
+                        self._cancelled += 1
+                    elif kind is not None:
+                        self._by_kind[kind] += 1
         if self._on_records is not None:
             self._on_records(batch)
 
@@ -479,28 +469,3 @@ class LoadRun:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
             self._flush()
-
-
-async def _sleep_unless(
-    stop: asyncio.Event, seconds: float, loop: asyncio.AbstractEventLoop
-) -> bool:
-    """Sleep ``seconds``; False (at once) when ``stop`` is set before or meanwhile."""
-    if stop.is_set():
-        return False
-    if seconds <= 0:
-        return True
-    waiter: asyncio.Future[None] = loop.create_future()
-    handle = loop.call_later(seconds, _resolve, waiter)
-    stop_wait = asyncio.ensure_future(stop.wait())
-    stop_wait.add_done_callback(lambda _: _resolve(waiter))
-    try:
-        await waiter
-    finally:
-        handle.cancel()
-        stop_wait.cancel()
-    return not stop.is_set()
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)

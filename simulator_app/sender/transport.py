@@ -1,15 +1,20 @@
-"""A lean HTTP/1.1 transport for httpx: one keep-alive connection, no pool.
+"""The sender's one way onto the network: a keep-alive HTTP/1.1 connection, one request at a time.
 
-httpx's default async transport shares one httpcore pool between every
-coroutine of a client; on this project's 2-core machine its locking made a
-shared client fall from 1.5k req/s at concurrency 4 to 0.5k at 100. The
-sender instead gives each worker coroutine its own :class:`LeanTransport`:
-one connection, used by one request at a time, so there is nothing to
-contend for and throughput does not fall as workers are added.
+Every request the sender makes (a load run's, a click-through step's) is
+bytes written on a :class:`Connection` by :func:`~.exchange.send_planned`;
+the answer is read with llhttp (Node.js's HTTP parser, through httptools),
+not by hand. httpx's default pool shared one connection pool between the
+coroutines of a client, and its locking made it slower as concurrency grew;
+here each worker coroutine owns its connection, so there is nothing to
+contend for.
 
-httpx stays the API (``httpx.Request`` in, ``httpx.Response`` out, httpx's
-exceptions on failure); only the bytes on the wire are handled here, behind
-``AsyncBaseTransport.handle_async_request``, the seam httpx itself offers.
+What an answer may cost is bounded, whatever the target sends: a status line
+and headers of at most :data:`MAX_HEAD` bytes, at most :data:`MAX_INTERIM`
+interim (1xx) answers, and a body kept up to :data:`MAX_BODY` bytes; past
+that the answer is cut and the connection closed (it cannot be reused in the
+middle of a body). The whole exchange, connecting included, ends by its
+deadline. A failure is a :class:`SendError` whose text says what happened in
+plain words, and whether the target may have received the request.
 
 A request is written at most once: a tracker event sent twice would count
 twice. So a kept-alive connection is checked before it is reused (as
@@ -20,54 +25,106 @@ reported, never retried.
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import ssl
-from typing import Any, cast
+from typing import cast
 
-import httpx
+import httptools
 
-_MAX_HEAD = 64 * 1024
-_DEFAULT_TIMEOUT = 10.0
+MAX_HEAD = 64 * 1024  # bytes of status line and headers (interim answers included)
+MAX_INTERIM = 8  # 1xx answers before the real one (a server sends one 100 Continue at most)
+MAX_BODY = 64 * 1024  # bytes of body kept: what the log shows, and enough to judge any answer
+# Bytes read for one answer before it must be complete or cut: headers and body
+# fit many times over; only trailers or chunk framing without end reach it.
+MAX_READ = 1024 * 1024
+
+MAY_HAVE_ARRIVED = "the target may have received it"
+
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
-class RawResponse:
-    """One HTTP/1.1 response as read off the wire (and its incremental parse state)."""
+class SendError(Exception):
+    """A request that got no usable answer; ``str()`` says why, as the record's ``error``.
 
-    __slots__ = (
-        "body",
-        "chunk_left",
-        "chunked",
-        "close",
-        "head_done",
-        "headers",
-        "length",
-        "reason",
-        "status",
-    )
+    ``reached`` is False only when the request surely never reached the
+    target (it could not connect); a request that was written and then timed
+    out, or whose connection broke, may have been received.
+    """
+
+    reached = True
+
+
+class NotSent(SendError):
+    """The request was never written: no connection could be made."""
+
+    reached = False
+
+
+class Answer:
+    """One HTTP/1.1 answer as read off the wire: at most :data:`MAX_BODY` bytes of its body.
+
+    ``cut`` is True when the body went on past that (the rest was not read and
+    the connection was closed); ``close`` when the connection cannot carry
+    another request.
+    """
+
+    __slots__ = ("body", "close", "cut", "headers", "status")
 
     def __init__(self) -> None:
-        self.head_done = False
         self.status = 0
-        self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
-        self.length: int | None = None
-        self.chunked = False
-        self.chunk_left = -1  # chunked: bytes left in the current chunk; -1 = expect a size line
-        self.body = bytearray()
+        self.body = b""
+        self.cut = False
         self.close = False
 
 
+# llhttp's words for what it refused, as a user reads them (the rest pass as they are).
+_PLAIN = {
+    "Content-Length overflow": "Content-Length is not a number",
+    "Invalid character in Content-Length": "Content-Length is not a number",
+    "Duplicate Content-Length": "two Content-Length headers",
+    "Invalid response status": "the status is not a 3-digit number",
+    "Expected HTTP/": "no HTTP status line",
+    "Pause on CONNECT/Upgrade": "the target switched protocols",
+    "Chunk size overflow": "a chunk size is not a number",
+    "Invalid character in chunk size": "a chunk size is not a number",
+}
+
+
+def _broken(reason: str) -> SendError:
+    for known, plain in _PLAIN.items():
+        if reason.startswith(known):
+            reason = plain
+            break
+    else:
+        reason = reason[:1].lower() + reason[1:]  # "Invalid header token" in a sentence
+    return SendError(f"broken answer: {reason}")
+
+
 class _Protocol(asyncio.Protocol):
-    """Feeds bytes into the response being awaited; one response at a time."""
+    """One connection's bytes, fed to llhttp; completes the answer being awaited.
+
+    It is also llhttp's callback object (``on_*``): httptools calls only the
+    callbacks an object has, so there are just the ones an answer needs.
+    """
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.response: RawResponse | None = None
-        self.waiter: asyncio.Future[RawResponse] | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[Answer] | None = None
+        self.answer = Answer()
+        self.parts: list[bytes] = []
+        self.kept = 0  # body bytes in parts
+        self.seen = 0  # bytes read for this answer (all of them head bytes while in_head)
+        self.in_head = True  # the final answer's headers are not complete yet
+        self.interim = 0  # 1xx answers so far
+        self.interim_now = False  # the message being parsed is a 1xx answer
         self.closed = False
-        self.received_any = False
+        self.unasked = False  # bytes arrived that no request asked for
         self.poller: select.poll | None = None
+
+    # -- the connection ---------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it
@@ -85,283 +142,231 @@ class _Protocol(asyncio.Protocol):
         timeout's 408, say). The socket itself is asked too: the loop may not
         have read the server's close yet when the next request is due.
         """
-        if self.closed or self.buffer:
+        if self.closed or self.unasked:
             return False
         return self.poller is None or not self.poller.poll(0)
+
+    def expect(self, waiter: asyncio.Future[Answer]) -> None:
+        """Get ready for the answer to a request about to be written."""
+        self.waiter = waiter
+        self.answer = Answer()
+        self.parts = []
+        self.kept = self.seen = self.interim = 0
+        self.in_head = True
+        self.interim_now = False
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            self.unasked = True  # the connection is not reused after this
+            return
+        self.seen += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(SendError("broken answer: the target switched protocols"))
+        except httptools.HttpParserError as exc:
+            self._fail(_broken(str(exc)))
+        if waiter.done():
+            return
+        if self.in_head and self.seen > MAX_HEAD:
+            self._fail(SendError(f"broken answer: headers longer than {MAX_HEAD // 1024} KiB"))
+        elif self.seen > MAX_READ:
+            self._fail(SendError("broken answer: over 1 MiB of framing without its end"))
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport: connection_lost finishes the answer
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        if not self.in_head and not _framed(self.answer.headers):
+            self.answer.close = True
+            self._finish()  # a body delimited by the connection's end is complete now
+            return
+        if self.seen:
+            waiter.set_exception(SendError("connection closed in the middle of the answer"))
+        elif exc is None:
+            waiter.set_exception(
+                SendError(f"connection closed without an answer; {MAY_HAVE_ARRIVED}")
+            )
+        else:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            reason = reason[:1].lower() + reason[1:] if reason[1:2].islower() else reason
+            waiter.set_exception(SendError(f"connection lost: {reason}; {MAY_HAVE_ARRIVED}"))
+
+    def _fail(self, error: SendError) -> None:
+        waiter = self.waiter
         if waiter is not None and not waiter.done():
-            response = self.response
-            # A body delimited by the connection's end is complete now.
-            if (
-                response is not None
-                and response.head_done
-                and response.length is None
-                and not response.chunked
-            ):
-                waiter.set_result(response)
-                return
-            if self.received_any:
-                error: httpx.TransportError = httpx.RemoteProtocolError(
-                    "server closed the connection in the middle of its answer"
-                )
-            elif exc is None:
-                error = httpx.RemoteProtocolError("server closed the connection without an answer")
-            else:
-                error = httpx.ReadError(getattr(exc, "strerror", None) or str(exc))
             waiter.set_exception(error)
 
-    def data_received(self, data: bytes) -> None:
-        self.received_any = True
-        self.buffer += data
-        if self.waiter is None or self.waiter.done() or self.response is None:
+    def _finish(self) -> None:
+        waiter = self.waiter
+        if waiter is None or waiter.done():
             return
-        try:
-            done = _parse(self.response, self.buffer)
-        except httpx.RemoteProtocolError as exc:
-            self.waiter.set_exception(exc)
+        answer = self.answer
+        parts = self.parts
+        answer.body = parts[0] if len(parts) == 1 else b"".join(parts)
+        waiter.set_result(answer)
+
+    # -- llhttp's callbacks -----------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            self.unasked = True  # a second answer, after the one that was asked for
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.in_head:
+            self.answer.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if status < 200:  # an interim answer: the real one follows
+            self.interim += 1
+            self.interim_now = True
+            self.answer.headers = []
+            if self.interim > MAX_INTERIM:
+                self._fail(SendError(f"broken answer: more than {MAX_INTERIM} interim answers"))
             return
-        if done:
-            self.waiter.set_result(self.response)
+        self.in_head = False
+        self.answer.status = status
+
+    def on_body(self, chunk: bytes) -> None:
+        answer = self.answer
+        if answer.cut:
+            return
+        room = MAX_BODY - self.kept
+        if len(chunk) <= room:
+            self.parts.append(chunk)
+            self.kept += len(chunk)
+            return
+        self.parts.append(chunk[:room])
+        self.kept = MAX_BODY
+        answer.cut = answer.close = True
+        self._finish()
+
+    def on_message_complete(self) -> None:
+        if self.interim_now:
+            self.interim_now = False
+            return
+        self.answer.close = not self.parser.should_keep_alive()
+        self._finish()
 
 
-def _parse(r: RawResponse, buf: bytearray) -> bool:
-    """Consume what ``buf`` holds of response ``r``; True once it is complete."""
-    if not r.head_done:
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buf) > _MAX_HEAD:
-                raise httpx.RemoteProtocolError("response head too large")
-            return False
-        lines = bytes(buf[:end]).split(b"\r\n")
-        del buf[: end + 4]
-        parts = lines[0].split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-            raise httpx.RemoteProtocolError(f"bad status line {lines[0][:80]!r}")
-        r.status = int(parts[1])
-        r.reason = parts[2] if len(parts) > 2 else b""
-        if parts[0] == b"HTTP/1.0":
-            r.close = True
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise httpx.RemoteProtocolError(f"bad header line {line[:80]!r}")
-            value = value.strip()
-            r.headers.append((name, value))
-            lname = name.lower()
-            if lname == b"content-length":
-                if not value.isdigit():
-                    raise httpx.RemoteProtocolError("bad Content-Length")
-                r.length = int(value)
-            elif lname == b"transfer-encoding" and b"chunked" in value.lower():
-                r.chunked = True
-            elif lname == b"connection":
-                low = value.lower()
-                if b"close" in low:
-                    r.close = True
-                elif b"keep-alive" in low:
-                    r.close = False
-        r.head_done = True
-        if r.status < 200 or r.status in (204, 304):
-            if 100 <= r.status < 200:  # an interim response: the real one follows
-                r.head_done, r.headers, r.length, r.chunked = False, [], None, False
-                return _parse(r, buf)
-            r.length = 0
-        if r.chunked:
-            r.length = None
-        elif r.length is None:
-            r.close = True  # the body runs to the connection's end
-    if r.chunked:
-        return _parse_chunks(r, buf)
-    if r.length is None:
-        r.body += buf
-        buf.clear()
-        return False
-    need = r.length - len(r.body)
-    r.body += buf[:need]
-    del buf[:need]
-    return len(r.body) >= r.length
+def _framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """True when the answer says where its body ends (so the connection's end is not it)."""
+    for name, value in headers:
+        lower = name.lower()
+        if lower == b"content-length" or (
+            lower == b"transfer-encoding" and b"chunked" in value.lower()
+        ):
+            return True
+    return False
 
 
-def _parse_chunks(r: RawResponse, buf: bytearray) -> bool:
-    while True:
-        if r.chunk_left < 0:
-            end = buf.find(b"\r\n")
-            if end < 0:
-                return False
-            size = bytes(buf[:end]).split(b";", 1)[0].strip()
-            try:
-                r.chunk_left = int(size, 16)
-            except ValueError:
-                raise httpx.RemoteProtocolError("bad chunk size") from None
-            del buf[: end + 2]
-            if r.chunk_left == 0:
-                r.chunk_left = -2  # trailers follow, up to an empty line
-        if r.chunk_left == -2:
-            end = buf.find(b"\r\n")
-            if end < 0:
-                return False
-            del buf[: end + 2]
-            if end == 0:
-                return True
-            continue
-        take = min(r.chunk_left, len(buf))
-        r.body += buf[:take]
-        del buf[:take]
-        r.chunk_left -= take
-        if r.chunk_left:
-            return False
-        if len(buf) < 2:
-            r.chunk_left = 0
-            return False
-        if buf[:2] != b"\r\n":
-            raise httpx.RemoteProtocolError("chunk not followed by CRLF")
-        del buf[:2]
-        r.chunk_left = -1
+class Connection:
+    """One keep-alive HTTP/1.1 connection to ``origin``, for one request at a time.
 
-
-def _timeouts(request: httpx.Request) -> tuple[float | None, float | None]:
-    timeout: dict[str, Any] = request.extensions.get("timeout", {})
-    return timeout.get("connect", _DEFAULT_TIMEOUT), timeout.get("read", _DEFAULT_TIMEOUT)
-
-
-def _within(
-    limit: float | None, deadline: float | None, loop: asyncio.AbstractEventLoop
-) -> float | None:
-    """``limit``, cut to what is left before ``deadline`` (a loop time)."""
-    if deadline is None:
-        return limit
-    left = max(0.0, deadline - loop.time())
-    return left if limit is None else min(limit, left)
-
-
-def _expire(waiter: asyncio.Future[RawResponse]) -> None:
-    if not waiter.done():
-        waiter.set_exception(httpx.ReadTimeout("no complete response in time"))
-
-
-class LeanTransport(httpx.AsyncBaseTransport):
-    """One keep-alive HTTP/1.1 connection for one request at a time.
-
-    Meant to be owned by one worker coroutine (``asyncio.Lock`` keeps a
-    second caller waiting rather than corrupting the stream). A new
-    connection replaces one the server has closed, checked before the request
-    is written; a request that was written and got no full answer is an
-    error, never sent again.
+    Owned by one coroutine. It connects on first use and again when the
+    server has closed it (checked before the request is written); a request
+    that was written and got no full answer is an error, never sent again.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, origin: Origin, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.origin = origin
         self._ssl = ssl_context
         self._protocol: _Protocol | None = None
-        self._origin: tuple[str, str, int] | None = None  # (scheme, host, port)
-        self._lock = asyncio.Lock()
+        self._busy = False
+        # One timer per connection, moved on lazily: a request's deadline is a
+        # number it sets, and the timer, when it fires, fails the request or
+        # waits for the new deadline. A timer armed and cancelled per request
+        # costs more than the request's own parsing.
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._waiter: asyncio.Future[Answer] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
 
-    async def _connect(self, scheme: str, host: str, port: int, limit: float | None) -> _Protocol:
-        loop = asyncio.get_running_loop()
+    async def exchange(self, payload: bytes, limit: float) -> Answer:
+        """Write one whole request (``payload``) and read its answer, within ``limit`` seconds.
+
+        Raises :class:`SendError` (:class:`NotSent` when it could not connect);
+        nothing else escapes for anything the network or the target does.
+        """
+        if self._busy:
+            raise RuntimeError("a Connection carries one request at a time")
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        self._busy = True
+        deadline = loop.time() + limit
+        try:
+            protocol = self._protocol
+            if protocol is None or not protocol.reusable():
+                self.close()
+                protocol = self._protocol = await self._connect(loop, deadline)
+            waiter: asyncio.Future[Answer] = loop.create_future()
+            protocol.expect(waiter)
+            transport = protocol.transport
+            assert transport is not None  # set once connected
+            transport.write(payload)
+            self._waiter = waiter
+            self._deadline = deadline
+            timer = self._timer
+            if timer is None or timer.when() > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
+            try:
+                answer = await waiter
+            except BaseException:
+                # The request may have reached the server: sending it again could
+                # count it twice. The stream is unusable after a failure or a cancel.
+                self._waiter = protocol.waiter = None
+                self.close()
+                raise
+            self._waiter = protocol.waiter = None
+            if answer.close:
+                self.close()
+            return answer
+        finally:
+            self._busy = False
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop, deadline: float) -> _Protocol:
+        scheme, host, port = self.origin
         context: ssl.SSLContext | None = None
         if scheme == "https":
             context = self._ssl or ssl.create_default_context()
         try:
-            async with asyncio.timeout(limit):
+            async with asyncio.timeout_at(deadline):
                 _, protocol = await loop.create_connection(_Protocol, host, port, ssl=context)
         except TimeoutError:
-            raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from None
-        except OSError as exc:
-            reason = exc.strerror or str(exc)  # "Connection refused", not "[Errno 111] ..."
-            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {reason}") from None
+            raise NotSent(f"connect timeout: connect to {host}:{port} timed out") from None
+        except (OSError, ValueError, UnicodeError) as exc:
+            # "Connection refused", not "[Errno 111] ..." nor asyncio's "Connect call failed"
+            errno = getattr(exc, "errno", None)
+            reason = os.strerror(errno) if isinstance(errno, int) and errno > 0 else str(exc)
+            raise NotSent(f"connection error: cannot connect to {host}:{port}: {reason}") from None
         return protocol
 
-    def _close(self) -> None:
-        if self._protocol is not None and self._protocol.transport is not None:
-            self._protocol.transport.close()
-        self._protocol = None
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # idle: the next request arms a timer for its own deadline
+        loop = waiter.get_loop()
+        if loop.time() >= self._deadline:
+            waiter.set_exception(SendError(f"timed out; {MAY_HAVE_ARRIVED}"))
+        else:
+            self._timer = loop.call_at(self._deadline, self._on_timer)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        scheme = url.scheme
-        port = url.port or (443 if scheme == "https" else 80)
-        head = [
-            f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode("ascii"),
-        ]
-        for name, value in request.headers.raw:
-            head.append(name + b": " + value + b"\r\n")
-        head.append(b"\r\n")
-        body = request.content  # the sender always builds requests with bytes content
-        connect_timeout, read_timeout = _timeouts(request)
-        response = await self.send_bytes(
-            (scheme, url.host, port), b"".join(head) + body, connect_timeout, read_timeout
-        )
-        return httpx.Response(
-            response.status,
-            headers=response.headers,
-            content=bytes(response.body),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": response.reason},
-        )
-
-    async def send_bytes(
-        self,
-        origin: tuple[str, str, int],
-        payload: bytes,
-        connect_timeout: float | None,
-        read_timeout: float | None,
-        total: float | None = None,
-    ) -> RawResponse:
-        """Send one whole request (``payload``) to ``origin`` (scheme, host, port); its answer.
-
-        The same connection handling as :meth:`handle_async_request`, for a
-        caller that wrote the request's bytes itself (see ``exchange.WireTarget``).
-        ``total`` bounds the whole call, connecting included. Raises httpx's
-        exceptions; the request is written once at most.
-        """
-        scheme, host, port = origin
-        loop = asyncio.get_running_loop()
-        deadline = None if total is None else loop.time() + total
-        async with self._lock:
-            protocol = self._protocol
-            if protocol is None or self._origin != origin or not protocol.reusable():
-                self._close()
-                protocol = self._protocol = await self._connect(
-                    scheme, host, port, _within(connect_timeout, deadline, loop)
-                )
-                self._origin = origin
-            try:
-                limit = _within(read_timeout, deadline, loop)
-                response = await self._exchange(protocol, payload, limit)
-            except BaseException:
-                # The request may have reached the server: sending it again could
-                # count it twice. The stream is unusable after a failure or a cancel.
-                self._close()
-                raise
-            if response.close:
-                self._close()
-            return response
-
-    async def _exchange(
-        self, protocol: _Protocol, payload: bytes, limit: float | None
-    ) -> RawResponse:
-        loop = asyncio.get_running_loop()
-        protocol.received_any = False
-        protocol.response = RawResponse()
-        waiter: asyncio.Future[RawResponse] = loop.create_future()
-        protocol.waiter = waiter
-        if protocol.buffer:  # bytes that arrived unasked belong to no request
-            protocol.buffer.clear()
-        assert protocol.transport is not None
-        protocol.transport.write(payload)
-        # One timer that fails the waiter, rather than asyncio.timeout(), whose
-        # task-cancelling machinery was a quarter of the sender's time at
-        # concurrency 200 (py-spy); the caller sees the same ReadTimeout.
-        expiry = loop.call_later(limit, _expire, waiter) if limit is not None else None
-        try:
-            return await waiter
-        finally:
-            if expiry is not None:
-                expiry.cancel()
-            protocol.waiter = None
-            protocol.response = None
-
-    async def aclose(self) -> None:
-        self._close()
+    def close(self) -> None:
+        """Close the connection (the next request opens a new one)."""
+        protocol, self._protocol = self._protocol, None
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.close()
+        if self._timer is not None and self._waiter is None:
+            self._timer.cancel()
+            self._timer = None

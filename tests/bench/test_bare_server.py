@@ -52,8 +52,8 @@ def test_bench_modules_never_load_qt_or_locust() -> None:
     code = (
         "import sys\n"
         "import simulator_app.cli.bench, simulator_app.bench.suite, simulator_app.bench.report\n"
-        "import simulator_app.sender.bench, simulator_app.collector.bench\n"
-        "import simulator_app.exporter.bench\n"
+        "import simulator_app.bench.sender, simulator_app.bench.collector\n"
+        "import simulator_app.bench.exporter\n"
         "print(sorted(m for m in ('PySide6', 'locust', 'gevent') if m in sys.modules))\n"
     )
     done = subprocess.run(

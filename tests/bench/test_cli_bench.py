@@ -10,7 +10,7 @@ import pytest
 
 from simulator_app.bench import suite
 from simulator_app.bench.report import GOALS
-from simulator_app.bench.wrk import INSTALL_HINT
+from simulator_app.bench.wrk import INSTALL_HINT, NOT_MEASURED, WRK_MISSING
 from simulator_app.cli import main
 
 TINY = suite.BenchSettings(
@@ -49,10 +49,18 @@ def test_a_folder_is_not_a_json_file(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("wrk", ["installed", "hidden"])
 def test_a_tiny_run_prints_the_table_and_writes_every_key(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    wrk: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if wrk == "hidden":
+        monkeypatch.setattr(suite, "wrk_path", lambda: None)
+    elif shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed here")
     asked: list[tuple[bool, float | None]] = []
 
     def tiny(quick: bool, seconds: float | None = None) -> suite.BenchSettings:
@@ -75,11 +83,20 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
     measured = {k for k in suite.FIGURE_KEYS if document[k] is not None}
     needs_wrk = {"bare_server_rps"}
     assert measured | needs_wrk == set(suite.FIGURE_KEYS), document["notes"]
-    if shutil.which("wrk") is None:
+    if wrk == "hidden":
         assert document["notes"]["bare_server_rps"] == INSTALL_HINT
         assert document["collector_load"].startswith("Locust FastHttpUser")
+        # Said before anything is measured, and in every ratio to the bare server.
+        assert err.splitlines()[1] == f"nitrox-sim bench: {WRK_MISSING}"
+        assert "apt-get install -y wrk" in WRK_MISSING
+        assert document["goals"]["sender_c10_vs_bare_server"]["result"] == NOT_MEASURED
+        assert document["ratios"]["sender_c10_vs_bare_server"] is None
+        goal_line = next(line for line in out.splitlines() if line.startswith("sender c10 / bare"))
+        assert goal_line.endswith(NOT_MEASURED)
     else:
         assert document["collector_load"].startswith("wrk")
+        assert document["ratios"]["sender_c10_vs_bare_server"] > 0
+    assert len(document["sender_rounds"]) == 1
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
 

@@ -6,7 +6,7 @@ import json
 
 from simulator_app.bench.report import GOALS, evaluate, format_table, to_json
 from simulator_app.bench.suite import FIGURE_KEYS, BenchResult, settings_for
-from simulator_app.bench.wrk import INSTALL_HINT, parse_output
+from simulator_app.bench.wrk import INSTALL_HINT, NOT_MEASURED, parse_output
 
 
 def a_result(**figures: float | None) -> BenchResult:
@@ -19,6 +19,7 @@ def a_result(**figures: float | None) -> BenchResult:
             "exported_rps": 5_100.0,  # 0.85: a miss
             "sender_rps_c10": 6_000.0,
             "sender_rps_c200": 5_700.0,  # 0.95
+            "sender_rps_c5000": 5_000.0,  # 0.83
             "collector_rps": 16_000.0,
             "gui_max_stall_ms": 49.9,
             "gui_bytes_per_row": 301.0,  # a miss by one byte
@@ -30,8 +31,11 @@ def a_result(**figures: float | None) -> BenchResult:
             "collector_load": "wrk, 50 connections",
             "collector_reference_rps": result.figures["bare_server_rps"],
             "settings": {"seconds": 4.0, "rounds": 1, "users": 10, "quick": True},
+            "wrk": True,
         }
     )
+    keys = ("sender_rps_c10", "sender_rps_c200", "sender_rps_c5000")
+    result.extras["sender_rounds"] = [{key: result.figures[key] for key in keys}]
     return result
 
 
@@ -44,6 +48,8 @@ def test_each_goal_is_judged_on_its_ratio_or_figure() -> None:
         "exported_vs_fasthttpuser": "MISS",
         "sender_c10_vs_httpuser": "PASS",
         "sender_c200_vs_c10": "PASS",
+        "sender_c5000_vs_c10": "PASS",
+        "sender_c10_vs_bare_server": "MISS",  # 0.2
         "collector_vs_bare_server": "PASS",
         "gui_stall": "PASS",
         "gui_memory": "MISS",
@@ -59,13 +65,37 @@ def test_a_missing_figure_makes_its_goals_not_applicable_and_its_note_shows() ->
     result = a_result(bare_server_rps=None)
     result.extras["collector_reference_rps"] = None
     result.notes["bare_server_rps"] = INSTALL_HINT
-    assert statuses(result)["collector_vs_bare_server"] == "n/a"
+    assert statuses(result)["collector_vs_bare_server"] == "not measured"
     table = format_table(result)
     assert f"bare_server_rps: {INSTALL_HINT}" in table
     document = to_json(result)
     assert document["bare_server_rps"] is None
     assert document["notes"] == {"bare_server_rps": INSTALL_HINT}
     assert document["ratios"]["collector_vs_bare_server"] is None
+
+
+def test_a_ratio_that_must_hold_in_every_round_is_judged_on_the_worst() -> None:
+    result = a_result()
+    result.extras["sender_rounds"] = [
+        {"sender_rps_c10": 6_000.0, "sender_rps_c200": 5_700.0},  # 0.95
+        {"sender_rps_c10": 5_000.0, "sender_rps_c200": 4_000.0},  # 0.80: a miss
+    ]
+    (outcome,) = [o for o in evaluate(result) if o.goal.key == "sender_c200_vs_c10"]
+    assert outcome.value == 0.8 and outcome.status == "MISS"
+    line = next(x for x in format_table(result).splitlines() if x.startswith("sender c200"))
+    assert line.split()[-4:] == ["0.80", ">=", "0.90", "MISS"]
+
+
+def test_without_wrk_the_ratios_to_the_bare_server_say_so() -> None:
+    result = a_result(bare_server_rps=None)
+    result.extras["wrk"] = False
+    result.notes["bare_server_rps"] = INSTALL_HINT
+    assert statuses(result)["sender_c10_vs_bare_server"] == NOT_MEASURED == "not measured (no wrk)"
+    table = format_table(result)
+    assert f"{NOT_MEASURED}" in next(line for line in table.splitlines() if "under wrk" in line)
+    goal_line = next(line for line in table.splitlines() if line.startswith("sender c10 / bare"))
+    assert goal_line.endswith(NOT_MEASURED)
+    assert to_json(result)["goals"]["sender_c10_vs_bare_server"]["result"] == NOT_MEASURED
 
 
 def test_without_wrk_the_collector_is_compared_under_the_locust_load() -> None:
@@ -85,7 +115,7 @@ def test_table_lists_every_figure_and_goal_with_its_verdict() -> None:
     assert "0.85" in table and "0.95" in table
 
 
-def test_json_has_the_nine_figures_and_is_serialisable() -> None:
+def test_json_has_every_figure_and_is_serialisable() -> None:
     document = json.loads(json.dumps(to_json(a_result())))
     assert set(FIGURE_KEYS) <= set(document)
     assert document["ratios"]["exported_vs_fasthttpuser"] == 0.85

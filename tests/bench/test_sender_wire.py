@@ -1,16 +1,17 @@
-"""The sender's fast path writes exactly the bytes httpx would, or leaves the request to httpx.
+"""The sender writes exactly the bytes httpx would put on the wire, whichever way it writes them.
 
 ``nitrox-sim run`` skips ``httpx.Request`` when :class:`WireTarget` can write
-a request itself (the speed work of the bench issue); these tests hold it to
-the httpx path byte for byte: request line, headers and their order, body,
-the URL in the log, and the response headers recorded.
+a request itself (the speed work of the bench issue) and takes httpx's bytes
+otherwise; these tests hold both to what httpx sends through httpcore and h11
+(request line, headers and their order, body), to the URL httpx logs, and the
+response headers to what httpx records.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+import h11
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -19,46 +20,31 @@ from hypothesis import strategies as st
 from simulator_app.core.contract import RequestSpec
 from simulator_app.core.journey import JourneyEngine, PlannedRequest
 from simulator_app.core.scenario_file import load_scenario
-from simulator_app.sender.exchange import WireTarget, build_request, header_items
-from simulator_app.sender.transport import LeanTransport, RawResponse
+from simulator_app.sender.exchange import header_items
+from simulator_app.sender.transport import NotSent
+from simulator_app.sender.wire import WireTarget
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 NOW_MS = 1_700_000_000_123
 
 
-class Capture(LeanTransport):
-    """Records the bytes the httpx path would send, and answers without a network."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[tuple[tuple[str, str, int], bytes]] = []
-
-    async def send_bytes(
-        self,
-        origin: tuple[str, str, int],
-        payload: bytes,
-        connect_timeout: float | None,
-        read_timeout: float | None,
-    ) -> RawResponse:
-        self.sent.append((origin, payload))
-        answer = RawResponse()
-        answer.status = 200
-        return answer
-
-
-def httpx_bytes(target: str, planned: PlannedRequest) -> tuple[tuple[str, str, int], bytes, str]:
-    """What the httpx path sends for ``planned``: origin, bytes, and the URL it logs."""
-    transport = Capture()
-    request = build_request(target, planned, 10.0)
-    asyncio.run(transport.handle_async_request(request))
-    ((origin, payload),) = transport.sent
-    return origin, payload, str(request.url)
-
-
-def fast_bytes(wire: WireTarget, planned: PlannedRequest, now_ms: int) -> bytes | None:
-    spec = planned.spec
+def httpx_bytes(
+    target: str, spec: RequestSpec, now_ms: int = NOW_MS
+) -> tuple[tuple[str, str, int], bytes, str]:
+    """What httpx sends for ``spec``: origin, the bytes h11 writes for it, and the URL it logs."""
     body = spec.body.encode("utf-8") if spec.body is not None else b""
-    return wire.payload(spec, spec.target(now_ms), body)
+    request = httpx.Request(
+        spec.method, target.rstrip("/") + spec.target(now_ms), headers=spec.headers, content=body
+    )
+    client = h11.Connection(h11.CLIENT)
+    url = request.url
+    payload = client.send(
+        h11.Request(method=request.method, target=url.raw_path, headers=request.headers.raw)
+    )
+    payload += client.send(h11.Data(data=request.content)) if request.content else b""
+    payload += client.send(h11.EndOfMessage())
+    origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+    return origin, payload, str(url)
 
 
 def planned_requests(path: Path, visitors: int) -> list[PlannedRequest]:
@@ -72,32 +58,22 @@ def test_bundled_scenarios_go_the_fast_way_with_the_same_bytes(scenario: Path, t
     wire = WireTarget(target)
     assert wire.usable
     for planned in planned_requests(scenario, 40):
-        # The httpx path reads the clock itself: freeze the cache-buster for both.
         spec = planned.spec
-        frozen = PlannedRequest(
-            RequestSpec(
-                spec.method,
-                spec.target(NOW_MS),
-                spec.headers,
-                spec.body,
-                spec.name,
-                spec.step,
-                spec.visitor,
-                spec.expect,
-            ),
-            planned.think,
-            planned.journey,
-        )
-        payload = fast_bytes(wire, frozen, NOW_MS)
-        origin, expected, url = httpx_bytes(target, frozen)
-        assert payload == expected, spec.name
-        assert wire.origin == origin
-        assert wire.url(frozen.spec.target(NOW_MS)) == url
+        body = spec.body.encode("utf-8") if spec.body is not None else b""
+        assert wire._direct(spec.method, spec.path, spec.headers, not body), spec.name
+        # Twice, with another cache-buster: the second time from what the first left.
+        for now_ms in (NOW_MS, NOW_MS + 1):
+            url, payload = wire.request(spec, now_ms)
+            origin, expected, expected_url = httpx_bytes(target, spec, now_ms)
+            assert payload == expected, spec.name
+            assert (wire.origin, url) == (origin, expected_url)
 
 
-def sample_spec(path: str, method: str = "POST", body: str | None = '{"a":1}') -> PlannedRequest:
+def sample_spec(
+    path: str, method: str = "POST", body: str | None = '{"a":1}', buster: bool = False
+) -> RequestSpec:
     headers = (("Content-Type", "application/json"), ("User-Agent", "UA/1.0"))
-    return PlannedRequest(RequestSpec(method, path, headers, body, "event/x", "x", 0), 0.0, "j")
+    return RequestSpec(method, path, headers, body, "event/x", "x", 0, None, buster)
 
 
 @settings(max_examples=200, deadline=None)
@@ -106,37 +82,53 @@ def sample_spec(path: str, method: str = "POST", body: str | None = '{"a":1}') -
     query=st.none() | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=8),
     method=st.sampled_from(["GET", "POST", "PUT"]),
     body=st.none() | st.sampled_from(["", '{"page":"x"}']),
+    buster=st.booleans(),
 )
-def test_any_path_is_written_as_httpx_writes_it_or_left_to_httpx(
-    segment: str, query: str | None, method: str, body: str | None
+def test_any_path_is_written_as_httpx_writes_it(
+    segment: str, query: str | None, method: str, body: str | None, buster: bool
 ) -> None:
     path = f"/jsv1/{segment}/event/view" + ("" if query is None else f"?{query}")
-    planned = sample_spec(path, method, body)
+    spec = sample_spec(path, method, body, buster)
     wire = WireTarget("http://127.0.0.1:8787")
-    payload = fast_bytes(wire, planned, NOW_MS)
-    if payload is None:
-        return  # httpx writes it (quoting, dot segments, fragments): nothing to compare
     try:
-        _, expected, url = httpx_bytes("http://127.0.0.1:8787", planned)
-    except (httpx.InvalidURL, UnicodeEncodeError):  # pragma: no cover - a failure if reached
-        pytest.fail(f"the fast path wrote {path!r}, which httpx rejects")
+        expected_origin, expected, expected_url = httpx_bytes("http://127.0.0.1:8787", spec)
+    except (httpx.InvalidURL, UnicodeEncodeError):
+        with pytest.raises(NotSent, match=r"^not sent: "):
+            wire.request(spec, NOW_MS)  # what httpx refuses is a record, never sent
+        return
+    url, payload = wire.request(spec, NOW_MS)
     assert payload == expected
-    assert wire.url(path) == url
+    assert (wire.origin, url) == (expected_origin, expected_url)
 
 
 @pytest.mark.parametrize(
     "path", ["/a b", "/a/../b", "/a/./b", "/a#b", "/a`b", "/é", '/a"b', "/a?b c", "/a?<b>"]
 )
-def test_paths_httpx_would_change_are_left_to_it(path: str) -> None:
-    assert fast_bytes(WireTarget("http://127.0.0.1:8787"), sample_spec(path), NOW_MS) is None
+def test_paths_httpx_would_change_go_through_httpx(path: str) -> None:
+    wire = WireTarget("http://127.0.0.1:8787")
+    spec = sample_spec(path)
+    assert wire._direct(spec.method, path, spec.headers, False) is None
+    _, expected, expected_url = httpx_bytes("http://127.0.0.1:8787", spec)
+    assert wire.request(spec, NOW_MS) == (expected_url, expected)
 
 
 @pytest.mark.parametrize(
     "target",
     ["http://LOCALHOST:8787", "http://127.0.0.1:80", "http://u:p@127.0.0.1:1", "http://h/a/../b"],
 )
-def test_targets_httpx_would_rewrite_are_left_to_it(target: str) -> None:
-    assert not WireTarget(target).usable
+def test_targets_httpx_would_rewrite_go_through_httpx(target: str) -> None:
+    wire = WireTarget(target)
+    assert not wire.usable
+    spec = sample_spec("/jsv1/x")
+    origin, expected, expected_url = httpx_bytes(target, spec)
+    assert wire.request(spec, NOW_MS) == (expected_url, expected)
+    assert wire.origin == origin
+
+
+def test_a_header_httpx_refuses_is_not_sent() -> None:
+    spec = RequestSpec("GET", "/jsv1/x", (("User-Agent", "Zoë"),), None, "identify", "x", 0)
+    with pytest.raises(NotSent, match=r"^not sent: the request cannot be written"):
+        WireTarget("http://127.0.0.1:8787").request(spec, NOW_MS)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from simulator_app.sender.report import collector_lines, error_counts, failure_reason
+from simulator_app.core.funnel import Funnel, MeasuredFunnel
+from simulator_app.core.stats import StatsTable
+from simulator_app.sender.report import (
+    collector_lines,
+    error_counts,
+    failure_reason,
+    progress_line,
+    summary_text,
+)
+from simulator_app.sender.runner import Progress, RunResult
 
 
 def test_collector_lines_show_field_paths_and_descriptions() -> None:
@@ -51,17 +62,18 @@ def test_collector_lines_show_field_paths_and_descriptions() -> None:
             "cannot connect: all connection attempts failed",
         ),
         ("connect timeout: connect to 10.0.0.1:80 timed out", "connect timed out (10.0.0.1:80)"),
-        ("timeout: no response in time", "no answer within the timeout"),
         (
-            "RemoteProtocolError: server closed the connection without an answer",
-            "connection closed without an answer",
+            "timed out; the target may have received it",
+            "timed out; the target may have received it",
         ),
         (
-            "RemoteProtocolError: server closed the connection in the middle of its answer",
-            "connection closed in the middle of the answer",
+            "connection lost: connection reset by peer; the target may have received it",
+            "connection lost: connection reset by peer; the target may have received it",
         ),
-        ("RemoteProtocolError: bad status line b'SMTP'", "broken answer: bad status line b'SMTP'"),
-        ("ReadError: Connection reset by peer", "connection lost: connection reset by peer"),
+        (
+            "broken answer: Content-Length is not a number",
+            "broken answer: Content-Length is not a number",
+        ),
         ("HTTP 503", "HTTP 503"),
         ("cancelled", "cancelled"),
     ],
@@ -72,13 +84,45 @@ def test_failure_reasons_say_the_cause_in_plain_words(error: str, reason: str) -
 
 def test_failure_counts_add_up_errors_with_the_same_cause() -> None:
     errors = {
-        "timeout: no response in time": 2,
-        "timeout: something else": 1,
+        "connection error: cannot connect to 127.0.0.1:9: Connection refused": 2,
+        "connection error: cannot connect to 127.0.0.1:9: [Errno 111] Connection refused": 1,
         "HTTP 503": 4,
         "x" * 300: 1,
     }
     assert error_counts(errors) == [
         "       4 x HTTP 503",
-        "       3 x no answer within the timeout",
+        "       3 x connection refused (127.0.0.1:9)",
         "       1 x " + "x" * 97 + "...",
     ]
+
+
+def result_with(**counts: int) -> RunResult:
+    failures = sum(counts.values())
+    return RunResult(
+        stats=StatsTable(),
+        funnel=MeasuredFunnel(),
+        visitors_done=1,
+        journeys_completed=1,
+        requests=10,
+        failures=failures,
+        cancelled=counts.pop("cancelled", 0),
+        elapsed=1.0,
+        stopped=False,
+        **counts,
+    )
+
+
+def test_the_summary_tells_failures_the_target_may_have_received_from_the_others() -> None:
+    result = result_with(answered_failures=3, unanswered=2, unreached=1)
+    text = summary_text(result, Funnel({}), {"HTTP 503": 3})
+    assert text.splitlines()[1] == (
+        "failed: 3 answered with an error, 2 sent and unanswered (the target may have "
+        "received them), 1 never reached the target"
+    )
+    assert "failed:" not in summary_text(result_with(), Funnel({}), {})
+
+
+def test_the_progress_line_counts_the_unanswered() -> None:
+    progress = Progress(10, 5, 2, 40, 3, 2.0, 3.0, False, unanswered=2)
+    assert "failures 3 (2 unanswered)  20 req/s" in progress_line(progress)
+    assert "unanswered" not in progress_line(dataclasses.replace(progress, unanswered=0))

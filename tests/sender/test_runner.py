@@ -1,9 +1,10 @@
-"""The load runner against httpx.MockTransport: records, verdicts, bounds, control."""
+"""The load runner against a stand-in connection: records, verdicts, bounds, control."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import re
 import threading
 import time
@@ -17,7 +18,10 @@ from simulator_app.core.contract import PAYLOAD_ERROR
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.sender import LoadRun, RunSettings
+from simulator_app.sender.loop import GC_YOUNG_THRESHOLD
+from simulator_app.sender.transport import NotSent
 from tests.sender.conftest import REQUESTS_PER_VISITOR
+from tests.sender.mock_wire import mock_connections
 
 TARGET = "http://127.0.0.1:9"
 
@@ -44,7 +48,7 @@ def collect(
         scenario,
         RunSettings(**options),  # type: ignore[arg-type]
         on_records=records.extend,
-        transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+        connect=mock_connections(handler),  # type: ignore[arg-type]
     )
     return run, records, run.run()
 
@@ -98,7 +102,7 @@ def test_identify_is_judged_by_its_body(scenario: Scenario, body: str, status: i
 def test_server_errors_and_connection_errors_are_failures_not_crashes(scenario: Scenario) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/event/view"):
-            raise httpx.ConnectError("refused", request=request)
+            raise NotSent("connection error: cannot connect to 127.0.0.1:9: Connection refused")
         if request.url.path.endswith("/event/checkout"):
             return httpx.Response(503, text="busy")
         return answer(request)
@@ -113,6 +117,8 @@ def test_server_errors_and_connection_errors_are_failures_not_crashes(scenario: 
     # A failed tracking call does not end the visit: the journey goes on.
     assert result.journeys_completed == 6  # type: ignore[attr-defined]
     assert result.failures == 12  # type: ignore[attr-defined]
+    # Told apart by what the target can have seen: the refused views never reached it.
+    assert (result.unreached, result.answered_failures, result.unanswered) == (6, 6, 0)  # type: ignore[attr-defined]
 
 
 def test_concurrency_bounds_the_visitors_in_flight(scenario: Scenario) -> None:
@@ -152,12 +158,16 @@ def test_stop_records_in_flight_requests_as_cancelled(scenario: Scenario) -> Non
         scenario,
         RunSettings(target=TARGET, think_scale=0.0, concurrency=2, timeout=120),
         on_records=records.extend,
-        transport=httpx.MockTransport(handler),
+        connect=mock_connections(handler),
     )
     results = []
     thread = threading.Thread(target=lambda: results.append(run.run()))
     thread.start()
     assert started.wait(10)
+    deadline = time.monotonic() + 10
+    while run.progress().in_flight < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.progress().in_flight == 2  # both visitors wait for their checkout's answer
     run.stop()
     thread.join(30)
     assert not thread.is_alive()
@@ -186,7 +196,7 @@ def test_pause_holds_new_requests_until_resume(scenario: Scenario) -> None:
         scenario,
         RunSettings(target=TARGET, think_scale=0.0),
         on_records=records.extend,
-        transport=httpx.MockTransport(answer),
+        connect=mock_connections(answer),
     )
     run.pause()
     thread = threading.Thread(target=run.run)
@@ -209,7 +219,7 @@ def test_stop_before_run_sends_nothing(scenario: Scenario) -> None:
         sent.append(request)
         return answer(request)
 
-    run = LoadRun(scenario, RunSettings(target=TARGET), transport=httpx.MockTransport(handler))
+    run = LoadRun(scenario, RunSettings(target=TARGET), connect=mock_connections(handler))
     run.stop()
     result = run.run()
     assert sent == [] and result.stopped and result.requests == 0
@@ -259,8 +269,23 @@ def test_connections_the_collector_drops_are_failures_and_never_resent(
     failed = [r for r in records if not r.ok]
     assert result.failures == len(failed) == drops
     assert {r.error for r in failed} == {
-        "RemoteProtocolError: server closed the connection without an answer"
+        "connection closed without an answer; the target may have received it"
     }
+    assert result.unanswered == drops and result.unreached == 0
     # What the collector saw, answered or dropped, is what was sent: nothing twice.
     assert result.requests == len(records) == 6 * REQUESTS_PER_VISITOR
     assert summary["total"] + drops == result.requests
+
+
+def test_the_garbage_collector_runs_less_often_during_a_run_only(scenario: Scenario) -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(gc.get_threshold())
+        return answer(request)
+
+    collect(scenario, handler)
+    # Thousands of requests in flight made each young collection walk them all.
+    assert seen and all(t[0] >= GC_YOUNG_THRESHOLD and t[1:] == before[1:] for t in seen)
+    assert gc.get_threshold() == before

@@ -1,4 +1,4 @@
-"""LeanTransport against a raw local socket server: framing, keep-alive, reconnects, errors."""
+"""Connection against raw local socket servers: framing, keep-alive, reconnects, errors."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable
 
-import httpx
 import pytest
 
-from simulator_app.sender.runner import new_event_loop
-from simulator_app.sender.transport import LeanTransport
+from simulator_app.sender.loop import new_event_loop
+from simulator_app.sender.transport import Answer, Connection, NotSent, SendError
 
 Reply = Callable[[int, bytes], Awaitable[list[bytes] | None]]
 
@@ -52,16 +51,18 @@ async def serve(reply: Reply) -> tuple[asyncio.Server, str, list[int]]:
     return server, f"http://127.0.0.1:{port}", connections
 
 
-async def fetch(
-    transport: LeanTransport, url: str, limit: float = 5.0, path: str = "/jsv1/x"
-) -> httpx.Response:
-    request = httpx.Request(
-        "POST",
-        url + path,
-        content=b'{"a":1}',
-        extensions={"timeout": {"connect": limit, "read": limit}},
-    )
-    return await transport.handle_async_request(request)
+def connection(url: str) -> Connection:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return Connection(("http", host, int(port)))
+
+
+async def fetch(conn: Connection, limit: float = 5.0, path: str = "/jsv1/x") -> Answer:
+    payload = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n".encode() + b'{"a":1}'
+    return await conn.exchange(payload, limit)
+
+
+def headers(answer: Answer) -> dict[bytes, bytes]:
+    return {name.lower(): value for name, value in answer.headers}
 
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -74,9 +75,9 @@ def test_keep_alive_reuses_one_connection() -> None:
             return [OK[:20], OK[20:]]  # the answer arrives in pieces
 
         server, url, connections = await serve(reply)
-        transport = LeanTransport()
-        bodies = [(await fetch(transport, url)).content for _ in range(3)]
-        await transport.aclose()
+        transport = connection(url)
+        bodies = [(await fetch(transport)).body for _ in range(3)]
+        transport.close()
         server.close()
         assert bodies == [b"hello"] * 3
         assert len(connections) == 1
@@ -95,13 +96,13 @@ def test_chunked_body_is_assembled() -> None:
             ]
 
         server, url, _ = await serve(reply)
-        transport = LeanTransport()
-        first = await fetch(transport, url)
-        second = await fetch(transport, url)
-        await transport.aclose()
+        transport = connection(url)
+        first = await fetch(transport)
+        second = await fetch(transport)
+        transport.close()
         server.close()
-        assert (first.status_code, first.content, first.headers["x-a"]) == (201, b"Nitrox!", "b")
-        assert second.content == b"Nitrox!"
+        assert (first.status, first.body, headers(first)[b"x-a"]) == (201, b"Nitrox!", b"b")
+        assert second.body == b"Nitrox!"
 
     asyncio.run(main())
 
@@ -114,12 +115,12 @@ def test_connection_close_and_idle_close_reconnect() -> None:
             return [OK]
 
         server, url, connections = await serve(reply)
-        transport = LeanTransport()
-        first = await fetch(transport, url)
-        second = await fetch(transport, url)
-        await transport.aclose()
+        transport = connection(url)
+        first = await fetch(transport)
+        second = await fetch(transport)
+        transport.close()
         server.close()
-        assert (first.content, second.content) == (b"ok", b"hello")
+        assert (first.body, second.body) == (b"ok", b"hello")
         assert len(connections) == 2
 
     asyncio.run(main())
@@ -136,18 +137,18 @@ def test_every_dropped_request_is_a_failure_and_reaches_the_server_once() -> Non
             return [OK]
 
         server, url, connections = await serve(reply)
-        transport = LeanTransport()
+        transport = connection(url)
         outcomes: list[str] = []
         for n in range(12):
             try:
-                response = await fetch(transport, url, path=f"/jsv1/{n}")
-            except httpx.RemoteProtocolError as exc:
+                answer = await fetch(transport, path=f"/jsv1/{n}")
+            except SendError as exc:
                 outcomes.append(str(exc))
             else:
-                outcomes.append(response.text)
-        await transport.aclose()
+                outcomes.append(answer.body.decode())
+        transport.close()
         server.close()
-        dropped = "server closed the connection without an answer"
+        dropped = "connection closed without an answer; the target may have received it"
         assert outcomes == ["hello", "hello", dropped] * 4
         # A tracker event sent twice counts twice: a dropped request is not sent again.
         assert seen == [f"/jsv1/{n}".encode() for n in range(12)]
@@ -204,17 +205,17 @@ def test_a_kept_alive_connection_the_server_closed_while_idle_is_replaced(
     server = AnswerOnceServer(connections=2)
 
     async def main() -> list[str]:
-        transport = LeanTransport()
-        first = await fetch(transport, server.url)
+        transport = connection(server.url)
+        first = await fetch(transport)
         # The loop is blocked on purpose until the server's close has reached the
         # socket: the loop has not read it, as when the next request is due at once.
         assert server.closed.wait(10)
         assert transport._protocol is not None and transport._protocol.transport is not None
         sock = transport._protocol.transport.get_extra_info("socket")
         assert select.select([sock], [], [], 10)[0]
-        second = await fetch(transport, server.url)
-        await transport.aclose()
-        return [first.text, second.text]
+        second = await fetch(transport)
+        transport.close()
+        return [first.body.decode(), second.body.decode()]
 
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
@@ -231,9 +232,9 @@ def test_refused_connection_is_a_connect_error() -> None:
         port = probe.getsockname()[1]  # closed again: nothing listens there
 
     async def main() -> None:
-        transport = LeanTransport()
-        with pytest.raises(httpx.ConnectError):
-            await fetch(transport, f"http://127.0.0.1:{port}")
+        transport = connection(f"http://127.0.0.1:{port}")
+        with pytest.raises(NotSent, match="Connection refused"):
+            await fetch(transport)
 
     asyncio.run(main())
 
@@ -245,10 +246,10 @@ def test_a_silent_server_is_a_read_timeout() -> None:
             return [OK]
 
         server, url, _ = await serve(reply)
-        transport = LeanTransport()
-        with pytest.raises(httpx.ReadTimeout):
-            await fetch(transport, url, limit=0.2)
-        await transport.aclose()
+        transport = connection(url)
+        with pytest.raises(SendError, match=r"^timed out; the target may have received it$"):
+            await fetch(transport, limit=0.2)
+        transport.close()
         server.close()
 
     asyncio.run(main())
@@ -260,10 +261,10 @@ def test_a_garbled_answer_is_a_protocol_error() -> None:
             return [b"SMTP ready\r\n\r\n"]
 
         server, url, _ = await serve(reply)
-        transport = LeanTransport()
-        with pytest.raises(httpx.RemoteProtocolError, match="bad status line"):
-            await fetch(transport, url)
-        await transport.aclose()
+        transport = connection(url)
+        with pytest.raises(SendError, match=r"^broken answer: no HTTP status line$"):
+            await fetch(transport)
+        transport.close()
         server.close()
 
     asyncio.run(main())

@@ -1,8 +1,9 @@
 """Click-through mode for QA: one visitor, one request at a time, each answer shown.
 
 The visitor's requests come from the same journey engine as every runner.
-Each request is sent with :func:`send_one` on a one-thread executor (never on
-the GUI thread); a short timer notices the answer. Records also go to the
+Each request is sent by a :class:`SingleSender` (the load run's send path on a
+small loop of its own) on a one-thread executor (never on the GUI thread); a
+short timer notices the answer. Records also go to the
 area's pending buffer, so they appear in the log and the stats like any other.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 
-import httpx
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -29,7 +29,7 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import target_problem
 from simulator_app.gui.sending.describe import identify_payload, pretty_body
-from simulator_app.sender import send_one
+from simulator_app.sender import SingleSender
 
 REQUEST_TIMEOUT = 10.0  # seconds a click-through request may take
 POLL_MS = 15
@@ -78,7 +78,7 @@ class ClickPanel(QWidget):
         self._to_end = False
         self._future: concurrent.futures.Future[RequestRecord] | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._client: httpx.Client | None = None
+        self._sender: SingleSender | None = None  # made for self.target on the first send
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check)
@@ -185,10 +185,12 @@ class ClickPanel(QWidget):
             return False
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(1, "click-through")
-        if self._client is None:
-            self._client = httpx.Client(timeout=REQUEST_TIMEOUT)
+        if self._sender is None or self._sender.target != self.target:
+            if self._sender is not None:  # closed on the executor's thread, after its last send
+                self._executor.submit(self._sender.close)
+            self._sender = SingleSender(self.target, REQUEST_TIMEOUT)
         planned = self.plan[self.position]
-        self._future = self._executor.submit(send_one, self._client, self.target, planned)
+        self._future = self._executor.submit(self._sender.send, planned)
         self._poll.start()
         self._update()
         self.busy_changed.emit(True)
@@ -207,7 +209,7 @@ class ClickPanel(QWidget):
         self._future = None
         try:
             record = future.result()
-        except Exception as exc:  # send_one never raises on I/O; anything else is shown
+        except Exception as exc:  # send never raises on I/O; anything else is shown
             self.output.appendPlainText(f"The request could not be sent: {exc}")
             self._to_end = False
             self._update()
@@ -231,6 +233,6 @@ class ClickPanel(QWidget):
             self._executor.shutdown(wait=True)
             self._executor = None
         self._future = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator_app.exporter.bench import measure_export_ratio
+from simulator_app.bench.exporter import measure_export_ratio
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ posts the same valid ``view`` event to it as to the bare server. The goal
 (issue 3): the collector sustains at least half the bare server's req/s.
 
 ``nitrox-sim bench`` calls :func:`measure_collector`; run this module for the
-pair alone: ``python -m simulator_app.collector.bench [--seconds S]``.
+pair alone: ``python -m simulator_app.bench.collector [--seconds S]``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def measure_collector(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator_app.collector.bench",
+        prog="python -m simulator_app.bench.collector",
         description="req/s of the collector against the bare server, same load",
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="per server (default 5)")

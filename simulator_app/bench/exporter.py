@@ -9,7 +9,7 @@ The server and Locust are pinned to different CPUs when there are two.
 
 ``nitrox-sim bench`` uses :func:`default_scenario` and
 :func:`exported_locustfile`; run this module for the ratio alone:
-``python -m simulator_app.exporter.bench --seconds 10``. Locust runs as a
+``python -m simulator_app.bench.exporter --seconds 10``. Locust runs as a
 subprocess only: this module never imports it.
 """
 
@@ -88,7 +88,8 @@ def measure_export_ratio(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="req/s of the exported locustfile vs a minimal FastHttpUser"
+        prog="python -m simulator_app.bench.exporter",
+        description="req/s of the exported locustfile vs a minimal FastHttpUser",
     )
     parser.add_argument(
         "--seconds", type=float, default=10.0, help="length of each locust run (default: 10)"

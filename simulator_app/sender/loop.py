@@ -1,0 +1,81 @@
+"""The event loop a run (or a click-through request) goes on, and what it needs around it.
+
+uvloop's loop when it is installed; the garbage collector tuned for the
+length of a run; a sleep that a stop cuts short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young-generation collections during a run
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when it is installed (uvicorn[standard] brings it), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+_gc_lock = threading.Lock()
+_gc_runs = 0  # runs going on now (the collector's settings are the process's)
+_gc_saved: tuple[int, int, int] = (0, 0, 0)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector runs less often while any run goes on.
+
+    With thousands of requests in flight, each young-generation collection
+    walks all their live objects, and one ran every few hundred requests: 15
+    to 35 us of a request's CPU at concurrency 5000 (gc.callbacks), and
+    pauses of 200 ms. A request's objects are freed by reference counting
+    anyway; cycles are still collected, after 50,000 allocations instead of
+    700. The previous thresholds come back when the last run ends.
+    """
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], GC_YOUNG_THRESHOLD), *_gc_saved[1:])
+        _gc_runs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0:
+                gc.set_threshold(*_gc_saved)
+
+
+async def sleep_unless(
+    stop: asyncio.Event, seconds: float, loop: asyncio.AbstractEventLoop
+) -> bool:
+    """Sleep ``seconds``; False (at once) when ``stop`` is set before or meanwhile."""
+    if stop.is_set():
+        return False
+    if seconds <= 0:
+        return True
+    waiter: asyncio.Future[None] = loop.create_future()
+    handle = loop.call_later(seconds, _resolve, waiter)
+    stop_wait = asyncio.ensure_future(stop.wait())
+    stop_wait.add_done_callback(lambda _: _resolve(waiter))
+    try:
+        await waiter
+    finally:
+        handle.cancel()
+        stop_wait.cancel()
+    return not stop.is_set()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
