@@ -202,7 +202,8 @@ class Either:
             node = option.schema()
             # a range is itself "a number or [low, high]": one level of alternatives, not two
             forms.extend(node["oneOf"] if set(node) <= {"oneOf", "description"} else [node])
-        return {"description": self.form, "oneOf": forms}
+        # anyOf, not oneOf: 'off' is also a valid header name, the first form read wins
+        return {"description": self.form, "anyOf": forms}
 
     def _option(self, data: Any) -> Codec:
         for option in self.options:
@@ -229,8 +230,9 @@ def _matches(schema: dict[str, Any], data: Any) -> bool:
         return bool(data == schema["const"])
     if "enum" in schema:
         return data in schema["enum"]
-    if "oneOf" in schema:
-        return any(_matches(s, data) for s in schema["oneOf"])
+    for either in ("oneOf", "anyOf"):
+        if either in schema:
+            return any(_matches(s, data) for s in schema[either])
     kind = schema.get("type")
     if kind == "integer":
         return isinstance(data, int) and not isinstance(data, bool)
@@ -331,6 +333,33 @@ class OneOrMany:
                 yield from self.item.problems(item, (*path, index))
         else:
             yield from self.item.problems(data, path)
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A mapping of keys of one form to values, read as a tuple of (key, value) pairs in order."""
+
+    key: Text
+    value: Codec
+    max_items: int
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "propertyNames": self.key.schema(),
+            "additionalProperties": self.value.schema(),
+            "maxProperties": self.max_items,
+        }
+
+    def load(self, data: Any) -> tuple[tuple[str, Any], ...]:
+        return tuple((str(k), self.value.load(v)) for k, v in data.items())
+
+    def dump(self, value: Any) -> Any:
+        return {k: self.value.dump(v) for k, v in value}
+
+    def problems(self, data: Any, path: Path) -> Found:
+        for key, item in data.items():
+            yield from self.value.problems(item, (*path, key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,134 +1,35 @@
-"""Visitors: reproducible Faker identities and per-visitor IDs.
+"""Visitors: who they are, where from, on what device, and their contact details.
 
-Everything about visitor ``index`` is derived from ``(seed, index)`` alone, so
-any runner (the CLI, the desktop app, a Locust worker) that is asked for the
-same visitor gets the same one, in any order. The contact details are made
-lazily because Faker's ``name()`` costs about 100 µs and most visitors never
-identify.
+Everything about visitor ``index`` follows from the run's key (scenario name
+and seed) and the index alone, so any runner (the CLI, the desktop app, a
+Locust worker) asked for the same visitor gets the same one, in any order:
 
-E-mails and phones are unique within a run: each carries a number that is a
-bijection of the visitor index (an affine permutation modulo a power of ten),
-so no two visitors below 10**8 can collide, yet the numbers look random.
-Phones are in E.164 form with a country code that matches the locale.
+- drawn from the visitor's own generator, in a fixed order: its country (by
+  the scenario's mix), locale, browser IDs, device (by market share) and a
+  public address of its country;
+- made from the index through keyed permutations (:mod:`.permute`), so that
+  no two visitors of a run can share one: its phone (a valid mobile number of
+  its country, with the prefix's time zone) and its e-mail's local part
+  (``first.last``, ``first_last``, ``flast``, a short number at most, made
+  from the visitor's own name in Latin letters; names books never share a
+  first name). The domain is one of its country's free-mail domains.
 
+Contact details are made when first asked for: most visitors never identify.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faker import Faker
-
 from simulator_app.core.contract import NULL_NITROX_ID, ROAMING_PREFIX, VisitorIds
-from simulator_app.core.locales import DEPRECATED_LOCALES, LOCALES
-from simulator_app.core.model import Identities, IdSettings
-
-__all__ = ["DEPRECATED_LOCALES", "LOCALES"]  # where the app and tests have found them
-
-UNIQUE_VISITORS = 10**8  # e-mails and phones are unique for visitor indexes below this
-
-# country code, national leading digits to choose from, random digits after them
-_PHONE_PLANS: dict[str, tuple[str, tuple[str, ...], int]] = {
-    "IN": ("91", ("6", "7", "8", "9"), 9),
-    "US": ("1", ("2", "3", "4", "5", "6", "7", "8", "9"), 9),
-    "CA": ("1", ("2", "4", "5", "6", "7", "9"), 9),
-    "GB": ("44", ("7",), 9),
-    "IE": ("353", ("8",), 8),
-    "AU": ("61", ("4",), 8),
-    "NZ": ("64", ("2",), 8),
-    "DE": ("49", ("15", "16", "17"), 8),
-    "AT": ("43", ("6",), 9),
-    "CH": ("41", ("7",), 8),
-    "FR": ("33", ("6", "7"), 8),
-    "ES": ("34", ("6",), 8),
-    "IT": ("39", ("3",), 9),
-    "PT": ("351", ("9",), 8),
-    "NL": ("31", ("6",), 8),
-    "PL": ("48", ("5", "6", "7"), 8),
-    "SE": ("46", ("7",), 8),
-    "RU": ("7", ("9",), 9),
-    "UA": ("380", ("6", "9"), 8),
-    "JP": ("81", ("70", "80", "90"), 8),
-    "CN": ("86", ("13", "15", "18"), 9),
-    "TW": ("886", ("9",), 8),
-    "KR": ("82", ("10",), 8),
-    "TH": ("66", ("8",), 8),
-    "BR": ("55", ("119",), 8),
-    "MX": ("52", ("55",), 8),
-    "SA": ("966", ("5",), 8),
-    "EG": ("20", ("1",), 9),
-    "IL": ("972", ("5",), 8),
-    "GR": ("30", ("69",), 8),
-    "TR": ("90", ("5",), 9),
-    "BD": ("880", ("1",), 9),
-    "NP": ("977", ("98",), 8),
-    "ET": ("251", ("9",), 8),
-    "AE": ("971", ("5",), 8),
-    "BH": ("973", ("3",), 8),
-    "DZ": ("213", ("5", "6", "7"), 8),
-    "JO": ("962", ("7",), 8),
-    "PS": ("970", ("5",), 8),
-    "AZ": ("994", ("5",), 8),
-    "BG": ("359", ("8",), 8),
-    "BA": ("387", ("6",), 8),
-    "CZ": ("420", ("6", "7"), 8),
-    "DK": ("45", ("2",), 8),
-    "LI": ("423", ("7",), 8),
-    "LU": ("352", ("6",), 8),
-    "CY": ("357", ("9",), 8),
-    "KE": ("254", ("7",), 8),
-    "MS": ("1664", ("4",), 8),
-    "NG": ("234", ("8",), 9),
-    "PH": ("63", ("9",), 9),
-    "PK": ("92", ("3",), 9),
-    "AR": ("54", ("9",), 9),
-    "CL": ("56", ("9",), 8),
-    "CO": ("57", ("3",), 9),
-    "VE": ("58", ("4",), 9),
-    "EE": ("372", ("5",), 8),
-    "IR": ("98", ("9",), 9),
-    "FI": ("358", ("4",), 8),
-    "BE": ("32", ("4",), 8),
-    "HR": ("385", ("9",), 8),
-    "HU": ("36", ("20", "30", "70"), 8),
-    "AM": ("374", ("9",), 8),
-    "ID": ("62", ("8",), 9),
-    "IS": ("354", ("6", "7", "8"), 8),
-    "GE": ("995", ("5",), 8),
-    "LT": ("370", ("6",), 8),
-    "LV": ("371", ("2",), 8),
-    "MK": ("389", ("7",), 8),
-    "MT": ("356", ("7", "9"), 8),
-    "NO": ("47", ("4", "9"), 8),
-    "RO": ("40", ("7",), 8),
-    "LK": ("94", ("7",), 8),
-    "SK": ("421", ("9",), 8),
-    "SI": ("386", ("3", "4", "6"), 8),
-    "AL": ("355", ("6",), 8),
-    "GH": ("233", ("2", "5"), 8),
-    "UZ": ("998", ("9",), 8),
-    "VN": ("84", ("3", "9"), 8),
-    "ZA": ("27", ("6", "7", "8"), 8),
-}
-# Faker locales whose region is not a country code of its own.
-_REGION_COUNTRY = {"QC": "CA"}
-_LANG_COUNTRY = {"ar": "SA", "hi": "IN", "ta": "IN", "bn": "BD", "ja": "JP", "zh": "CN"}
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def locale_country(locale: str) -> str:
-    """The country whose phone plan a Faker locale uses (``en_IN`` → ``IN``)."""
-    lang, _, country = locale.partition("_")
-    region = _REGION_COUNTRY.get(country.upper(), country.upper())
-    if region in _PHONE_PLANS:
-        return region
-    return _LANG_COUNTRY.get(lang, "US")
-
+from simulator_app.core.model import IdSettings
+from simulator_app.core.permute import Permutation, key_of
+from simulator_app.core.world import MOBILE_KINDS, Country, Device, NameBook, Population
 
 _RANDBELOW: Callable[[random.Random, int], int] | None = getattr(random.Random, "_randbelow", None)
 
@@ -137,26 +38,12 @@ def randbelow(rng: random.Random, n: int) -> int:
     """``rng.randrange(n)``, drawing the same number, at half the cost.
 
     ``randrange(n)`` checks its arguments in Python and then calls
-    ``_randbelow(n)``; the engine calls it once or twice per request, so it
+    ``_randbelow(n)``; the engine calls it several times per request, so it
     goes straight there when this Python has it.
     """
     if n <= 0 or _RANDBELOW is None:
         return rng.randrange(n)
     return _RANDBELOW(rng, n)
-
-
-def _permutation(modulus: int, seed_rng: random.Random) -> tuple[int, int]:
-    """``(a, b)`` such that ``index * a + b`` is a bijection modulo ``modulus`` (a power of ten)."""
-    a = seed_rng.randrange(10**6, modulus) | 1
-    while a % 5 == 0:
-        a += 2
-    return a, seed_rng.randrange(modulus)
-
-
-def ascii_slug(text: str) -> str:
-    """Lower-case ASCII letters and digits of ``text``, words joined by dots."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_WORD.sub(".", folded.lower()).strip(".")
 
 
 # The bits uuid.UUID(int=n, version=4) sets and clears: variant RFC 4122, version 4.
@@ -167,12 +54,7 @@ _UUID4_SET3 = _UUID4_SET | _UUID4_SET << 128 | _UUID4_SET << 256
 
 
 def _three_uuids(rng: random.Random) -> tuple[str, str, str]:
-    """Three ``str(uuid.UUID(int=rng.getrandbits(128), version=4))`` in a row, from one draw.
-
-    ``getrandbits(384)`` yields the same 32-bit words as three
-    ``getrandbits(128)``, the first draw in the least significant bits; the
-    masks set the version and variant bits as ``uuid.UUID`` does.
-    """
+    """Three ``str(uuid.UUID(int=rng.getrandbits(128), version=4))`` in a row, from one draw."""
     h = f"{rng.getrandbits(384) & _UUID4_CLEAR3 | _UUID4_SET3:096x}"
     return (
         f"{h[64:72]}-{h[72:76]}-{h[76:80]}-{h[80:84]}-{h[84:96]}",
@@ -181,20 +63,69 @@ def _three_uuids(rng: random.Random) -> tuple[str, str, str]:
     )
 
 
+def _address(value: int) -> str:
+    return f"{value >> 24}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+
+
+class _Picker:
+    """Draws an item by weight with one random number and a bisection."""
+
+    __slots__ = ("items", "total", "upto")
+
+    def __init__(self, items: list[Any], weights: list[float]) -> None:
+        self.items = items
+        self.upto = list(itertools.accumulate(weights))
+        self.total = self.upto[-1] if self.upto else 0.0
+
+    def pick(self, rng: random.Random) -> Any:
+        if len(self.items) == 1:
+            return self.items[0]
+        at = bisect.bisect_right(self.upto, rng.random() * self.total)
+        return self.items[min(at, len(self.items) - 1)]
+
+
+class _Networks:
+    """A country's addresses: a network by size, then an address in it."""
+
+    __slots__ = ("networks", "total", "upto")
+
+    def __init__(self, country: Country) -> None:
+        self.networks = country.networks
+        self.upto = list(itertools.accumulate(size for _, size in country.networks))
+        self.total = self.upto[-1]
+
+    def draw(self, rng: random.Random) -> str:
+        at = randbelow(rng, self.total)
+        n = bisect.bisect_right(self.upto, at)
+        first, size = self.networks[n]
+        offset = at - (self.upto[n] - size)
+        value = first + offset
+        if size > 2 and value & 255 in (0, 255):  # no address that ends like a network's own
+            value = first + (offset + 1) % size if value & 255 == 0 else value - 1
+        return _address(value)
+
+
 @dataclass(slots=True)
 class Visitor:
-    """One simulated shopper: its IDs now, its contact details when first asked for."""
+    """One simulated shopper: its IDs, place and device now, its contact details when asked."""
 
     index: int
+    country: str
     locale: str
     ids: VisitorIds
-    user_agent: str
-    _factory: IdentityFactory = field(repr=False, compare=False)
+    device: Device
+    ip: str
+    headers: tuple[tuple[str, str], ...]  # what its browser adds to every request
+    _people: People = field(repr=False, compare=False)
     _contact: tuple[str, str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def user_agent(self) -> str:
+        return self.device.user_agent
 
     def _details(self) -> tuple[str, str, str]:
         if self._contact is None:
-            self._contact = self._factory.contact(self.index, self.locale)
+            self._contact = self._people.contact(self)
         return self._contact
 
     @property
@@ -209,6 +140,11 @@ class Visitor:
     def phone(self) -> str:
         return self._details()[2]
 
+    @property
+    def timezone(self) -> str:
+        """The time zone of the visitor's phone number."""
+        return self._people.timezone(self)
+
     def payload(self, source: str | None = None) -> dict[str, Any]:
         """Identify's payload: email, phone and name (and ``source`` when given)."""
         name, email, phone = self._details()
@@ -218,82 +154,212 @@ class Visitor:
         return out
 
 
-class IdentityFactory:
-    """Makes :class:`Visitor` objects for one scenario's identities and ID settings."""
+# E-mail patterns by the index's residue modulo 20: (pattern, numbers). The numbers
+# 0 (none), 90 (10..99) or 47 (a year, 1960..2006); "flast" only in the first book.
+# Two thirds carry a number, as addresses on the big free-mail services do.
+_PATTERNS: tuple[tuple[str, int], ...] = (
+    *[("f.l", 0)] * 4,
+    *[("f_l", 0)] * 2,
+    *[("fl", 0)] * 1,
+    *[("f.l", 90)] * 6,
+    *[("f.l", 47)] * 4,
+    *[("fl", 90)] * 3,
+)
+_WITHOUT_INITIALS = {"fl": "f.l"}  # books that may not use "flast" use first.last instead
+_ROOM = 10_000_000  # visitors a run may have (schema's maximum): the overflow's room
 
-    def __init__(self, identities: Identities, ids: IdSettings) -> None:
-        self.identities = identities
+
+class _Book:
+    """A name book's address spaces: one keyed permutation per pattern."""
+
+    def __init__(self, book: NameBook, key: int) -> None:
+        self.book = book
+        self.pairs = [len(g.firsts) * len(g.lasts) for g in book.genders]
+        # "flast": (initial, family name) pairs, each once whatever the gender
+        self.flasts: list[tuple[int, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        self.by_initial: list[dict[str, list[str]]] = []
+        for gender, names in enumerate(book.genders):
+            initials = sorted({f[0] for f in names.firsts})
+            self.by_initial.append({i: [f for f in names.firsts if f[0] == i] for i in initials})
+            for last in names.lasts:
+                for initial in initials:
+                    if (initial, last) not in seen:
+                        seen.add((initial, last))
+                        self.flasts.append((gender, initial, last))
+        self.spaces: dict[tuple[str, int], Permutation] = {}
+        self.key = key
+        counts: dict[tuple[str, int], int] = {}
+        self.patterns = []
+        for pattern, numbers in _PATTERNS:
+            if not book.initials:
+                pattern = _WITHOUT_INITIALS.get(pattern, pattern)
+            kind = (pattern, numbers)
+            self.patterns.append((kind, counts.get(kind, 0)))
+            counts[kind] = counts.get(kind, 0) + 1
+        self.shares = counts  # residues of 20 that each kind gets
+
+    def _space(self, kind: tuple[str, int]) -> Permutation:
+        found = self.spaces.get(kind)
+        if found is None:
+            pattern, numbers = kind
+            size = (len(self.flasts) if pattern == "fl" else sum(self.pairs)) * max(numbers, 1)
+            found = self.spaces[kind] = Permutation(key_of(self.key, *kind), max(size, 1))
+        return found
+
+    def local_part(self, index: int, rng: random.Random) -> tuple[int, str, str, str]:
+        """(gender, first, last, the address's local part) of visitor ``index``."""
+        kind, rank = self.patterns[index % 20]
+        pattern, numbers = kind
+        slot = index // 20 * self.shares[kind] + rank
+        space = self._space(kind)
+        if slot >= space.size:  # more visitors of this book than the pattern has room for:
+            # first.last and three digits (four, past the years, for small books), by index
+            numbers = 900 if sum(self.pairs) * 900 >= _ROOM else 7900
+            kind, pattern = ("f.l", numbers), "f.l"
+            space = self._space(kind)
+            slot = index % space.size
+        value = space(slot)
+        number = ""
+        if numbers:
+            value, extra = divmod(value, numbers)
+            start = {90: 10, 47: 1960, 900: 100, 7900: 2100}[numbers]  # ranges never overlap
+            number = str(start + extra)
+        if pattern == "fl":
+            gender, initial, last = self.flasts[value]
+            choices = self.by_initial[gender][initial]
+            first = choices[randbelow(rng, len(choices))]
+            return gender, first, last, f"{initial}{last}{number}"
+        gender = 0
+        while value >= self.pairs[gender]:
+            value -= self.pairs[gender]
+            gender += 1
+        names = self.book.genders[gender]
+        first, last = (
+            names.firsts[value % len(names.firsts)],
+            names.lasts[value // len(names.firsts)],
+        )
+        separator = "_" if pattern == "f_l" else "."
+        return gender, first, last, f"{first}{separator}{last}{number}"
+
+
+class People:
+    """Makes :class:`Visitor` objects for one population, ID settings and run key."""
+
+    def __init__(self, population: Population, ids: IdSettings, run_key: int) -> None:
+        self.population = population
         self.ids = ids
-        self._fakers: dict[str, Faker] = {}
-        self._permutations: dict[tuple[str, int], tuple[int, int]] = {}
-        pool = self._faker(identities.locales[0])
-        pool.seed_instance(identities.seed)
-        self._user_agents = tuple(pool.user_agent() for _ in range(64))
+        self.key = run_key
+        self.countries = population.countries
+        self._country = _Picker(
+            list(population.countries), [c.weight for c in population.countries]
+        )
+        self._networks = {c.code: _Networks(c) for c in population.countries}
+        self._phones = {
+            c.code: Permutation(key_of(run_key, "phone", c.code), c.phone.capacity)
+            for c in population.countries
+        }
+        share = population.mobile_share
+        devices = list(population.devices)
+        mobile = sum(d.share for d in devices if d.kind in MOBILE_KINDS) or 1.0
+        desktop = sum(d.share for d in devices if d.kind not in MOBILE_KINDS) or 1.0
+        weights = [
+            d.share * (share / mobile if d.kind in MOBILE_KINDS else (1 - share) / desktop)
+            for d in devices
+        ]
+        self._devices = _Picker(devices, weights)
+        self._books = [
+            _Book(b, key_of(run_key, "email", n)) for n, b in enumerate(population.books)
+        ]
+        self._headers: dict[str, tuple[tuple[str, str], ...]] = {}
 
-    def prepare(self) -> None:
-        """Make every locale's Faker now (tens of ms each), not at a first identify mid-run."""
-        for locale in self.identities.locales:
-            self._faker(locale)
+    def country_picker(self, weights: list[float]) -> _Picker:
+        """Draws a country by ``weights`` (one per country, as the population lists them)."""
+        return _Picker(list(self.countries), weights)
 
-    def _faker(self, locale: str) -> Faker:
-        fake = self._fakers.get(locale)
-        if fake is None:
-            fake = self._fakers[locale] = Faker(locale)
-        return fake
+    def visitor(
+        self,
+        index: int,
+        rng: random.Random,
+        ip_header: str | None,
+        countries: _Picker | None = None,
+    ) -> Visitor:
+        """Visitor ``index``; ``rng`` is its own generator (see the journey engine).
 
-    def _unique_number(self, index: int, purpose: str, digits: int) -> int:
-        # The permutation depends on the seed and purpose only: draw it once
-        # (seeding a generator from a string costs more than Faker's name()).
-        key = (purpose, digits)
-        modulus: int = 10**digits
-        mix = self._permutations.get(key)
-        if mix is None:
-            rng = random.Random(f"nitrox-unique/{self.identities.seed}/{purpose}")
-            mix = self._permutations[key] = _permutation(modulus, rng)
-        a, b = mix
-        return (index * a + b) % modulus
-
-    def visitor(self, index: int, rng: random.Random) -> Visitor:
-        """Visitor ``index``; ``rng`` is that visitor's own generator (see journey)."""
-        locales = self.identities.locales
+        ``countries`` draws its country instead of the scenario's mix (the
+        odds of the moment it arrives, for daily and weekly curves).
+        """
+        country: Country = (countries or self._country).pick(rng)
+        locales = country.locales
         locale = locales[randbelow(rng, len(locales))] if len(locales) > 1 else locales[0]
         ids = self.ids
-        roaming = None if ids.roaming_id == "random" else ids.roaming_id
-        nitro = None if ids.nitro_id == "random" else ids.nitro_id
-        nitrox = NULL_NITROX_ID
-        # Draw every random ID whatever the strategy, so that changing one
-        # strategy does not shift the rest of the visitor's stream.
+        # Every random ID is drawn whatever the settings, so that changing one
+        # does not shift the rest of the visitor's stream.
         roaming_uuid, nitro_draw, nitrox_draw = _three_uuids(rng)
-        roaming_draw = ROAMING_PREFIX + roaming_uuid
+        nitrox = NULL_NITROX_ID
         if ids.nitrox_id == "random":
             nitrox = nitrox_draw
         elif ids.nitrox_id != NULL_NITROX_ID:
             nitrox = ids.nitrox_id
-        agent = self._user_agents[randbelow(rng, len(self._user_agents))]
+        device: Device = self._devices.pick(rng)
+        ip = self._networks[country.code].draw(rng)
+        language = self.population.styles[locale].accept_language
+        headers: tuple[tuple[str, str], ...] = (
+            ("User-Agent", device.user_agent),
+            ("Accept-Language", language),
+        )
+        if ip_header is not None:
+            headers += ((ip_header, ip),)
         return Visitor(
             index=index,
+            country=country.code,
             locale=locale,
             ids=VisitorIds(
                 org_id=ids.org_id,
-                roaming_id=roaming or roaming_draw,
-                nitro_id=nitro or nitro_draw,
+                roaming_id=ROAMING_PREFIX + roaming_uuid
+                if ids.roaming_id == "random"
+                else ids.roaming_id,
+                nitro_id=nitro_draw if ids.nitro_id == "random" else ids.nitro_id,
                 nitrox_id=nitrox,
             ),
-            user_agent=agent,
-            _factory=self,
+            device=device,
+            ip=ip,
+            headers=headers,
+            _people=self,
         )
 
-    def contact(self, index: int, locale: str) -> tuple[str, str, str]:
-        """Name, unique e-mail and unique E.164 phone of visitor ``index``."""
-        fake = self._faker(locale)
-        fake.seed_instance(f"{self.identities.seed}/{index}")
-        name = fake.name()
-        # Names in non-Latin scripts fold to nothing; Faker's user names are Latin.
-        local = ascii_slug(name) or ascii_slug(fake.user_name()) or "visitor"
-        tag = self._unique_number(index, "email", 8)
-        email = f"{local}{tag:08d}@{fake.free_email_domain()}"
-        code, leads, digits = _PHONE_PLANS[locale_country(locale)]
-        lead = leads[index % len(leads)]
-        number = self._unique_number(index, "phone", digits)
-        phone = f"+{code}{lead}{number:0{digits}d}"
-        return name, email, phone
+    def _phone_slot(self, visitor: Visitor) -> tuple[Country, int]:
+        country = next(c for c in self.countries if c.code == visitor.country)
+        permutation = self._phones[country.code]
+        return country, permutation(visitor.index % permutation.size)
+
+    def timezone(self, visitor: Visitor) -> str:
+        country, slot = self._phone_slot(visitor)
+        return country.phone.zones[slot % len(country.phone.prefixes)]
+
+    def contact(self, visitor: Visitor) -> tuple[str, str, str]:
+        """Name, unique e-mail and unique E.164 mobile number of ``visitor``."""
+        country, slot = self._phone_slot(visitor)
+        plan = country.phone
+        prefix, number = plan.prefixes[slot % len(plan.prefixes)], slot // len(plan.prefixes)
+        phone = f"+{plan.code}{prefix}{number:0{plan.free}d}"
+        style = self.population.styles[visitor.locale]
+        book = self._books[style.book]
+        rng = random.Random(key_of(self.key, "contact", visitor.index))
+        _, first, last, local = book.local_part(visitor.index, rng)
+        domain = country.domains[randbelow(rng, len(country.domains))]
+        return self._full_name(book.book, visitor.locale, first, last), f"{local}@{domain}", phone
+
+    def _full_name(self, book: NameBook, locale: str, first: str, last: str) -> str:
+        def spelled(latin: str) -> str:
+            for member in (locale, *book.locales):
+                native = book.native.get(member, {}).get(latin)
+                if native:
+                    return native
+            return latin.title()
+
+        style = self.population.styles[locale]
+        given, family = spelled(first), spelled(last)
+        if not style.family_first:
+            return f"{given} {family}"
+        return f"{family}{given}" if style.joined else f"{family} {given}"

@@ -25,6 +25,7 @@ from simulator_app.core.format import (
     Flag,
     Integer,
     ListOf,
+    MapOf,
     Money,
     Number,
     Object,
@@ -45,7 +46,7 @@ IN_CART = "cart"  # a line already in the cart (removefromcart)
 LAST_ADDED = "last_added"  # the line added last (removefromcart)
 ALL = "all"  # the whole line (removefromcart quantity)
 
-ARRIVAL_PATTERNS: tuple[str, ...] = ("burst", "steady", "ramp", "poisson", "daily")
+ARRIVAL_PATTERNS: tuple[str, ...] = ("burst", "steady", "ramp", "poisson", "daily", "weekly")
 
 # Bounds: a file can make a big run, never an endless one.
 MAX_VISITORS = 10_000_000
@@ -63,6 +64,9 @@ MAX_WEIGHT = 1_000_000.0
 MAX_URL = 2000
 MAX_NAME = 200
 MAX_LOCALES = 50
+MAX_COUNTRIES = 100
+MAX_SESSIONS = 20  # later sessions of one returning visitor
+MAX_RETURN_AFTER = 7 * 24 * 3600.0
 
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _ROAMING = "^biscuit_" + _UUID[1:]
@@ -153,6 +157,11 @@ class Store:
     )
     pages: tuple[str, ...] = option(ListOf(_PAGE_URL, MAX_PAGES), ("/",), "pages a view may show")
     catalog: CatalogEntries | None = option(Object(CatalogEntries), None, "the listed catalog")
+    popularity: float = option(
+        Number(0, 3),
+        1.0,
+        "how unevenly products sell: 0 all alike, 1 a few best sellers and a long tail",
+    )
     generate: CatalogGenerator | None = option(
         Object(CatalogGenerator),
         None,
@@ -256,15 +265,44 @@ class Journey:
 
 
 @dataclass(frozen=True, slots=True)
+class Returning:
+    """Visitors who come back: the same browser, device, address and identity, later."""
+
+    share: float = option(Number(0, 1), 0.0, "share of visitors who come back")
+    sessions: Range = option(
+        RangeOf(Integer(1, MAX_SESSIONS), "how many more sessions"),
+        Range(1, 1),
+        "how many more sessions each of them has",
+    )
+    after: Range = option(
+        RangeOf(Number(0, MAX_RETURN_AFTER), "seconds between two sessions"),
+        Range(5, 30),
+        "seconds between two sessions (scaled like think times)",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Identities:
-    """How visitors' names, e-mails and phones are made."""
+    """Who the visitors are: their names' locales, countries, devices, and who comes back."""
 
     locales: tuple[str, ...] = option(
         OneOrMany(Locale(), MAX_LOCALES, "Faker locale(s), such as en_IN or hi_IN"),
         ("en_US",),
         "Faker locale(s) the visitors' names come from",
     )
-    seed: int = option(_SEED, 1, "the same seed gives the same visitors")
+    countries: tuple[tuple[str, float], ...] = option(
+        MapOf(
+            Text(2, min_length=2, pattern="^[A-Z]{2}$", form="a country code such as IN or US"),
+            Number(0, MAX_WEIGHT),
+            MAX_COUNTRIES,
+        ),
+        (),
+        "where visitors come from, weighted, e.g. {IN: 60, US: 40} (default: the locales' countries)",
+    )
+    mobile_share: float | None = option(
+        Number(0, 1), None, "share of visits from phones and tablets (default: the data set's)"
+    )
+    returning: Returning = option(Object(Returning), Returning(), "visitors who come back")
 
 
 def _id_or(word: str, pattern: str, words: str) -> Either:
@@ -311,6 +349,19 @@ class Tracker:
     tracker_headers: bool = option(Flag(), True, "Accept, X-Nitro-Id and X-Organisation")
     cache_buster: bool = option(Flag(), True, "?_=<epoch ms> on every request")
     full_cart: bool = option(Flag(), False, "line_items carry every cart line, not just the change")
+    client_ip_header: str = option(
+        Either(
+            (Const("off", "off"), Text(100, pattern="^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")),
+            "an HTTP header name, or 'off'",
+        ),
+        "X-Forwarded-For",
+        "the header that carries each visitor's address (the API geolocates it)",
+    )
+
+    @property
+    def ip_header(self) -> str | None:
+        """The client-IP header's name, or None when it is off."""
+        return None if self.client_ip_header == "off" else self.client_ip_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,15 +371,35 @@ class Schedule:
     visitors: int = option(Integer(1, MAX_VISITORS), 100, "how many visitors arrive")
     duration: float = option(Number(0, MAX_DURATION), 60.0, "seconds over which they arrive")
     pattern: str = option(Choice(ARRIVAL_PATTERNS), "steady", "how arrivals spread over time")
-    start_hour: float = option(Number(0, 24), 9.0, "daily: the clock hour the run starts at")
-    hours: float = option(
+    start_hour: float = option(
+        Number(0, 168),
+        9.0,
+        "daily/weekly: where on the curve the run starts, in UTC hours (weekly: from Monday 00:00)",
+    )
+    hours: float | None = option(
         Number(0, 24 * 7, exclusive_minimum=True),
-        24.0,
-        "daily: how many curve hours the run's duration covers",
+        None,
+        "daily/weekly: how many curve hours the run's duration covers (default 24, weekly 168)",
     )
     curve: tuple[float, ...] = option(
-        ListOf(Number(0, 1e6), 24, 24), (), "daily: 24 weights, one per hour"
+        ListOf(Number(0, 1e6), 168, 24),
+        (),
+        "daily: 24 weights, weekly: 168 (Monday first), in the visitors' local hours",
     )
+
+    concurrency: int = option(
+        Integer(1, 10_000), 50, "visitors in flight at most (the app and nitrox-sim run)"
+    )
+    think_scale: float = option(
+        Number(0, 100), 1.0, "think times multiplied by this; 0 sends without waiting"
+    )
+
+    @property
+    def span_hours(self) -> float:
+        """The curve hours the run covers."""
+        return (
+            self.hours if self.hours is not None else (168.0 if self.pattern == "weekly" else 24.0)
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -337,6 +408,9 @@ class Scenario:
 
     name: str = option(Text(MAX_NAME), "scenario", "the scenario's name")
     description: str = option(Text(10_000), "", "what it is for")
+    seed: int | None = option(
+        _SEED, None, "replays a run exactly (default: a fresh seed, new visitors, every run)"
+    )
     store: Store = required(Object(Store), "the shop")
     identities: Identities = option(Object(Identities), Identities(), "the visitors")
     ids: IdSettings = required(Object(IdSettings), "the path identifiers")

@@ -28,6 +28,7 @@ from simulator_app.core.model import (
 def scenario_problems(data: dict[str, Any]) -> Found:
     """Rules across fields, on data that may have broken the schema elsewhere."""
     yield from _catalog_problems(data["store"])
+    yield from _schedule_problems(data.get("schedule", {}))
     journeys = data["journeys"]
     if sum(float(j.get("weight", 1)) for j in journeys) <= 0:
         yield ("journeys",), "the journeys' weights add up to 0"
@@ -37,6 +38,22 @@ def scenario_problems(data: dict[str, Any]) -> Found:
             yield ("journeys", ji, "name"), f"journey name {journey['name']!r} appears twice"
         names.add(journey["name"])
         yield from _journey_problems(("journeys", ji, "steps"), journey["steps"])
+
+
+def _schedule_problems(schedule: dict[str, Any]) -> Found:
+    curve = schedule.get("curve")
+    pattern = schedule.get("pattern", "steady")
+    wanted = {"daily": 24, "weekly": 168}.get(pattern)
+    if curve and wanted is None:
+        yield (
+            ("schedule", "curve"),
+            f"a curve applies to the daily and weekly patterns, not {pattern}",
+        )
+    elif curve and len(curve) != wanted:
+        yield (
+            ("schedule", "curve"),
+            f"a {pattern} curve has {wanted} weights, this one {len(curve)}",
+        )
 
 
 def _catalog_problems(store: dict[str, Any]) -> Found:

@@ -265,6 +265,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[list[PathPart], 
         return [*path, missing], "required field is missing"
     if error.validator == "additionalProperties":
         extra = sorted(set(value) - set(schema.get("properties", {})))
+        if path == ["identities"] and extra[:1] == ["seed"]:
+            return [*path, "seed"], "moved: write the run's seed at the top level, 'seed: N'"
         return [*path, extra[0]] if extra else path, "unknown field"
     if error.validator == "enum":
         options: Any = error.validator_value

@@ -20,6 +20,7 @@ from simulator_app.core.model import (
     Journey,
     Product,
     Range,
+    Returning,
     Scenario,
     Schedule,
     Step,
@@ -90,6 +91,7 @@ def stores(draw: st.DrawFn) -> Store:
     listed = draw(st.booleans())
     return Store(
         base_url=f"{scheme}://{host}",
+        popularity=draw(st.floats(0, 3)),
         pages=tuple(draw(st.lists(paths, min_size=0, max_size=3))),
         catalog=catalog_entries(draw(catalogs())) if listed else None,
         generate=draw(st.none() | generators) if listed else draw(generators),
@@ -184,9 +186,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         name=draw(st.text(max_size=30)),
         description=draw(st.text(max_size=60)),
         store=store,
+        seed=draw(st.none() | seeds),
         identities=Identities(
             locales=tuple(draw(st.lists(st.sampled_from(LOCALES), min_size=1, max_size=3))),
-            seed=draw(seeds),
+            mobile_share=draw(st.none() | st.floats(0, 1)),
+            returning=Returning(
+                share=draw(st.floats(0, 1)),
+                sessions=draw(ranges(st.integers(1, 3).map(float))),
+                after=draw(ranges(small_floats)),
+            ),
         ),
         ids=draw(ids_settings()),
         journeys=tuple(draw(journeys(n, catalog)) for n in names),
@@ -196,5 +204,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             tracker_headers=draw(st.booleans()),
             cache_buster=draw(st.booleans()),
             full_cart=draw(st.booleans()),
+            client_ip_header=draw(st.sampled_from(["X-Forwarded-For", "X-Real-IP", "off"])),
         ),
     )
