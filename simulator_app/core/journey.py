@@ -1,16 +1,21 @@
 """The journey engine: scenario + visitor index → the requests that visitor sends.
 
-One generator feeds every runner (the CLI sender, the desktop app, the
-exported locustfile), so the journey logic and cart arithmetic exist once.
-Every random choice is drawn from the visitor's own generator, seeded from
-``(seed, index)``, in a fixed order: the same scenario, seed and index always
-give the same request stream, whoever runs it and whenever.
+One generator feeds every runner (the CLI sender, the desktop app, the Locust
+runtime), so the journey logic and cart arithmetic exist once. Every random
+choice is drawn from the visitor's own generator, seeded from the run's key
+(the scenario's name and the seed) and the index, in a fixed order: the same
+scenario, seed and index always give the same request stream, whoever runs it
+and whenever. A run without a seed draws one (:func:`fresh_seed`); the engine
+says which in :attr:`JourneyEngine.seed`, so the run can be replayed.
 
 Rules that keep journeys valid (the collector checks them): ``removefromcart``
 is skipped when the product is not in the cart; a visitor whose cart is empty
 at ``checkout`` leaves (a shop would not let it check out); ``buy`` repeats the
 items of the checkout before it and gets a fresh order id.
 
+A returning visitor (a share of them, see ``identities.returning``) comes back
+for more sessions after a pause, with the same browser IDs, device, address,
+identity and cart; it identifies once.
 """
 
 from __future__ import annotations
@@ -18,40 +23,52 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from simulator_app.core.cart import Cart, money
-from simulator_app.core.catalog import resolve_catalog
+from simulator_app.core.cart import Cart
 from simulator_app.core.contract import (
     RequestSpec,
     TrackerOptions,
     VisitorRequests,
-    encode_json,
     slot_setters,
 )
 from simulator_app.core.format import Range
-from simulator_app.core.identities import IdentityFactory, Visitor, randbelow
+from simulator_app.core.identities import People, Visitor, randbelow
 from simulator_app.core.model import (
-    FROM_CATEGORY,
     IN_CART,
     LAST_ADDED,
     RANDOM,
-    VIEWED,
     Journey,
     Product,
     Scenario,
     Step,
 )
+from simulator_app.core.permute import Permutation, key_of
+from simulator_app.core.schedule import CURVE_HOURS, LocalClock, arrival_offsets
+from simulator_app.core.shop import Shop
+from simulator_app.core.world import Population
 
 DEFAULT_TARGETS = {
     "view": RANDOM,
     "categoryview": RANDOM,
-    "productview": FROM_CATEGORY,
-    "updatecart": VIEWED,
+    "productview": "category",
+    "updatecart": "viewed",
     "removefromcart": IN_CART,
 }
+MAX_ORDERS = 16  # orders one visitor may place (repeats of buy, later sessions)
+
+
+def fresh_seed() -> int:
+    """A new run's seed: nine digits, easy to read out and type back with ``--seed``."""
+    return 100_000_000 + secrets.randbelow(900_000_000)
+
+
+def run_key(scenario: Scenario, seed: int) -> int:
+    """What every visitor of a run is made from: the scenario's name and the seed."""
+    return key_of("nitrox-run", scenario.name, seed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +101,6 @@ def draw_float(rng: random.Random, value: Range) -> float:
     return value.low if value.low >= value.high else rng.uniform(value.low, value.high)
 
 
-def _encoded(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """A body and its wire form, for bodies the engine keeps (never mutated)."""
-    return body, encode_json(body)
-
-
 _StepRow = tuple[Step, str, object, int, int, float, float, float]
 
 
@@ -107,13 +119,18 @@ def _step_row(step: Step) -> _StepRow:
     )
 
 
-_SEED_MASK = (1 << 64) - 1
-
-
 class _VisitorState:
     """What one visitor has done so far: the last category and product, its cart."""
 
-    __slots__ = ("cart", "category", "checkout_items", "orders", "product", "requests")
+    __slots__ = (
+        "cart",
+        "category",
+        "checkout_items",
+        "identified",
+        "orders",
+        "product",
+        "requests",
+    )
 
     def __init__(self, base_url: str, requests: VisitorRequests) -> None:
         self.requests = requests
@@ -122,51 +139,79 @@ class _VisitorState:
         self.product: Product | None = None
         self.checkout_items: list[dict[str, Any]] | None = None
         self.orders = 0
+        self.identified = False
 
 
 class JourneyEngine:
-    """Turns a :class:`Scenario` into visitors and their request streams."""
+    """Turns a :class:`Scenario` into visitors and their request streams.
 
-    def __init__(self, scenario: Scenario) -> None:
+    ``seed`` (else the scenario's, else a fresh one) and ``population`` (else
+    the tables the data sets give for the scenario's countries) decide who the
+    visitors are; :attr:`seed` says which seed it was.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        population: Population | None = None,
+    ) -> None:
         self.scenario = scenario
-        self.catalog = resolve_catalog(scenario.store)
-        self.identities = IdentityFactory(scenario.identities, scenario.ids)
+        chosen = seed if seed is not None else scenario.seed
+        self.seed = chosen if chosen is not None else fresh_seed()
+        self.key = run_key(scenario, self.seed)
+        if population is None:
+            from simulator_app.core.sources import default_countries
+            from simulator_app.core.sources import population as build
+
+            identities = scenario.identities
+            countries = identities.countries or default_countries(identities.locales)
+            population = build(countries, identities.locales, identities.mobile_share)
+        self.population = population
+        self.people = People(population, scenario.ids, self.key)
+        self.shop = Shop(scenario.store)
+        self.catalog = self.shop.catalog
         tracker = scenario.tracker
         self.options = TrackerOptions(
             view_method=tracker.view_method,
             tracker_headers=tracker.tracker_headers,
             cache_buster=tracker.cache_buster,
         )
+        self.ip_header = tracker.ip_header
         self.full_cart = tracker.full_cart
         self.base_url = scenario.store.url_base
         self._cum_weights = list(itertools.accumulate(j.weight for j in scenario.journeys))
-        self._by_id = {p.id: p for p in self.catalog.products}
-        self._by_category: dict[str, list[Product]] = {}
-        for p in self.catalog.products:
-            self._by_category.setdefault(p.category, []).append(p)
-        self._pages = list(scenario.store.pages) + [p.url for p in self.catalog.products[:50]]
-        self._seed = scenario.identities.seed
-        # What every visitor would compute the same way, computed once: plan()
-        # runs per request in a Locust worker.
-        # Bodies that depend on the catalog only are built and encoded once.
-        self._page_bodies = [_encoded({"page": self._url(p)}) for p in self._pages]
-        self._category_bodies = [(c, *_encoded({"category": c})) for c in self.catalog.categories]
-        self._product_view = {
-            id(p): _encoded(
-                {"product_id": p.id, "price": money(p.price_cents), "product_url": self._url(p.url)}
-            )
-            for p in self.catalog.products
-        }
         self._tables = {id(j): tuple(_step_row(s) for s in j.steps) for j in scenario.journeys}
+        self._orders = Permutation(key_of(self.key, "order"), 9 * 10**12)
+        self.returning = scenario.identities.returning
+        self.clock: LocalClock | None = None
+        self._slot_countries: list[Any] = []
+        if scenario.schedule.pattern in CURVE_HOURS:
+            total = sum(c.weight for c in population.countries) or 1.0
+            zones = [(c.weight / total, c.utc_offset) for c in population.countries]
+            self.clock = LocalClock(scenario.schedule, self.seed, zones)
+            if len(zones) > 1:
+                self._slot_countries = [
+                    self.people.country_picker(w) for w in self.clock.slot_weights
+                ]
+
+    def arrival_offsets(self) -> Iterator[float]:
+        """When each visitor starts, in seconds of the run (see :mod:`.schedule`)."""
+        if self.clock is not None:
+            clock = self.clock
+            return (clock.offset(i) for i in range(self.scenario.schedule.visitors))
+        return arrival_offsets(self.scenario.schedule, self.seed)
+
+    def _visitor(self, index: int, rng: random.Random) -> Visitor:
+        countries = None
+        if self._slot_countries and self.clock is not None:
+            countries = self._slot_countries[self.clock.slot(index)]
+        return self.people.visitor(index, rng, self.ip_header, countries)
 
     def rng(self, index: int) -> random.Random:
-        """Visitor ``index``'s own random generator.
-
-        The seed is packed above the index (and folded to 64 bits, since
-        ``Random`` ignores an integer seed's sign), so two seeds never share a
-        visitor below index 2**40.
-        """
-        return random.Random(((self._seed & _SEED_MASK) << 40) | index)
+        """Visitor ``index``'s own random generator (the run's key packed above the index)."""
+        return random.Random((self.key << 40) | index)
 
     def journey_for(self, rng: random.Random) -> Journey:
         """A journey drawn by the scenario's weights."""
@@ -180,7 +225,20 @@ class JourneyEngine:
         """Visitor ``index`` on its own (for previews): the same one ``plan`` uses."""
         rng = self.rng(index)
         self.journey_for(rng)
-        return self.identities.visitor(index, rng)
+        return self._visitor(index, rng)
+
+    def visitor_on(self, journey: str, start: int = 0, search: int = 100_000) -> int | None:
+        """The first visitor index from ``start`` on that sets out on ``journey`` (None: none near)."""
+        for index in range(start, start + search):
+            if self.journey_for(self.rng(index)).name == journey:
+                return index
+        return None
+
+    def journeys_of(self, index: int) -> list[str]:
+        """The journeys visitor ``index`` sets out on, one per session (for previews)."""
+        return list(dict.fromkeys(p.journey for p in self.plan(index))) or [
+            self.journey_for(self.rng(index)).name
+        ]
 
     def plan(self, index: int) -> Iterator[PlannedRequest]:
         """Visitor ``index``'s requests, in order, each with the think time after it."""
@@ -195,10 +253,32 @@ class JourneyEngine:
         ``rng`` must be ``self.rng(index)`` just after ``journey = self.journey_for(rng)``;
         a runner that sorts visitors by journey then seeds each generator once.
         """
-        visitor = self.identities.visitor(index, rng)
-        agent = (("User-Agent", visitor.user_agent),)
-        requests = VisitorRequests(visitor.ids, self.options, index, agent)
+        visitor = self._visitor(index, rng)
+        requests = VisitorRequests(visitor.ids, self.options, index, visitor.headers)
         state = _VisitorState(self.base_url, requests)
+        returning = self.returning
+        sessions = 1
+        if returning.share > 0 and rng.random() < returning.share:
+            sessions += draw_int(rng, returning.sessions)
+        for session in range(sessions):
+            if session:
+                journey = self.journey_for(rng)
+            last: PlannedRequest | None = None
+            for planned in self._session(journey, visitor, state, rng):
+                if last is not None:
+                    yield last
+                last = planned
+            if last is None:
+                continue
+            if session + 1 < sessions:  # the pause before coming back
+                last = PlannedRequest(
+                    last.spec, last.think + draw_float(rng, returning.after), last.journey
+                )
+            yield last
+
+    def _session(
+        self, journey: Journey, visitor: Visitor, state: _VisitorState, rng: random.Random
+    ) -> Iterator[PlannedRequest]:
         name = journey.name
         request = self._request
         # Draws as draw_int / draw_float do (randint(lo, hi) is lo + randbelow(hi - lo + 1),
@@ -224,21 +304,6 @@ class JourneyEngine:
 
     # -- one step -------------------------------------------------------------
 
-    def _product(self, rng: random.Random, target: object, state: _VisitorState) -> Product:
-        if isinstance(target, int) and target in self._by_id:
-            return self._by_id[target]
-        if target == VIEWED and state.product is not None:
-            return state.product
-        if target == FROM_CATEGORY and state.category is not None:
-            pool = self._by_category.get(state.category)
-            if pool:
-                return pool[randbelow(rng, len(pool))]
-        products = self.catalog.products
-        return products[randbelow(rng, len(products))]
-
-    def _url(self, path: str) -> str:
-        return path if "://" in path else self.base_url + path
-
     def _request(
         self,
         step: Step,
@@ -248,30 +313,29 @@ class JourneyEngine:
         state: _VisitorState,
         rng: random.Random,
     ) -> RequestSpec | None:
+        shop = self.shop
         body: dict[str, Any]
         if kind == "view":
             if target == RANDOM:
-                body, encoded = self._page_bodies[randbelow(rng, len(self._page_bodies))]
+                body, encoded = shop.page(rng)
                 return state.requests.event(kind, body, encoded)
-            body = {"page": self._url(str(target))}
+            body = {"page": shop.url(str(target))}
         elif kind == "categoryview":
             if target == RANDOM:
-                category, body, encoded = self._category_bodies[
-                    randbelow(rng, len(self._category_bodies))
-                ]
+                category, body, encoded = shop.category(rng)
                 state.category = category
                 return state.requests.event(kind, body, encoded)
             category = str(target)
             state.category = category
             body = {"category": category}
         elif kind == "productview":
-            product = self._product(rng, target, state)
+            product = shop.product(rng, target, state.category, state.product)
             state.product = product
             state.category = product.category
-            body, encoded = self._product_view[id(product)]
+            body, encoded = shop.product_views[product.id]
             return state.requests.event(kind, body, encoded)
         elif kind == "updatecart":
-            product = self._product(rng, target, state)
+            product = shop.product(rng, target, state.category, state.product)
             quantity = draw_int(rng, step.quantity) if step.quantity else 1
             body = state.cart.add(product, quantity, self.full_cart)
         elif kind == "removefromcart":
@@ -298,16 +362,19 @@ class JourneyEngine:
             body = state.cart.checkout_body()
             state.checkout_items = body["items"]
         elif kind == "identify":
+            if state.identified:  # a returning visitor identifies once
+                return None
+            state.identified = True
             return state.requests.identify(visitor.payload(step.source))
         elif kind == "buy":
-            if state.checkout_items is None:
+            if state.checkout_items is None or state.orders >= MAX_ORDERS:
                 raise _Leave
-            state.orders += 1
             body = {
-                "checkout_url": self._url("/checkout"),
+                "checkout_url": shop.url("/checkout"),
                 "order_id": self.order_id(visitor.index, state.orders),
                 "items": state.checkout_items,
             }
+            state.orders += 1
             state.checkout_items = None
             state.cart.clear()
         else:  # the validator rejects unknown step types before they get here
@@ -315,9 +382,9 @@ class JourneyEngine:
         return state.requests.event(kind, body)
 
     def order_id(self, index: int, order: int) -> str:
-        """A fresh order id: unique per visitor and order within a run."""
-        base = (index * 7_919 + self._seed * 104_729) % 10**12 + 10**12
-        return str(base) if order == 1 else f"{base}-{order}"
+        """Order ``order`` (0-based) of visitor ``index``: 13 digits, unique in the run."""
+        slot = (index * MAX_ORDERS + order) % self._orders.size
+        return str(10**12 + self._orders(slot))
 
 
 class _Leave(Exception):

@@ -18,7 +18,7 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 def variants() -> Iterator[tuple[str, Scenario]]:
     """The bundled scenarios, and demo_mix with every tracker and ID option flipped."""
     for path in sorted(SCENARIOS.glob("*.yaml")):
-        scenario = load_scenario(path)
+        scenario = dataclasses.replace(load_scenario(path), seed=7)  # as --seed 7 replays it
         yield path.name, scenario
         if path.name != "demo_mix.yaml":
             continue
@@ -36,9 +36,9 @@ def variants() -> Iterator[tuple[str, Scenario]]:
             nitrox_id="random",
         )
         identities = dataclasses.replace(
-            scenario.identities, seed=9, locales=("ja_JP", "ar_SA", "de_DE")
+            scenario.identities, countries=(), locales=("ja_JP", "ar_SA", "de_DE")
         )
-        yield "demo_mix#ids", dataclasses.replace(scenario, ids=ids, identities=identities)
+        yield "demo_mix#ids", dataclasses.replace(scenario, ids=ids, identities=identities, seed=9)
 
 
 def stream_digest(scenario: Scenario, visitors: int) -> str:

@@ -1,7 +1,7 @@
 """The engine's request stream is pinned: speed work on the core must not change one byte.
 
-The digests were re-pinned when visitor seeds moved above the index (so two
-seeds never share a visitor).
+The digests were re-pinned when visitors got countries, devices and names from
+the data sets (issue 12); they hold for the pinned versions of those packages.
 A change here means every runner (CLI, desktop app, exported locustfiles)
 now sends different requests for the same seed and visitor: if that is
 intended, re-pin with ``python tests/exporter/stream_digest.py``.
@@ -14,12 +14,12 @@ import pytest
 from tests.exporter.stream_digest import stream_digest, variants
 
 PINNED = {
-    "browser.yaml": "958918a8cdd795646c7a72b5dc9477a3a685eac55e4cc7445289015537e022a4",
-    "buyer.yaml": "210d0817870cf8e3dce411ade5148d626e78614c48c915e78324195fddf0cd9f",
-    "cart_abandoner.yaml": "9a1d19e14a5d0627cc7c24cf6d0555ed1be9df2b71965c74d4ee0781debd4cec",
-    "demo_mix.yaml": "fa0867b2c43ef7528c8bab015c9c828de96f919159becc9a1a17eef25a4d30a7",
-    "demo_mix#tracker": "48eee2c7b9df38a3b2397063dc256c331fb78defd202d9b7581fdf7b3537b51e",
-    "demo_mix#ids": "5e06dbefe4ac523fc9bc2c40aadfb75ee37205bdefc356cc7643848cf4b803dd",
+    "browser.yaml": "a09374d87937ec2a548eb100b2c389120fae913cc00428e80655c1ff18d68ab9",
+    "buyer.yaml": "64b1045cef4bc68c94dd7f0f66cea75cae2877518148418f041c75dc37b74ac7",
+    "cart_abandoner.yaml": "fdc29a7fdec720f53d578f29840cb30453be5ebd60c5f569110ad6277c2b1123",
+    "demo_mix.yaml": "913fd6f22eb05e25f6c76c166cf7251f811821065ead391c54cd455dbaecacaf",
+    "demo_mix#tracker": "c7b65fb84e7417c86a7a35f24f7ffd5afac36bb12b5494081f4facc2bc897126",
+    "demo_mix#ids": "6de0713c68a977f6025efe835a24a5a8c0987c3fef809ee2ada357f30f85b1ed",
 }
 
 
