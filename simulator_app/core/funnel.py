@@ -1,10 +1,12 @@
 """Funnels: the share of visitors expected to reach each step, and the share measured.
 
 The expected funnel multiplies the journeys' weights and each step's
-``continue`` probability, so the user sees what the conversion rates add up
-to before sending anything. Steps that the cart can cut short (a checkout
-with an emptied cart) are counted as if the cart were full: the expected
-figures are an upper bound there.
+``continue`` probability (and, for returning visitors, their later
+sessions), so the user sees what the conversion rates add up to before
+sending anything. Steps that the cart can cut short (a checkout with an
+emptied cart) are counted as if the cart were full: the expected figures are
+an upper bound there. :func:`expected_orders` estimates orders, revenue and
+the average order value by planning visitors without sending them.
 """
 
 from __future__ import annotations
@@ -59,8 +61,8 @@ def sends_at_least_once(repeat: Range) -> float:
     return max(0, high - max(low, 1) + 1) / (high - low + 1)
 
 
-def expected_funnel(scenario: Scenario) -> Funnel:
-    """The funnel the scenario's weights and drop-off probabilities imply."""
+def _session_funnel(scenario: Scenario) -> Funnel:
+    """The funnel of one session: a journey drawn by weight, once."""
     total = sum(j.weight for j in scenario.journeys) or 1.0
     shares: dict[str, float] = dict.fromkeys(STEP_TYPES, 0.0)
     steps: list[StepReach] = []
@@ -80,6 +82,23 @@ def expected_funnel(scenario: Scenario) -> Funnel:
     return Funnel(shares, tuple(steps))
 
 
+def expected_funnel(scenario: Scenario) -> Funnel:
+    """The funnel the scenario's weights, drop-offs and returning visitors imply."""
+    session = _session_funnel(scenario)
+    returning = scenario.identities.returning
+    if returning.share <= 0:
+        return session
+    low, high = int(returning.sessions.low), int(returning.sessions.high)
+    more = range(low, max(low, high) + 1)
+    shares = {}
+    for kind, p in session.shares.items():
+        # a returning visitor has 1 + k sessions, k drawn evenly from its range
+        never_again = sum((1 - p) ** k for k in more) / len(more)
+        missed = (1 - p) * ((1 - returning.share) + returning.share * never_again)
+        shares[kind] = 1 - missed
+    return Funnel(shares, session.steps)
+
+
 class MeasuredFunnel:
     """Counts, per step type, the visitors that sent it at least once."""
 
@@ -95,3 +114,44 @@ class MeasuredFunnel:
     def funnel(self) -> Funnel:
         n = self.visitors or 1
         return Funnel({t: self.reached.get(t, 0) / n for t in STEP_TYPES})
+
+
+@dataclass(frozen=True, slots=True)
+class Orders:
+    """What a scenario's visitors buy, on average: estimated, nothing sent."""
+
+    visitors: int  # planned to estimate
+    orders_per_visitor: float
+    revenue_per_visitor: float  # money, in the shop's currency
+    average_order_value: float
+    lines_per_order: float
+
+    def for_visitors(self, visitors: int) -> tuple[float, float]:
+        """(orders, revenue) expected of ``visitors`` visitors."""
+        return self.orders_per_visitor * visitors, self.revenue_per_visitor * visitors
+
+
+def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> Orders:
+    """Orders, revenue and average order value of ``visitors`` planned (not sent) visitors."""
+    import json
+
+    from simulator_app.core.journey import JourneyEngine
+
+    engine = JourneyEngine(scenario, seed=seed)
+    orders = lines = 0
+    cents = 0
+    for index in range(visitors):
+        for planned in engine.plan(index):
+            if planned.spec.step == "buy" and planned.spec.body is not None:
+                items = json.loads(planned.spec.body)["items"]
+                orders += 1
+                lines += len(items)
+                cents += sum(round(item["price"] * 100) for item in items)
+    revenue = cents / 100
+    return Orders(
+        visitors=visitors,
+        orders_per_visitor=orders / visitors,
+        revenue_per_visitor=revenue / visitors,
+        average_order_value=revenue / orders if orders else 0.0,
+        lines_per_order=lines / orders if orders else 0.0,
+    )
