@@ -504,3 +504,39 @@ def judge_response(spec: RequestSpec, status: int, body: str) -> str | None:
         shown = text if len(text) <= 60 else text[:57] + "..."
         return f"identify answered {shown!r}, expected the nitro_id {spec.expect}"
     return None
+
+
+VERDICT_HEADER = "x-nitrox-verdict"  # the embedded collector's judgement of one request
+MESSAGES_HEADER = "x-nitrox-messages"
+VERDICTS = ("good", "warn", "bad")
+
+
+def read_verdict(
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[str | None, tuple[dict[str, str], ...]]:
+    """The verdict a receiver answered (``good``/``warn``/``bad``) and its messages.
+
+    ``headers`` are an answer's (lower-case names). (None, ()) when the
+    receiver does not judge; messages that cannot be read are left out.
+    """
+    verdict: str | None = None
+    raw = ""
+    for name, value in headers:
+        if name == VERDICT_HEADER:
+            verdict = value.strip().lower() if value.strip().lower() in VERDICTS else None
+        elif name == MESSAGES_HEADER:
+            raw = value
+    if verdict is None or not raw:
+        return verdict, ()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return verdict, ()
+    if not isinstance(data, list):
+        return verdict, ()
+    messages = tuple(
+        {k: str(m.get(k, "")) for k in ("fieldPath", "description", "code")}
+        for m in data[:50]
+        if isinstance(m, dict)
+    )
+    return verdict, messages

@@ -37,10 +37,19 @@ class RequestRecord:
     response_body: str
     error: str | None = None
     response_headers: tuple[tuple[str, str], ...] = ()
+    # The receiver's verdict, when it gives one (the embedded collector's X-Nitrox-Verdict):
+    # "good", "bad", "warn" (good with warnings), or None when the target does not judge.
+    verdict: str | None = None
+    verdict_messages: tuple[dict[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def contract_failed(self) -> bool:
+        """True when the request went through but the receiver judged it bad."""
+        return self.error is None and self.verdict == "bad"
 
     def to_json(self) -> dict[str, Any]:
         """The JSONL log's line for this record."""
@@ -59,6 +68,8 @@ class RequestRecord:
             "response_headers": dict(self.response_headers),
             "response_body": self.response_body,
             "error": self.error,
+            "verdict": self.verdict,
+            "verdict_messages": list(self.verdict_messages),
         }
 
     def to_jsonl(self) -> str:
@@ -85,5 +96,11 @@ class RequestRecord:
             error=data.get("error"),
             response_headers=tuple(
                 (str(k), str(v)) for k, v in data.get("response_headers", {}).items()
+            ),
+            verdict=data.get("verdict"),
+            verdict_messages=tuple(
+                {str(k): str(v) for k, v in m.items()}
+                for m in data.get("verdict_messages", ())
+                if isinstance(m, dict)
             ),
         )

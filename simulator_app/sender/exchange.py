@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from simulator_app.core.contract import judge_response
+from simulator_app.core.contract import judge_response, read_verdict
 from simulator_app.core.journey import PlannedRequest
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.sender.loop import new_event_loop
@@ -121,6 +121,9 @@ def record_of(
             response_headers = header_items(answer.headers, b"")
         else:
             response_headers = header_items(answer.headers, content)
+        verdict, messages = read_verdict(response_headers)
+    else:
+        verdict, messages = None, ()
     # Positional (the order of RequestRecord's fields): a record per request.
     return RequestRecord(
         sent_at,
@@ -137,6 +140,8 @@ def record_of(
         text,
         error,
         response_headers,
+        verdict,
+        messages,
     )
 
 

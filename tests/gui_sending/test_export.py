@@ -8,10 +8,10 @@ import json
 import shlex
 from datetime import datetime
 
+from simulator_app.core.har import curl_command, write_har, write_jsonl
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.describe import describe
-from simulator_app.gui.sending.export import curl_command, write_har, write_jsonl
 from tests.gui_sending.conftest import make_records
 
 

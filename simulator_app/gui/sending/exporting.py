@@ -8,7 +8,7 @@ from typing import TextIO
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from simulator_app.gui.sending.export import HarWriter, jsonl_line, package_version
+from simulator_app.core.har import HarWriter, jsonl_line, package_version
 from simulator_app.gui.sending.store import LogStore
 
 EXPORT_SLICE = 2_000  # rows written per event-loop turn

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.har import curl_command
 from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.columns import LogFilter
 from simulator_app.gui.sending.describe import describe
-from simulator_app.gui.sending.export import curl_command
 from simulator_app.gui.sending.exporting import ExportJob
 from simulator_app.gui.sending.log_model import LogModel
 from simulator_app.gui.sending.store import LogStore
