@@ -54,7 +54,8 @@ def bench_scenario(views_per_visitor: int = 50) -> Scenario:
         {
             "name": "bench",
             "store": {"base_url": "https://shop.example.com", "pages": ["/"]},
-            "identities": {"locales": ["en_US"], "seed": 1},
+            "seed": 1,
+            "identities": {"locales": ["en_US"]},
             "ids": {"org_id": ORG},
             "schedule": {"visitors": 1_000_000, "duration": 0, "pattern": "burst"},
             "journeys": [

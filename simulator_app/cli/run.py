@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import sys
 import threading
@@ -51,18 +52,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--duration", metavar="T", help="seconds over which visitors arrive (default: scenario's)"
     )
     parser.add_argument(
-        "--concurrency", metavar="C", default="50", help="visitors in flight at most (default 50)"
+        "--concurrency",
+        metavar="C",
+        help="visitors in flight at most (default: the scenario's, else 50)",
     )
     parser.add_argument("--rate", metavar="R", help="requests per second at most (default: no cap)")
     parser.add_argument(
-        "--seed", metavar="S", help="identities seed (default: scenario's); same seed, same traffic"
+        "--seed",
+        metavar="S",
+        help="replay a run: the same seed sends the same visitors, IDs and orders"
+        " (default: the scenario's, else a fresh one, shown in the summary)",
     )
     parser.add_argument("--log", metavar="FILE", help="write every request and response as JSONL")
     parser.add_argument(
         "--think-scale",
         metavar="F",
-        default="1",
-        help="multiply think times by F; 0 sends without waiting (default 1)",
+        help="multiply think times by F; 0 sends without waiting (default: the scenario's, else 1)",
     )
     parser.add_argument(
         "--time-limit",
@@ -131,10 +136,14 @@ def _confirm(
 
 
 class _Log:
-    """Writes record batches to the JSONL log and counts failure reasons (runner thread)."""
+    """Writes record batches to the JSONL log and counts failure reasons (runner thread).
 
-    def __init__(self, stream: IO[str] | None) -> None:
+    Every line carries the run's ``seed``, so a log says how to replay its run.
+    """
+
+    def __init__(self, stream: IO[str] | None, seed: int) -> None:
         self.stream = stream
+        self.seed = seed
         self.errors: Counter[str] = Counter()
         self.write_error: str | None = None
 
@@ -144,7 +153,12 @@ class _Log:
                 self.errors[record.error] += 1
         if self.stream is not None and self.write_error is None:
             try:
-                self.stream.write("".join(r.to_jsonl() for r in records))
+                self.stream.write(
+                    "".join(
+                        json.dumps({**r.to_json(), "seed": self.seed}, ensure_ascii=False) + "\n"
+                        for r in records
+                    )
+                )
             except OSError as exc:
                 self.write_error = exc.strerror or str(exc)
 
@@ -227,7 +241,9 @@ def run(args: argparse.Namespace) -> int:
         if target is None:
             from simulator_app.collector import CollectorStartError, EmbeddedCollector
 
-            collector = EmbeddedCollector(host="127.0.0.1", port=0, db=":memory:")
+            collector = EmbeddedCollector(
+                host="127.0.0.1", port=0, db=":memory:", full_cart=scenario.tracker.full_cart
+            )
             try:
                 target = collector.start()
             except CollectorStartError as exc:
@@ -237,15 +253,17 @@ def run(args: argparse.Namespace) -> int:
             target=target,
             visitors=visitors,
             duration=duration,
-            concurrency=concurrency,
+            concurrency=scenario.schedule.concurrency if concurrency is None else concurrency,
             rate=rate,
-            think_scale=think_scale,
+            think_scale=scenario.schedule.think_scale if think_scale is None else think_scale,
             time_limit=time_limit,
             seed=seed,
             timeout=timeout,
         )
-        log = _Log(log_stream)
-        load = LoadRun(scenario, settings, on_records=log)
+        load = LoadRun(scenario, settings)
+        log = _Log(log_stream, load.seed)
+        load.on_records = log
+        print(f"seed {load.seed}: replay with --seed {load.seed}", file=sys.stderr)
         outcome: list[RunResult] = []
         failure: list[BaseException] = []
 

@@ -169,6 +169,15 @@ def summary_text(
         f"{result.requests} requests ({rate:,.0f} req/s), {result.failures} failed"
         + (f", {result.cancelled} cancelled" if result.cancelled else ""),
         *([kinds] if kinds else []),
+        *(
+            [
+                f"{result.contract_failures} delivered but judged bad by the receiver"
+                " (the contract; its messages below)"
+            ]
+            if result.contract_failures
+            else []
+        ),
+        f"seed {result.seed}: replay with --seed {result.seed}",
         "",
         *stats_table(result),
         "",

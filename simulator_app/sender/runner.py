@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator_app.core.funnel import MeasuredFunnel
-from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
-from simulator_app.core.schedule import arrival_offsets
 from simulator_app.core.stats import StatsTable
 from simulator_app.sender.exchange import (
     ANSWERED,
@@ -113,6 +112,8 @@ class RunResult:
     answered_failures: int = 0
     unanswered: int = 0
     unreached: int = 0
+    seed: int = 0  # replays this run exactly: --seed, or seed: in the file
+    contract_failures: int = 0  # answered 2xx, judged bad by the receiver (its verdict)
 
 
 def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:
@@ -122,10 +123,8 @@ def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:
         schedule = dataclasses.replace(schedule, visitors=settings.visitors)
     if settings.duration is not None:
         schedule = dataclasses.replace(schedule, duration=settings.duration)
-    identities = scenario.identities
-    if settings.seed is not None:
-        identities = dataclasses.replace(identities, seed=settings.seed)
-    return dataclasses.replace(scenario, schedule=schedule, identities=identities)
+    seed = settings.seed if settings.seed is not None else scenario.seed
+    return dataclasses.replace(scenario, schedule=schedule, seed=seed)
 
 
 class LoadRun:
@@ -147,8 +146,11 @@ class LoadRun:
         if settings.rate is not None and settings.rate <= 0:
             raise ValueError("rate must be positive")
         self.scenario = effective_scenario(scenario, settings)
+        # The run's seed, decided now so it can be shown before the first request.
+        self.seed = self.scenario.seed if self.scenario.seed is not None else fresh_seed()
+        self._engine: JourneyEngine | None = None
         self.settings = settings
-        self._on_records = on_records
+        self.on_records = on_records  # may be set until run() starts
         self._connect: ConnectionFactory = connect or Connection
         # A visitor in flight sends a few request shapes (its path per event type,
         # its headers) again and again: remember them all, or at concurrency 5000
@@ -171,10 +173,17 @@ class LoadRun:
         self._failures = 0
         self._cancelled = 0
         self._by_kind: Counter[str] = Counter()
+        self._contract_failures = 0  # delivered, and judged bad by the receiver
         self._completed = 0
         self._completed_by: Counter[str] = Counter()
         self._outcomes: list[Outcome] = []  # made into records by _flush, in batches
         self._finished_at: float | None = None
+
+    def prepare(self) -> None:
+        """Make the journey engine now (the data sets' tables load once per process, about
+        a second): call it ahead, off a GUI thread, or :meth:`run` does."""
+        if self._engine is None:
+            self._engine = JourneyEngine(self.scenario, seed=self.seed)
 
     # -- control from any thread ------------------------------------------------
 
@@ -280,7 +289,9 @@ class LoadRun:
         self._queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=self.settings.concurrency)
         settings = self.settings
         self._bucket = TokenBucket(settings.rate, 1.0, loop.time()) if settings.rate else None
-        self._engine = JourneyEngine(self.scenario)
+        self.prepare()
+        engine = self._engine
+        assert engine is not None
         with self._lock:
             self._loop = loop
             self._started_at = time.monotonic()
@@ -345,14 +356,16 @@ class LoadRun:
             answered_failures=self._by_kind[ANSWERED],
             unanswered=self._by_kind[UNANSWERED],
             unreached=self._by_kind[UNREACHED],
+            seed=self.seed,
+            contract_failures=self._contract_failures,
         )
 
     async def _dispatch(self, workers: int) -> None:
         """Hands visitor indices to workers at their arrival times, then one None per worker."""
         loop = asyncio.get_running_loop()
         stop = self._stop_event
-        seed = self.scenario.identities.seed
-        for index, offset in enumerate(arrival_offsets(self.scenario.schedule, seed)):
+        assert self._engine is not None
+        for index, offset in enumerate(self._engine.arrival_offsets()):
             while not stop.is_set():
                 await self._running.wait()
                 if stop.is_set():
@@ -394,11 +407,13 @@ class LoadRun:
         running = self._running
         wire = self._wire
         add = self._add
+        engine = self._engine
+        assert engine is not None  # made by prepare() before any worker starts
         back_to_back = 0
         try:
             # Planned lazily: a step repeated a hundred million times costs one
             # request's memory, and the stop is seen between any two requests.
-            for planned in self._engine.plan(index):
+            for planned in engine.plan(index):
                 journey = planned.journey
                 if not running.is_set():
                     await running.wait()
@@ -448,11 +463,17 @@ class LoadRun:
         batch = [record_of(*outcome) for outcome in outcomes]
         stats = self.stats.record
         failed: list[RequestRecord] = []
+        judged_bad = 0
         for record in batch:
             ok = record.error is None
             stats(record.name, record.latency_ms, ok)
             if not ok:
                 failed.append(record)
+            elif record.verdict == "bad":
+                judged_bad += 1
+        if judged_bad:
+            with self._lock:
+                self._contract_failures += judged_bad
         if failed:
             with self._lock:
                 self._failures += len(failed)
@@ -462,8 +483,8 @@ class LoadRun:
                         self._cancelled += 1
                     elif kind is not None:
                         self._by_kind[kind] += 1
-        if self._on_records is not None:
-            self._on_records(batch)
+        if self.on_records is not None:
+            self.on_records(batch)
 
     async def _flush_periodically(self) -> None:
         while True:

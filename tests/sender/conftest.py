@@ -20,9 +20,9 @@ store:
         products:
           - {id: 2234567, title: Ceramic Mug, price: 12.00}
           - {id: 2234568, title: Table Lamp, price: 36.99}
+seed: 7
 identities:
   locales: [en_IN, hi_IN]
-  seed: 7
 ids:
   org_id: 34a3f9a2-5057-431b-bd3f-aa9fdf9ff733
 schedule:

@@ -42,9 +42,9 @@ scenario = dataclasses.replace(
     schedule=dataclasses.replace(scenario.schedule, visitors=2),
 )
 by_stop = sys.argv[2] == "stop"
-run = LoadRun(
-    scenario,
-    RunSettings(
+run_settings = dict(
+    scenario=scenario,
+    settings=RunSettings(
         target="http://127.0.0.1:9",
         think_scale=0,
         time_limit=600 if by_stop else 1.0,
@@ -52,6 +52,8 @@ run = LoadRun(
     ),
     connect=mock_connections(lambda request: httpx.Response(200)),
 )
+run = LoadRun(**run_settings)
+run.prepare()  # the data sets' tables load first; the limit is the run's
 if by_stop:
     threading.Timer(0.5, run.stop).start()
 started = time.monotonic()
@@ -111,6 +113,7 @@ def test_endless_answers_at_concurrency_10_stay_in_bounded_memory(scenario: Scen
             RunSettings(target=server.url, concurrency=10, think_scale=0.0, timeout=30),
             on_records=records.extend,
         )
+        run.prepare()  # the data sets' tables, loaded once per process, are not the run's
         tracemalloc.start()
         try:
             result = run.run()
