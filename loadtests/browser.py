@@ -24,7 +24,6 @@ SCENARIO = {
         'pages': ['/', '/sale', '/new-arrivals', '/about'],
         'generate': {'products_per_category': 10, 'price_min': 4, 'price_max': 180, 'seed': 3},
     },
-    'identities': {'seed': 11},
     'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733'},
     'schedule': {'visitors': 50, 'duration': 30, 'pattern': 'poisson'},
     'journeys': [

@@ -42,7 +42,7 @@ SCENARIO = {
             ],
         },
     },
-    'identities': {'locales': ['en_IN', 'hi_IN'], 'seed': 7},
+    'identities': {'locales': ['en_IN', 'hi_IN']},
     'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733'},
     'schedule': {'visitors': 20, 'duration': 10},
     'journeys': [

@@ -24,7 +24,7 @@ SCENARIO = {
         'pages': ['/', '/sale'],
         'generate': {'categories': 4, 'products_per_category': 6, 'price_min': 8, 'price_max': 90, 'seed': 5},
     },
-    'identities': {'locales': ['en_GB', 'de_DE'], 'seed': 21},
+    'identities': {'locales': ['en_GB', 'de_DE']},
     'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733'},
     'schedule': {'visitors': 30, 'duration': 20, 'pattern': 'ramp'},
     'journeys': [

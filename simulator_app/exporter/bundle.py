@@ -162,4 +162,25 @@ def bundle_locustfile(scenario: Scenario, settings: ExportSettings | None = None
         + body
     )
     compile(text, "<bundled locustfile>", "exec")
-    return text
+    return text + _population_part(scenario)
+
+
+def _population_part(scenario: Scenario) -> str:
+    """The scenario's population tables as data, so the worker needs none of the data sets."""
+    import json
+
+    from simulator_app.core.sources import SourceError, default_countries, population
+
+    identities = scenario.identities
+    countries = identities.countries or default_countries(identities.locales)
+    try:
+        tables = population(countries, identities.locales, identities.mobile_share)
+    except SourceError as exc:
+        raise ExportError(f"--bundle: {exc}") from None
+    data = json.dumps(tables.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return (
+        "\n\n# The visitors' countries, devices and names, from the data sets the package reads\n"
+        "# (a worker with only locust and Faker has none of them).\n"
+        "import json as _json  # noqa: E402\n\n"
+        f"ScenarioUser.population = _json.loads({data!r})\n"
+    )

@@ -25,8 +25,9 @@ from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from locust.user.users import User
 
-from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario, scenario_from_dict
+from simulator_app.core.world import Population
 from simulator_app.locust.options import (
     NitroxOptions,
     OptionError,
@@ -72,7 +73,7 @@ class _Process:
     """This process's runtime state: the base user class, engines made, the current test."""
 
     base: type[User] | None = None
-    engines: dict[tuple[int, str, int], JourneyEngine] = {}  # noqa: RUF012 - one per process
+    engines: dict[tuple[int, str, int | None], JourneyEngine] = {}  # noqa: RUF012 - one per process
     run = RunState(pool=None)
 
 
@@ -126,25 +127,44 @@ def _read_scenario(data: Mapping[str, Any]) -> Scenario:
         raise SettingsError(f"the file's scenario cannot be read: {what}") from None
 
 
-def file_scenario(classes: list[type[User]], options: NitroxOptions) -> Scenario:
-    """The classes' scenario with ``--org-id`` and ``--seed`` applied."""
+TEST_SEED = "nitrox_test_seed"  # the seed a test drew; the master's options carry it to workers
+
+
+def file_scenario(
+    classes: list[type[User]], options: NitroxOptions, test_seed: int | None = None
+) -> Scenario:
+    """The classes' scenario with ``--org-id`` and the seed applied.
+
+    The seed is ``--seed``, else the scenario's, else the one the test drew
+    (``test_seed``): every worker of one test gets the master's, another
+    test another one.
+    """
     scenario = _read_scenario(_scenario_data(classes))
     org_id = options.org_id or scenario.ids.org_id
-    seed = scenario.identities.seed if options.seed is None else options.seed
+    seed = options.seed if options.seed is not None else scenario.seed
     return dataclasses.replace(
         scenario,
         ids=dataclasses.replace(scenario.ids, org_id=org_id),
-        identities=dataclasses.replace(scenario.identities, seed=seed),
+        seed=seed if seed is not None else test_seed,
     )
+
+
+def _population(classes: list[type[User]]) -> Population | None:
+    data = next((p for p in (getattr(c, "population", None) for c in classes) if p), None)
+    if data is None:
+        return None
+    try:
+        return Population.from_json(dict(data))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SettingsError(f"the file's population tables cannot be read: {exc}") from None
 
 
 def engine_for(classes: list[type[User]], scenario: Scenario) -> JourneyEngine:
     """The engine for ``scenario``: made once per scenario, org id and seed in a process."""
-    key = (id(_scenario_data(classes)), scenario.ids.org_id, scenario.identities.seed)
+    key = (id(_scenario_data(classes)), scenario.ids.org_id, scenario.seed)
     engine = _Process.engines.get(key)
     if engine is None:
-        engine = JourneyEngine(scenario)
-        engine.identities.prepare()
+        engine = JourneyEngine(scenario, seed=scenario.seed, population=_population(classes))
         _Process.engines[key] = engine
     return engine
 
@@ -177,7 +197,8 @@ def check(environment: Environment) -> tuple[NitroxOptions, Scenario, dict[type,
         problem = host_problem(host, options)
         if problem:
             raise SettingsError(problem)
-    scenario = file_scenario(classes, options)
+    test_seed = getattr(environment.parsed_options, TEST_SEED, None)
+    scenario = file_scenario(classes, options, test_seed)
     journeys = {c: journey_index(c, scenario) for c in classes}
     for user_class, journey in journeys.items():
         if journey is not None and scenario.journeys[journey].weight <= 0:
@@ -200,7 +221,7 @@ def _on_init(environment: Environment, **_kwargs: Any) -> None:
         return
     if isinstance(environment.runner, WorkerRunner):
         # The master checks the settings, which arrive with each test: the worker only
-        # makes the engine ahead (Faker's locales load), for the settings it has.
+        # makes the engine ahead (its data sets' tables load), for the settings it has.
         with contextlib.suppress(SettingsError):
             engine_for(file_classes(environment), check(environment)[1])
         return
@@ -215,13 +236,30 @@ def _on_init(environment: Environment, **_kwargs: Any) -> None:
     except SettingsError as exc:
         sys.exit(f"nitrox: {exc}")
     if not isinstance(environment.runner, MasterRunner):
-        engine_for(file_classes(environment), scenario)  # before the clock: Faker's locales load
+        engine_for(file_classes(environment), scenario)  # before the clock: the tables load
+
+
+def _draw_test_seed(environment: Environment) -> None:
+    """On the master (or alone): a fresh seed for this test unless one is given; logged."""
+    options = environment.parsed_options
+    if options is None:
+        return
+    scenario = _read_scenario(_scenario_data(file_classes(environment)))
+    given = getattr(options, "seed", None)
+    seed = int(given) if given not in (None, "") else scenario.seed
+    if seed is None:
+        seed = fresh_seed()
+        vars(options)[TEST_SEED] = seed  # sent to the workers with the test's options
+    _log.info("nitrox: seed %d: replay with --seed %d", seed, seed)
 
 
 def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
     runner = environment.runner
     if not file_classes(environment):
         return
+    if not isinstance(runner, WorkerRunner):
+        with contextlib.suppress(SettingsError, ValueError):
+            _draw_test_seed(environment)
     try:
         options, scenario, journeys = check(environment)
     except SettingsError as exc:

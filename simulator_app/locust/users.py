@@ -49,6 +49,9 @@ class NitroxUser(User):
 
     abstract = True
     scenario: ClassVar[Mapping[str, Any] | None] = None
+    # The data sets' tables for the scenario (world.Population.to_json), carried by a
+    # bundled file for workers that lack the packages; None: made from the packages.
+    population: ClassVar[Mapping[str, Any] | None] = None
     journey: ClassVar[str | int | None] = None
     think_scale: ClassVar[float] = 1.0
     default_headers: ClassVar[Mapping[str, str] | None] = None

@@ -7,6 +7,7 @@ and a subprocess timeout.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -20,6 +21,7 @@ import httpx
 
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
+from simulator_app.core.scenario_file import load_scenario
 
 LOCUST = str(Path(sys.executable).with_name("locust"))
 _BUSTER = re.compile(r"[?&]_=\d+$")
@@ -63,11 +65,23 @@ def normalise(method: str, path: str, body: Any) -> Request:
     return method, _BUSTER.sub("", path), body
 
 
+def load_seeded(path: Path, seed: int = 7) -> Scenario:
+    """A scenario file with a seed, as ``seed:`` in it would give: its runs can be compared."""
+    return dataclasses.replace(load_scenario(path), seed=seed)
+
+
+def drawn_seed(done: subprocess.CompletedProcess[str]) -> int:
+    """The seed a test drew, as Locust's log says it ("nitrox: seed N: replay with --seed N")."""
+    found = re.search(r"nitrox: seed (\d+): replay with --seed \1", done.stderr)
+    assert found, done.stderr[-2000:]
+    return int(found[1])
+
+
 def planned(
     scenario: Scenario, indexes: Iterable[int], seed: int | None = None
 ) -> dict[int, list[Request]]:
-    """What the engine plans for each visitor index."""
-    engine = JourneyEngine(scenario)
+    """What the engine plans for each visitor index (``seed``: instead of the scenario's)."""
+    engine = JourneyEngine(scenario, seed=seed)
     return {
         i: [normalise(p.spec.method, p.spec.path, p.spec.body) for p in engine.plan(i)]
         for i in indexes

@@ -138,7 +138,10 @@ def test_the_bundle_is_the_thin_file_after_the_runtime_sources() -> None:
     bundled = bundle_locustfile(scenario)
     assert bundled == bundle_locustfile(scenario), "the bundle is not deterministic"
     body = thin.partition("from __future__ import annotations\n\n")[2]
-    assert bundled.endswith("\n" + body)
+    tables = bundled.index("\n\n# The visitors' countries, devices and names")
+    assert bundled[:tables].endswith("\n" + body)
+    # and then the tables the data sets give, so the worker needs none of them
+    assert "ScenarioUser.population = _json.loads(" in bundled[tables:]
     tree = ast.parse(bundled)
     sources = next(
         ast.literal_eval(n.value)

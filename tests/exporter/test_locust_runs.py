@@ -27,6 +27,8 @@ from tests.exporter.locust_helpers import (
     LOCUST,
     by_visitor,
     collector_good,
+    drawn_seed,
+    load_seeded,
     locust,
     planned,
     recorded,
@@ -75,12 +77,13 @@ def recorder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_locust_sends_what_nitrox_sim_run_sends(tmp_path: Path) -> None:
     """Parity: same scenario, seed and visitors 0..N-1 give the collector the same requests."""
     visitors = 30
-    scenario = load_scenario(DEMO)
+    scenario = load_seeded(DEMO)
     with EmbeddedCollector() as by_run:
         done = subprocess.run(
             [
                 *(sys.executable, "-m", "simulator_app", "run", str(DEMO), "--target", by_run.url),
                 *("--visitors", str(visitors), "--duration", "0", "--think-scale", "0"),
+                *("--seed", str(scenario.seed)),
             ],
             capture_output=True,
             text=True,
@@ -116,7 +119,7 @@ def test_hostile_text_reaches_the_server_byte_for_byte(
     tmp_path: Path, recorder: tuple[str, Path], form: str
 ) -> None:
     url, record = recorder
-    base = load_scenario(ROOT / "scenarios" / "buyer.yaml")
+    base = load_seeded(ROOT / "scenarios" / "buyer.yaml")
     scenario = dataclasses.replace(
         base,
         name="He said \"hi\"\n'''",
@@ -155,7 +158,7 @@ def test_journey_classes_share_visitors_without_repeating_one(
     tmp_path: Path, recorder: tuple[str, Path]
 ) -> None:
     url, record = recorder
-    scenario = load_scenario(DEMO)
+    scenario = load_seeded(DEMO)
     file = export(tmp_path, scenario, think_scale=0.0)
     done = locust(
         [
@@ -197,8 +200,13 @@ def test_journey_classes_share_visitors_without_repeating_one(
 def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
     tmp_path: Path, collector: EmbeddedCollector
 ) -> None:
-    """Distributed: workers without this project fetch the bundle (-f -); nothing is lost."""
+    """Distributed: workers without this project fetch the bundle (-f -); nothing is lost.
+
+    The scenario pins no seed: the master draws the test's and every worker sends the
+    visitors of that one seed (were it each its own, no request would match a plan).
+    """
     scenario = load_scenario(DEMO)
+    assert scenario.seed is None
     file = export(tmp_path, scenario, form="bundle")
     port = free_port()
     workers = [
@@ -222,7 +230,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
                 *("-f", str(file), "--master", "--expect-workers", "2"),
                 *("--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), *QUICK),
                 *("--host", collector.url, "-u", "6", "-r", "6", "-t", "6s"),
-                *("--think-scale", "0.02", "--visitors", "400"),
+                *("--think-scale", "0.02", "--visitors", "400", "--loglevel", "INFO"),
             ],
             tmp_path,
             timeout=90,
@@ -245,7 +253,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
     assert stats == {"requests": summary["total"], "failures": 0}
     assert summary["bad"] == 0
     # no visitor twice: each visitor's requests are the start of its own plan, sent once
-    plans = planned(scenario, range(400))
+    plans = planned(scenario, range(400), seed=drawn_seed(done))
     index_of = {next(iter(by_visitor(p))): i for i, p in plans.items() if p}
     got = by_visitor(collector_good(collector.url))
     for visitor, requests in got.items():
@@ -257,7 +265,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
 def test_the_thin_file_and_the_bundle_send_the_same_stream(tmp_path: Path) -> None:
     """The same visitors from both forms: the same requests, in the same order (the bundle
     runs with this project unimportable, as on a worker that has only locust and Faker)."""
-    scenario = load_scenario(ROOT / "scenarios" / "buyer.yaml")
+    scenario = load_seeded(ROOT / "scenarios" / "buyer.yaml")
     streams = {}
     for form in FORMS:
         file = export(tmp_path, scenario, name=f"{form}.py", form=form, think_scale=0.0)
@@ -293,7 +301,7 @@ def test_the_thin_file_and_the_bundle_send_the_same_stream(tmp_path: Path) -> No
     ],
 )
 def test_thresholds_fail_the_run(tmp_path: Path, args: list[str], logged: str | None) -> None:
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens: every request fails
     done = locust(
         [
@@ -312,7 +320,7 @@ def test_thresholds_fail_the_run(tmp_path: Path, args: list[str], logged: str | 
 def test_failures_within_the_ratio_given_pass_the_run(tmp_path: Path) -> None:
     from simulator_app.collector import FaultSettings
 
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     with EmbeddedCollector(faults=FaultSettings(error_rate=0.2, seed=1)) as collector:
         done = locust(
             [
@@ -338,7 +346,7 @@ def test_failures_within_the_ratio_given_pass_the_run(tmp_path: Path) -> None:
 def test_bad_settings_stop_locust_before_any_request(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    file = export(tmp_path, load_scenario(DEMO))
+    file = export(tmp_path, load_seeded(DEMO))
     done = locust(
         ["-f", str(file), "--headless", "-u", "1", "-t", "5s", *args], tmp_path, timeout=30
     )
@@ -351,7 +359,7 @@ def test_a_payload_error_answer_is_a_failure(tmp_path: Path) -> None:
     """Identify answered 'Payload Error' (here with 200) fails in Locust's stats; events pass."""
     from simulator_app.collector import FaultSettings
 
-    file = export(tmp_path, load_scenario(ROOT / "scenarios" / "buyer.yaml"), think_scale=0.0)
+    file = export(tmp_path, load_seeded(ROOT / "scenarios" / "buyer.yaml"), think_scale=0.0)
     faults = FaultSettings(payload_error_rate=1.0, seed=1)
     with EmbeddedCollector(faults=faults) as collector:
         done = locust(
@@ -369,7 +377,7 @@ def test_a_payload_error_answer_is_a_failure(tmp_path: Path) -> None:
 
 def test_seed_and_org_id_from_the_command_line(tmp_path: Path, recorder: tuple[str, Path]) -> None:
     url, record = recorder
-    scenario = load_scenario(DEMO)
+    scenario = load_seeded(DEMO)
     org = "0b6c1d56-3f43-4c5e-9a55-2f1f2a0f6a11"
     file = export(tmp_path, scenario, think_scale=0.0)
     done = locust(
@@ -383,7 +391,7 @@ def test_seed_and_org_id_from_the_command_line(tmp_path: Path, recorder: tuple[s
     changed = dataclasses.replace(
         scenario,
         ids=dataclasses.replace(scenario.ids, org_id=org),
-        identities=dataclasses.replace(scenario.identities, seed=99),
+        seed=99,
     )
     plans = planned(changed, range(5))
     assert recorded(record) == [r for i in range(5) for r in plans[i]]
@@ -403,7 +411,7 @@ def test_failed_requests_are_counted_with_their_cause(
     """A 5xx answer or a dropped connection is a failure in plain words, never a crash."""
     from simulator_app.collector import FaultSettings
 
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     faults = FaultSettings(**{fault: 1.0}, seed=1)  # type: ignore[arg-type]
     with EmbeddedCollector(faults=faults) as collector:
         done = locust(
@@ -428,7 +436,7 @@ def test_a_host_with_a_path_prefixes_every_request(
 ) -> None:
     """``--host http://HOST/base/`` sends to /base/jsv1/..., as Locust's clients do."""
     url, record = recorder
-    scenario = load_scenario(DEMO)
+    scenario = load_seeded(DEMO)
     file = export(tmp_path, scenario, think_scale=0.0)
     locust(
         [
@@ -448,7 +456,7 @@ def test_a_host_path_outside_ascii_is_percent_encoded(
     tmp_path: Path, recorder: tuple[str, Path]
 ) -> None:
     url, record = recorder
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     done = locust(
         [
             *("-f", str(file), "AllJourneys", *QUICK, "--host", f"{url}/ł a/"),
@@ -466,7 +474,7 @@ def test_default_headers_and_host_credentials_are_sent(
 ) -> None:
     """What FastHttpSession adds to a request (default_headers, user:password@), NitroxUser adds."""
     url, record = recorder
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     file.write_text(
         file.read_text(encoding="utf-8")
         + '\n\nclass TeamJourneys(AllJourneys):\n    default_headers = {"X-Team": "qa"}\n',
@@ -498,7 +506,7 @@ def test_the_web_ui_cannot_start_a_test_off_this_machine(
 
     url, record = recorder
     port = url.rsplit(":", 1)[1]
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     web = free_port()
     log = tmp_path / "locust.log"
     with log.open("w", encoding="utf-8") as out:
@@ -530,3 +538,23 @@ def test_the_web_ui_cannot_start_a_test_off_this_machine(
         ui.wait(timeout=20)
     assert "not this machine; pass --allow-remote" in log.read_text(encoding="utf-8")
     assert recorded(record) == []
+
+
+def test_two_tests_draw_two_seeds_and_say_them(
+    tmp_path: Path, collector: EmbeddedCollector
+) -> None:
+    """A file whose scenario pins no seed sends new visitors each test, and logs how to replay."""
+    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
+    seeds = []
+    for _ in range(2):
+        done = locust(
+            [
+                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url, "-u", "1"),
+                *("-r", "1", "-t", "20s", "--visitors", "3", "--loglevel", "INFO"),
+            ],
+            tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        seeds.append(drawn_seed(done))
+    assert seeds[0] != seeds[1]
+    assert collector.summary()["bad"] == 0  # no order or cart of one test met the other's

@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from simulator_app.core.journey import JourneyEngine
-from simulator_app.core.scenario_file import load_scenario
 from simulator_app.exporter.locustfile import ExportSettings, export_locustfile
-from tests.exporter.locust_helpers import locust
+from tests.exporter.locust_helpers import load_seeded, locust
 from tests.locust.raw_server import RawServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -37,7 +36,7 @@ def test_the_wire_carries_the_planned_request_and_nothing_else(
 ) -> None:
     """Byte for byte what httpx sends for the planned request: Host first, the tracker's
     headers in order, Content-Length; no Accept-Encoding, no client User-Agent."""
-    loaded = load_scenario(ROOT / "scenarios" / scenario)
+    loaded = load_seeded(ROOT / "scenarios" / scenario)
     file = tmp_path / "exported.py"
     file.write_text(export_locustfile(loaded, ExportSettings(think_scale=0.0)), encoding="utf-8")
     with RawServer() as server:
@@ -62,7 +61,7 @@ def test_the_wire_carries_the_planned_request_and_nothing_else(
 
 
 def _file_with(tmp_path: Path, old: str, new: str) -> Path:
-    text = export_locustfile(load_scenario(ROOT / "scenarios" / "demo_mix.yaml"))
+    text = export_locustfile(load_seeded(ROOT / "scenarios" / "demo_mix.yaml"))
     assert old in text
     path = tmp_path / "edited.py"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
