@@ -1,4 +1,4 @@
-"""Identities: the Faker locales and seed, and a preview of the next visitors.
+"""Identities: the Faker locales and the run's seed, and a preview of the next visitors.
 
 The preview calls ``JourneyEngine(scenario).visitor(i)`` for the first
 visitors, so it shows exactly the names, e-mails, phones and IDs a run will
@@ -35,7 +35,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.locales import LOCALES
 from simulator_app.core.model import Identities, IdSettings, Scenario
 from simulator_app.gui.document import ScenarioDocument
-from simulator_app.gui.edits import MISSING, SetValue, get, to_yaml
+from simulator_app.gui.edits import MISSING, DeleteValue, SetValue, get, to_yaml
 from simulator_app.gui.table_model import ColumnsModel
 from simulator_app.gui.widgets import ProblemLabel
 
@@ -89,7 +89,7 @@ class IdentitiesPanel(QWidget):
     def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._document = document
-        self._shown: tuple[Identities, IdSettings] | None = None
+        self._shown: tuple[Identities, IdSettings, int | None] | None = None
         self._loading = False
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -118,9 +118,13 @@ class IdentitiesPanel(QWidget):
         self.chosen.setWordWrap(True)
         form.addRow("Chosen", self.chosen)
         self.seed = QSpinBox()
-        self.seed.setRange(-(2**31), 2**31 - 1)
+        self.seed.setRange(-1, 2**31 - 1)
+        self.seed.setSpecialValueText("fresh every run")  # -1: no seed in the file
         self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("the same seed gives the same visitors, run after run")
+        self.seed.setToolTip(
+            "empty: every run draws a new seed (new visitors, shown when it starts);"
+            " a seed replays the same visitors, run after run"
+        )
         form.addRow("Seed", self.seed)
         self.seed_problem = ProblemLabel()
         form.addRow(self.seed_problem)
@@ -173,13 +177,13 @@ class IdentitiesPanel(QWidget):
                 if item.checkState() != state:
                     item.setCheckState(state)
             self.chosen.setText(", ".join(chosen) or "(none)")
-            seed = get(self._document.data, ("identities", "seed"), 1)
+            seed = get(self._document.data, ("seed",), -1)
             if isinstance(seed, int) and self.seed.value() != seed:
                 self.seed.setValue(seed)
         finally:
             self._loading = False
         self.locales_problem.show_problems(self._document.problems_at(("identities", "locales")))
-        self.seed_problem.show_problems(self._document.problems_at(("identities", "seed")))
+        self.seed_problem.show_problems(self._document.problems_at(("seed",)))
         self._preview(self._document.scenario)
 
     def _preview(self, scenario: Scenario | None) -> None:
@@ -190,10 +194,11 @@ class IdentitiesPanel(QWidget):
             )
             return
         self.status.show_message(None)
-        key = (scenario.identities, scenario.ids)
+        key = (scenario.identities, scenario.ids, scenario.seed)
         if key == self._shown:
             return
-        engine = JourneyEngine(scenario)
+        # Without a seed each run draws its own: the preview shows the visitors of seed 1.
+        engine = JourneyEngine(scenario, seed=1 if scenario.seed is None else None)
         self.model.set_visitors([engine.visitor(i) for i in range(PREVIEW_VISITORS)])
         self._shown = key
 
@@ -209,7 +214,7 @@ class IdentitiesPanel(QWidget):
         if isinstance(get(self._document.data, ("identities",), None), dict):
             return True
         self._document.apply(
-            SetValue(("identities",), to_yaml({"locales": ["en_US"], "seed": 1}, {})),
+            SetValue(("identities",), to_yaml({"locales": ["en_US"]}, {})),
             "Add identities",
         )
         return False
@@ -233,7 +238,9 @@ class IdentitiesPanel(QWidget):
     def _seed_edited(self, seed: int) -> None:
         if self._loading:
             return
-        self._ensure_identities()
-        self._document.apply(
-            SetValue(("identities", "seed"), seed), "Change seed", "identities/seed"
-        )
+        present = get(self._document.data, ("seed",)) is not MISSING
+        if seed < 0:
+            if present:
+                self._document.apply(DeleteValue(("seed",)), "Fresh seed every run")
+            return
+        self._document.apply(SetValue(("seed",), seed), "Change seed", "seed")

@@ -24,7 +24,7 @@ def test_identities_preview_follows_the_seed_and_locales(window: MainWindow) -> 
     first = model.index(0, 2).data()
     panel.seed.setValue(7)
     assert window.document.scenario is not None
-    assert window.document.scenario.identities.seed == 7
+    assert window.document.scenario.seed == 7
     engine = JourneyEngine(window.document.scenario)
     assert model.index(0, 2).data() == engine.visitor(0).name != first
     assert model.index(3, 3).data() == engine.visitor(3).email

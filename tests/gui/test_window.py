@@ -175,9 +175,9 @@ def test_open_anyway_shows_problems_next_to_fields(
     window.banner.action.click()
     assert window.document.path == invalid
     assert window.problems.count() == 1
-    assert "journeys[2].steps[6].continue" in window.problems.item(0).text()
+    assert "journeys[2].steps[9].continue" in window.problems.item(0).text()
     window.builder.select_journey(2)
-    window.builder.select_step(6)
+    window.builder.select_step(9)
     assert "at most 1" in window.builder.editor.problem_text("continue")
 
 

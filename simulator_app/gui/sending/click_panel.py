@@ -10,6 +10,7 @@ area's pending buffer, so they appear in the log and the stats like any other.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
@@ -175,8 +176,10 @@ class ClickPanel(QWidget):
             self.output.appendPlainText(f"Target: {problem}")
             return False
         if self.plan is None:
-            self.plan = list(JourneyEngine(self.scenario).plan(self.visitor.value()))
-            self._begin_run(self.scenario)
+            engine = JourneyEngine(self.scenario)
+            self.plan = list(engine.plan(self.visitor.value()))
+            # the log rebuilds older rows from this scenario: with the seed they were sent with
+            self._begin_run(dataclasses.replace(self.scenario, seed=engine.seed))
             if not self.plan:
                 self.output.appendPlainText("This visitor sends nothing (it leaves at once).")
         if self.at_end:

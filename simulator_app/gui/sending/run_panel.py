@@ -206,7 +206,7 @@ class RunPanel(QWidget):
         except ValueError as exc:
             self.message.setText(f"Cannot start: {exc}")
             return False
-        self._begin_run(run.scenario)
+        self._begin_run(dataclasses.replace(run.scenario, seed=run.seed))  # rows rebuild as sent
         self.run, self.result, self._error = run, None, None
         self._thread = threading.Thread(target=self._work, args=(run,), name="load-run")
         self._thread.start()
