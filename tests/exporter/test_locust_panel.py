@@ -116,7 +116,9 @@ def test_a_run_shows_live_stats_and_its_reports(
         panel.set_target(collector.url)
         panel.users.setValue(3)
         panel.spawn_rate.setValue(3)
-        panel.duration.setValue(4)
+        panel.duration.setValue(
+            10
+        )  # long enough that stats arrive before the end, even on a busy machine
         panel.think_scale.setValue(0.05)
         with qtbot.waitSignal(panel.runningChanged, timeout=5000):  # type: ignore[attr-defined]
             assert panel.start_run()
