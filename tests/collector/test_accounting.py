@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from simulator_app.collector import EmbeddedCollector
+from simulator_app.sender.transport import MAY_HAVE_ARRIVED
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -58,15 +59,28 @@ def run_and_count(
     return Counter(line["step"] for line in lines if line["error"] is None)
 
 
+def unanswered(log: Path) -> Counter[str]:
+    """Requests that went out and got no answer in time: the collector may have them."""
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    return Counter(
+        line["step"] for line in lines if line["error"] and MAY_HAVE_ARRIVED in line["error"]
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "visitors"), [("buyer.yaml", 12), ("demo_mix.yaml", 80)])
 def test_logged_successes_equal_stored_events_per_type(
     collector: EmbeddedCollector, tmp_path: Path, name: str, visitors: int
 ) -> None:
-    sent = run_and_count(collector, SCENARIOS / name, visitors, tmp_path / "run.jsonl")
+    log = tmp_path / "run.jsonl"
+    sent = run_and_count(collector, SCENARIOS / name, visitors, log)
     summary = collector.summary()
-    stored = {kind: n for kind, n in summary["by_type"].items() if n}
-    assert stored == dict(sent)
+    stored = Counter({kind: n for kind, n in summary["by_type"].items() if n})
+    # Exact, but for requests the log says timed out after they went out (a busy machine):
+    # those the collector may or may not have.
+    maybe = unanswered(log)
+    assert sent <= stored <= sent + maybe, (stored, sent, maybe)
+    assert sum(maybe.values()) <= 0.01 * sum(sent.values())
     assert summary["bad"] == 0, collector.recent_bad(5)
     assert sent["view"] > 0 and sent["updatecart"] > 0 and sent["buy"] > 0
 
