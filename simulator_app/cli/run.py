@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--time-limit",
         metavar="T",
-        help="hard stop after T seconds (default: arrival span + 60)",
+        help="hard stop after T seconds (default: the arrival span plus the longest visits, + 60)",
     )
     parser.add_argument(
         "--timeout", metavar="T", default="10", help="seconds per request (default 10)"

@@ -21,7 +21,7 @@ import math
 import random
 from collections.abc import Iterator, Sequence
 
-from simulator_app.core.model import Schedule
+from simulator_app.core.model import Scenario, Schedule
 from simulator_app.core.permute import key_of
 
 # Share of a day's shop visits in each clock hour: quiet nights, a lunch bump,
@@ -127,3 +127,34 @@ def arrival_offsets(schedule: Schedule, seed: int, zones: Zones = ()) -> Iterato
             yield clock.offset(i)
     else:
         raise ValueError(f"unknown arrival pattern {schedule.pattern!r}")
+
+
+SLACK = 60.0  # seconds a default time limit leaves beyond what the think times can take
+
+
+def longest_visit(scenario: Scenario) -> float:
+    """The most think time one visitor can spend, in seconds, before the think scale.
+
+    Every step at its most repeats and longest think, in the longest journey,
+    for the first session and every later one a returning visitor can have,
+    with the longest gaps between them.
+    """
+    journey = max(
+        (sum(step.think.high * step.repeat.high for step in j.steps) for j in scenario.journeys),
+        default=0.0,
+    )
+    returning = scenario.identities.returning
+    later = int(returning.sessions.high) if returning.share > 0 else 0
+    return journey * (1 + later) + returning.after.high * later
+
+
+def default_time_limit(scenario: Scenario, concurrency: int, think_scale: float) -> float:
+    """A hard stop no run of ``scenario`` reaches unless something is wrong.
+
+    Visitors arrive over the schedule's duration; at most ``concurrency`` are
+    in flight, so a slot may serve ``visitors / concurrency`` of them one after
+    another, each at most :func:`longest_visit` long (scaled); plus a minute
+    for the requests themselves.
+    """
+    rounds = math.ceil(scenario.schedule.visitors / max(1, concurrency))
+    return scenario.schedule.duration + rounds * longest_visit(scenario) * think_scale + SLACK

@@ -30,6 +30,7 @@ from simulator_app.core.funnel import MeasuredFunnel
 from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
+from simulator_app.core.schedule import default_time_limit
 from simulator_app.core.stats import StatsTable
 from simulator_app.sender.exchange import (
     ANSWERED,
@@ -48,7 +49,6 @@ from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
 STOP_GRACE = 2.0  # seconds in-flight requests get to finish after stop()
-EXTRA_TIME = 60.0  # default time limit: the arrival span plus this
 # Requests a worker sends back to back before it lets the loop run other work
 # for certain; an answer usually makes it wait anyway, a failure that comes at
 # once (a request that cannot be written) would not.
@@ -70,7 +70,7 @@ class RunSettings:
     concurrency: int = 50  # visitors in flight at most
     rate: float | None = None  # requests per second at most
     think_scale: float = 1.0  # 0: no think time at all
-    time_limit: float | None = None  # hard stop; default: arrival span + EXTRA_TIME
+    time_limit: float | None = None  # hard stop; default: schedule.default_time_limit
     seed: int | None = None  # overrides the scenario's identities seed
     timeout: float = 10.0  # per request
 
@@ -299,11 +299,11 @@ class LoadRun:
         self._sync_pause()
         if stop_requested:
             self._stop_event.set()
-        limit = settings.time_limit
-        if limit is None:
-            limit = self.scenario.schedule.duration + EXTRA_TIME
         # No more workers than visitors: a huge --concurrency must not stall the start.
         slots = max(1, min(settings.concurrency, self._visitors_total))
+        limit = settings.time_limit
+        if limit is None:
+            limit = default_time_limit(self.scenario, slots, settings.think_scale)
         workers = [loop.create_task(self._worker()) for _ in range(slots)]
         flusher = loop.create_task(self._flush_periodically())
         dispatcher = loop.create_task(self._dispatch(len(workers)))

@@ -19,7 +19,7 @@ from simulator_app.core.funnel import MeasuredFunnel, expected_funnel
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import ARRIVAL_PATTERNS, Schedule
 from simulator_app.core.scenario_file import load_scenario, parse_scenario
-from simulator_app.core.schedule import arrival_offsets
+from simulator_app.core.schedule import arrival_offsets, default_time_limit, longest_visit
 from tests.core.scenario_strategies import schedules
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -177,3 +177,20 @@ def test_funnel_help_gives_examples_that_run(
         assert argv[:2] == ["nitrox-sim", "funnel"]
         assert main(argv[1:]) == 0, line
         assert "expected share of visitors" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["browser", "buyer", "cart_abandoner", "demo_mix"])
+def test_no_visitor_outlasts_the_default_time_limit(name: str) -> None:
+    """The default hard stop is only for runs that go wrong: every visitor's think times fit."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    engine = JourneyEngine(scenario, seed=4711)
+    longest = longest_visit(scenario)
+    for index in range(300):
+        spent = sum(planned.think for planned in engine.plan(index))
+        assert spent <= longest + 1e-9
+    schedule = scenario.schedule
+    limit = default_time_limit(scenario, schedule.concurrency, 1.0)
+    one_at_a_time = default_time_limit(scenario, 1, 1.0)
+    assert limit >= schedule.duration + longest
+    assert one_at_a_time >= schedule.duration + schedule.visitors * longest
+    assert default_time_limit(scenario, schedule.concurrency, 0.0) == schedule.duration + 60
