@@ -30,7 +30,7 @@ SCENARIO = {
         'returning': {'share': 0.2, 'sessions': [1, 2], 'after': [5, 20]},
     },
     'ids': {'org_id': '34a3f9a2-5057-431b-bd3f-aa9fdf9ff733'},
-    'schedule': {'visitors': 200, 'pattern': 'poisson'},
+    'schedule': {'visitors': 200, 'pattern': 'poisson', 'concurrency': 200},
     'journeys': [
         {
             'name': 'browser',
