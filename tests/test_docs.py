@@ -1,0 +1,243 @@
+"""The docs stay true: every command they show is one a reader can type, and it works.
+
+Commands are read from the fenced ``sh`` blocks of README.md and docs/*.md
+(``text`` blocks are output) and from inline code that starts with
+``nitrox-sim`` or ``.venv/bin/nitrox-sim``. Each ``nitrox-sim`` command is
+parsed by the real argument parser; the quick ones (validate, schema,
+funnel, export-locust, and runs without think times against the embedded
+collector) are run, in a copy of the project's scenarios, with a time limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from simulator_app.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SHELL_BLOCKS = {"sh", "bash", "shell", "console"}
+NITROX = ("nitrox-sim", ".venv/bin/nitrox-sim")
+# What a shell line may start with: the project's venv, or tools a fresh machine has or installs.
+TYPABLE = (".venv/bin/", "python3", "curl", "docker", "kubectl", "sudo", "apt-get", "brew", "time")
+OPERATORS = {"&&", "||", "|", ";", "&"}
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w-]*)")
+INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
+QUICK = {"validate", "schema", "funnel", "export-locust", "run"}
+RUN_LIMIT_S = 120
+
+
+@dataclass(frozen=True)
+class Command:
+    """One simple command as a page shows it: where, and its words."""
+
+    page: Path
+    line: int
+    words: tuple[str, ...]
+    in_shell_block: bool
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}: {shlex.join(self.words)}"
+
+    @property
+    def is_nitrox(self) -> bool:
+        return bool(self.words) and self.words[0] in NITROX
+
+
+def _split(text: str) -> list[list[str]]:
+    """The simple commands of one shell line: words, without env assignments or ``time``."""
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    commands: list[list[str]] = [[]]
+    for token in lexer:
+        if token in OPERATORS:
+            commands.append([])
+        else:
+            commands[-1].append(token)
+    out = []
+    for words in commands:
+        while words and (ENV_ASSIGNMENT.match(words[0]) or words[0] == "time"):
+            words = words[1:]
+        if words:
+            out.append(words)
+    return out
+
+
+def _shell_lines(lines: list[str], start: int) -> list[tuple[int, str]]:
+    """A block's lines joined at trailing backslashes, each with its first line number."""
+    joined: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for offset, line in enumerate(lines):
+        number = start + offset
+        if pending is not None:
+            number, line = pending[0], pending[1] + " " + line.strip()
+            pending = None
+        if line.rstrip().endswith("\\"):
+            pending = (number, line.rstrip()[:-1])
+            continue
+        joined.append((number, line))
+    if pending is not None:
+        joined.append(pending)
+    return joined
+
+
+def commands_of(page: Path) -> list[Command]:
+    """Every command of a page: sh blocks line by line, and inline nitrox-sim code."""
+    found: list[Command] = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    fence: str | None = None
+    info = ""
+    block: list[str] = []
+    block_start = 0
+    for number, line in enumerate(lines, start=1):
+        match = FENCE.match(line)
+        if fence is None and match:
+            fence, info, block, block_start = match.group(2), match.group(3), [], number + 1
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence):
+                if info in SHELL_BLOCKS:
+                    for start, text in _shell_lines(block, block_start):
+                        for words in _split(text):
+                            found.append(Command(page, start, tuple(words), True))
+                fence = None
+            else:
+                block.append(line)
+            continue
+        for span in INLINE.findall(line):
+            if span.split(" ", 1)[0] in NITROX:
+                for words in _split(span):
+                    found.append(Command(page, number, tuple(words), False))
+    assert fence is None, f"{page.relative_to(ROOT)}: a code block is not closed"
+    return found
+
+
+ALL = [command for page in PAGES for command in commands_of(page)]
+NITROX_COMMANDS = [c for c in ALL if c.is_nitrox]
+
+
+def _parse(words: tuple[str, ...]) -> str | None:
+    """None when the real parser takes ``words`` (after the program name), else its error."""
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            build_parser().parse_args(list(words[1:]))
+    except SystemExit as exc:
+        if exc.code == 0 and ("-h" in words or "--help" in words):
+            return None
+        return err.getvalue().strip() or f"exit {exc.code}"
+    return None
+
+
+def _is_name_only(command: Command) -> bool:
+    """Inline `nitrox-sim run` names a command in prose; it need not be complete."""
+    return not command.in_shell_block and len(command.words) <= 2
+
+
+def _quick(command: Command) -> bool:
+    words = command.words
+    if not command.in_shell_block or len(words) < 2 or words[1] not in QUICK:
+        return False
+    if words[1] != "run":
+        return True
+    # a run is quick when it waits for nothing and sends to the embedded collector
+    no_wait = "--think-scale" in words and words[words.index("--think-scale") + 1] == "0"
+    return no_wait and "--target" not in words and "--yes" not in words
+
+
+def test_the_pages_have_commands() -> None:
+    """The extraction finds what the README shows (so the tests below check something)."""
+    readme = [c for c in NITROX_COMMANDS if c.page.name == "README.md"]
+    assert {c.words[1] for c in readme if len(c.words) > 1} >= {
+        "gui",
+        "run",
+        "validate",
+        "funnel",
+        "collector",
+        "export-locust",
+        "bench",
+        "schema",
+    }
+    assert [c for c in NITROX_COMMANDS if _quick(c) and c.words[1] == "run"]
+
+
+def test_every_shell_line_can_be_typed_as_written() -> None:
+    """No bare nitrox-sim, locust, python or pytest: they are not found without the venv."""
+    wrong = [
+        c.where
+        for c in ALL
+        if c.in_shell_block and c.words and not c.words[0].startswith(TYPABLE)
+    ]
+    assert not wrong, "commands a fresh shell cannot find (write .venv/bin/...):\n" + "\n".join(
+        wrong
+    )
+
+
+def test_every_nitrox_sim_command_parses() -> None:
+    problems = []
+    for command in NITROX_COMMANDS:
+        if _is_name_only(command):
+            if len(command.words) == 2 and _parse((*command.words, "--help")) is not None:
+                problems.append(f"{command.where}: no such command")
+            continue
+        error = _parse(command.words)
+        if error is not None:
+            problems.append(f"{command.where}: {error}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_parse_check_can_fail() -> None:
+    assert _parse(("nitrox-sim", "run", "scenarios/demo_mix.yaml", "--no-such-flag")) is not None
+    assert _parse(("nitrox-sim", "collector", "--port", "8787")) is None
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder laid out like the project for the files the commands read and write."""
+    folder = tmp_path_factory.mktemp("docs")
+    for name in ("scenarios", "loadtests"):
+        shutil.copytree(ROOT / name, folder / name)
+    return folder
+
+
+def _program() -> list[str]:
+    script = Path(sys.executable).parent / "nitrox-sim"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "simulator_app"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(RUN_LIMIT_S * 2)
+@pytest.mark.parametrize(
+    "command", [c for c in NITROX_COMMANDS if _quick(c)], ids=lambda c: c.where
+)
+def test_the_quick_commands_run(command: Command, sandbox: Path) -> None:
+    args: list[str] = []
+    for word in command.words[1:]:
+        matches = sorted(glob.glob(word, root_dir=sandbox)) if glob.has_magic(word) else []
+        args += matches or [word]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [*_program(), *args],
+        cwd=sandbox,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, f"{command.where}: exit {done.returncode}\n{done.stderr[-2000:]}"
