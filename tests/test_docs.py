@@ -19,22 +19,27 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from simulator_app.bench.docs_table import render
 from simulator_app.cli import build_parser
+from simulator_app.core.scenario_file import ScenarioError, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL_BLOCKS = {"sh", "bash", "shell", "console"}
 NITROX = ("nitrox-sim", ".venv/bin/nitrox-sim")
 # What a shell line may start with: the project's venv, or tools a fresh machine has or installs.
-TYPABLE = (".venv/bin/", "python3", "curl", "docker", "kubectl", "sudo", "apt-get", "brew", "time")
+TYPABLE = (".venv/bin/", "python3", "curl", "docker", "kubectl", "sudo", "brew", "mkdir", "echo")
 OPERATORS = {"&&", "||", "|", ";", "&"}
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w-]*)")
-INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+INLINE = re.compile(r"(?<!`)`([^`]+)`(?!`)")
+PRINTED = re.compile(r"^\S*nitrox-sim [\w-]+:")  # `nitrox-sim run: error: ...` is output
+BLOCK_KINDS = {*SHELL_BLOCKS, "text", "yaml", "json", "python"}
 ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 QUICK = {"validate", "schema", "funnel", "export-locust", "run"}
 RUN_LIMIT_S = 120
@@ -52,6 +57,9 @@ class Command:
     @property
     def where(self) -> str:
         return f"{self.page.relative_to(ROOT)}:{self.line}: {shlex.join(self.words)}"
+
+    def __str__(self) -> str:
+        return self.where
 
     @property
     def is_nitrox(self) -> bool:
@@ -96,34 +104,64 @@ def _shell_lines(lines: list[str], start: int) -> list[tuple[int, str]]:
     return joined
 
 
-def commands_of(page: Path) -> list[Command]:
-    """Every command of a page: sh blocks line by line, and inline nitrox-sim code."""
-    found: list[Command] = []
+@dataclass(frozen=True)
+class Block:
+    """A fenced code block: its info string, first line number and lines."""
+
+    page: Path
+    info: str
+    line: int
+    lines: tuple[str, ...]
+
+
+def blocks_and_prose(page: Path) -> tuple[list[Block], list[tuple[int, str]]]:
+    """A page's fenced blocks, and its paragraphs outside them (first line number, text)."""
+    blocks: list[Block] = []
+    paragraphs: list[tuple[int, str]] = []
     lines = page.read_text(encoding="utf-8").splitlines()
     fence: str | None = None
-    info = ""
-    block: list[str] = []
-    block_start = 0
+    info, body, start = "", list[str](), 0
+    paragraph: list[tuple[int, str]] = []
+
+    def end_paragraph() -> None:
+        if paragraph:
+            paragraphs.append((paragraph[0][0], "\n".join(text for _, text in paragraph)))
+            paragraph.clear()
+
     for number, line in enumerate(lines, start=1):
         match = FENCE.match(line)
         if fence is None and match:
-            fence, info, block, block_start = match.group(2), match.group(3), [], number + 1
-            continue
-        if fence is not None:
+            end_paragraph()
+            fence, info, body, start = match.group(2), match.group(3), [], number + 1
+        elif fence is not None:
             if line.strip().startswith(fence):
-                if info in SHELL_BLOCKS:
-                    for start, text in _shell_lines(block, block_start):
-                        for words in _split(text):
-                            found.append(Command(page, start, tuple(words), True))
+                blocks.append(Block(page, info, start, tuple(body)))
                 fence = None
             else:
-                block.append(line)
-            continue
-        for span in INLINE.findall(line):
-            if span.split(" ", 1)[0] in NITROX:
-                for words in _split(span):
-                    found.append(Command(page, number, tuple(words), False))
-    assert fence is None, f"{page.relative_to(ROOT)}: a code block is not closed"
+                body.append(line)
+        elif line.strip():
+            paragraph.append((number, line))
+        else:
+            end_paragraph()
+    end_paragraph()
+    assert fence is None, f"{page.relative_to(ROOT)}:{start - 1}: a code block is not closed"
+    return blocks, paragraphs
+
+
+def commands_of(page: Path) -> list[Command]:
+    """Every command of a page: sh blocks line by line, and inline nitrox-sim code."""
+    found: list[Command] = []
+    blocks, paragraphs = blocks_and_prose(page)
+    for block in blocks:
+        if block.info in SHELL_BLOCKS:
+            for start, text in _shell_lines(list(block.lines), block.line):
+                found += [Command(page, start, tuple(w), True) for w in _split(text)]
+    for first, text in paragraphs:
+        for match in INLINE.finditer(text):
+            span = " ".join(match.group(1).split())
+            if span.split(" ", 1)[0] in NITROX and not PRINTED.match(span):
+                number = first + text.count("\n", 0, match.start())
+                found += [Command(page, number, tuple(w), False) for w in _split(span)]
     return found
 
 
@@ -179,9 +217,7 @@ def test_the_pages_have_commands() -> None:
 def test_every_shell_line_can_be_typed_as_written() -> None:
     """No bare nitrox-sim, locust, python or pytest: they are not found without the venv."""
     wrong = [
-        c.where
-        for c in ALL
-        if c.in_shell_block and c.words and not c.words[0].startswith(TYPABLE)
+        c.where for c in ALL if c.in_shell_block and c.words and not c.words[0].startswith(TYPABLE)
     ]
     assert not wrong, "commands a fresh shell cannot find (write .venv/bin/...):\n" + "\n".join(
         wrong
@@ -201,9 +237,54 @@ def test_every_nitrox_sim_command_parses() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_code_block_says_what_it_is() -> None:
+    """An unmarked block would escape the checks: say sh for commands, text for output."""
+    unmarked = [
+        f"{block.page.relative_to(ROOT)}:{block.line - 1}: ```{block.info}"
+        for page in PAGES
+        for block in blocks_and_prose(page)[0]
+        if block.info not in BLOCK_KINDS
+    ]
+    assert not unmarked, "blocks of no known kind:\n" + "\n".join(unmarked)
+
+
+def test_every_scenario_example_is_valid() -> None:
+    examples = [
+        block
+        for page in PAGES
+        for block in blocks_and_prose(page)[0]
+        if block.info == "yaml" and any(line.startswith("journeys:") for line in block.lines)
+    ]
+    assert examples, "docs/scenarios.md shows a whole scenario"
+    for block in examples:
+        where = f"{block.page.relative_to(ROOT)}:{block.line}"
+        try:
+            parse_scenario("\n".join(block.lines), file=where)
+        except ScenarioError as exc:
+            pytest.fail(f"{where}: the example is not a valid scenario: {exc}")
+
+
+def test_the_bench_figures_are_those_of_the_saved_run() -> None:
+    """docs/performance.md's tables are what docs_table makes of docs/bench.json."""
+    page = ROOT / "docs" / "performance.md"
+    wanted = render(ROOT / "docs" / "bench.json", page)
+    assert page.read_text(encoding="utf-8") == wanted, (
+        "rerun: .venv/bin/python -m simulator_app.bench.docs_table docs/bench.json"
+        " docs/performance.md"
+    )
+
+
 def test_the_parse_check_can_fail() -> None:
     assert _parse(("nitrox-sim", "run", "scenarios/demo_mix.yaml", "--no-such-flag")) is not None
     assert _parse(("nitrox-sim", "collector", "--port", "8787")) is None
+
+
+def _once(commands: Iterable[Command]) -> list[Command]:
+    """The first of each command the pages show more than once."""
+    seen: dict[tuple[str, ...], Command] = {}
+    for command in commands:
+        seen.setdefault(command.words, command)
+    return list(seen.values())
 
 
 @pytest.fixture(scope="module")
@@ -222,9 +303,7 @@ def _program() -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(RUN_LIMIT_S * 2)
-@pytest.mark.parametrize(
-    "command", [c for c in NITROX_COMMANDS if _quick(c)], ids=lambda c: c.where
-)
+@pytest.mark.parametrize("command", _once(c for c in NITROX_COMMANDS if _quick(c)), ids=str)
 def test_the_quick_commands_run(command: Command, sandbox: Path) -> None:
     args: list[str] = []
     for word in command.words[1:]:
