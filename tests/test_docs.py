@@ -25,8 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator_app.bench.docs_table import render
+from simulator_app.bench.docs_table import BEGIN, END, render, tables
+from simulator_app.bench.docs_table import main as docs_table_main
 from simulator_app.cli import build_parser
+from simulator_app.cli import main as cli_main
 from simulator_app.core.scenario_file import ScenarioError, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,3 +322,67 @@ def test_the_quick_commands_run(command: Command, sandbox: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, f"{command.where}: exit {done.returncode}\n{done.stderr[-2000:]}"
+
+
+def test_the_figures_table_reads_what_a_bench_json_has() -> None:
+    """Missing figures, unknown keys, nulls and no goals: a table, never a traceback."""
+    document = {
+        "bare_server_rps": 1234.5,
+        "sender_rps_c10": None,
+        "new_figure_rps": 99.0,
+        "gui_max_stall_ms": 12.34,
+        "ratios": {"sender_c10_vs_bare_server": None},
+        "goals": {
+            "sender_c10_vs_bare_server": {"label": "sender c10 / bare server", "target": ">= 0.70"},
+            "gui_stall": {"label": "GUI longest stall", "target": "< 50 ms", "result": "PASS"},
+        },
+        "notes": {"sender_rps_c10": "too many open files"},
+        "settings": {"quick": True, "seconds": 4, "rounds": 1},
+    }
+    text = tables(document)
+    assert (
+        "| bare server (uvicorn + raw ASGI) under wrk | `bare_server_rps` | 1,234 req/s |" in text
+    )
+    assert "| nitrox-sim run's sender, concurrency 10 | `sender_rps_c10` | not measured |" in text
+    assert "| new_figure_rps | `new_figure_rps` | 99 req/s |" in text
+    assert "| sender c10 / bare server | - | >= 0.70 | not measured |" in text
+    assert "| GUI longest stall | 12.3 ms | < 50 ms | PASS |" in text
+    assert "- `sender_rps_c10`: too many open files" in text
+    assert "(`--quick`; 4 s per measurement; best of 1)" in text
+    assert "sender_rps_c5000" not in text  # not in the file: not shown
+    assert tables({}).startswith("From [`bench.json`](bench.json):")
+
+
+def test_the_figures_command_writes_checks_and_refuses(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(f"# Figures\n\n{BEGIN}\nold\n{END}\n\nafter\n", encoding="utf-8")
+    saved = tmp_path / "bench.json"
+    saved.write_text('{"exported_rps": 3000}', encoding="utf-8")
+    assert docs_table_main(["--check", str(saved), str(page)]) == 1
+    assert docs_table_main([str(saved), str(page)]) == 0
+    assert "| `exported_rps` | 3,000 req/s |" in page.read_text(encoding="utf-8")
+    assert page.read_text(encoding="utf-8").endswith(f"{END}\n\nafter\n")
+    assert docs_table_main(["--check", str(saved), str(page)]) == 0
+    saved.write_text("[1, 2]", encoding="utf-8")
+    assert docs_table_main([str(saved), str(page)]) == 2
+    (tmp_path / "plain.md").write_text("no markers\n", encoding="utf-8")
+    saved.write_text("{}", encoding="utf-8")
+    assert docs_table_main([str(saved), str(tmp_path / "plain.md")]) == 2
+
+
+def test_export_locust_says_to_start_the_collector_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The printed hint starts what the file targets before Locust sends to it."""
+    out = tmp_path / "demo.py"
+    assert (
+        cli_main(["export-locust", str(ROOT / "scenarios" / "demo_mix.yaml"), "-o", str(out)]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    first = next(line for line in lines if line.startswith("start the collector first"))
+    then = next(line for line in lines if line.startswith("then run it:"))
+    assert lines.index(first) < lines.index(then)
+    command = first.split(": ", 1)[1].split()
+    assert command[0].endswith("nitrox-sim") and command[1:] == ["collector", "--port", "8787"]
+    assert _parse(("nitrox-sim", *command[1:])) is None
+    assert then.split(": ", 1)[1].split()[0].endswith("locust")
