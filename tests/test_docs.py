@@ -10,6 +10,7 @@ collector) are run, in a copy of the project's scenarios, with a time limit.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import glob
 import io
@@ -386,3 +387,30 @@ def test_export_locust_says_to_start_the_collector_first(
     assert command[0].endswith("nitrox-sim") and command[1:] == ["collector", "--port", "8787"]
     assert _parse(("nitrox-sim", *command[1:])) is None
     assert then.split(": ", 1)[1].split()[0].endswith("locust")
+
+
+def _help_examples() -> list[tuple[str, tuple[str, ...]]]:
+    """The ``nitrox-sim ...`` example lines of every --help (the text after 2+ spaces is a note)."""
+    parser = build_parser()
+    texts = [("nitrox-sim", parser.epilog or "")]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            texts += [(name, sub.epilog or "") for name, sub in action.choices.items()]
+    found = []
+    for name, text in texts:
+        for line in text.splitlines():
+            example = re.split(r"\s{2,}", line.strip())[0]
+            if example.startswith("nitrox-sim "):
+                found += [(f"{name} --help: {example}", tuple(w)) for w in _split(example)]
+    return found
+
+
+def test_every_help_example_parses() -> None:
+    examples = _help_examples()
+    assert len({words[1] for _, words in examples if words[0] == "nitrox-sim"}) >= 8
+    problems = [
+        f"{where}: {error}"
+        for where, words in examples
+        if words[0] == "nitrox-sim" and (error := _parse(words)) is not None
+    ]
+    assert not problems, "\n".join(problems)
