@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 COMMAND = "export-locust"
 HELP = "write a Locust file for a scenario: one User class per journey"
@@ -70,9 +75,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-conf", action="store_true", help="do not write locust.conf")
 
 
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _tool(name: str) -> str:
+    """How to type ``name``: bare when the shell finds this install's, else its path."""
+    here = Path(sys.executable).parent / name
+    found = shutil.which(name)
+    if found is not None and Path(found).resolve() == here.resolve():
+        return name
+    if not here.exists():
+        return name
+    relative = os.path.relpath(here)
+    return relative if not relative.startswith("..") else str(here)
 
+
+def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
     from simulator_app.core.safety import is_loopback, target_problem
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
@@ -114,9 +129,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {written[0]} ({journeys} journey class{'es' if journeys != 1 else ''}{form})")
     for extra in written[1:]:
         print(f"wrote {extra}")
+    # Locust sends to `host` as soon as it starts: say what must listen there first.
+    port = urlsplit(host).port or (443 if host.startswith("https") else 80)
+    print(
+        f"start the collector first (or your own server on {host}), in another terminal:"
+        f" {_tool('nitrox-sim')} collector --port {port}"
+    )
     if conf is not None:
         # Locust reads ./locust.conf only from the working directory: name the one written here.
-        print(f"run it: locust -f {output} --config {written[-1]}")
+        print(f"then run it: {_tool('locust')} -f {output} --config {written[-1]}")
     else:
-        print(f"run it: locust -f {output} --headless --host {host} -t 1m")
+        print(f"then run it: {_tool('locust')} -f {output} --headless --host {host} -t 1m")
     return 0

@@ -36,7 +36,7 @@ prints its summary and completes the log.
 examples:
   nitrox-sim run scenarios/demo_mix.yaml
   nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
-  nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0
+  nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0 --duration 0
 """
 
 PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal

@@ -74,11 +74,11 @@ def test_compose_and_kubernetes_run_the_same_three_commands() -> None:
     assert {e["name"]: e["value"] for e in master["env"]} == compose()["master"]["environment"]
 
 
-def test_the_readme_shows_those_commands() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_those_commands() -> None:
+    page = (ROOT / "docs" / "locust.md").read_text(encoding="utf-8")
     for role, command in compose_commands().items():
-        assert shlex.join(command) in readme, f"README lacks the {role}'s command"
-    assert "docker build -f deploy/Dockerfile -t " + IMAGE + " ." in readme
+        assert shlex.join(command) in page, f"docs/locust.md lacks the {role}'s command"
+    assert "docker build -f deploy/Dockerfile -t " + IMAGE + " ." in page
 
 
 def test_workers_and_expected_workers_agree() -> None:

@@ -53,10 +53,10 @@ def test_the_installed_metadata_says_the_same() -> None:
     assert qt and all("extra ==" in r for r in qt), requires
 
 
-def test_the_readme_names_the_faker_release_the_project_pins() -> None:
+def test_the_docs_name_the_faker_release_the_project_pins() -> None:
     (faker,) = [r for r in _project()["dependencies"] if r.lower().startswith("faker")]  # type: ignore[attr-defined]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"faker==[\d.]+", readme))
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = {m for p in pages for m in re.findall(r"faker==[\d.]+", p.read_text(encoding="utf-8"))}
     assert named == {faker.lower()}, "a bundle's workers need the same Faker release"
 
 
