@@ -37,6 +37,11 @@ from simulator_app.sender import LoadRun, RunResult, RunSettings
 JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 request``, ``2,000 requests``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def format_duration(seconds: float | None) -> str:
     """``1:02:03``, ``4:05`` or ``—`` when unknown."""
     if seconds is None:
@@ -248,8 +253,8 @@ class RunPanel(QWidget):
         """True when a run's thread has ended and :meth:`collect` should be called."""
         return self._thread is not None and not self._thread.is_alive()
 
-    def poll(self) -> None:
-        """Show the run's progress and time left."""
+    def poll(self, contract_failures: int = 0) -> None:
+        """Show the run's progress and time left (and the receiver's bad verdicts so far)."""
         if self.run is None or self._thread is None:
             return
         progress = self.run.progress()
@@ -258,7 +263,8 @@ class RunPanel(QWidget):
         left = "paused" if progress.paused else format_duration(progress.eta)
         self.time_left.setText(
             f"Time left: {left} · elapsed {format_duration(progress.elapsed)}"
-            f" · {progress.requests} requests, {progress.failures} failed"
+            f" · {plural(progress.requests, 'request')}, {progress.failures:,} failed"
+            f" (transport), {contract_failures:,} contract failures"
         )
 
     def collect(self) -> None:
@@ -276,8 +282,10 @@ class RunPanel(QWidget):
             if result.time_limit_hit:
                 how = "Stopped at the time limit"
             self.message.setText(
-                f"{how}: {result.visitors_done} visitors, {result.requests} requests,"
-                f" {result.failures} failed, in {format_duration(result.elapsed)}."
+                f"{how}: {plural(result.visitors_done, 'visitor')},"
+                f" {plural(result.requests, 'request')}, {result.failures:,} failed (transport),"
+                f" {result.contract_failures:,} judged bad by the receiver,"
+                f" in {format_duration(result.elapsed)}."
                 + (
                     " Every request failed: is the target reachable?"
                     if result.requests and result.failures == result.requests
