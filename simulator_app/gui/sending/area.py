@@ -15,7 +15,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -24,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.model import Scenario
-from simulator_app.gui.dashboard import DashboardHost
 from simulator_app.gui.sending.click_panel import ClickPanel
+from simulator_app.gui.sending.dashboard import DashboardHost
 from simulator_app.gui.sending.feed import PendingBuffer
 from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.sending.log_panel import LogPanel
@@ -33,6 +35,14 @@ from simulator_app.gui.sending.run_panel import RunPanel
 from simulator_app.gui.sending.store import LogStore
 
 FLUSH_MS = 100
+
+
+def _scrolled(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class SendingArea(QWidget):
@@ -62,8 +72,9 @@ class SendingArea(QWidget):
         # A long target URL must not widen the window: the label takes what it is given.
         self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.modes = QTabWidget()
-        self.modes.addTab(self.run_panel, "Run")
-        self.modes.addTab(self.click_panel, "Click-through")
+        # In scroll areas: the left pane narrows to what the splitter gives it (a 1024 px screen).
+        self.modes.addTab(_scrolled(self.run_panel), "Run")
+        self.modes.addTab(_scrolled(self.click_panel), "Click-through")
         self.views = QTabWidget()
         self.views.addTab(self.log, "Log")
         self.views.addTab(self.dashboard_host, "Dashboard")
@@ -73,6 +84,7 @@ class SendingArea(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
+        split.setSizes([300, 1000])
         self.modes.setMinimumWidth(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -112,7 +124,7 @@ class SendingArea(QWidget):
 
     def start(self) -> bool:
         """Start a load run with the Run tab's settings (Ctrl+Enter); False when it cannot."""
-        self.modes.setCurrentWidget(self.run_panel)
+        self.modes.setCurrentIndex(0)
         return self.run_panel.start()
 
     def show_dashboard(self) -> None:

@@ -121,6 +121,7 @@ class RunPanel(QWidget):
         self.time_left = QLabel("Time left: —")
         # Fixed-size labels: a label that grows with its text re-lays out the window each tick.
         self.time_left.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.time_left.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

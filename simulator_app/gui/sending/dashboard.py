@@ -12,10 +12,10 @@ projector), a line saying so with a button to bring it back.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont
 from PySide6.QtWidgets import (
@@ -30,12 +30,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# pyqtgraph picks a Qt binding at import: the app's, never another one installed beside it.
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+import pyqtgraph as pg
+
 from simulator_app.core.funnel import FUNNEL_ORDER
 from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.sending.stats_view import StatsPanel
 
 REFRESH_MS = 250  # 4 Hz
 TOP_COUNTRIES = 10
+TIME_SPAN = 60  # seconds the time axes show at least
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#1e6ec8", "#e08a00", "#c0392b", "#2e8b57", "#9aa4ad"
 
 
@@ -88,7 +93,7 @@ def _pen(colour: str, width: float = 2.0) -> pg.mkPen:
 
 
 class _Bars:
-    """A bar chart over named categories in one plot, replaced wholesale on each refresh."""
+    """A horizontal bar chart over named categories (names on the left axis, first on top)."""
 
     def __init__(self, plot: pg.PlotWidget, colours: tuple[str, ...]) -> None:
         self.plot = plot
@@ -96,6 +101,10 @@ class _Bars:
         self.items: list[pg.BarGraphItem] = []
         self.names: list[str] = []
         self.values: list[list[float]] = []
+        plot.invertY(True)
+        plot.showGrid(x=True, y=False, alpha=0.25)
+        # A fixed axis: long names must not widen the plot past its cell.
+        plot.getAxis("left").setWidth(92)
 
     def set(self, names: list[str], *groups: list[float]) -> None:
         if names == self.names and [list(g) for g in groups] == self.values:
@@ -104,14 +113,18 @@ class _Bars:
         for item in self.items:
             self.plot.removeItem(item)
         self.items = []
-        width = 0.8 / max(1, len(groups))
+        height = 0.8 / max(1, len(groups))
         for n, (values, colour) in enumerate(zip(groups, self.colours, strict=False)):
-            xs = [i - 0.4 + width * (n + 0.5) for i in range(len(names))]
-            item = pg.BarGraphItem(x=xs, height=values, width=width * 0.9, brush=colour, pen=None)
+            ys = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
+            item = pg.BarGraphItem(
+                x0=0, y=ys, height=height * 0.9, width=values, brush=colour, pen=None
+            )
             self.plot.addItem(item)
             self.items.append(item)
-        self.plot.getAxis("bottom").setTicks([list(enumerate(names)), []])
-        self.plot.setXRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
+        self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
+        self.plot.setYRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
+        top = max((v for g in groups for v in g), default=0.0)
+        self.plot.setXRange(0, max(1.0, top) * 1.05, padding=0)
 
 
 class Dashboard(QWidget):
@@ -152,18 +165,25 @@ class Dashboard(QWidget):
             key: _Figure(caption)
             for key, caption in (
                 ("requests", "requests"),
-                ("rate", "req/s now"),
-                ("transport", "failed (transport)"),
-                ("contract", "contract failures"),
+                ("rate", "req/s"),
+                ("transport", "failed"),
+                ("contract", "bad verdicts"),
                 ("visitors", "visitors"),
                 ("orders", "orders"),
                 ("revenue", "revenue"),
-                ("aov", "avg order value"),
+                ("aov", "avg order"),
             )
         }
         figures = QGridLayout()
         figures.setSpacing(2)
-        for i, figure in enumerate(self.figures.values()):
+        tips = {
+            "rate": "requests per second over the last 5 seconds",
+            "transport": "no answer, or an error status",
+            "contract": "answered, but the collector judged them bad (contract failures)",
+            "aov": "average order value",
+        }
+        for i, (key, figure) in enumerate(self.figures.items()):
+            figure.setToolTip(tips.get(key, ""))
             figures.addWidget(figure, 0, i)
 
         self.rps_plot = _plot("Requests per second", "req/s", time_axis=True)
@@ -177,11 +197,12 @@ class Dashboard(QWidget):
         self.error_plot.addLegend(offset=(5, 5), labelTextColor="#222")
         self.transport_curve = self.error_plot.plot(pen=_pen(_RED), name="transport")
         self.contract_curve = self.error_plot.plot(pen=_pen(_ORANGE), name="contract")
-        self.funnel_plot = _plot("Funnel: expected (grey) and measured", "% visitors", False)
+        self.funnel_plot = _plot("Funnel: expected / measured", "", False)
+        self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
-        self.country_plot = _plot("Visitors by country", "visitors", False)
+        self.country_plot = _plot("Visitors by country", "", False)
         self.country_bars = _Bars(self.country_plot, (_BLUE,))
-        self.device_plot = _plot("Visitors by device", "visitors", False)
+        self.device_plot = _plot("Visitors by device", "", False)
         self.device_bars = _Bars(self.device_plot, (_GREEN,))
         charts = QWidget()
         grid = QGridLayout(charts)
@@ -205,6 +226,7 @@ class Dashboard(QWidget):
         split.addWidget(self.tables)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setSizes([3000, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -246,6 +268,12 @@ class Dashboard(QWidget):
         self.p99_curve.setData(xs, series.p99)
         self.transport_curve.setData(xs, series.transport)
         self.contract_curve.setData(xs, series.contract)
+        if xs:  # at least a minute of time axis, so its labels read as clock times
+            end = xs[-1] + 0.5
+            for plot in (self.rps_plot, self.latency_plot, self.error_plot):
+                plot.setXRange(min(xs[0] - 0.5, end - TIME_SPAN), end, padding=0)
+        errors = max(series.transport + series.contract, default=0)
+        self.error_plot.setYRange(0, max(1, errors) * 1.1, padding=0)
 
         rows = stats.funnel_rows()
         order = [t for t in FUNNEL_ORDER if any(t == r[0] for r in rows)]
