@@ -165,3 +165,39 @@ def test_the_har_of_a_run_is_what_the_collector_received(
     assert sum(1 for e in entries if "postData" in e["request"]) > 0
     for e in entries:  # HAR 1.2: -1 when unknown, the real size when a body came back
         assert e["response"]["bodySize"] in (-1, len(e["response"]["content"]["text"].encode()))
+
+
+def test_run_settings_are_saved_to_the_scenario_file(area: SendingArea) -> None:
+    from simulator_app.core.scenario_file import load_scenario
+    from simulator_app.gui.document import ScenarioDocument
+    from tests.gui_sending.conftest import SCENARIOS
+
+    document = ScenarioDocument()
+    document.load_text((SCENARIOS / "buyer.yaml").read_text(encoding="utf-8"), None)
+    area.set_document(document)
+    document.validated.connect(lambda: area.set_scenario(document.scenario))
+    area.set_scenario(document.scenario)
+    assert document.scenario is not None
+    assert not document.modified  # prefilling the panel edits nothing
+    panel = area.run_panel
+    panel.visitors.setValue(37)
+    panel.visitors.setValue(38)  # one undo step per field, not per change
+    panel.duration.setValue(12.5)
+    panel.concurrency.setValue(7)
+    panel.think.setValue(0.5)
+    assert document.undo_stack.count() == 4
+    schedule = document.scenario.schedule
+    assert (schedule.visitors, schedule.duration, schedule.concurrency, schedule.think_scale) == (
+        38,
+        12.5,
+        7,
+        0.5,
+    )
+    text = document.text()
+    assert "visitors: 38" in text and "think_scale: 0.5" in text
+    document.undo_stack.undo()
+    assert (
+        document.scenario.schedule.think_scale
+        == load_scenario(SCENARIOS / "buyer.yaml").schedule.think_scale
+    )
+    assert panel.think.value() == document.scenario.schedule.think_scale

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.model import Scenario
+from simulator_app.gui.document import ScenarioDocument
+from simulator_app.gui.edits import MISSING, SetValue, get, to_yaml
 from simulator_app.gui.sending.click_panel import ClickPanel
 from simulator_app.gui.sending.dashboard import DashboardHost
 from simulator_app.gui.sending.feed import PendingBuffer
@@ -65,6 +67,8 @@ class SendingArea(QWidget):
         self.run_panel = RunPanel(self.buffer.put, self.begin_run)
         self.click_panel = ClickPanel(self.buffer.put, self.begin_run)
         self.run_panel.run_state_changed.connect(self._run_state)
+        self.document: ScenarioDocument | None = None
+        self.run_panel.schedule_edited.connect(self._save_schedule)
         self.click_panel.busy_changed.connect(self.run_panel.set_blocked)
 
         self.target_label = QLabel()
@@ -116,6 +120,21 @@ class SendingArea(QWidget):
         self.run_panel.set_target(url)
         self.click_panel.set_target(url)
         self.target_label.setText(f"Target: {url}" if url else "Target: none set")
+
+    def set_document(self, document: ScenarioDocument | None) -> None:
+        """The open file: run settings edited in the Run tab are saved to its ``schedule``."""
+        self.document = document
+
+    def _save_schedule(self, field: str, value: object) -> None:
+        document = self.document
+        if document is None or not isinstance(document.data, dict):
+            return
+        label = {"think_scale": "think time scale", "pattern": "arrival pattern"}.get(field, field)
+        if get(document.data, ("schedule",)) is MISSING:
+            edit = SetValue(("schedule",), to_yaml({field: value}))
+        else:
+            edit = SetValue(("schedule", field), to_yaml(value))
+        document.apply(edit, f"Change the run's {label}", merge_key=f"schedule.{field}")
 
     def focus_filter(self) -> None:
         """Show the log and put the cursor in its search box (Ctrl+F)."""

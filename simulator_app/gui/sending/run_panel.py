@@ -56,10 +56,13 @@ class RunPanel(QWidget):
     """Run controls for a load run.
 
     Signals: ``run_state_changed(bool)`` when a run starts (True) and when it
-    has ended and its thread is gone (False).
+    has ended and its thread is gone (False); ``schedule_edited(str, object)``
+    when the user changes a setting the scenario file keeps (the field of
+    ``schedule`` and its new value), never when the panel prefills itself.
     """
 
     run_state_changed = Signal(bool)
+    schedule_edited = Signal(str, object)
 
     def __init__(
         self,
@@ -99,6 +102,16 @@ class RunPanel(QWidget):
         self.think.setSuffix(" ×")
         self.pattern = QComboBox()
         self.pattern.addItems(ARRIVAL_PATTERNS)
+        self._prefilling = False
+        for field, widget, changed in (
+            ("visitors", self.visitors, self.visitors.valueChanged),
+            ("duration", self.duration, self.duration.valueChanged),
+            ("concurrency", self.concurrency, self.concurrency.valueChanged),
+            ("think_scale", self.think, self.think.valueChanged),
+            ("pattern", self.pattern, self.pattern.currentTextChanged),
+        ):
+            widget.setToolTip("Saved to the scenario file (schedule)")
+            changed.connect(lambda value, f=field: self._edited(f, value))
         form = QFormLayout()
         form.addRow("Visitors", self.visitors)
         form.addRow("Arrivals over", self.duration)
@@ -139,11 +152,23 @@ class RunPanel(QWidget):
         """Prefill the settings from ``scenario`` (only when it changed); None disables Start."""
         if scenario is not None and scenario != self.scenario:
             schedule = scenario.schedule
-            self.visitors.setValue(schedule.visitors)
-            self.duration.setValue(schedule.duration)
-            self.pattern.setCurrentText(schedule.pattern)
+            self._prefilling = True
+            try:
+                self.visitors.setValue(schedule.visitors)
+                self.duration.setValue(schedule.duration)
+                self.pattern.setCurrentText(schedule.pattern)
+                self.concurrency.setValue(schedule.concurrency)
+                self.think.setValue(schedule.think_scale)
+            finally:
+                self._prefilling = False
         self.scenario = scenario
         self._update_buttons()
+
+    def _edited(self, field: str, value: object) -> None:
+        if self._prefilling or self.scenario is None:
+            return
+        if getattr(self.scenario.schedule, field) != value:
+            self.schedule_edited.emit(field, value)
 
     def set_target(self, url: str) -> None:
         self.target = url
