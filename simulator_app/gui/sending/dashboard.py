@@ -139,7 +139,8 @@ class Dashboard(QWidget):
     def __init__(self, stats: LiveStats, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stats = stats
-        self._drawn = -1
+        self._drawn = [-1, -1]  # the stats version each half was drawn at
+        self._phase = 0
         self.detached = False
 
         self.progress = QProgressBar()
@@ -249,17 +250,28 @@ class Dashboard(QWidget):
     # -- drawing --------------------------------------------------------------
 
     def tick(self) -> None:
-        """One timer tick: count new visitors' places and devices, redraw if anything changed."""
+        """One timer tick: redraw one half of the dashboard if anything changed.
+
+        The time series and the rest (bars, figures, tables) take turns, so one
+        tick paints half the charts: each half is fresh twice a second and no
+        single repaint holds the event loop for the whole dashboard.
+        """
         if not self.isVisible():
             return
-        self.stats.resolve_visitors()
-        if self.stats.version != self._drawn:
-            self.refresh()
+        self._phase ^= 1
+        if self._phase:
+            self.stats.resolve_visitors()
+        if self._drawn[self._phase] != self.stats.version:
+            (self._refresh_series, self._refresh_rest)[self._phase]()
 
     def refresh(self) -> None:
-        """Draw the figures as they are now."""
+        """Draw everything as it is now."""
+        self._refresh_series()
+        self._refresh_rest()
+
+    def _refresh_series(self) -> None:
         stats = self.stats
-        self._drawn = stats.version
+        self._drawn[0] = stats.version
         series = stats.series()
         xs = [s + 0.5 for s in series.seconds]  # a second's figures sit mid-second
         self.rps_curve.setData(xs, series.requests)
@@ -275,6 +287,9 @@ class Dashboard(QWidget):
         errors = max(series.transport + series.contract, default=0)
         self.error_plot.setYRange(0, max(1, errors) * 1.1, padding=0)
 
+    def _refresh_rest(self) -> None:
+        stats = self.stats
+        self._drawn[1] = stats.version
         rows = stats.funnel_rows()
         order = [t for t in FUNNEL_ORDER if any(t == r[0] for r in rows)]
         got = {t: (e, m) for t, e, m in rows}
