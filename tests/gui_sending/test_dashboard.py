@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from simulator_app.collector import EmbeddedCollector
@@ -74,20 +72,6 @@ def test_dashboard_series_match_the_records(buyer: Scenario, qtbot: QtBot) -> No
     assert stats.devices == Counter(v.device.kind for v in visitors)
     names = dashboard.device_bars.names
     assert sorted(names) == sorted(stats.devices)
-
-
-@pytest.fixture(scope="module")
-def collector() -> Iterator[EmbeddedCollector]:
-    with EmbeddedCollector() as running:
-        yield running
-
-
-@pytest.fixture
-def area(qtbot: QtBot) -> Iterator[SendingArea]:
-    widget = SendingArea()
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
 
 
 def _run(area: SendingArea, qtbot: QtBot) -> None:
