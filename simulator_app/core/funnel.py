@@ -11,6 +11,7 @@ the average order value by planning visitors without sending them.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -131,10 +132,17 @@ class Orders:
         return self.orders_per_visitor * visitors, self.revenue_per_visitor * visitors
 
 
+def order_value(body: str) -> tuple[int, int] | None:
+    """A buy request body's (order lines, value in cents); None when it is no order."""
+    try:
+        items = json.loads(body)["items"]
+        return len(items), sum(round(float(item["price"]) * 100) for item in items)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> Orders:
     """Orders, revenue and average order value of ``visitors`` planned (not sent) visitors."""
-    import json
-
     from simulator_app.core.journey import JourneyEngine
 
     engine = JourneyEngine(scenario, seed=seed)
@@ -143,10 +151,11 @@ def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> 
     for index in range(visitors):
         for planned in engine.plan(index):
             if planned.spec.step == "buy" and planned.spec.body is not None:
-                items = json.loads(planned.spec.body)["items"]
-                orders += 1
-                lines += len(items)
-                cents += sum(round(item["price"] * 100) for item in items)
+                order = order_value(planned.spec.body)
+                if order is not None:
+                    orders += 1
+                    lines += order[0]
+                    cents += order[1]
     revenue = cents / 100
     return Orders(
         visitors=visitors,

@@ -22,15 +22,19 @@ HTTP_VERSION = "HTTP/1.1"
 JSON_MIME = "application/json"
 
 
-def curl_command(record: RequestRecord) -> str:
-    """A shell command that sends ``record``'s request again; every part safely quoted."""
-    parts = ["curl", "-X", record.method]
+def curl_command(record: RequestRecord, multiline: bool = False) -> str:
+    """A shell command that sends ``record``'s request again; every part safely quoted.
+
+    ``multiline``: one option per line, joined by `` \\`` line continuations.
+    """
+    groups = [["curl", "-X", record.method]]
     for name, value in record.request_headers:
-        parts += ["-H", f"{name}: {value}"]
+        groups.append(["-H", f"{name}: {value}"])
     if record.request_body is not None:
-        parts += ["--data-raw", record.request_body]
-    parts.append(record.url)
-    return " ".join(shlex.quote(p) for p in parts)
+        groups.append(["--data-raw", record.request_body])
+    groups.append([record.url])
+    lines = [" ".join(shlex.quote(p) for p in group) for group in groups]
+    return " \\\n  ".join(lines) if multiline else " ".join(lines)
 
 
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:

@@ -40,7 +40,7 @@ def test_the_base_install_has_no_qt_and_the_gui_extra_brings_it() -> None:
     assert isinstance(extras, dict)
     assert not {n for n in _names(project["dependencies"]) if n.startswith("pyside")}
     assert {"locust", "faker", "geventhttpclient"} <= _names(project["dependencies"])
-    assert _names(extras["gui"]) == {"pyside6-essentials"}
+    assert _names(extras["gui"]) == {"pyside6-essentials", "pyqtgraph"}  # Qt and its charts
     # CI installs '.[test]' alone: it must bring the app's Qt too
     assert "pyside6-essentials" in _names(extras["test"])
     assert "'.[test]'" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from simulator_app.collector import EmbeddedCollector
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.scenario_file import load_scenario
+from simulator_app.gui.sending import SendingArea
 
 SCENARIOS = Path(__file__).resolve().parent.parent.parent / "scenarios"
 ORIGIN = "http://127.0.0.1:8765"
@@ -68,3 +71,17 @@ def no_thread_left() -> Iterator[None]:
     yield
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not left, f"threads left running: {[t.name for t in left]}"
+
+
+@pytest.fixture(scope="module")
+def collector() -> Iterator[EmbeddedCollector]:
+    with EmbeddedCollector() as running:
+        yield running
+
+
+@pytest.fixture
+def area(qtbot: QtBot) -> Iterator[SendingArea]:
+    widget = SendingArea()
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from simulator_app.collector import EmbeddedCollector
@@ -13,20 +11,6 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.sending.columns import LogFilter
-
-
-@pytest.fixture(scope="module")
-def collector() -> Iterator[EmbeddedCollector]:
-    with EmbeddedCollector() as running:
-        yield running
-
-
-@pytest.fixture
-def area(qtbot: QtBot) -> Iterator[SendingArea]:
-    widget = SendingArea()
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
 
 
 def quick(scenario: Scenario, visitors: int) -> Scenario:

@@ -110,14 +110,14 @@ def test_panel_filters_details_curl_and_exports(
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
     assert "1 of" in panel.status.text()
     panel.select_row(0)
-    text = panel.details.toPlainText()
+    text = panel.details.text()
     assert "Identify payload (decoded)" in text
     assert '"source": "checkout form"' in text
 
     curl = panel.copy_curl()
     assert curl is not None and QGuiApplication.clipboard().text() == curl
     identify = next(r for r in records if r.visitor == 5 and r.step == "identify")
-    assert shlex.split(curl)[-1] == identify.url
+    assert shlex.split(curl.replace("\\\n", ""))[-1] == identify.url
 
     har_path = tmp_path / "one.har"
     job = panel.export(har_path, "har", selection_only=True)

@@ -46,23 +46,14 @@ def test_stats_panel_shows_endpoints_rates_and_funnel(
     buy = [funnel.text(r, 0) for r in range(funnel.rowCount())].index("buy")
     assert funnel.text(buy, 1) == "100.0%"
     assert funnel.text(buy, 2) == "90.0%"  # 9 of the 10 visitors seen have bought
-    assert f"{cut} requests, {failed} failed, 10 visitors" == panel.summary.text()
+    assert panel.summary.text() == (
+        f"{cut} requests, {failed} failed (transport), 0 contract failures, 10 visitors"
+    )
 
     # make_records spaces requests 10 ms apart: 100 per second.
     rates = stats.rates()
     assert sum(count for _, count in rates) == cut
     assert max(count for _, count in rates) == min(100, cut)
-    assert panel.chart.points == rates
-    panel.chart.resize(300, 120)
-    image = panel.chart.grab().toImage()
-    assert image.width() > 0
-    blue = sum(
-        1
-        for x in range(0, image.width(), 2)
-        for y in range(0, image.height(), 2)
-        if image.pixelColor(x, y).blue() > 150 and image.pixelColor(x, y).red() < 100
-    )
-    assert blue > 10  # the rate line is drawn
 
 
 def test_late_records_count_in_their_own_second(buyer: Scenario) -> None:

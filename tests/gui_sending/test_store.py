@@ -11,9 +11,11 @@ from tests.gui_sending.conftest import make_records
 
 
 def test_split_url_drops_only_the_cache_buster() -> None:
-    assert split_url("http://h/jsv1/a/event/view?_=123") == ("http://h/jsv1/a/event/", "view")
-    assert split_url("http://h/e/view?page=x&_=5") == ("http://h/e/", "view?page=x")
-    assert split_url("http://h/e/view?_=5&page=x") == ("http://h/e/", "view?page=x")
+    assert split_url("http://h/jsv1/a/event/view?_=123") == ("http://h/jsv1/a/event/", "view", 123)
+    assert split_url("http://h/e/view?page=x&_=5") == ("http://h/e/", "view?page=x", 5)
+    # not the tracker's (last in the query): kept in place, so the URL stays exact
+    assert split_url("http://h/e/view?_=5&page=x") == ("http://h/e/", "view?_=5&page=x", None)
+    assert split_url("http://h/e/view") == ("http://h/e/", "view", None)
     assert path_of("http://h:1/a/b?c=d") == "/a/b?c=d"
 
 
@@ -115,3 +117,35 @@ def test_clearing_mid_run_keeps_later_rows_rebuildable(buyer: Scenario) -> None:
     assert not rebuilt.complete
     assert rebuilt.record.request_body == records[half].request_body
     assert rebuilt.record.url == records[half].url
+
+
+def test_rebuilt_rows_keep_the_sent_url_and_the_verdict(buyer: Scenario) -> None:
+    # The sender stamps the cache-buster a little after the row's time: keep the sent one.
+    records = [
+        dataclasses.replace(
+            r,
+            url=r.url.rsplit("_=", 1)[0] + f"_={round(r.time * 1000) + 37 + n}",
+            verdict="bad" if n % 3 == 0 else "good",
+            verdict_messages=({"fieldPath": "items", "description": "empty cart", "code": "x"},)
+            if n % 3 == 0
+            else (),
+        )
+        for n, r in enumerate(make_records(buyer, range(6)))
+    ]
+    store = LogStore(capacity=1000, recent=0, failed_cap=0)  # every row rebuilt
+    store.begin_run(buyer)
+    store.append(records)
+    for row_id, sent in zip(store.ids(), records, strict=True):
+        entry = store.entry(row_id)
+        assert not entry.complete
+        assert entry.record.url == sent.url
+        assert entry.record.request_body == sent.request_body
+        assert entry.record.verdict == sent.verdict
+        assert store.contract_failed(row_id) == (sent.verdict == "bad")
+        if sent.verdict == "bad":
+            assert store.row(row_id).verdict_message == "items: empty cart"
+    bad = store.match(LogFilter(result="contract"), store.first, store.end)
+    assert len(bad) == sum(r.verdict == "bad" for r in records) > 0
+    assert store.match(LogFilter(result="failed"), store.first, store.end) == []
+    assert store.match(LogFilter(result="unjudged"), store.first, store.end) == []
+    assert store.match(LogFilter(text="empty cart"), store.first, store.end) == bad

@@ -1,4 +1,4 @@
-"""The details pane's text for one request: request, response, identify's payload. No Qt."""
+"""The details pane's texts for one request: request, response, identify's payload, verdict. No Qt."""
 
 from __future__ import annotations
 
@@ -35,26 +35,71 @@ def identify_payload(record: RequestRecord) -> str | None:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
-def _headers(headers: tuple[tuple[str, str], ...]) -> str:
+def first_message(messages: tuple[dict[str, str], ...]) -> str:
+    """A verdict's first message in one line: ``field: description`` (empty when none)."""
+    if not messages:
+        return ""
+    first = messages[0]
+    text = first.get("description") or first.get("code") or ""
+    where = first.get("fieldPath", "")
+    return f"{where}: {text}" if where and text else text or where
+
+
+def verdict_label(verdict: str | None, message: str = "") -> str:
+    """The log's Verdict cell: ``good``, ``bad: <first message>`` or ``not judged``."""
+    if verdict is None:
+        return "not judged"
+    return f"{verdict}: {message}" if message else verdict
+
+
+def verdict_text(record: RequestRecord) -> str:
+    """The Verdict tab: the receiver's word and every message it gave."""
+    if record.verdict is None:
+        return (
+            "Not judged: the target gave no verdict (only the embedded collector judges"
+            " requests against the tracking contract)."
+        )
+    lines = [f"Verdict: {record.verdict}"]
+    if record.error is not None:
+        lines.append(f"Transport: FAILED ({record.error})")
+    for m in record.verdict_messages:
+        where = m.get("fieldPath", "")
+        code = m.get("code", "")
+        lines.append(
+            f"- {where + ': ' if where else ''}{m.get('description', '')}"
+            + (f" [{code}]" if code else "")
+        )
+    if len(lines) == 1 and record.verdict != "good":
+        lines.append("(no messages kept)")
+    return "\n".join(lines)
+
+
+def headers_text(headers: tuple[tuple[str, str], ...]) -> str:
     return "\n".join(f"{k}: {v}" for k, v in headers) if headers else "(none kept)"
 
 
-def describe(record: RequestRecord, note: str = "") -> str:
-    """Everything known about one request, as the details pane shows it."""
+def summary_line(record: RequestRecord) -> str:
+    """One line: visitor, journey, step, status, latency, outcome and verdict."""
     status = "no response" if record.status is None else str(record.status)
-    verdict = "OK" if record.ok else f"FAILED: {record.error}"
-    parts = [
-        f"{record.method} {record.url}",
+    outcome = "OK" if record.ok else f"FAILED: {record.error}"
+    verdict = verdict_label(record.verdict, first_message(record.verdict_messages))
+    return (
         f"visitor {record.visitor} · journey {record.journey or '?'} · step {record.step}"
-        f" · {status} · {record.latency_ms:.1f} ms · {verdict}",
-    ]
+        f" · {status} · {record.latency_ms:.1f} ms · {outcome} · verdict {verdict}"
+    )
+
+
+def describe(record: RequestRecord, note: str = "") -> str:
+    """Everything known about one request, as one text (the details tabs together)."""
+    parts = [f"{record.method} {record.url}", summary_line(record)]
     if note:
         parts.append(f"Note: {note}")
-    parts += ["", "── Request headers", _headers(record.request_headers)]
+    parts += ["", "── Request headers", headers_text(record.request_headers)]
     parts += ["", "── Request body", pretty_body(record.request_body)]
     payload = identify_payload(record)
     if payload is not None:
         parts += ["", "── Identify payload (decoded)", payload]
-    parts += ["", "── Response headers", _headers(record.response_headers)]
+    parts += ["", "── Response headers", headers_text(record.response_headers)]
     parts += ["", "── Response body", pretty_body(record.response_body)]
+    parts += ["", "── Verdict", verdict_text(record)]
     return "\n".join(parts)

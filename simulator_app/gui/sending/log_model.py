@@ -28,12 +28,23 @@ from PySide6.QtGui import QBrush, QColor
 
 from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.columns import LogFilter
+from simulator_app.gui.sending.describe import verdict_label
 from simulator_app.gui.sending.store import LogStore, Row
 
-COLUMNS: tuple[str, ...] = ("Time", "Visitor", "Step", "Method", "Path", "Status", "Latency (ms)")
+COLUMNS: tuple[str, ...] = (
+    "Time",
+    "Visitor",
+    "Step",
+    "Method",
+    "Path",
+    "Status",
+    "Latency (ms)",
+    "Verdict",
+)
 SCAN_SLICE = 40_000  # rows a filter scan looks at per event-loop turn
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED = QBrush(QColor(190, 30, 30))
+_BAD = QBrush(QColor(170, 80, 0))  # answered, but the receiver judged it bad
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -41,7 +52,7 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _ROLES = frozenset({_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN})
 _CELL_CACHE = 1024  # formatted rows kept: a screenful or two
-Cells = tuple[str, str, str, str, str, str, str, bool, str | None]
+Cells = tuple[str, str, str, str, str, str, str, str, QBrush | None, str | None]
 
 
 def clock(epoch: float) -> str:
@@ -58,8 +69,9 @@ def _format(row: Row) -> Cells:
         row.path,
         "—" if row.status is None else str(row.status),
         f"{row.latency_ms:.1f}",
-        row.failed,
-        row.error or None,
+        verdict_label(row.verdict, row.verdict_message),
+        _FAILED if row.failed else _BAD if row.verdict == "bad" else None,
+        "\n".join(t for t in (row.error, row.verdict_message) if t) or None,
     )
 
 
@@ -123,8 +135,8 @@ class LogModel(QAbstractTableModel):
         if role == _DISPLAY:
             return cells[col]
         if role == _FOREGROUND:
-            return _FAILED if cells[7] else None
-        return cells[8]  # tooltip: the error
+            return cells[8]
+        return cells[9]  # tooltip: the error and the verdict's message
 
     # -- rows -----------------------------------------------------------------
 

@@ -1,12 +1,12 @@
-"""The request log: filter bar, table, details pane, cURL copy and exports."""
+"""The request log: filter bar, table, details tabs, a right-click menu, cURL copy and exports."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QIntValidator
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIntValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -30,13 +29,11 @@ from PySide6.QtWidgets import (
 from simulator_app.core.contract import STEP_TYPES
 from simulator_app.core.har import curl_command
 from simulator_app.core.record import RequestRecord
-from simulator_app.gui.sending.columns import LogFilter
-from simulator_app.gui.sending.describe import describe
+from simulator_app.gui.sending.columns import RESULTS, LogFilter
+from simulator_app.gui.sending.details import RequestDetails
 from simulator_app.gui.sending.exporting import ExportJob
 from simulator_app.gui.sending.log_model import LogModel
 from simulator_app.gui.sending.store import LogStore
-
-RESULTS = (("All results", "all"), ("OK only", "ok"), ("Failed only", "failed"))
 
 
 class LogPanel(QWidget):
@@ -58,7 +55,7 @@ class LogPanel(QWidget):
         self.visitor_edit = QLineEdit()
         self.visitor_edit.setPlaceholderText("visitor #")
         self.visitor_edit.setValidator(QIntValidator(0, 2**31 - 1, self))
-        self.visitor_edit.setMaximumWidth(90)
+        self.visitor_edit.setMaximumWidth(80)
         self.text_edit = QLineEdit()
         self.text_edit.setPlaceholderText("Search path, status, error…")
         self.text_edit.setClearButtonEnabled(True)
@@ -87,14 +84,13 @@ class LogPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((96, 64, 100, 56, 360, 56, 90)):
+        for col, width in enumerate((96, 56, 90, 56, 300, 50, 90, 160)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
 
-        self.details = QPlainTextEdit()
-        self.details.setReadOnly(True)
-        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.details.setPlaceholderText("Select a request to see it in full.")
+        self.details = RequestDetails()
 
         self.curl_button = QPushButton("Copy as cURL")
         self.curl_button.clicked.connect(self.copy_curl)
@@ -218,18 +214,70 @@ class LogPanel(QWidget):
             self.details.clear()
             return
         entry = self.store.entry(self.model.row_id(current.row()))
-        self.details.setPlainText(describe(entry.record, entry.note))
+        self.details.show_record(entry.record, entry.note)
 
-    def copy_curl(self) -> str | None:
-        """Put the current request's cURL command on the clipboard; returns it."""
+    def focus_filter(self) -> None:
+        """Put the cursor in the search box, its text selected (Ctrl+F)."""
+        self.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text_edit.selectAll()
+
+    def _current_record(self, what: str) -> RequestRecord | None:
         row_id = self.current_id()
         if row_id is None or row_id < self.store.first:
-            self.status.setText("Select a request to copy it as cURL.")
+            self.status.setText(f"Select a request to copy {what}.")
             return None
-        text = curl_command(self.store.entry(row_id).record)
+        return self.store.entry(row_id).record
+
+    def _copy(self, text: str, message: str) -> str:
         QGuiApplication.clipboard().setText(text)
-        self.status.setText("cURL command copied.")
+        self.status.setText(message)
         return text
+
+    def copy_curl(self, multiline: bool = True) -> str | None:
+        """Put the current request's cURL command on the clipboard; returns it."""
+        record = self._current_record("it as cURL")
+        if record is None:
+            return None
+        return self._copy(curl_command(record, multiline=multiline), "cURL command copied.")
+
+    def copy_url(self) -> str | None:
+        """Put the current request's URL, exactly as sent, on the clipboard."""
+        record = self._current_record("its URL")
+        return None if record is None else self._copy(record.url, "URL copied.")
+
+    def copy_body(self) -> str | None:
+        """Put the current request's body on the clipboard (nothing for a GET)."""
+        record = self._current_record("its body")
+        if record is None:
+            return None
+        if record.request_body is None:
+            self.status.setText("This request has no body.")
+            return None
+        return self._copy(record.request_body, "Request body copied.")
+
+    def context_menu(self) -> QMenu:
+        """The right-click menu over the log's rows."""
+        menu = QMenu(self)
+        has_current = self.current_id() is not None
+        for label, slot in (
+            ("Copy as cURL", self.copy_curl),
+            ("Copy URL", self.copy_url),
+            ("Copy body", self.copy_body),
+        ):
+            action = menu.addAction(label)
+            action.setEnabled(has_current)
+            action.triggered.connect(lambda _=False, f=slot: f())
+        menu.addSeparator()
+        export = menu.addAction("Export selection as HAR…")
+        export.setEnabled(bool(self.table.selectionModel().selectedRows()))
+        export.triggered.connect(lambda _=False: self.ask_export("har", selection_only=True))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row()):
+            self.select_row(index.row())
+        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     # -- exports --------------------------------------------------------------
 

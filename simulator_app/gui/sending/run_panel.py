@@ -37,6 +37,11 @@ from simulator_app.sender import LoadRun, RunResult, RunSettings
 JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 request``, ``2,000 requests``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def format_duration(seconds: float | None) -> str:
     """``1:02:03``, ``4:05`` or ``—`` when unknown."""
     if seconds is None:
@@ -51,10 +56,13 @@ class RunPanel(QWidget):
     """Run controls for a load run.
 
     Signals: ``run_state_changed(bool)`` when a run starts (True) and when it
-    has ended and its thread is gone (False).
+    has ended and its thread is gone (False); ``schedule_edited(str, object)``
+    when the user changes a setting the scenario file keeps (the field of
+    ``schedule`` and its new value), never when the panel prefills itself.
     """
 
     run_state_changed = Signal(bool)
+    schedule_edited = Signal(str, object)
 
     def __init__(
         self,
@@ -94,6 +102,16 @@ class RunPanel(QWidget):
         self.think.setSuffix(" ×")
         self.pattern = QComboBox()
         self.pattern.addItems(ARRIVAL_PATTERNS)
+        self._prefilling = False
+        for field, widget, changed in (
+            ("visitors", self.visitors, self.visitors.valueChanged),
+            ("duration", self.duration, self.duration.valueChanged),
+            ("concurrency", self.concurrency, self.concurrency.valueChanged),
+            ("think_scale", self.think, self.think.valueChanged),
+            ("pattern", self.pattern, self.pattern.currentTextChanged),
+        ):
+            widget.setToolTip("Saved to the scenario file (schedule)")
+            changed.connect(lambda value, f=field: self._edited(f, value))
         form = QFormLayout()
         form.addRow("Visitors", self.visitors)
         form.addRow("Arrivals over", self.duration)
@@ -116,6 +134,7 @@ class RunPanel(QWidget):
         self.time_left = QLabel("Time left: —")
         # Fixed-size labels: a label that grows with its text re-lays out the window each tick.
         self.time_left.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.time_left.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -133,11 +152,23 @@ class RunPanel(QWidget):
         """Prefill the settings from ``scenario`` (only when it changed); None disables Start."""
         if scenario is not None and scenario != self.scenario:
             schedule = scenario.schedule
-            self.visitors.setValue(schedule.visitors)
-            self.duration.setValue(schedule.duration)
-            self.pattern.setCurrentText(schedule.pattern)
+            self._prefilling = True
+            try:
+                self.visitors.setValue(schedule.visitors)
+                self.duration.setValue(schedule.duration)
+                self.pattern.setCurrentText(schedule.pattern)
+                self.concurrency.setValue(schedule.concurrency)
+                self.think.setValue(schedule.think_scale)
+            finally:
+                self._prefilling = False
         self.scenario = scenario
         self._update_buttons()
+
+    def _edited(self, field: str, value: object) -> None:
+        if self._prefilling or self.scenario is None:
+            return
+        if getattr(self.scenario.schedule, field) != value:
+            self.schedule_edited.emit(field, value)
 
     def set_target(self, url: str) -> None:
         self.target = url
@@ -248,8 +279,8 @@ class RunPanel(QWidget):
         """True when a run's thread has ended and :meth:`collect` should be called."""
         return self._thread is not None and not self._thread.is_alive()
 
-    def poll(self) -> None:
-        """Show the run's progress and time left."""
+    def poll(self, contract_failures: int = 0) -> None:
+        """Show the run's progress and time left (and the receiver's bad verdicts so far)."""
         if self.run is None or self._thread is None:
             return
         progress = self.run.progress()
@@ -258,7 +289,8 @@ class RunPanel(QWidget):
         left = "paused" if progress.paused else format_duration(progress.eta)
         self.time_left.setText(
             f"Time left: {left} · elapsed {format_duration(progress.elapsed)}"
-            f" · {progress.requests} requests, {progress.failures} failed"
+            f" · {plural(progress.requests, 'request')}, {progress.failures:,} failed"
+            f" (transport), {contract_failures:,} contract failures"
         )
 
     def collect(self) -> None:
@@ -276,8 +308,10 @@ class RunPanel(QWidget):
             if result.time_limit_hit:
                 how = "Stopped at the time limit"
             self.message.setText(
-                f"{how}: {result.visitors_done} visitors, {result.requests} requests,"
-                f" {result.failures} failed, in {format_duration(result.elapsed)}."
+                f"{how}: {plural(result.visitors_done, 'visitor')},"
+                f" {plural(result.requests, 'request')}, {result.failures:,} failed (transport),"
+                f" {result.contract_failures:,} judged bad by the receiver,"
+                f" in {format_duration(result.elapsed)}."
                 + (
                     " Every request failed: is the target reachable?"
                     if result.requests and result.failures == result.requests

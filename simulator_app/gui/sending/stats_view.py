@@ -1,12 +1,12 @@
-"""The stats tab's widgets: endpoint table, requests-per-second chart, funnel table."""
+"""The stats tables under the dashboard's charts: a totals line, endpoints, the funnel."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSizePolicy,
@@ -91,57 +91,6 @@ class FunnelModel(_TableModel):
         self.set_rows([(t, _share(e), _share(m)) for t, e, m in rows])
 
 
-class RpsChart(QWidget):
-    """Requests per second over the last minutes, drawn with QPainter (no QtCharts here)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.points: list[tuple[int, int]] = []
-        self.setMinimumHeight(110)
-
-    def set_points(self, points: list[tuple[int, int]]) -> None:
-        self.points = points
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        try:
-            self._paint(painter)
-        finally:
-            painter.end()
-
-    def _paint(self, painter: QPainter) -> None:
-        rect = self.rect().adjusted(44, 8, -8, -18)
-        painter.fillRect(self.rect(), self.palette().base())
-        painter.setPen(QPen(self.palette().mid().color()))
-        painter.drawRect(rect)
-        if not self.points or rect.width() < 10 or rect.height() < 10:
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "requests per second")
-            return
-        top = max(count for _, count in self.points) or 1
-        text = self.palette().text().color()
-        painter.setPen(text)
-        painter.drawText(0, rect.top() + 10, f"{top}/s")
-        painter.drawText(0, rect.bottom(), "0")
-        points = (
-            self.points if len(self.points) > 1 else self.points * 2
-        )  # one second: a level line
-        span = len(points) - 1
-        painter.drawText(rect.left(), rect.bottom() + 14, f"{len(self.points)} s")
-        line = QPolygonF(
-            [
-                QPointF(
-                    rect.left() + rect.width() * i / span,
-                    rect.bottom() - rect.height() * count / top,
-                )
-                for i, (_, count) in enumerate(points)
-            ]
-        )
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor(30, 110, 200), 2))
-        painter.drawPolyline(line)
-
-
 def _table(model: ColumnsModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -152,7 +101,7 @@ def _table(model: ColumnsModel) -> QTableView:
 
 
 class StatsPanel(QWidget):
-    """The stats tab: totals line, endpoint table, requests-per-second chart, funnel."""
+    """A totals line above the endpoint table and the funnel table, side by side."""
 
     def __init__(self, stats: LiveStats, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,14 +110,13 @@ class StatsPanel(QWidget):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.endpoints = StatsModel(self)
         self.funnel = FunnelModel(self)
-        self.chart = RpsChart()
+        tables = QHBoxLayout()
+        tables.addWidget(_table(self.endpoints), 3)
+        tables.addWidget(_table(self.funnel), 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
-        layout.addWidget(_table(self.endpoints), 3)
-        layout.addWidget(QLabel("Requests per second"))
-        layout.addWidget(self.chart, 2)
-        layout.addWidget(QLabel("Funnel: share of visitors reaching each step"))
-        layout.addWidget(_table(self.funnel), 3)
+        layout.addLayout(tables, 1)
         self.refresh()
 
     def refresh(self) -> None:
@@ -176,11 +124,11 @@ class StatsPanel(QWidget):
         stats = self.stats
         self.endpoints.refresh(stats.table.rows() if stats.requests else [])
         self.funnel.refresh(stats.funnel_rows())
-        self.chart.set_points(stats.rates())
         if stats.requests:
             self.summary.setText(
-                f"{stats.requests} requests, {stats.failures} failed,"
-                f" {stats.measured.visitors} visitors"
+                f"{stats.requests:,} requests, {stats.failures:,} failed (transport),"
+                f" {stats.contract_failures:,} contract failures,"
+                f" {stats.measured.visitors:,} visitors"
             )
         else:
             self.summary.setText("No requests yet.")

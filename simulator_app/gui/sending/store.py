@@ -7,8 +7,11 @@ columns (time, visitor, its sequence number within the visitor, step code,
 method code, status, failed flag, latency) plus three small indexes into
 strings interned per chunk: the URL up to its last ``/`` (shared by all of a
 visitor's events, or by every visitor when IDs are fixed), the rest of the
-URL without the tracker's cache-buster query, and the error text. That is
-about 30 bytes a row plus the interned strings.
+URL without the tracker's cache-buster query, the error text and the
+receiver's first verdict message. The cache-buster that was sent is kept as
+its distance from the row's time in ms (4 bytes), so a row shows, exports
+and rebuilds the exact URL it was sent with. That is about 40 bytes a row
+plus the interned strings.
 
 Full records (headers, bodies, response) are kept only for the most recent
 ``recent`` rows and for failed rows up to ``failed_cap``. An older successful
@@ -32,12 +35,16 @@ from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.columns import (
     METHOD_CODE,
     METHOD_NAMES,
+    NO_BUSTER,
     STEP_CODE,
     STEP_NAMES,
+    VERDICT_CODE,
+    VERDICT_NAMES,
     Chunk,
     LogFilter,
     match_chunk,
 )
+from simulator_app.gui.sending.describe import first_message
 
 if TYPE_CHECKING:
     from simulator_app.core.journey import JourneyEngine, PlannedRequest
@@ -49,23 +56,38 @@ DEFAULT_CAPACITY = 1_000_000
 DEFAULT_RECENT = 20_000
 DEFAULT_FAILED_CAP = 10_000
 
-_CACHE_BUSTER = re.compile(r"([?&])_=\d+(&|$)")
+_CACHE_BUSTER = re.compile(r"([?&])_=(\d+)(&|$)")
+_MAX_DELTA = 2**31 - 1
 _MAX_VISITOR = 2**32 - 1
 _MAX_SEQ = 2**16 - 1
 _ACTIVE_VISITORS = 65_536  # visitors whose next sequence number is remembered
 _PLAN_CACHE = 512  # replayed visitor plans kept for rebuilding neighbouring rows
 
 
-def split_url(url: str) -> tuple[str, str]:
-    """``url`` as (everything up to its last path ``/``, the rest without ``_=<ms>``)."""
+def split_url(url: str) -> tuple[str, str, int | None]:
+    """``url`` as (everything up to its last path ``/``, the rest without ``_=<ms>``, the ms).
+
+    The cache-buster's value is None when the URL has none.
+    """
     query_at = url.find("?")
     path_end = len(url) if query_at < 0 else query_at
     cut = url.rfind("/", 0, path_end) + 1
     tail = url[cut:]
+    buster = None
     if "_=" in tail:
-        tail = _CACHE_BUSTER.sub(lambda m: m.group(1) if m.group(2) else "", tail)
-        tail = tail.rstrip("?&")
-    return url[:cut], tail
+        found = _CACHE_BUSTER.search(tail)
+        # Only the tracker's own, last in the query: a rebuilt URL appends it there again.
+        if found is not None and found.end() == len(tail):
+            buster = int(found.group(2))
+            tail = tail[: found.start()]
+    return url[:cut], tail, buster
+
+
+def with_buster(url: str, buster: int | None) -> str:
+    """``url`` with the tracker's ``_=<ms>`` query appended (as ``RequestSpec.target`` does)."""
+    if buster is None:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}_={buster}"
 
 
 def path_of(url: str) -> str:
@@ -99,6 +121,9 @@ class Row:
     latency_ms: float
     failed: bool
     error: str
+    verdict: str | None = None
+    verdict_message: str = ""
+    url: str = ""  # the whole URL as sent (``path`` leaves the cache-buster out)
 
 
 class LogStore:
@@ -189,8 +214,12 @@ class LogStore:
             seqs[visitor] = seq + 1
             if len(seqs) > _ACTIVE_VISITORS:
                 seqs.popitem(last=False)
-            head, tail = split_url(record.url)
+            head, tail, buster = split_url(record.url)
             failed = record.error is not None
+            ms = round(record.time * 1000)
+            delta = NO_BUSTER if buster is None else buster - ms
+            if not -_MAX_DELTA <= delta <= _MAX_DELTA:
+                delta = NO_BUSTER
             chunk.time.append(record.time)
             chunk.visitor.append(visitor)
             chunk.seq.append(min(seq, _MAX_SEQ))
@@ -202,6 +231,9 @@ class LogStore:
             chunk.u_head.append(chunk.heads.add(head))
             chunk.u_tail.append(chunk.tails.add(tail))
             chunk.u_error.append(chunk.errors.add(record.error or ""))
+            chunk.verdict.append(VERDICT_CODE.get(record.verdict, 0))
+            chunk.u_verdict.append(chunk.verdicts.add(first_message(record.verdict_messages)))
+            chunk.buster.append(delta)
             row_id = self.end
             self.end += 1
             if self.recent_cap:
@@ -228,20 +260,34 @@ class LogStore:
         offset = row_id - self._base
         return self._chunks[offset >> CHUNK_BITS], offset & (CHUNK_ROWS - 1)
 
+    @staticmethod
+    def _buster(chunk: Chunk, i: int) -> int | None:
+        delta = chunk.buster[i]
+        return None if delta == NO_BUSTER else round(chunk.time[i] * 1000) + delta
+
     def row(self, row_id: int) -> Row:
         chunk, i = self._locate(row_id)
         status = chunk.status[i]
+        bare = chunk.heads.items[chunk.u_head[i]] + chunk.tails.items[chunk.u_tail[i]]
         return Row(
             time=chunk.time[i],
             visitor=chunk.visitor[i],
             step=STEP_NAMES[chunk.step[i]],
             method=METHOD_NAMES[chunk.method[i]],
-            path=path_of(chunk.heads.items[chunk.u_head[i]] + chunk.tails.items[chunk.u_tail[i]]),
+            path=path_of(bare),
             status=status or None,
             latency_ms=chunk.latency[i],
             failed=bool(chunk.failed[i]),
             error=chunk.errors.items[chunk.u_error[i]],
+            verdict=VERDICT_NAMES[chunk.verdict[i]],
+            verdict_message=chunk.verdicts.items[chunk.u_verdict[i]],
+            url=with_buster(bare, self._buster(chunk, i)),
         )
+
+    def contract_failed(self, row_id: int) -> bool:
+        """True when the row went through and the receiver judged it bad."""
+        chunk, i = self._locate(row_id)
+        return not chunk.failed[i] and chunk.verdict[i] == VERDICT_CODE["bad"]
 
     def failed(self, row_id: int) -> bool:
         chunk, i = self._locate(row_id)
@@ -262,7 +308,9 @@ class LogStore:
             return LogEntry(kept, True)
         row = self.row(row_id)
         chunk, i = self._locate(row_id)
-        url = chunk.heads.items[chunk.u_head[i]] + chunk.tails.items[chunk.u_tail[i]]
+        url = row.url
+        # The verdict's first message is kept; the rest went with the full record.
+        messages = ({"description": row.verdict_message},) if row.verdict_message else ()
         base = RequestRecord(
             time=row.time,
             visitor=row.visitor,
@@ -277,6 +325,8 @@ class LogStore:
             request_body=None,
             response_body="",
             error=row.error or None,
+            verdict=row.verdict,
+            verdict_messages=messages,
         )
         planned = self._replay(row_id, row.visitor, chunk.seq[i])
         if planned is None or planned.spec.step != row.step:
@@ -284,6 +334,8 @@ class LogStore:
             return LogEntry(base, False, note)
         spec = planned.spec
         origin = url[: len(url) - len(path_of(url))] if "://" in url else ""
+        buster = self._buster(chunk, i)
+        sent = spec.path if buster is None else spec.target(buster)
         record = RequestRecord(
             time=row.time,
             visitor=row.visitor,
@@ -291,13 +343,15 @@ class LogStore:
             step=row.step,
             name=spec.name,
             method=spec.method,
-            url=origin + spec.target(round(row.time * 1000)),
+            url=origin + sent,
             status=row.status,
             latency_ms=row.latency_ms,
             request_headers=spec.headers,
             request_body=spec.body,
             response_body="",
             error=row.error or None,
+            verdict=row.verdict,
+            verdict_messages=messages,
         )
         note = (
             "Older row: the request was rebuilt from the scenario (same visitor, same step);"
