@@ -131,10 +131,16 @@ class Orders:
         return self.orders_per_visitor * visitors, self.revenue_per_visitor * visitors
 
 
-def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> Orders:
-    """Orders, revenue and average order value of ``visitors`` planned (not sent) visitors."""
+def order_of(buy_body: str) -> tuple[int, int]:
+    """A ``buy`` body's (lines, value in cents): each item's ``price`` is its line's price."""
     import json
 
+    items = json.loads(buy_body)["items"]
+    return len(items), sum(round(item["price"] * 100) for item in items)
+
+
+def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> Orders:
+    """Orders, revenue and average order value of ``visitors`` planned (not sent) visitors."""
     from simulator_app.core.journey import JourneyEngine
 
     engine = JourneyEngine(scenario, seed=seed)
@@ -143,10 +149,10 @@ def expected_orders(scenario: Scenario, visitors: int = 5000, seed: int = 1) -> 
     for index in range(visitors):
         for planned in engine.plan(index):
             if planned.spec.step == "buy" and planned.spec.body is not None:
-                items = json.loads(planned.spec.body)["items"]
+                n, value = order_of(planned.spec.body)
                 orders += 1
-                lines += len(items)
-                cents += sum(round(item["price"] * 100) for item in items)
+                lines += n
+                cents += value
     revenue = cents / 100
     return Orders(
         visitors=visitors,
