@@ -54,6 +54,7 @@ class RunOutcome(Protocol):
 _CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
 _CONNECT_TIMED_OUT = re.compile(r"connect to (\S+) timed out")
 _ERRNO = re.compile(r"\[Errno -?\d+\] ")
+_FIGURES = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _plain(text: str) -> str:
@@ -125,7 +126,8 @@ class RunAggregate:
             if verdict == "bad":
                 for message in record.verdict_messages or ({"description": "(no message)"},):
                     field = message.get("fieldPath", "")
-                    text = message.get("description", "")
+                    # one line per kind of message, not per amount or id in it
+                    text = _FIGURES.sub("#", message.get("description", ""))
                     _count(self.bad_messages, f"{field}: {text}" if field else text)
             elif ok and record.step == "buy" and record.request_body is not None:
                 try:

@@ -193,6 +193,13 @@ class TimeSeries:
             self._failures.append(failures[i] + (failures[i + 1] if i + 1 < len(failures) else 0))
         self.width *= 2
 
+    def succeeded(self) -> EndpointStats:
+        """Every successful request of the series together (its latency percentiles)."""
+        out = EndpointStats("succeeded")
+        for stats in self._ok:
+            out.merge(stats)
+        return out
+
     def points(self) -> list[SeriesPoint]:
         """Every slot from the first to the last request, empty ones included."""
         return [

@@ -86,6 +86,7 @@ def test_the_series_counts_each_second_and_stays_bounded() -> None:
     points = series.points()
     assert len(points) <= 8 and series.width >= 128
     assert sum(p.ok for p in points) == 1010 and sum(p.failures for p in points) == 1
+    assert series.succeeded().count == 1010 and series.succeeded().max_ms == 14.0
     assert points[0].ok_per_second == points[0].ok / series.width
 
 
