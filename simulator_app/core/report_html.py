@@ -78,7 +78,8 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _ms(value: float) -> str:
+def ms_text(value: float) -> str:
+    """A latency in ms as tables show it: 147, 9.5."""
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
@@ -86,7 +87,8 @@ def _money(cents_or_value: float) -> str:
     return f"{cents_or_value:,.2f}"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """Seconds as a clock: 0:05, 12:30, 1:02:03."""
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
@@ -163,11 +165,11 @@ def _endpoints(result: RunOutcome) -> str:
             _td(r.name),
             _td(f"{r.count:,}"),
             _td(f"{r.failures:,}", fail=r.failures > 0),
-            _td(_ms(r.p50)),
-            _td(_ms(r.p95)),
-            _td(_ms(r.p99)),
-            _td(_ms(r.mean)),
-            _td(_ms(r.max)),
+            _td(ms_text(r.p50)),
+            _td(ms_text(r.p95)),
+            _td(ms_text(r.p99)),
+            _td(ms_text(r.mean)),
+            _td(ms_text(r.max)),
         ]
         for r in result.stats.rows(with_total=True)
     ]
@@ -292,7 +294,9 @@ def render_report(
         badge = '<span class="badge warn">some requests failed</span>'
     latency = aggregate.series.succeeded()
     percentiles = (
-        " / ".join(_ms(latency.percentile(q)) for q in (0.5, 0.95, 0.99)) if latency.count else "-"
+        " / ".join(ms_text(latency.percentile(q)) for q in (0.5, 0.95, 0.99))
+        if latency.count
+        else "-"
     )
     success_share = ok / result.requests if result.requests else 0.0
     kpis = "".join(
@@ -320,7 +324,7 @@ def render_report(
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<style>{CSS}</style></head><body><main>"
         f"<header><h1>{_e(heading)}{badge}</h1>"
-        f"<p>Run {how} after {_e(_duration(result.elapsed))}: {result.visitors_done:,} visitors, "
+        f"<p>Run {how} after {_e(duration_text(result.elapsed))}: {result.visitors_done:,} visitors, "
         f"{result.requests:,} requests. Report written {_e(made)} by the Nitrox Traffic "
         "Simulator.</p></header>"
         f'<div class="kpis">{kpis}</div>'

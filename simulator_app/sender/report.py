@@ -12,14 +12,8 @@ from typing import Any
 
 from simulator_app.core.funnel import Funnel
 from simulator_app.core.report import failure_reason
+from simulator_app.core.report_html import duration_text, ms_text
 from simulator_app.sender.runner import Progress, RunResult
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def progress_line(p: Progress, width: int = 24) -> str:
@@ -28,18 +22,14 @@ def progress_line(p: Progress, width: int = 24) -> str:
     filled = min(width, round(width * p.visitors_done / total))
     bar = "#" * filled + "-" * (width - filled)
     rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
-    eta = "?" if p.eta is None else _duration(p.eta)
+    eta = "?" if p.eta is None else duration_text(p.eta)
     state = "  PAUSED" if p.paused else ""
     unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
         f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}"
-        f"{unanswered}  {rate:,.0f} req/s  elapsed {_duration(p.elapsed)}  left {eta}{state}"
+        f"{unanswered}  {rate:,.0f} req/s  elapsed {duration_text(p.elapsed)}  left {eta}{state}"
     )
-
-
-def _ms(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def stats_table(result: RunResult) -> list[str]:
@@ -53,7 +43,7 @@ def stats_table(result: RunResult) -> list[str]:
     for r in rows:
         lines.append(
             f"{r.name:<{width}}  {r.count:>8}  {r.failures:>8}  "
-            f"{_ms(r.p50):>7}  {_ms(r.p95):>7}  {_ms(r.p99):>7}"
+            f"{ms_text(r.p50):>7}  {ms_text(r.p95):>7}  {ms_text(r.p99):>7}"
         )
     return lines
 
@@ -139,7 +129,7 @@ def summary_text(
     kinds = failure_kinds(result)
     measured = result.funnel.funnel() if any(result.funnel.reached.values()) else None
     lines = [
-        f"run {how} after {_duration(result.elapsed)}: {result.visitors_done} visitors, "
+        f"run {how} after {duration_text(result.elapsed)}: {result.visitors_done} visitors, "
         f"{result.requests} requests: {succeeded} succeeded ({rate:,.0f} req/s), "
         f"{result.failures} failed"
         + (f" ({result.cancelled} cancelled)" if result.cancelled else ""),
