@@ -195,4 +195,13 @@ def write_report(
     html = render_report(
         scenario, settings_items(scenario, settings, result), aggregate, result, title
     )
-    write_atomically(Path(path), html)
+    target = Path(path)
+    new = not target.exists()
+    if new:  # made as any new file is (the umask), not private as a temporary file is
+        target.touch()
+    try:
+        write_atomically(target, html)
+    except OSError:
+        if new:
+            target.unlink(missing_ok=True)
+        raise

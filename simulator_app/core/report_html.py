@@ -95,6 +95,10 @@ def duration_text(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
+
+
 def _kpi(label: str, value: str, tone: str = "") -> str:
     return f'<div class="kpi {tone}"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
@@ -151,8 +155,11 @@ def _charts(aggregate: RunAggregate, elapsed: float) -> str:
             Series("p99", PURPLE, [(p.start + mid, p.p99) for p in answered]),
         ],
     )
+    first = aggregate.series.start or 0.0
     note = (
-        f'<p class="note">Each point covers {width:g} s of sending time.</p>' if width > 1 else ""
+        f'<p class="note">Time from the first request, sent {_e(_clock(first))}.'
+        + (f" Each point covers {width:g} s." if width > 1 else "")
+        + "</p>"
     )
     if not answered:
         latency = '<p class="empty">No request succeeded: no latency to draw.</p>'
@@ -317,7 +324,7 @@ def render_report(
     )
     settings_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in settings)
     heading = title or scenario.name
-    made = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    made = _clock(time.time())
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{_e(heading)}: run report</title>'

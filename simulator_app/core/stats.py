@@ -167,19 +167,27 @@ class TimeSeries:
 
     def record(self, at: float, latency_ms: float, ok: bool) -> None:
         """Count one request sent at epoch time ``at``."""
-        if self.start is None:
-            self.start = at
-        index = max(0, int((at - self.start) // self.width))
-        while index >= self.max_slots:
-            self._halve()
-            index = max(0, int((at - self.start) // self.width))
-        while len(self._failures) <= index:
-            self._ok.append(EndpointStats(""))
-            self._failures.append(0)
+        start = self.start
+        if start is None:
+            start = self.start = at
+        index = int((at - start) // self.width) if at > start else 0
+        if index >= len(self._failures):
+            index = self._grow(at - start)
         if ok:
             self._ok[index].record(latency_ms, True)
         else:
             self._failures[index] += 1
+
+    def _grow(self, offset: float) -> int:
+        """Slots up to ``offset`` seconds from the start (wider ones past max_slots); its index."""
+        index = int(offset // self.width)
+        while index >= self.max_slots:
+            self._halve()
+            index = int(offset // self.width)
+        while len(self._failures) <= index:
+            self._ok.append(EndpointStats(""))
+            self._failures.append(0)
+        return index
 
     def _halve(self) -> None:
         """Twice as wide slots, half as many."""

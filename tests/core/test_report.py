@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -163,3 +164,16 @@ def test_an_aggregate_fed_while_running_gives_the_same_report(tmp_path: Path) ->
     a, b = ((tmp_path / n).read_text("utf-8") for n in ("a.html", "b.html"))
     assert strip.sub("", a) == strip.sub("", b)
     assert "15 of 20" in a and "5 succeeded" not in a
+
+
+def test_a_run_that_sent_nothing_has_a_report_too(tmp_path: Path) -> None:
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "buyer.yaml")
+    out = tmp_path / "empty.html"
+    old = os.umask(0o022)
+    try:
+        write_report(out, scenario, {"target": "t"}, [], Result(StatsTable(), MeasuredFunnel()))
+    finally:
+        os.umask(old)
+    html = out.read_text("utf-8")
+    assert "No request was sent." in html and "Not measured: no request succeeded" in html
+    assert out.stat().st_mode & 0o777 == 0o644  # as a new file is, not private as a temporary
