@@ -6,17 +6,20 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 import threading
 import time
 from collections import Counter
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from simulator_app.cli._common import CliError
 from simulator_app.interrupts import Interrupts
 
 if TYPE_CHECKING:
+    from simulator_app.core.har import HarWriter
     from simulator_app.core.record import RequestRecord
+    from simulator_app.core.report import RunAggregate
     from simulator_app.sender.runner import LoadRun
 
 COMMAND = "run"
@@ -37,6 +40,7 @@ examples:
   nitrox-sim run scenarios/demo_mix.yaml
   nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
   nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0 --duration 0
+  nitrox-sim run scenarios/buyer.yaml --duration 0 --report run.html --har run.har
 """
 
 PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
@@ -64,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " (default: the scenario's, else a fresh one, shown in the summary)",
     )
     parser.add_argument("--log", metavar="FILE", help="write every request and response as JSONL")
+    parser.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="write the run's report: one HTML file with charts that opens offline",
+    )
+    parser.add_argument("--har", metavar="FILE", help="write every request and response as HAR 1.2")
     parser.add_argument(
         "--think-scale",
         metavar="F",
@@ -136,21 +146,35 @@ def _confirm(
 
 
 class _Log:
-    """Writes record batches to the JSONL log and counts failure reasons (runner thread).
+    """Hands record batches to the JSONL log, the HAR file and the report (runner thread);
+    counts failure reasons.
 
-    Every line carries the run's ``seed``, so a log says how to replay its run.
+    Every JSONL line carries the run's ``seed``, so a log says how to replay its
+    run. Each record is written as it comes: neither file is held in memory,
+    and the report keeps only per-second aggregates.
     """
 
-    def __init__(self, stream: IO[str] | None, seed: int) -> None:
+    def __init__(
+        self,
+        stream: IO[str] | None,
+        seed: int,
+        har: HarWriter | None = None,
+        report: RunAggregate | None = None,
+    ) -> None:
         self.stream = stream
         self.seed = seed
+        self.har = har
+        self.report = report
         self.errors: Counter[str] = Counter()
         self.write_error: str | None = None
+        self.har_error: str | None = None
 
     def __call__(self, records: list[RequestRecord]) -> None:
         for record in records:
             if record.error is not None:
                 self.errors[record.error] += 1
+        if self.report is not None:
+            self.report.add(records)
         if self.stream is not None and self.write_error is None:
             try:
                 self.stream.write(
@@ -161,6 +185,33 @@ class _Log:
                 )
             except OSError as exc:
                 self.write_error = exc.strerror or str(exc)
+        if self.har is not None and self.har_error is None:
+            try:
+                for record in records:
+                    self.har.add(record)
+            except OSError as exc:
+                self.har_error = exc.strerror or str(exc)
+
+
+def _open_output(path: str | None, option: str) -> TextIO | None:
+    """``path`` opened for writing (the caller closes it); None without a path."""
+    if not path:
+        return None
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{option}: cannot write {path}: {exc.strerror}") from None
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Refuse before sending anything a file that could not be written at the end."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CliError(f"{option}: {path} is a folder")
+    if not os.path.isdir(folder):
+        raise CliError(f"{option}: cannot write {path}: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise CliError(f"{option}: cannot write {path}: the folder is not writable")
 
 
 def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int | None:
@@ -229,14 +280,22 @@ def run(args: argparse.Namespace) -> int:
     # Ctrl-C and SIGTERM are noted from the first line of the program on (see
     # simulator_app.interrupts): whenever they come, the run stops sending, the
     # log is completed and the summary printed.
-    log_stream: IO[str] | None = None
-    if args.log:
-        try:
-            log_stream = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise CliError(f"--log: cannot write {args.log}: {exc.strerror}") from None
+    if args.report:
+        _check_writable(args.report, "--report")
+    log_stream = _open_output(args.log, "--log")
+    try:
+        har_stream = _open_output(args.har, "--har")
+    except CliError:
+        if log_stream is not None:
+            log_stream.close()
+        raise
+    har: HarWriter | None = None
     collector: Any = None
     try:
+        if har_stream is not None:
+            from simulator_app.core.har import HarWriter, package_version
+
+            har = HarWriter(har_stream, package_version())
         target = args.target
         if target is None:
             from simulator_app.collector import CollectorStartError, EmbeddedCollector
@@ -261,7 +320,12 @@ def run(args: argparse.Namespace) -> int:
             timeout=timeout,
         )
         load = LoadRun(scenario, settings)
-        log = _Log(log_stream, load.seed)
+        aggregate: RunAggregate | None = None
+        if args.report:
+            from simulator_app.core.report import RunAggregate
+
+            aggregate = RunAggregate()  # slots from the first request on
+        log = _Log(log_stream, load.seed, har, aggregate)
         load.on_records = log
         print(f"seed {load.seed}: replay with --seed {load.seed}", file=sys.stderr)
         outcome: list[RunResult] = []
@@ -296,6 +360,13 @@ def run(args: argparse.Namespace) -> int:
             collector.stop()
         if log_stream is not None:
             log_stream.close()
+        if har_stream is not None:
+            if har is not None and log.har_error is None:
+                try:
+                    har.close()
+                except OSError as exc:
+                    log.har_error = exc.strerror or str(exc)
+            har_stream.close()
     sys.stdout.write(
         summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
     )
@@ -307,8 +378,31 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             print(f"log: {args.log} ({result.requests} requests)")
+    if args.har:
+        if log.har_error:
+            print(
+                f"nitrox-sim run: error: --har: writing {args.har} failed: {log.har_error}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"har: {args.har} ({result.requests} entries, HAR 1.2)")
+    report_error = None
+    if aggregate is not None:
+        from simulator_app.core.report import write_report
+
+        try:
+            write_report(args.report, load.scenario, settings, aggregate, result)
+            print(f"report: {args.report}")
+        except OSError as exc:
+            report_error = exc.strerror or str(exc)
+            print(
+                f"nitrox-sim run: error: --report: writing {args.report} failed: {report_error}",
+                file=sys.stderr,
+            )
     if stopped_by is not None:
         return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
-    if result.failures or result.time_limit_hit or log.write_error:
+    if result.failures or result.time_limit_hit or log.write_error or log.har_error:
+        return 1
+    if report_error:
         return 1
     return 0

@@ -122,3 +122,103 @@ class StatsTable:
             )
             for s in items
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One slot of a :class:`TimeSeries`: its start, rates and latency percentiles."""
+
+    start: float  # seconds from the series' start
+    width: float  # seconds
+    ok: int  # successful requests sent in the slot
+    failures: int
+    p50: float  # latency percentiles of the successful requests, ms (0 when none)
+    p95: float
+    p99: float
+
+    @property
+    def ok_per_second(self) -> float:
+        return self.ok / self.width
+
+    @property
+    def failures_per_second(self) -> float:
+        return self.failures / self.width
+
+
+class TimeSeries:
+    """Requests per time slot (by when they were sent), in bounded memory.
+
+    Slots start ``width`` seconds wide (1 s). A run that outlasts
+    ``max_slots`` of them has its width doubled, neighbouring slots merged,
+    so an hour-long run or a week-long one keeps at most ``max_slots``
+    histograms of bucketed latencies. Latency percentiles are those of the
+    successful requests: a refused connection's few microseconds say nothing
+    of the target's speed.
+    """
+
+    def __init__(self, start: float | None = None, width: float = 1.0, max_slots: int = 600):
+        if width <= 0 or max_slots < 2:
+            raise ValueError("width must be positive and max_slots at least 2")
+        self.start = start
+        self.width = width
+        self.max_slots = max_slots
+        self._ok: list[EndpointStats] = []
+        self._failures: list[int] = []
+
+    def record(self, at: float, latency_ms: float, ok: bool) -> None:
+        """Count one request sent at epoch time ``at``."""
+        start = self.start
+        if start is None:
+            start = self.start = at
+        index = int((at - start) // self.width) if at > start else 0
+        if index >= len(self._failures):
+            index = self._grow(at - start)
+        if ok:
+            self._ok[index].record(latency_ms, True)
+        else:
+            self._failures[index] += 1
+
+    def _grow(self, offset: float) -> int:
+        """Slots up to ``offset`` seconds from the start (wider ones past max_slots); its index."""
+        index = int(offset // self.width)
+        while index >= self.max_slots:
+            self._halve()
+            index = int(offset // self.width)
+        while len(self._failures) <= index:
+            self._ok.append(EndpointStats(""))
+            self._failures.append(0)
+        return index
+
+    def _halve(self) -> None:
+        """Twice as wide slots, half as many."""
+        ok, failures = self._ok, self._failures
+        self._ok, self._failures = [], []
+        for i in range(0, len(failures), 2):
+            merged = ok[i]
+            if i + 1 < len(failures):
+                merged.merge(ok[i + 1])
+            self._ok.append(merged)
+            self._failures.append(failures[i] + (failures[i + 1] if i + 1 < len(failures) else 0))
+        self.width *= 2
+
+    def succeeded(self) -> EndpointStats:
+        """Every successful request of the series together (its latency percentiles)."""
+        out = EndpointStats("succeeded")
+        for stats in self._ok:
+            out.merge(stats)
+        return out
+
+    def points(self) -> list[SeriesPoint]:
+        """Every slot from the first to the last request, empty ones included."""
+        return [
+            SeriesPoint(
+                i * self.width,
+                self.width,
+                s.count,
+                n,
+                s.percentile(0.50),
+                s.percentile(0.95),
+                s.percentile(0.99),
+            )
+            for i, (s, n) in enumerate(zip(self._ok, self._failures, strict=True))
+        ]

@@ -6,20 +6,14 @@ text; nothing here prints.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from simulator_app.core.funnel import Funnel
+from simulator_app.core.report import failure_reason
+from simulator_app.core.report_html import duration_text, ms_text
 from simulator_app.sender.runner import Progress, RunResult
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def progress_line(p: Progress, width: int = 24) -> str:
@@ -28,18 +22,14 @@ def progress_line(p: Progress, width: int = 24) -> str:
     filled = min(width, round(width * p.visitors_done / total))
     bar = "#" * filled + "-" * (width - filled)
     rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
-    eta = "?" if p.eta is None else _duration(p.eta)
+    eta = "?" if p.eta is None else duration_text(p.eta)
     state = "  PAUSED" if p.paused else ""
     unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
         f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}"
-        f"{unanswered}  {rate:,.0f} req/s  elapsed {_duration(p.elapsed)}  left {eta}{state}"
+        f"{unanswered}  {rate:,.0f} req/s  elapsed {duration_text(p.elapsed)}  left {eta}{state}"
     )
-
-
-def _ms(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def stats_table(result: RunResult) -> list[str]:
@@ -53,52 +43,24 @@ def stats_table(result: RunResult) -> list[str]:
     for r in rows:
         lines.append(
             f"{r.name:<{width}}  {r.count:>8}  {r.failures:>8}  "
-            f"{_ms(r.p50):>7}  {_ms(r.p95):>7}  {_ms(r.p99):>7}"
+            f"{ms_text(r.p50):>7}  {ms_text(r.p95):>7}  {ms_text(r.p99):>7}"
         )
     return lines
 
 
-def funnel_table(measured: Funnel, expected: Funnel) -> list[str]:
-    """Each step type's share of visitors, measured beside what the scenario implies."""
-    lines = [f"{'step':<15}  {'measured':>8}  {'expected':>8}"]
-    exp = dict(expected.ordered())
-    for step, share in measured.ordered():
-        if share == 0 and exp.get(step, 0) == 0:
-            continue
-        lines.append(f"{step:<15}  {share:>8.1%}  {exp.get(step, 0.0):>8.1%}")
-    return lines
+def funnel_table(measured: Funnel | None, expected: Funnel) -> list[str]:
+    """Each step type's share of visitors, measured beside what the scenario implies.
 
-
-_CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
-_CONNECT_TIMED_OUT = re.compile(r"connect to (\S+) timed out")
-_ERRNO = re.compile(r"\[Errno -?\d+\] ")
-
-
-def _plain(text: str) -> str:
-    """An OS message as part of a sentence: "[Errno 104] Connection reset" -> "connection reset"."""
-    text = _ERRNO.sub("", text).strip()
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
-def failure_reason(error: str) -> str:
-    """A record's ``error`` as the summary says it: the cause in plain words.
-
-    "connection error: cannot connect to 127.0.0.1:9: Connection refused"
-    becomes "connection refused (127.0.0.1:9)"; the sender's other errors are
-    plain words already ("timed out; the target may have received it").
-    Anything is cut at 100 characters.
+    ``measured`` None: nothing was measured (no request succeeded); its column is "-".
     """
-    kind, _, detail = error.partition(": ")
-    reason = error
-    if kind == "connection error":
-        found = _CANNOT_CONNECT.fullmatch(detail)
-        reason = (
-            f"{_plain(found[2])} ({found[1]})" if found else f"cannot connect: {_plain(detail)}"
-        )
-    elif kind == "connect timeout":
-        found = _CONNECT_TIMED_OUT.fullmatch(detail)
-        reason = f"connect timed out ({found[1]})" if found else "connect timed out"
-    return reason if len(reason) <= 100 else reason[:97] + "..."
+    lines = [f"{'step':<15}  {'measured':>8}  {'expected':>8}"]
+    got = dict(measured.ordered()) if measured is not None else {}
+    for step, share in expected.ordered():
+        if share == 0 and got.get(step, 0) == 0:
+            continue
+        shown = f"{got.get(step, 0.0):>8.1%}" if measured is not None else f"{'-':>8}"
+        lines.append(f"{step:<15}  {shown}  {share:>8.1%}")
+    return lines
 
 
 def failure_kinds(result: RunResult) -> str:
@@ -162,12 +124,15 @@ def summary_text(
     how = "stopped early" if result.stopped else "finished"
     if result.time_limit_hit:
         how = "stopped at the time limit"
-    rate = result.requests / result.elapsed if result.elapsed > 0 else 0.0
+    succeeded = result.requests - result.failures
+    rate = succeeded / result.elapsed if result.elapsed > 0 else 0.0
     kinds = failure_kinds(result)
+    measured = result.funnel.funnel() if any(result.funnel.reached.values()) else None
     lines = [
-        f"run {how} after {_duration(result.elapsed)}: {result.visitors_done} visitors, "
-        f"{result.requests} requests ({rate:,.0f} req/s), {result.failures} failed"
-        + (f", {result.cancelled} cancelled" if result.cancelled else ""),
+        f"run {how} after {duration_text(result.elapsed)}: {result.visitors_done} visitors, "
+        f"{result.requests} requests: {succeeded} succeeded ({rate:,.0f} req/s), "
+        f"{result.failures} failed"
+        + (f" ({result.cancelled} cancelled)" if result.cancelled else ""),
         *([kinds] if kinds else []),
         *(
             [
@@ -190,7 +155,8 @@ def summary_text(
             else ""
         ),
         "",
-        *funnel_table(result.funnel.funnel(), expected),
+        *funnel_table(measured, expected),
+        *([] if measured is not None else ["no measured funnel: no request succeeded"]),
     ]
     if errors:
         lines += ["", "failures by reason:", *error_counts(errors)]

@@ -177,6 +177,12 @@ class LoadRun:
         self._completed = 0
         self._completed_by: Counter[str] = Counter()
         self._outcomes: list[Outcome] = []  # made into records by _flush, in batches
+        # Visitors that ended (index, journey, not cut short), settled by _flush after
+        # their records: a journey is completed when every request of it succeeded,
+        # and the funnel counts the step types a visitor sent successfully.
+        self._ended: list[tuple[int, str, bool]] = []
+        self._ok_steps: dict[int, set[str]] = {}  # visitors in flight: step types that succeeded
+        self._had_failure: set[int] = set()  # visitors in flight with a failed request
         self._finished_at: float | None = None
 
     def prepare(self) -> None:
@@ -397,7 +403,6 @@ class LoadRun:
     async def _visit(self, index: int, connection: Exchanger) -> None:
         with self._lock:
             self._started += 1
-        steps: set[str] = set()  # the step types sent, for the funnel (not one per request)
         journey = ""
         finished = True
         loop = asyncio.get_running_loop()
@@ -431,7 +436,6 @@ class LoadRun:
                 except asyncio.CancelledError:
                     finished = False
                     raise
-                steps.add(planned.spec.step)
                 think = planned.think * scale
                 if think > 0:
                     if not await sleep_unless(stop, think, loop):
@@ -445,10 +449,8 @@ class LoadRun:
         finally:
             with self._lock:
                 self._done += 1
-                if finished:
-                    self._completed += 1
-                    self._completed_by[journey] += 1
-            self.funnel.visitor_done(steps)
+            # After every outcome of this visitor: _flush settles its journey after them.
+            self._ended.append((index, journey, finished))
 
     def _add(self, outcome: Outcome) -> None:
         # All a request's own path does: its record is made in the next batch.
@@ -457,20 +459,30 @@ class LoadRun:
 
     def _flush(self) -> None:
         """Records for the outcomes so far: judged, counted, measured, handed on."""
+        ended, self._ended = self._ended, []
         if not self._outcomes:
+            self._settle(ended)
             return
         outcomes, self._outcomes = self._outcomes, []
         batch = [record_of(*outcome) for outcome in outcomes]
         stats = self.stats.record
         failed: list[RequestRecord] = []
         judged_bad = 0
+        ok_steps = self._ok_steps
         for record in batch:
             ok = record.error is None
             stats(record.name, record.latency_ms, ok)
             if not ok:
                 failed.append(record)
-            elif record.verdict == "bad":
-                judged_bad += 1
+                self._had_failure.add(record.visitor)
+            else:
+                steps = ok_steps.get(record.visitor)
+                if steps is None:
+                    ok_steps[record.visitor] = {record.step}
+                else:
+                    steps.add(record.step)
+                if record.verdict == "bad":
+                    judged_bad += 1
         if judged_bad:
             with self._lock:
                 self._contract_failures += judged_bad
@@ -483,8 +495,25 @@ class LoadRun:
                         self._cancelled += 1
                     elif kind is not None:
                         self._by_kind[kind] += 1
+        self._settle(ended)
         if self.on_records is not None:
             self.on_records(batch)
+
+    def _settle(self, ended: list[tuple[int, str, bool]]) -> None:
+        """Count the ended visitors' journeys and funnel steps (their records are in)."""
+        if not ended:
+            return
+        completed: Counter[str] = Counter()
+        for index, journey, finished in ended:
+            self.funnel.visitor_done(self._ok_steps.pop(index, ()))
+            failed = index in self._had_failure
+            self._had_failure.discard(index)
+            if finished and not failed:
+                completed[journey] += 1
+        if completed:
+            with self._lock:
+                self._completed += completed.total()
+                self._completed_by.update(completed)
 
     async def _flush_periodically(self) -> None:
         while True:

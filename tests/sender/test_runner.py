@@ -114,8 +114,13 @@ def test_server_errors_and_connection_errors_are_failures_not_crashes(scenario: 
     assert errors["checkout"] == "HTTP 503"
     views = [r for r in records if r.step == "view"]
     assert all(r.status is None for r in views)
-    # A failed tracking call does not end the visit: the journey goes on.
-    assert result.journeys_completed == 6  # type: ignore[attr-defined]
+    # A failed tracking call does not end the visit: the journey goes on, every
+    # step is sent, but a journey with a failed request is not completed.
+    assert len(records) == 6 * REQUESTS_PER_VISITOR
+    assert result.journeys_completed == 0  # type: ignore[attr-defined]
+    measured = result.funnel.funnel().shares  # type: ignore[attr-defined]
+    assert measured["view"] == 0.0 and measured["checkout"] == 0.0  # only what succeeded
+    assert measured["productview"] == 1.0 and measured["buy"] == 1.0
     assert result.failures == 12  # type: ignore[attr-defined]
     # Told apart by what the target can have seen: the refused views never reached it.
     assert (result.unreached, result.answered_failures, result.unanswered) == (6, 6, 0)  # type: ignore[attr-defined]
