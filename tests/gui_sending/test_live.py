@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -148,3 +149,30 @@ def test_click_through_step_by_step(
     click.reset_button.click()
     assert click.position == 0 and click.output.toPlainText() == ""
     assert click.next_button.isEnabled()
+
+
+def test_a_run_exports_the_same_report_as_the_cli(
+    area: SendingArea, collector: EmbeddedCollector, buyer: Scenario, qtbot: QtBot, tmp_path: Path
+) -> None:
+    area.set_scenario(quick(buyer, 6))
+    area.set_target(collector.url)
+    area.run_panel.think.setValue(0.0)
+    report = tmp_path / "report.html"
+    assert not area.run_panel.report_button.isEnabled()  # no run yet
+    assert not area.run_panel.export_report(report)
+    with qtbot.waitSignal(area.run_state_changed, timeout=5000):
+        area.run_panel.start_button.click()
+    with qtbot.waitSignal(area.run_state_changed, timeout=60_000):
+        pass
+    assert area.run_panel.report_button.isEnabled()
+    assert area.run_panel.export_report(report)
+    text = report.read_text(encoding="utf-8")
+    run = area.run_panel.run
+    assert run is not None and area.run_panel.result is not None
+    assert f"{run.seed}" in text  # the seed, to replay the run
+    assert text.count("<svg") >= 2  # requests per second and latency over time
+    assert "<script" not in text and " src=" not in text and " href=" not in text  # offline
+    requests = area.run_panel.result.requests
+    assert requests == area.log.model.rowCount() and f"{requests:,}" in text
+    assert not area.run_panel.export_report(tmp_path / "missing" / "report.html")
+    assert "Could not write" in area.run_panel.message.text()

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
 from simulator_app.core.record import RequestRecord
+from simulator_app.core.report import RunAggregate, write_report
 from simulator_app.core.safety import needs_confirmation, target_problem
 from simulator_app.gui.widgets import ask_user
 from simulator_app.sender import LoadRun, RunResult, RunSettings
@@ -77,6 +80,7 @@ class RunPanel(QWidget):
         self.target = ""
         self.run: LoadRun | None = None
         self.result: RunResult | None = None
+        self.aggregate: RunAggregate | None = None  # what the report of the last run shows
         self._thread: threading.Thread | None = None
         self._error: str | None = None
         self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
@@ -129,6 +133,11 @@ class RunPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
+        self.report_button = QPushButton("Export report…")
+        self.report_button.setToolTip(
+            "The last run as one HTML file that opens offline: charts, endpoints, verdicts, funnel"
+        )
+        self.report_button.clicked.connect(self.ask_export_report)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m visitors")
         self.time_left = QLabel("Time left: —")
@@ -143,6 +152,7 @@ class RunPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.time_left)
         layout.addWidget(self.message)
+        layout.addWidget(self.report_button)
         layout.addStretch(1)
         self._update_buttons()
 
@@ -196,6 +206,7 @@ class RunPanel(QWidget):
         )
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
+        self.report_button.setEnabled(not running and self.result is not None)
         for widget in (
             self.visitors,
             self.duration,
@@ -232,11 +243,18 @@ class RunPanel(QWidget):
             return False
         schedule = dataclasses.replace(self.scenario.schedule, pattern=self.pattern.currentText())
         scenario = dataclasses.replace(self.scenario, schedule=schedule)
+        aggregate = RunAggregate()
+
+        def sink(records: list[RequestRecord]) -> None:
+            aggregate.add(records)  # the run's thread: read only after it has ended
+            self._sink(records)
+
         try:
-            run = LoadRun(scenario, settings, on_records=self._sink)
+            run = LoadRun(scenario, settings, on_records=sink)
         except ValueError as exc:
             self.message.setText(f"Cannot start: {exc}")
             return False
+        self.aggregate = aggregate
         self._begin_run(dataclasses.replace(run.scenario, seed=run.seed))  # rows rebuild as sent
         self.run, self.result, self._error = run, None, None
         self._thread = threading.Thread(target=self._work, args=(run,), name="load-run")
@@ -320,6 +338,26 @@ class RunPanel(QWidget):
             )
         self._update_buttons()
         self.run_state_changed.emit(False)
+
+    def ask_export_report(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the run's report", "report.html", "HTML files (*.html);;All files (*)"
+        )
+        if name:
+            self.export_report(Path(name))
+
+    def export_report(self, path: Path) -> bool:
+        """Write the last run's report (the CLI's ``--report``) to ``path``; say how it went."""
+        if self.run is None or self.result is None or self.aggregate is None or self.running:
+            self.message.setText("Export a report after a run has ended.")
+            return False
+        try:
+            write_report(path, self.run.scenario, self.run.settings, self.aggregate, self.result)
+        except OSError as exc:
+            self.message.setText(f"Could not write {path}: {exc.strerror or exc}")
+            return False
+        self.message.setText(f"Report written to {path}.")
+        return True
 
     def shutdown(self) -> None:
         """Stop any run and wait for its thread (the window is closing)."""
