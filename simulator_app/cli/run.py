@@ -37,13 +37,26 @@ examples:
   nitrox-sim run scenarios/demo_mix.yaml
   nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
   nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0
+  nitrox-sim run --replay session.har                   a browser recording's requests again
 """
 
 PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument("scenario", metavar="SCENARIO", nargs="?", help="scenario YAML file")
+    # Replays (simulator_app.cli._har): a recording's requests, or an imported scenario exactly.
+    parser.add_argument(
+        "--replay",
+        metavar="FILE.har",
+        help="send a browser recording's Nitrox requests again, in their order and timing,"
+        " with fresh visitor IDs (new each run unless --seed)",
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="send each journey of SCENARIO once, visitor i journey i (an imported recording)",
+    )
     parser.add_argument(
         "--target", metavar="URL", help="base URL to send to (default: the embedded collector)"
     )
@@ -194,6 +207,7 @@ def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int |
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator_app.cli._har import replay_plan
     from simulator_app.core.funnel import expected_funnel
     from simulator_app.core.safety import target_problem
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
@@ -212,8 +226,9 @@ def run(args: argparse.Namespace) -> int:
         problem = target_problem(args.target)
         if problem:
             raise CliError(f"--target: {problem}")
+    replay = replay_plan(args)  # --replay FILE.har / --exact, else None
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = replay.scenario if replay is not None else load_scenario(args.scenario)
     except ScenarioError as exc:
         if len(exc.problems) == 1:
             raise CliError(str(exc.problems[0])) from None
@@ -260,7 +275,9 @@ def run(args: argparse.Namespace) -> int:
             seed=seed,
             timeout=timeout,
         )
-        load = LoadRun(scenario, settings)
+        if replay is not None:
+            replay.settle(settings)
+        load = LoadRun(scenario, settings, planner=replay.planner if replay is not None else None)
         log = _Log(log_stream, load.seed)
         load.on_records = log
         print(f"seed {load.seed}: replay with --seed {load.seed}", file=sys.stderr)

@@ -326,3 +326,30 @@ def import_recording(
 def _name(file: str, name: str | None) -> str:
     chosen = name if name else PurePath(file).stem or "imported"
     return chosen[:MAX_NAME]
+
+
+def summary_lines(recording: Recording, imported: Imported) -> list[str]:
+    """What was found: counts, the store, the tracker settings and each journey in one line."""
+    scenario = imported.scenario
+    tracker = scenario.tracker
+    visitors = recording.visitors()
+    head = (
+        f"{PurePath(recording.file).name}: {len(visitors)} visitors, "
+        f"{len(recording.requests)} tracker requests of {recording.entries}; "
+        f"{imported.products} products, {imported.categories} categories, {imported.pages} pages"
+    )
+    settings = ", ".join(
+        (
+            f"view by {tracker.view_method}",
+            "tracker headers" if tracker.tracker_headers else "no tracker headers",
+            "cache-buster" if tracker.cache_buster else "no cache-buster",
+            "full-cart line_items" if tracker.full_cart else "line_items = the change",
+            f"client IP in {tracker.client_ip_header}"
+            if tracker.ip_header
+            else "no client-IP header",
+        )
+    )
+    lines = [head, f"store {scenario.store.base_url}, org {scenario.ids.org_id}; {settings}"]
+    for number, journey in enumerate(scenario.journeys, 1):
+        lines.append(f"journey {number}: {journey_line(journey.steps)}")
+    return lines
