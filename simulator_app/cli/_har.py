@@ -89,12 +89,14 @@ class Replay:
     planner: Callable[[Scenario, int], Planner]
     visitors: int
     length: float  # seconds the recorded session lasted (think times included)
+    time_scale: float = 1.0  # the run's think scale, which scales the arrivals too
 
     def settle(self, settings: RunSettings) -> None:
         """Every recorded visitor once, and a time limit that fits the recording."""
         settings.visitors = self.visitors
+        self.time_scale = settings.think_scale
         if settings.time_limit is None:
-            settings.time_limit = self.length * max(settings.think_scale, 1.0) + EXTRA_TIME
+            settings.time_limit = self.length * settings.think_scale + EXTRA_TIME
 
 
 def replay_plan(args: argparse.Namespace) -> Replay | None:
@@ -137,9 +139,11 @@ def _recording_replay(path: str) -> Replay:
     )
 
     def planner(effective: Scenario, seed: int) -> Planner:
-        return RecordingReplay(recording, JourneyEngine(effective, seed=seed))
+        engine = JourneyEngine(effective, seed=seed)
+        return RecordingReplay(recording, engine, replay.time_scale)
 
-    return Replay(scenario, planner, visitors, length)
+    replay = Replay(scenario, planner, visitors, length)
+    return replay
 
 
 def _exact(path: str) -> Replay:
@@ -165,7 +169,8 @@ def _exact(path: str) -> Replay:
     longest = max(sum(s.think.high * s.repeat.high for s in j.steps) for j in journeys)
 
     def planner(effective: Scenario, seed: int) -> Planner:
-        return ExactPlan(JourneyEngine(effective, seed=seed))
+        return ExactPlan(JourneyEngine(effective, seed=seed), replay.time_scale)
 
     print(f"{path} exactly: {len(journeys)} visitors, journey i for visitor i", file=sys.stderr)
-    return Replay(scenario, planner, len(journeys), scenario.schedule.duration + longest)
+    replay = Replay(scenario, planner, len(journeys), scenario.schedule.duration + longest)
+    return replay

@@ -50,12 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--replay",
         metavar="FILE.har",
         help="send a browser recording's Nitrox requests again, in their order and timing,"
-        " with fresh visitor IDs (new each run unless --seed)",
+        " with fresh visitor IDs (new each run unless --seed); --think-scale scales the gaps"
+        " between visitors too",
     )
     parser.add_argument(
         "--exact",
         action="store_true",
-        help="send each journey of SCENARIO once, visitor i journey i (an imported recording)",
+        help="send each journey of SCENARIO once, visitor i journey i (an imported recording);"
+        " --think-scale scales the arrivals too",
     )
     parser.add_argument(
         "--target", metavar="URL", help="base URL to send to (default: the embedded collector)"

@@ -170,6 +170,8 @@ def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | N
         return None
     origin, segments, query_text = found
     method = _text(request.get("method"), "request.method").upper()
+    if method in ("OPTIONS", "HEAD"):  # the browser's CORS preflight, not the tracker's
+        return None
     started = _epoch(entry.get("startedDateTime"))
     headers = _pairs(request.get("headers"))
     query = tuple(parse_qsl(query_text, keep_blank_values=True))

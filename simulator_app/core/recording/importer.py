@@ -334,9 +334,10 @@ def summary_lines(recording: Recording, imported: Imported) -> list[str]:
     tracker = scenario.tracker
     visitors = recording.visitors()
     head = (
-        f"{PurePath(recording.file).name}: {len(visitors)} visitors, "
-        f"{len(recording.requests)} tracker requests of {recording.entries}; "
-        f"{imported.products} products, {imported.categories} categories, {imported.pages} pages"
+        f"{PurePath(recording.file).name}: {_count(len(visitors), 'visitor')}, "
+        f"{_count(len(recording.requests), 'tracker request')} of {recording.entries}; "
+        f"{_count(imported.products, 'product')}, {_count(imported.categories, 'category')}, "
+        f"{_count(imported.pages, 'page')}"
     )
     settings = ", ".join(
         (
@@ -353,3 +354,8 @@ def summary_lines(recording: Recording, imported: Imported) -> list[str]:
     for number, journey in enumerate(scenario.journeys, 1):
         lines.append(f"journey {number}: {journey_line(journey.steps)}")
     return lines
+
+
+def _count(n: int, word: str) -> str:
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n:,} {word if n == 1 else plural}"

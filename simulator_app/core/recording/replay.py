@@ -5,7 +5,9 @@ when each visitor arrives (:meth:`arrival_offsets`) and which requests it
 sends (:meth:`plan`). :class:`RecordingReplay` sends a recording's requests
 as they were (bodies verbatim, so a bug in them is replayed too) in their
 order and timing, with the IDs, identify details and client address of a
-fresh visitor of the run's seed; :class:`ExactPlan` sends an imported
+fresh visitor of the run's seed; the gaps between visitors are scaled like
+the think times (``--think-scale 0`` sends the whole recording at once).
+:class:`ExactPlan` sends an imported
 scenario's journeys one visitor each, in order, built by the engine.
 """
 
@@ -41,14 +43,18 @@ class RecordingReplay:
     requests, new ones every run unless the seed is given again.
     """
 
-    def __init__(self, recording: Recording, engine: JourneyEngine) -> None:
+    def __init__(
+        self, recording: Recording, engine: JourneyEngine, time_scale: float = 1.0
+    ) -> None:
         self.engine = engine
+        self.time_scale = time_scale
         self.visitors: list[list[RecordedRequest]] = list(recording.visitors().values())
         first = self.visitors[0][0].time if self.visitors else 0.0
         self.starts = [max(v[0].time - first, 0.0) for v in self.visitors]
 
     def arrival_offsets(self) -> Iterator[float]:
-        return iter(self.starts)
+        """When each recorded visitor started, scaled like the think times."""
+        return (start * self.time_scale for start in self.starts)
 
     def plan(self, index: int) -> Iterator[PlannedRequest]:
         engine = self.engine
@@ -71,11 +77,13 @@ class RecordingReplay:
 class ExactPlan:
     """Visitor ``i`` sends journey ``i`` of the scenario, once (the engine builds every request)."""
 
-    def __init__(self, engine: JourneyEngine) -> None:
+    def __init__(self, engine: JourneyEngine, time_scale: float = 1.0) -> None:
         self.engine = engine
+        self.time_scale = time_scale
 
     def arrival_offsets(self) -> Iterator[float]:
-        return self.engine.arrival_offsets()
+        """The scenario's arrivals, scaled like the think times."""
+        return (offset * self.time_scale for offset in self.engine.arrival_offsets())
 
     def plan(self, index: int) -> Iterator[PlannedRequest]:
         engine = self.engine
