@@ -63,22 +63,36 @@ def judged_lines(verdicts: list[Judged]) -> list[str]:
 
 
 def scenario_text(scenario: Scenario, source: str) -> str:
-    """The scenario as a file (the model's writer), checked by the validator before it is used."""
+    """The scenario as a file (the model's writer), validated before it is written.
+
+    Steps and products are written one per line, as the bundled scenarios are.
+    """
     from ruamel.yaml.comments import CommentedMap
 
     from simulator_app.core.model import scenario_to_dict
-    from simulator_app.core.scenario_file import ScenarioError, dump_document, parse_scenario
+    from simulator_app.core.scenario_file import check_document, dump_document
 
-    document = CommentedMap(scenario_to_dict(scenario))
+    data = scenario_to_dict(scenario)
+    _, problems = check_document(data, "<imported>")
+    if problems:  # the importer keeps to the model's bounds; say so if it did not
+        raise CliError(f"the imported scenario does not validate: {problems[0]}")
+    for journey in data["journeys"]:
+        journey["steps"] = [_flow(step) for step in journey["steps"]]
+    for category in (data["store"].get("catalog") or {}).get("categories", ()):
+        category["products"] = [_flow(product) for product in category.get("products", ())]
+    document = CommentedMap(data)
     document.yaml_set_start_comment(
         f"Imported from {PurePath(source).name} by nitrox-sim import-har; every value can be edited."
     )
-    text = dump_document(document)
-    try:
-        parse_scenario(text, "<imported>")
-    except ScenarioError as exc:  # the importer keeps to the model's bounds; say so if not
-        raise CliError(f"the imported scenario does not validate: {exc.problems[0]}") from None
-    return text
+    return dump_document(document)
+
+
+def _flow(values: dict[str, object]) -> object:
+    from ruamel.yaml.comments import CommentedMap
+
+    mapping = CommentedMap(values)
+    mapping.fa.set_flow_style()
+    return mapping
 
 
 @dataclass

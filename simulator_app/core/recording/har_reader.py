@@ -124,6 +124,8 @@ def _epoch(value: Any) -> float | None:
 
 def _nitrox_parts(url: str) -> tuple[str, list[str], str] | None:
     """(origin, path segments after /jsv1/, query) when ``url`` has the Nitrox shape."""
+    if _MARK not in url:  # most entries of a recording: pages, images, scripts
+        return None
     try:
         parts = urlsplit(url.strip())
     except ValueError:

@@ -304,8 +304,9 @@ def import_recording(
     scenario = Scenario(
         name=_name(recording.file, name),
         description=(
-            f"Imported from {PurePath(recording.file).name}: {len(journeys)} recorded visitors, "
-            f"{len(recording.requests)} tracker requests."
+            f"Imported from {PurePath(recording.file).name}: "
+            f"{_count(len(journeys), 'recorded visitor')}, "
+            f"{_count(len(recording.requests), 'tracker request')}."
         ),
         store=Store(base_url=base, pages=tuple(shop.pages) or ("/",), catalog=catalog),
         ids=_ids(recording, visitors, keep_identities, notes, warnings),
