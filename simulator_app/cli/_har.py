@@ -12,7 +12,6 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from simulator_app.cli._common import CliError
@@ -63,36 +62,13 @@ def judged_lines(verdicts: list[Judged]) -> list[str]:
 
 
 def scenario_text(scenario: Scenario, source: str) -> str:
-    """The scenario as a file (the model's writer), validated before it is written.
+    """The imported scenario as a file; :class:`CliError` if it does not validate."""
+    from simulator_app.core.recording.writer import scenario_text as text_of
 
-    Steps and products are written one per line, as the bundled scenarios are.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    from simulator_app.core.model import scenario_to_dict
-    from simulator_app.core.scenario_file import check_document, dump_document
-
-    data = scenario_to_dict(scenario)
-    _, problems = check_document(data, "<imported>")
-    if problems:  # the importer keeps to the model's bounds; say so if it did not
-        raise CliError(f"the imported scenario does not validate: {problems[0]}")
-    for journey in data["journeys"]:
-        journey["steps"] = [_flow(step) for step in journey["steps"]]
-    for category in (data["store"].get("catalog") or {}).get("categories", ()):
-        category["products"] = [_flow(product) for product in category.get("products", ())]
-    document = CommentedMap(data)
-    document.yaml_set_start_comment(
-        f"Imported from {PurePath(source).name} by nitrox-sim import-har; every value can be edited."
-    )
-    return dump_document(document)
-
-
-def _flow(values: dict[str, object]) -> object:
-    from ruamel.yaml.comments import CommentedMap
-
-    mapping = CommentedMap(values)
-    mapping.fa.set_flow_style()
-    return mapping
+    try:
+        return text_of(scenario, source)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 @dataclass
