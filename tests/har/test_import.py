@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator_app.cli._har import scenario_text
 from simulator_app.collector.checks import Checker
 from simulator_app.core.catalog import listed_catalog
+from simulator_app.core.contract import EVENT_TYPES
 from simulator_app.core.format import Range
 from simulator_app.core.model import Product
 from simulator_app.core.recording.har_reader import read_har, read_har_file
@@ -141,3 +144,54 @@ def test_a_recording_without_tracker_requests_is_refused() -> None:
     recording = read_har(json.dumps({"log": {"entries": [{"request": {"url": SHOP + "/"}}]}}))
     with pytest.raises(ValueError, match="no Nitrox tracker request among its 1 entries"):
         import_recording(recording)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+_KEYS = ("page", "category", "product_id", "price", "product_url", "line_items", "cart_value",
+         "items", "quantity", "line_price", "id", "title", "checkout", "order_id")  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(EVENT_TYPES),
+            st.dictionaries(st.sampled_from(_KEYS), _JSON | st.lists(st.dictionaries(
+                st.sampled_from(_KEYS), _JSON, max_size=5), max_size=3), max_size=6),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)  # fmt: skip
+def test_any_event_bodies_import_to_a_valid_scenario_or_one_reason(
+    events: list[tuple[str, dict[str, object]]],
+) -> None:
+    base = "https://t.example.org/jsv1/34a3f9a2-5057-431b-bd3f-aa9fdf9ff733/"
+    ids = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4/de8daa44-ac2e-4ba2-8e1c-987a06817353/null"
+    entries = [
+        {
+            "startedDateTime": f"2026-12-01T10:00:{n:02d}Z",
+            "request": {
+                "method": "POST",
+                "url": f"{base}{ids}/event/{kind}",
+                "postData": {"text": json.dumps(body)},
+            },
+        }
+        for n, (kind, body) in enumerate(events)
+    ]
+    recording = read_har(json.dumps({"log": {"entries": entries}}))
+    try:
+        imported = import_recording(recording)
+    except ValueError as exc:  # nothing readable (an unpaired surrogate...) or no step
+        assert str(exc) in (
+            "no step of any visitor could be read",
+            f"no Nitrox tracker request among its {len(events)} entries",
+        )
+        return
+    parse_scenario(scenario_text(imported.scenario, "x.har"))
+    judge(recording, Checker())

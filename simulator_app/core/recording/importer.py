@@ -42,6 +42,7 @@ from simulator_app.core.model import (
 from simulator_app.core.recording.har_reader import RecordedRequest, Recording
 from simulator_app.core.recording.shop_reader import (
     ShopFound,
+    listed,
     product_id,
     quantity,
     store_base,
@@ -89,7 +90,7 @@ class _Cart:
 
     def _listed(self, body: dict[str, Any]) -> dict[int, int]:
         out: dict[int, int] = {}
-        for line in body.get("line_items") or ():
+        for line in listed(body, "line_items"):
             if isinstance(line, dict):
                 pid, count = product_id(line.get("product_id")), quantity(line.get("quantity"))
                 if pid is not None and count is not None:
@@ -184,6 +185,33 @@ class _JourneyReader:
         self.notes.append(f"entry {request.entry}: {request.kind}: {why}; step left out")
 
 
+def _in_journey_order(
+    pairs: list[tuple[Step, RecordedRequest]], number: int, notes: list[str]
+) -> list[tuple[Step, RecordedRequest]]:
+    """The steps a scenario can hold: a checkout after an updatecart, a buy after a checkout.
+
+    A recording may break that order (the collector's messages say so); the
+    engine would send nothing there, so the step is left out with a note.
+    """
+    out: list[tuple[Step, RecordedRequest]] = []
+    has_cart = has_checkout = False
+    for step, request in pairs:
+        if step.type == "updatecart":
+            has_cart = True
+        elif step.type == "checkout" and not has_cart:
+            notes.append(f"entry {request.entry}: visitor {number}: checkout before any "
+                         "updatecart; step left out")  # fmt: skip
+            continue
+        elif step.type == "checkout":
+            has_checkout = True
+        elif step.type == "buy" and not has_checkout:
+            notes.append(f"entry {request.entry}: visitor {number}: buy before any checkout; "
+                         "step left out")  # fmt: skip
+            continue
+        out.append((step, request))
+    return out
+
+
 def _org(recording: Recording, notes: list[str]) -> str:
     orgs = Counter(r.org_id for r in recording.requests)
     org = orgs.most_common(1)[0][0]
@@ -275,6 +303,7 @@ def import_recording(
                 (Step(type="categoryview", category=RANDOM) if s.type == "categoryview" else s, r)
                 for s, r in kept
             ]
+        kept = _in_journey_order(kept, number, notes)
         if len(kept) > MAX_STEPS:
             notes.append(f"visitor {number}: {len(kept)} steps; the first {MAX_STEPS} kept")
             kept = kept[:MAX_STEPS]

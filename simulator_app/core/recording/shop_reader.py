@@ -59,6 +59,12 @@ def quantity(value: Any) -> int | None:
     return None
 
 
+def listed(body: dict[str, Any], key: str) -> list[Any]:
+    """``body[key]`` when it is a list (what a recording holds is not always what it should)."""
+    value = body.get(key)
+    return value if isinstance(value, list) else []
+
+
 def text(value: Any, limit: int = MAX_NAME) -> str | None:
     if isinstance(value, str) and value.strip() and len(value) <= limit:
         return value
@@ -213,10 +219,10 @@ class ShopFound:
                 self._set(product, "price", cents(body.get("price")), entry)
                 self._set(product, "url", relative(body.get("product_url"), self.base), entry)
         elif kind in _CART_EVENTS:
-            for line in body.get("line_items") or ():
+            for line in listed(body, "line_items"):
                 self._line(line, category, entry)
         elif kind in ("checkout", "buy"):
-            for item in body.get("items") or ():
+            for item in listed(body, "items"):
                 self._item(item, category, entry)
 
     def _line(self, line: Any, category: str | None, entry: int) -> None:
