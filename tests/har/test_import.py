@@ -195,3 +195,21 @@ def test_any_event_bodies_import_to_a_valid_scenario_or_one_reason(
         return
     parse_scenario(scenario_text(imported.scenario, "x.har"))
     judge(recording, Checker())
+
+
+def test_steps_out_of_journey_order_are_left_out_with_a_note() -> None:
+    base = "https://t.example.org/jsv1/34a3f9a2-5057-431b-bd3f-aa9fdf9ff733/"
+    ids = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4/de8daa44-ac2e-4ba2-8e1c-987a06817353/null"
+    bodies = [("view", {"page": SHOP + "/"}), ("checkout", {"checkout": SHOP + "/checkout",
+              "items": [], "cart_value": 0})]  # fmt: skip
+    entries = [
+        {"startedDateTime": f"2026-12-01T10:00:0{n}Z",
+         "request": {"method": "POST", "url": f"{base}{ids}/event/{kind}",
+                     "postData": {"text": json.dumps(body)}}}
+        for n, (kind, body) in enumerate(bodies)
+    ]  # fmt: skip
+    recording = read_har(json.dumps({"log": {"entries": entries}}))
+    imported = import_recording(recording)
+    assert [s.type for s in imported.scenario.journeys[0].steps] == ["view"]
+    assert "entry 2: visitor 1: checkout before any updatecart; step left out" in imported.notes
+    assert [v.verdict for v in judge(recording, Checker())] == ["good", "bad"]

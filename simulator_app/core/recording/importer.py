@@ -51,6 +51,7 @@ from simulator_app.core.recording.shop_reader import (
 )
 
 DEFAULT_CONCURRENCY = 50
+_NEEDS = {"checkout": "updatecart", "buy": "checkout"}  # as the scenario rules have it
 
 
 @dataclass
@@ -194,20 +195,14 @@ def _in_journey_order(
     engine would send nothing there, so the step is left out with a note.
     """
     out: list[tuple[Step, RecordedRequest]] = []
-    has_cart = has_checkout = False
+    seen: set[str] = set()
     for step, request in pairs:
-        if step.type == "updatecart":
-            has_cart = True
-        elif step.type == "checkout" and not has_cart:
-            notes.append(f"entry {request.entry}: visitor {number}: checkout before any "
-                         "updatecart; step left out")  # fmt: skip
+        wanted = _NEEDS.get(step.type)
+        if wanted is not None and wanted not in seen:
+            notes.append(f"entry {request.entry}: visitor {number}: {step.type} before any "
+                         f"{wanted}; step left out")  # fmt: skip
             continue
-        elif step.type == "checkout":
-            has_checkout = True
-        elif step.type == "buy" and not has_checkout:
-            notes.append(f"entry {request.entry}: visitor {number}: buy before any checkout; "
-                         "step left out")  # fmt: skip
-            continue
+        seen.add(step.type)
         out.append((step, request))
     return out
 
