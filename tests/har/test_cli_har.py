@@ -41,7 +41,7 @@ def test_import_har_prints_a_summary_and_writes_a_valid_scenario(
         "identify -> buy" in out  # fmt: skip
     assert "collector: 8 good, 0 warned, 0 bad" in out
     assert f"written to {out_file}" in out
-    assert "products carry no title" in err
+    assert "products with no title in the recording" in err
     assert load_scenario(out_file).journeys[0].name == "visitor 1"
     code, out, _ = run_cli(capsys, "validate", str(out_file))
     assert code == 0

@@ -321,8 +321,8 @@ def import_recording(
     notes += shop.notes
     if shop.untitled:
         notes.append(
-            f"{shop.untitled} products carry no title in the recording (only cart lines do); "
-            "they are named 'Product <id>'"
+            f"products with no title in the recording (only cart lines carry one): "
+            f"{shop.untitled}; named 'Product <id>'"
         )
     warnings: list[str] = []
     scenario = Scenario(
