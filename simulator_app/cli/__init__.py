@@ -22,7 +22,17 @@ from simulator_app.cli._common import CliError
 from simulator_app.cli._terminal import TerminalStream
 from simulator_app.interrupts import Interrupts
 
-_ORDER = ("run", "validate", "funnel", "collector", "gui", "export-locust", "bench", "schema")
+_ORDER = (
+    "run",
+    "validate",
+    "funnel",
+    "import-har",
+    "collector",
+    "gui",
+    "export-locust",
+    "bench",
+    "schema",
+)
 
 EPILOG = """\
 examples:

@@ -41,13 +41,28 @@ examples:
   nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
   nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0 --duration 0
   nitrox-sim run scenarios/buyer.yaml --duration 0 --report run.html --har run.har
+  nitrox-sim run --replay session.har --seed 7
 """
 
 PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument("scenario", metavar="SCENARIO", nargs="?", help="scenario YAML file")
+    # Replays (simulator_app.cli._har): a recording's requests, or an imported scenario exactly.
+    parser.add_argument(
+        "--replay",
+        metavar="FILE.har",
+        help="send a browser recording's Nitrox requests again, in their order and timing,"
+        " with fresh visitor IDs (new each run unless --seed); --think-scale scales the gaps"
+        " between visitors too",
+    )
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="send each journey of SCENARIO once, visitor i journey i (an imported recording);"
+        " --think-scale scales the arrivals too",
+    )
     parser.add_argument(
         "--target", metavar="URL", help="base URL to send to (default: the embedded collector)"
     )
@@ -245,6 +260,7 @@ def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int |
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator_app.cli._har import replay_plan
     from simulator_app.core.funnel import expected_funnel
     from simulator_app.core.safety import target_problem
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
@@ -263,8 +279,9 @@ def run(args: argparse.Namespace) -> int:
         problem = target_problem(args.target)
         if problem:
             raise CliError(f"--target: {problem}")
+    replay = replay_plan(args)  # --replay FILE.har / --exact, else None
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = replay.scenario if replay is not None else load_scenario(args.scenario)
     except ScenarioError as exc:
         if len(exc.problems) == 1:
             raise CliError(str(exc.problems[0])) from None
@@ -319,7 +336,9 @@ def run(args: argparse.Namespace) -> int:
             seed=seed,
             timeout=timeout,
         )
-        load = LoadRun(scenario, settings)
+        if replay is not None:
+            replay.settle(settings)
+        load = LoadRun(scenario, settings, planner=replay.planner if replay is not None else None)
         aggregate: RunAggregate | None = None
         if args.report:
             from simulator_app.core.report import RunAggregate

@@ -30,6 +30,7 @@ from simulator_app.core.funnel import MeasuredFunnel
 from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
+from simulator_app.core.recording.replay import Planner
 from simulator_app.core.schedule import default_time_limit
 from simulator_app.core.stats import StatsTable
 from simulator_app.sender.exchange import (
@@ -58,6 +59,9 @@ RecordsCallback = Callable[[list[RequestRecord]], None]
 
 
 ConnectionFactory = Callable[[Origin], Exchanger]
+# Makes what the run sends from the effective scenario and the run's seed
+# (default: the journey engine; a recording's replay plan is another).
+PlannerFactory = Callable[[Scenario, int], Planner]
 
 
 @dataclass
@@ -140,6 +144,7 @@ class LoadRun:
         settings: RunSettings,
         on_records: RecordsCallback | None = None,
         connect: ConnectionFactory | None = None,
+        planner: PlannerFactory | None = None,
     ) -> None:
         if settings.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -148,7 +153,8 @@ class LoadRun:
         self.scenario = effective_scenario(scenario, settings)
         # The run's seed, decided now so it can be shown before the first request.
         self.seed = self.scenario.seed if self.scenario.seed is not None else fresh_seed()
-        self._engine: JourneyEngine | None = None
+        self._engine: Planner | None = None
+        self._planner = planner
         self.settings = settings
         self.on_records = on_records  # may be set until run() starts
         self._connect: ConnectionFactory = connect or Connection
@@ -189,7 +195,10 @@ class LoadRun:
         """Make the journey engine now (the data sets' tables load once per process, about
         a second): call it ahead, off a GUI thread, or :meth:`run` does."""
         if self._engine is None:
-            self._engine = JourneyEngine(self.scenario, seed=self.seed)
+            if self._planner is not None:
+                self._engine = self._planner(self.scenario, self.seed)
+            else:
+                self._engine = JourneyEngine(self.scenario, seed=self.seed)
 
     # -- control from any thread ------------------------------------------------
 
