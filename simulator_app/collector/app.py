@@ -203,13 +203,38 @@ class CollectorApp:
     async def _tracking(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         try:
             seen = self.checker.seen
-            judged = await self._judge(scope, receive, send, path)
+            # one pass over the headers for everything the request path reads in them
+            ip_key = self.geo.key
+            content_type = length = client_ip = None
+            for key, value in scope["headers"]:
+                if key == b"content-type":
+                    content_type = value
+                elif key == b"content-length":
+                    length = value
+                elif key == ip_key and client_ip is None:
+                    client_ip = value
+            judged = await self._judge(scope, receive, send, path, content_type, length)
             if judged is None:
                 return  # answered already (a preflight, a fault) or nobody to answer
-            self.geo.note(scope["headers"], self.checker.seen != seen)
+            self.geo.note_value(client_ip, self.checker.seen != seen)
             status, body, headers, kind, visitor, messages, warnings, body_text = judged
             if headers is _OK_HEADERS:  # good: the answer and its headers are made once
-                self._record(scope, path, kind, visitor, 200, _NONE, _NONE, body_text)
+                query = scope["query_string"]  # (_record, inlined for the common case)
+                shown = path + "?" + query.decode("latin-1") if query else path
+                self.store.add(
+                    (
+                        time.time(),
+                        kind,
+                        True,
+                        200,
+                        scope["method"],
+                        shown,
+                        visitor,
+                        _NONE,
+                        _NONE,
+                        body_text,
+                    )
+                )
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -219,7 +244,15 @@ class CollectorApp:
             status, body, headers = self._unjudged(scope, path, exc)
         await reply(send, status, body, headers)
 
-    async def _judge(self, scope: Scope, receive: Receive, send: Send, path: str) -> Judged | None:
+    async def _judge(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        content_type: bytes | None,
+        length: bytes | None,
+    ) -> Judged | None:
         parts = path.split("/")
         escaped = "%" in path  # else no segment needs percent-decoding
         kind = UNKNOWN
@@ -275,7 +308,7 @@ class CollectorApp:
                 body, prefix = query_body(scope), "query."
                 body_text = json.dumps(body, ensure_ascii=False)
             else:
-                body_text = await read_text(scope, receive, self.max_body)
+                body_text = await read_text(receive, self.max_body, content_type, length)
                 body, prefix = parse_object(body_text), "body."
             messages = self.checker.check_event(ids, kind, body, prefix)
         except Reject as exc:

@@ -136,11 +136,18 @@ class Checker:
         return dict(self.reach)
 
     def _visitor(
-        self, step: str, roaming_id: str, nitro_id: str, out: list[Message]
+        self,
+        step: str,
+        roaming_id: str,
+        nitro_id: str,
+        out: list[Message],
+        state: VisitorState | None = None,
     ) -> VisitorState:
+        """The visitor's state (``state``: already looked up, None: look it up or make it)."""
         visitors = self.visitors
         remembered = roaming_id if len(roaming_id) <= MAX_ID_CHARS else roaming_id[:MAX_ID_CHARS]
-        state = visitors.get(nitro_id)
+        if state is None:
+            state = visitors.get(nitro_id)
         if state is None:
             state = visitors[nitro_id] = VisitorState(remembered)
             self.seen += 1
@@ -228,7 +235,7 @@ class Checker:
                 out += problems
                 fields_ok = False
         ids_ok = not out
-        state = self._visitor(event_type, roaming_id, nitro_id, out)
+        state = self._visitor(event_type, roaming_id, nitro_id, out, known)
         state.ids_ok = ids_ok and state.roaming_id == roaming_id
         if fields_ok:
             if event_type == "updatecart":

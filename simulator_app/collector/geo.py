@@ -127,18 +127,30 @@ class Geography:
         self._addresses: set[str] = set()
         self._full = False  # more addresses than remembered: the distinct count is a floor
 
+    @property
+    def key(self) -> bytes | None:
+        """The header's name as ASGI gives it (lower-case bytes), or None when off."""
+        return self._key
+
     def note(self, headers: list[tuple[bytes, bytes]], new_visitor: bool) -> None:
         """Count one tracking request with ``headers``; ``new_visitor``: it made one known."""
+        key = self._key
+        value = None
+        if key is not None:
+            for name, given in headers:
+                if name == key:
+                    value = given
+                    break
+        self.note_value(value, new_visitor)
+
+    def note_value(self, value: bytes | None, new_visitor: bool) -> None:
+        """:meth:`note` for a caller that found the header's first value (None: absent) itself."""
         self.requests += 1
         code = UNKNOWN
-        key = self._key
-        if key is not None:
-            for name, value in headers:
-                if name == key:
-                    self.with_header += 1
-                    found = self._countries.get(value)
-                    code = self._resolve(value) if found is None else found
-                    break
+        if value is not None and self._key is not None:
+            self.with_header += 1
+            found = self._countries.get(value)
+            code = self._resolve(value) if found is None else found
         by = self.requests_by
         by[code] = by.get(code, 0) + 1
         if new_visitor:
