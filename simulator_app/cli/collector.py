@@ -220,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
     hosts = HostPolicy(args.host, args.allow_host)
     app = CollectorApp(store, faults, args.max_body, hosts, args.full_cart, args.client_ip_header)
     server = make_server(app, False, header_timeout=args.header_timeout)
+    app.geo.load()  # before the banner: whoever reads the URL may send at once
     url = base_url(sock)
     where = "memory" if args.db == ":memory:" else args.db
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;
