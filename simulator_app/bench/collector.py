@@ -4,7 +4,9 @@ The collector runs as ``nitrox-sim collector`` in its own process with its
 checks and a SQLite file store on, pinned to the server CPU; the load (wrk
 when installed, else Locust's FastHttpUser, see :mod:`simulator_app.bench.loads`)
 posts the same valid ``view`` event to it as to the bare server. The goal
-(issue 3): the collector sustains at least half the bare server's req/s.
+(issue 11): the collector sustains at least :data:`GOAL` of the bare server's
+req/s. On a shared machine wall-clock figures vary by half from run to run;
+count instructions per request under callgrind to compare two versions.
 
 ``nitrox-sim bench`` calls :func:`measure_collector`; run this module for the
 pair alone: ``python -m simulator_app.bench.collector [--seconds S]``.
@@ -50,6 +52,7 @@ def _verdicts(url: str) -> tuple[int, int]:
     return int(summary["good"]), int(summary["bad"])
 
 
+GOAL = 0.7  # collector / bare server (issue 11's table)
 WARMUP = 3.0  # seconds of load before the measurement: a fresh collector is slower at first
 
 
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load: {load.name}")
     print(f"bare server:                 {bare_rps:>10,.0f} req/s")
     print(f"collector (checks + SQLite): {collector.rps:>10,.0f} req/s")
-    print(f"ratio: {collector.rps / bare_rps:.2f} (goal: at least 0.50)")
+    print(f"ratio: {collector.rps / bare_rps:.2f} (goal: at least {GOAL:.2f})")
     print(f"collector filed {collector.good} good, {collector.bad} bad")
     return 0
 

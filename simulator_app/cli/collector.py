@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from types import FrameType
@@ -12,6 +13,8 @@ MIB = 1024 * 1024
 # that building the parser does not import the collector; a test holds them equal.
 MEMORY_MIB = 256
 HEADER_TIMEOUT = 10.0
+CLIENT_IP_HEADER = "X-Forwarded-For"  # geo.DEFAULT_HEADER, the scenario's default too
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")  # an HTTP header name
 
 COMMAND = "collector"
 HELP = "run a local Nitrox receiver that checks every request against the contract"
@@ -24,7 +27,8 @@ browser tracker) and read the verdicts at /_collector/.
 EPILOG = """\
 inspection API (on the same port):
   GET  /_collector/              HTML page: counts per type, funnel, recent events (refreshes)
-  GET  /_collector/all           {"total", "good", "bad", "by_type", "bad_by_type", ...}
+  GET  /_collector/all           {"total", "good", "bad", "by_type", "bad_by_type", "countries", ...}
+  GET  /_collector/countries     visitors and requests by country, from the client-IP header
   GET  /_collector/good          stored good requests, newest first (?type=&visitor=&limit=&before=)
   GET  /_collector/bad           bad requests with their messages (same filters)
   POST /_collector/reset         forget everything stored
@@ -40,6 +44,7 @@ examples:
   nitrox-sim collector --drop-rate 0.01 --payload-error-rate 0.2 --seed 1
                                                         repeatable dropped connections and Payload Errors
   nitrox-sim collector --full-cart                      storefronts whose cart events list the whole cart
+  nitrox-sim collector --client-ip-header X-Real-IP     visitors' addresses come in X-Real-IP
   nitrox-sim collector --host 0.0.0.0 --allow-host devbox.lan
                                                         reachable from the LAN as http://devbox.lan:8787
   curl -s localhost:8787/_collector/bad?type=checkout\\&limit=5
@@ -68,6 +73,16 @@ def _seconds(text: str) -> float:
     if not 0.01 <= value <= 3600:
         raise argparse.ArgumentTypeError(f"{text} is not between 0.01 and 3600 seconds")
     return value
+
+
+def _header_name(text: str) -> str | None:
+    if text == "off":
+        return None
+    if not _TOKEN.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text[:100]!r} is not an HTTP header name (letters, digits, - and the like) or 'off'"
+        )
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -103,6 +118,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--full-cart",
         action="store_true",
         help="cart events list every line now in the cart (line_items), not just the change",
+    )
+    parser.add_argument(
+        "--client-ip-header",
+        type=_header_name,
+        default=CLIENT_IP_HEADER,
+        metavar="NAME|off",
+        help=f"the header carrying each visitor's address, counted by country "
+        f"(default {CLIENT_IP_HEADER}; the scenario's tracker.client_ip_header)",
     )
     parser.add_argument(
         "--allow-host",
@@ -195,8 +218,9 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(f"nitrox-sim collector: {warning}", file=sys.stderr)
     hosts = HostPolicy(args.host, args.allow_host)
-    app = CollectorApp(store, faults, args.max_body, hosts, args.full_cart)
+    app = CollectorApp(store, faults, args.max_body, hosts, args.full_cart, args.client_ip_header)
     server = make_server(app, False, header_timeout=args.header_timeout)
+    app.geo.load()  # before the banner: whoever reads the URL may send at once
     url = base_url(sock)
     where = "memory" if args.db == ":memory:" else args.db
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;

@@ -51,6 +51,7 @@ from simulator_app.collector.faults import (
     FaultSettings,
 )
 from simulator_app.collector.fields import Message, message
+from simulator_app.collector.geo import DEFAULT_HEADER, Geography
 from simulator_app.collector.guard import HostPolicy
 from simulator_app.collector.inspection import PREFIX, inspect
 from simulator_app.collector.store import UNKNOWN, EventStore
@@ -83,7 +84,9 @@ class CollectorApp:
     ``faults`` may be replaced at any time (from another thread too): each
     request reads the current :class:`FaultInjector` once. ``hosts`` says
     which Host names the inspection API answers; ``full_cart`` is the form of
-    the cart bodies (see :class:`Checker`).
+    the cart bodies (see :class:`Checker`); ``client_ip_header`` names the
+    header that carries each visitor's address (None: off), counted by
+    country in :attr:`geo`.
     """
 
     def __init__(
@@ -93,9 +96,11 @@ class CollectorApp:
         max_body: int = DEFAULT_MAX_BODY,
         hosts: HostPolicy | None = None,
         full_cart: bool = False,
+        client_ip_header: str | None = DEFAULT_HEADER,
     ) -> None:
         self.store = store
         self.checker = Checker(full_cart=full_cart)
+        self.geo = Geography(client_ip_header)
         self.faults = FaultInjector(faults or FaultSettings())
         self.max_body = max_body
         self.hosts = hosts or HostPolicy()
@@ -118,6 +123,7 @@ class CollectorApp:
         data["visitors"] = self.checker.seen
         data["full_cart"] = self.checker.full_cart
         data["unjudged"] = self.unjudged
+        data["countries"] = self.geo.summary()
         if self.store.write_error:
             data["write_error"] = self.store.write_error
         return data
@@ -128,6 +134,7 @@ class CollectorApp:
     def reset(self) -> None:
         self.store.reset()
         self.checker.reset()
+        self.geo.reset()
         self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0}
         self.unjudged = 0
 
@@ -156,6 +163,7 @@ class CollectorApp:
             event = await receive()
             if event["type"] == "lifespan.startup":
                 self.store.start()
+                await asyncio.to_thread(self.geo.load)  # not on the first visitor's request
                 await send({"type": "lifespan.startup.complete"})
             elif event["type"] == "lifespan.shutdown":
                 self.store.close()
@@ -194,12 +202,39 @@ class CollectorApp:
 
     async def _tracking(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         try:
-            judged = await self._judge(scope, receive, send, path)
+            seen = self.checker.seen
+            # one pass over the headers for everything the request path reads in them
+            ip_key = self.geo.key
+            content_type = length = client_ip = None
+            for key, value in scope["headers"]:
+                if key == b"content-type":
+                    content_type = value
+                elif key == b"content-length":
+                    length = value
+                elif key == ip_key and client_ip is None:
+                    client_ip = value
+            judged = await self._judge(scope, receive, send, path, content_type, length)
             if judged is None:
                 return  # answered already (a preflight, a fault) or nobody to answer
+            self.geo.note_value(client_ip, self.checker.seen != seen)
             status, body, headers, kind, visitor, messages, warnings, body_text = judged
             if headers is _OK_HEADERS:  # good: the answer and its headers are made once
-                self._record(scope, path, kind, visitor, 200, _NONE, _NONE, body_text)
+                query = scope["query_string"]  # (_record, inlined for the common case)
+                shown = path + "?" + query.decode("latin-1") if query else path
+                self.store.add(
+                    (
+                        time.time(),
+                        kind,
+                        True,
+                        200,
+                        scope["method"],
+                        shown,
+                        visitor,
+                        _NONE,
+                        _NONE,
+                        body_text,
+                    )
+                )
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -209,7 +244,15 @@ class CollectorApp:
             status, body, headers = self._unjudged(scope, path, exc)
         await reply(send, status, body, headers)
 
-    async def _judge(self, scope: Scope, receive: Receive, send: Send, path: str) -> Judged | None:
+    async def _judge(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        content_type: bytes | None,
+        length: bytes | None,
+    ) -> Judged | None:
         parts = path.split("/")
         escaped = "%" in path  # else no segment needs percent-decoding
         kind = UNKNOWN
@@ -265,7 +308,7 @@ class CollectorApp:
                 body, prefix = query_body(scope), "query."
                 body_text = json.dumps(body, ensure_ascii=False)
             else:
-                body_text = await read_text(scope, receive, self.max_body)
+                body_text = await read_text(receive, self.max_body, content_type, length)
                 body, prefix = parse_object(body_text), "body."
             messages = self.checker.check_event(ids, kind, body, prefix)
         except Reject as exc:

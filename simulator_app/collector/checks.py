@@ -13,9 +13,12 @@ it comes back. A cart holds at most :data:`MAX_CART_LINES` lines. The
 ``order_id`` of the latest :data:`MAX_ORDER_IDS` buys is remembered (as a
 64-bit hash): a buy reusing an older one is not caught.
 
-Whether ``line_items`` carry the change or the whole cart (the "full cart"
-form) is a declared setting, never guessed per request: a guess could turn a
-wrong ``cart_value`` into a good verdict.
+The cart arithmetic is the engine's own (:mod:`simulator_app.core.cart`:
+:class:`CartLedger`, :func:`expected_cart_value`); these checks judge the wire
+around it (fields, journey order, the messages). Whether ``line_items`` carry
+the change or the whole cart (the "full cart" form) is a declared setting,
+never guessed per request: a guess could turn a wrong ``cart_value`` into a
+good verdict.
 """
 
 from __future__ import annotations
@@ -37,13 +40,13 @@ from simulator_app.collector.fields import (
     payload_problems,
     show,
 )
-from simulator_app.collector.fields import cents as field_cents
+from simulator_app.core.cart import CartLedger, expected_cart_value, to_cents
 from simulator_app.core.contract import STEP_TYPES, PayloadError, decode_payload
 
 
 def _cents(value: float) -> int:
     # only called on amounts the field rules accepted, which always have cents
-    return field_cents(value) or 0
+    return to_cents(value) or 0
 
 
 def _money_text(cents: int) -> str:
@@ -65,14 +68,18 @@ LINE_BYTES = 150
 ITEM_BYTES = 130
 
 
-class VisitorState:
-    """What the checks remember about one visitor (one nitro_id)."""
+class VisitorState(CartLedger):
+    """What the checks remember about one visitor (one nitro_id): its cart, and more.
 
-    __slots__ = ("checkout", "ids_ok", "lines", "reached", "roaming_id", "size")
+    The cart arithmetic is :class:`~simulator_app.core.cart.CartLedger`'s, the
+    engine's own rules; the checks add what the wire must show on top.
+    """
+
+    __slots__ = ("checkout", "ids_ok", "reached", "roaming_id", "size")
 
     def __init__(self, roaming_id: str) -> None:
+        super().__init__(MAX_CART_LINES)
         self.roaming_id = roaming_id
-        self.lines: dict[int, list[int]] = {}  # product_id -> [quantity, cents]
         self.checkout: list[tuple[int, int]] | None = None  # sorted (product_id, cents)
         self.reached = 0  # bit per step type
         self.size = 0  # the estimate last counted in the checker's total
@@ -85,13 +92,6 @@ class VisitorState:
         if self.checkout:
             held += ITEM_BYTES * len(self.checkout)
         return held
-
-    @property
-    def total(self) -> int:
-        return sum(line[1] for line in self.lines.values())
-
-    def sorted_lines(self) -> list[tuple[int, int]]:
-        return sorted((pid, line[1]) for pid, line in self.lines.items())
 
 
 class Checker:
@@ -136,11 +136,18 @@ class Checker:
         return dict(self.reach)
 
     def _visitor(
-        self, step: str, roaming_id: str, nitro_id: str, out: list[Message]
+        self,
+        step: str,
+        roaming_id: str,
+        nitro_id: str,
+        out: list[Message],
+        state: VisitorState | None = None,
     ) -> VisitorState:
+        """The visitor's state (``state``: already looked up, None: look it up or make it)."""
         visitors = self.visitors
         remembered = roaming_id if len(roaming_id) <= MAX_ID_CHARS else roaming_id[:MAX_ID_CHARS]
-        state = visitors.get(nitro_id)
+        if state is None:
+            state = visitors.get(nitro_id)
         if state is None:
             state = visitors[nitro_id] = VisitorState(remembered)
             self.seen += 1
@@ -228,7 +235,7 @@ class Checker:
                 out += problems
                 fields_ok = False
         ids_ok = not out
-        state = self._visitor(event_type, roaming_id, nitro_id, out)
+        state = self._visitor(event_type, roaming_id, nitro_id, out, known)
         state.ids_ok = ids_ok and state.roaming_id == roaming_id
         if fields_ok:
             if event_type == "updatecart":
@@ -269,90 +276,25 @@ class Checker:
         ]
         listed = sum(c for _, _, c in change)
         value = _cents(body["cart_value"])
-        if self.full_cart:
-            self._full_cart(state, change, listed, value, out)
-            return
+        full_cart = self.full_cart
         before = state.total
-        if before + sign * listed != value:
-            verb = "plus" if sign > 0 else "minus"
-            hint = (
-                "; line_items add up to cart_value, as in the full-cart form: if the sender "
-                "lists every line now in the cart, start the collector with --full-cart"
-                if listed == value
-                else ""
-            )
-            out.append(
-                message(
-                    "body.cart_value",
-                    f"cart_value {_money_text(value)} does not match this visitor's cart: "
-                    f"{_money_text(before)} before {verb} {_money_text(listed)} in line_items "
-                    f"is {_money_text(before + sign * listed)}{hint}",
-                    CART_VALUE_MISMATCH,
-                )
-            )
-        self._apply(state, change, sign, out)
-
-    @staticmethod
-    def _full_cart(
-        state: VisitorState,
-        lines: list[tuple[int, int, int]],
-        listed: int,
-        value: int,
-        out: list[Message],
-    ) -> None:
-        """The full-cart form: ``line_items`` are every line now in the cart."""
-        if listed != value:
-            out.append(
-                message(
-                    "body.cart_value",
-                    f"cart_value {_money_text(value)} is not the sum of line_items "
-                    f"({_money_text(listed)}); with full cart on, line_items list every "
-                    "line now in the cart",
-                    CART_VALUE_MISMATCH,
-                )
-            )
-        state.lines = {}
-        for i, (pid, qty, amount) in enumerate(lines):
-            line = state.lines.get(pid)
-            if line is None:
-                if len(state.lines) >= MAX_CART_LINES:
-                    out.append(_too_many_lines(i))
-                    break
-                state.lines[pid] = [qty, amount]
-            else:
-                line[0] += qty
-                line[1] += amount
-
-    @staticmethod
-    def _apply(
-        state: VisitorState, change: list[tuple[int, int, int]], sign: int, out: list[Message]
-    ) -> None:
-        for i, (pid, qty, cents) in enumerate(change):
-            line = state.lines.get(pid)
-            if sign > 0:
-                if line is None:
-                    if len(state.lines) >= MAX_CART_LINES:
-                        out.append(_too_many_lines(i))
-                        return
-                    state.lines[pid] = [qty, cents]
-                else:
-                    line[0] += qty
-                    line[1] += cents
-                continue
-            if line is None or line[0] < qty:
-                held = 0 if line is None else line[0]
+        expected = expected_cart_value(before, listed, sign, full_cart)
+        if value != expected:
+            out.append(_value_mismatch(value, before, listed, sign, full_cart))
+        if full_cart:
+            state.replace(change)
+        else:
+            for short in state.change(change, sign):
                 out.append(
                     message(
-                        f"body.line_items[{i}].quantity",
-                        f"removes {qty} of product {pid} but this visitor's cart holds {held}",
+                        f"body.line_items[{short.index}].quantity",
+                        f"removes {short.quantity} of product {short.product_id} "
+                        f"but this visitor's cart holds {short.held}",
                         JOURNEY_ORDER,
                     )
                 )
-            if line is not None:
-                line[0] -= qty
-                line[1] -= cents
-                if line[0] <= 0:
-                    del state.lines[pid]
+        if state.cut_at is not None:
+            out.append(_too_many_lines(state.cut_at))
 
     def _checkout(self, state: VisitorState, body: dict[str, Any], out: list[Message]) -> None:
         items = sorted((int(i["product_id"]), _cents(i["price"])) for i in body["items"])
@@ -388,7 +330,7 @@ class Checker:
                     CART_VALUE_MISMATCH,
                 )
             )
-        elif items != state.sorted_lines():
+        elif items != state.items():
             out.append(
                 message(
                     "body.items",
@@ -422,7 +364,7 @@ class Checker:
         else:
             self._remember_order(order_id)
         state.checkout = None
-        state.lines = {}
+        state.clear()
 
     def _remember_order(self, order_hash: int) -> None:
         self.order_ids.add(order_hash)
@@ -430,6 +372,31 @@ class Checker:
         queue.append(order_hash)
         if len(queue) > self.max_order_ids:
             self.order_ids.discard(queue.popleft())
+
+
+def _value_mismatch(value: int, before: int, listed: int, sign: int, full_cart: bool) -> Message:
+    if full_cart:
+        return message(
+            "body.cart_value",
+            f"cart_value {_money_text(value)} is not the sum of line_items "
+            f"({_money_text(listed)}); with full cart on, line_items list every "
+            "line now in the cart",
+            CART_VALUE_MISMATCH,
+        )
+    verb = "plus" if sign > 0 else "minus"
+    hint = (
+        "; line_items add up to cart_value, as in the full-cart form: if the sender "
+        "lists every line now in the cart, start the collector with --full-cart"
+        if listed == value
+        else ""
+    )
+    return message(
+        "body.cart_value",
+        f"cart_value {_money_text(value)} does not match this visitor's cart: "
+        f"{_money_text(before)} before {verb} {_money_text(listed)} in line_items "
+        f"is {_money_text(before + sign * listed)}{hint}",
+        CART_VALUE_MISMATCH,
+    )
 
 
 def _too_many_lines(index: int) -> Message:

@@ -18,6 +18,7 @@ from typing import Any
 
 from simulator_app.collector.app import DEFAULT_MAX_BODY, CollectorApp
 from simulator_app.collector.faults import FaultSettings
+from simulator_app.collector.geo import DEFAULT_HEADER
 from simulator_app.collector.guard import HostPolicy
 from simulator_app.collector.rows import row_to_json
 from simulator_app.collector.server import (
@@ -43,7 +44,9 @@ class EmbeddedCollector:
     ``full_cart`` declares the form of cart bodies (every line now in the
     cart, not the change); ``allowed_hosts`` are names besides loopback and
     ``host`` that the inspection API answers to; ``header_timeout`` and
-    ``max_head`` bound how long and how large a request's head may be.
+    ``max_head`` bound how long and how large a request's head may be;
+    ``client_ip_header`` is the header that carries each visitor's address
+    (the scenario's ``tracker.ip_header``; None: off), counted by country.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class EmbeddedCollector:
         memory_budget: int = MEMORY_BUDGET,
         header_timeout: float = DEFAULT_TIMEOUT,
         max_head: int = DEFAULT_MAX_HEAD,
+        client_ip_header: str | None = DEFAULT_HEADER,
     ) -> None:
         self.host = host
         self.port = port
@@ -70,6 +74,7 @@ class EmbeddedCollector:
         self.memory_budget = memory_budget
         self.header_timeout = header_timeout
         self.max_head = max_head
+        self._client_ip_header = client_ip_header
         self._url: str | None = None
         self._app: CollectorApp | None = None
         self._server: Any = None
@@ -104,7 +109,9 @@ class EmbeddedCollector:
             store.close()
             raise
         hosts = HostPolicy(self.host, self.allowed_hosts)
-        app = CollectorApp(store, self._faults, self._max_body, hosts, self._full_cart)
+        app = CollectorApp(
+            store, self._faults, self._max_body, hosts, self._full_cart, self._client_ip_header
+        )
         server = make_server(app, True, self.max_head, self.header_timeout)
         self._app, self._server, self._error = app, server, None
         thread = threading.Thread(
@@ -165,6 +172,17 @@ class EmbeddedCollector:
         self._full_cart = value
         if self._app is not None:
             self._app.full_cart = value
+
+    @property
+    def client_ip_header(self) -> str | None:
+        """The header read for each visitor's address (None: off), as the scenario sends it."""
+        return self._client_ip_header
+
+    @client_ip_header.setter
+    def client_ip_header(self, name: str | None) -> None:
+        self._client_ip_header = name
+        if self._app is not None:
+            self._app.geo.header = name
 
     def set_faults(self, faults: FaultSettings) -> None:
         """Change the faults of the running collector (or of its next start)."""

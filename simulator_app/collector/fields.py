@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
+from simulator_app.core.cart import to_cents
 from simulator_app.core.contract import EVENT_TYPES, id_problem
 
 Message = dict[str, str]
@@ -79,27 +79,6 @@ def _quantity(value: object) -> str | None:
     return None
 
 
-def cents(value: int | float) -> int | None:
-    """``value`` in integer cents, or None when it has more than two decimals.
-
-    Judged on the number as the JSON text wrote it (a float's shortest repr,
-    which round-trips), never on ``value * 100`` with a tolerance: that both
-    overflows and misjudges amounts around 1e8 and above.
-    """
-    if isinstance(value, int):
-        return value * 100
-    text = repr(value)
-    whole, _, decimals = text.partition(".")
-    if "e" not in text and "n" not in text:  # plain digits: no Decimal needed
-        if len(decimals) > 2:
-            return None
-        return int(whole) * 100 + (-1 if whole.startswith("-") else 1) * int(decimals.ljust(2, "0"))
-    if not math.isfinite(value):
-        return None
-    scaled = Decimal(text).scaleb(2)
-    return int(scaled) if scaled == scaled.to_integral_value() else None
-
-
 def _money(value: object) -> str | None:
     if not _is_number(value):
         return f"must be a number (money, two decimals), got {show(value)}"
@@ -110,7 +89,7 @@ def _money(value: object) -> str | None:
         return f"must not be negative, got {show(value)}"
     if value > MAX_MONEY:
         return f"must be at most {MAX_MONEY} (money), got {show(value)}"
-    if cents(value) is None:
+    if to_cents(value) is None:
         return f"must have at most two decimals, got {show(value)}"
     return None
 

@@ -2,7 +2,8 @@
 
 Like Snowplow Micro's: ``all`` for counts, ``good`` and ``bad`` for the stored
 requests (filters ``type``, ``visitor``, ``limit``, and ``before`` to page),
-``reset``, plus ``faults`` to read and change fault injection at runtime.
+``reset``, plus ``faults`` to read and change fault injection at runtime and
+``countries`` for visitors and requests by country (also in ``all``).
 Inspection requests are never recorded and never faulted, and answer only
 this machine's own names and pages (:mod:`guard`).
 
@@ -41,7 +42,15 @@ PREFIX = "/_collector"
 MAX_LIMIT = 10_000  # requests in one page of good or bad
 DEFAULT_LIMIT = 100
 CHUNK = 100  # rows read and sent at a time
-_METHODS = {"": "GET", "all": "GET", "good": "GET", "bad": "GET", "reset": "POST", "faults": ""}
+_METHODS = {
+    "": "GET",
+    "all": "GET",
+    "countries": "GET",
+    "good": "GET",
+    "bad": "GET",
+    "reset": "POST",
+    "faults": "",
+}
 
 
 async def inspect(app: CollectorApp, scope: Scope, receive: Receive, send: Send, path: str) -> None:
@@ -74,6 +83,8 @@ async def inspect(app: CollectorApp, scope: Scope, receive: Receive, send: Send,
         await reply(send, 200, _page(app).encode("utf-8"), HTML)
     elif name == "all":
         await reply_json(send, 200, app.summary())
+    elif name == "countries":
+        await reply_json(send, 200, app.geo.summary())
     elif name == "reset":
         app.reset()
         await reply_json(send, 200, app.summary())

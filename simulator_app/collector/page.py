@@ -57,6 +57,35 @@ def _events_table(rows: Iterable[Row]) -> str:
     return f"<table>{head}{body}</table>"
 
 
+def _countries_html(countries: dict[str, Any]) -> str:
+    """The "Visitors by country" table, and how many requests carried the header."""
+    header = countries["header"]
+    if header is None:
+        return "<p>The client-IP header is off (--client-ip-header off): no countries.</p>"
+    rows = countries["by_country"]
+    top = max((c["visitors"] for c in rows.values()), default=0) or 1
+    body = "".join(
+        f"<tr><td>{escape(code)}</td><td class='n'>{c['visitors']}</td>"
+        f"<td class='n'>{c['requests']}</td>"
+        f"<td><span class='bar' style='width:{200 * c['visitors'] // top}px'></span></td></tr>"
+        for code, c in rows.items()
+    )
+    share = countries["header_share"]
+    shown = "no requests yet" if share is None else f"{100 * share:.1f}% of requests"
+    per = countries["addresses_per_visitor"]
+    at_least = "at least " if countries["addresses_at_least"] else ""
+    table = (
+        f"<table><tr><th>country</th><th>visitors</th><th>requests</th><th></th></tr>{body}</table>"
+        if body
+        else "<p>None yet.</p>"
+    )
+    return (
+        f"<p>From the <code>{escape(header)}</code> header ({shown}); "
+        f"{at_least}{countries['addresses']} distinct addresses"
+        f"{'' if per is None else f', {per:.2f} per visitor'}.</p>{table}"
+    )
+
+
 def render_page(
     summary: dict[str, Any],
     funnel: dict[str, int],
@@ -89,6 +118,8 @@ def render_page(
         )
     else:
         stored = ""
+    geo = summary.get("countries")
+    by_country = f"<h2>Visitors by country</h2>{_countries_html(geo)}" if geo else ""
     if summary.get("full_cart"):
         stored += "<p>Cart bodies are judged in the full-cart form (--full-cart).</p>"
     return f"""<!doctype html>
@@ -104,6 +135,7 @@ JSON: <a href="/_collector/all">all</a>, <a href="/_collector/good">good</a>,
 <table><tr><th>type</th><th>total</th><th>good</th><th>bad</th></tr>{counts}</table>
 <h2>Funnel (visitors reaching each step)</h2>
 <table><tr><th>step</th><th>visitors</th><th>share</th><th></th></tr>{steps}</table>
+{by_country}
 <h2>Recent bad requests</h2>{_events_table(reversed(recent_bad))}
 <h2>Recent requests</h2>{_events_table(reversed(recent))}
 <p>Faults: {fault_text}</p>

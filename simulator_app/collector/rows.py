@@ -96,7 +96,9 @@ class RecentRows:
         rows = self._rows
         rows.append((row, size))
         self.bytes += size
-        while len(rows) > 1 and (len(rows) > self.max_rows or self.bytes > self.max_bytes):
+        if len(rows) > self.max_rows:  # full: the oldest goes, nearly always alone
+            self.bytes -= rows.popleft()[1]
+        while self.bytes > self.max_bytes and len(rows) > 1:
             self.bytes -= rows.popleft()[1]
 
     def latest(self, n: int) -> list[Row]:

@@ -21,7 +21,14 @@ import threading
 from collections import deque
 from typing import Any
 
-from simulator_app.collector.rows import RecentRows, Row, row_bytes, row_to_json, text_bytes
+from simulator_app.collector.rows import (
+    ROW_OVERHEAD,
+    RecentRows,
+    Row,
+    row_bytes,
+    row_to_json,
+    text_bytes,
+)
 from simulator_app.core.contract import STEP_TYPES
 
 UNKNOWN = "unknown"  # the type of a request to no known endpoint
@@ -56,6 +63,7 @@ _INSERT = (
 )
 _COLUMNS = "id, time, type, good, status, method, path, visitor, messages, warnings, body"
 _NO_MESSAGES = "[]"
+_NOTHING = (_NO_MESSAGES, _NO_MESSAGES)  # a good row's messages and warnings, as stored
 
 
 class StoreError(Exception):
@@ -141,6 +149,14 @@ class EventStore:
         self._pending.append(row)
         kind = row[1]
         self.by_type[kind] += 1
+        if row[2] and not row[8]:  # good without warnings, nearly every row: row_bytes inlined
+            path, body = row[5], row[9]
+            if path.isascii() and (body is None or body.isascii()):
+                size = ROW_OVERHEAD + len(path) + (len(body) if body else 0)
+            else:
+                size = row_bytes(row)
+            self.recent.add(row, size)
+            return
         size = row_bytes(row)
         self.recent.add(row, size)
         if not row[2]:
@@ -174,15 +190,12 @@ class EventStore:
         pending = self._pending
         rows = [pending.popleft() for _ in range(len(pending))]  # others may append meanwhile
         dumps = json.dumps
+        # a row's columns are in the INSERT's order; only messages need encoding
         batch = [
-            (
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
+            r[:7] + _NOTHING + r[9:]
+            if not r[7] and not r[8]
+            else (
+                *r[:7],
                 dumps(r[7]) if r[7] else _NO_MESSAGES,
                 dumps(r[8]) if r[8] else _NO_MESSAGES,
                 r[9],

@@ -7,20 +7,148 @@ carry the lines that changed (or, with ``full_cart``, every line now in the
 cart) and ``cart_value``, the total after the change; ``checkout`` and ``buy``
 carry one item per cart line with ``price`` = that line's ``line_price``.
 
-Standard library only: the Locust exporter inlines this module.
+:class:`Cart` makes the bodies the engine sends; :class:`CartLedger` holds a
+cart as those bodies describe it (per product, quantity and cents) and is what
+the collector's checks and the tests' replay judge bodies with, so the rules
+exist once: :func:`expected_cart_value` (what ``cart_value`` must be after a
+change, in either form), :meth:`CartLedger.change` (a delta body applied) and
+:meth:`CartLedger.replace` (a full-cart body), :meth:`CartLedger.items` (what
+a checkout must list). :func:`to_cents` reads an amount off the wire exactly.
+
+Standard library only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from simulator_app.core.model import Product
+
+# One line of a cart body as the arithmetic sees it: product id, quantity, cents
+# (of that quantity: a line_price, or a checkout item's price with quantity 0).
+Line = tuple[int, int, int]
 
 
 def money(cents: int) -> float:
     """Cents as a JSON-ready amount with two decimals."""
     return round(cents / 100, 2)
+
+
+def to_cents(value: int | float) -> int | None:
+    """An amount sent on the wire in integer cents, or None when it has more than two decimals.
+
+    Judged on the number as the JSON text wrote it (a float's shortest repr,
+    which round-trips), never on ``value * 100`` with a tolerance: that both
+    overflows and misjudges amounts around 1e8 and above.
+    """
+    if isinstance(value, int):
+        return value * 100
+    text = repr(value)
+    whole, _, decimals = text.partition(".")
+    if "e" not in text and "n" not in text:  # plain digits: no Decimal needed
+        if len(decimals) > 2:
+            return None
+        return int(whole) * 100 + (-1 if whole.startswith("-") else 1) * int(decimals.ljust(2, "0"))
+    if not math.isfinite(value):
+        return None
+    scaled = Decimal(text).scaleb(2)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def expected_cart_value(before: int, listed: int, sign: int, full_cart: bool) -> int:
+    """What ``cart_value`` must be, in cents, after an updatecart (``sign`` 1) or removefromcart (-1).
+
+    ``before`` is the cart's total before it, ``listed`` the sum of its
+    ``line_items``' ``line_price``: in the full-cart form those are every line
+    now in the cart, so they are the total; else they are the change.
+    """
+    return listed if full_cart else before + sign * listed
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A removal of more than the cart holds: line ``index`` of the body, and what was held."""
+
+    index: int
+    product_id: int
+    quantity: int
+    held: int
+
+
+class CartLedger:
+    """A cart as cart bodies describe it: per product id, ``[quantity, cents]``, in the order added.
+
+    At most ``max_lines`` lines: a change that would add more stops there and
+    says at which line of the body (:attr:`cut_at`).
+    """
+
+    __slots__ = ("cut_at", "lines", "max_lines")
+
+    def __init__(self, max_lines: int = 1_000_000) -> None:
+        self.lines: dict[int, list[int]] = {}
+        self.max_lines = max_lines
+        self.cut_at: int | None = None  # the body line the last change stopped at, if any
+
+    @property
+    def total(self) -> int:
+        """The cart's value in cents."""
+        return sum(line[1] for line in self.lines.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def quantity(self, product_id: int) -> int:
+        line = self.lines.get(product_id)
+        return 0 if line is None else line[0]
+
+    def items(self) -> list[tuple[int, int]]:
+        """(product id, cents) per line, sorted: what a checkout's items must come to."""
+        return sorted((pid, line[1]) for pid, line in self.lines.items())
+
+    def change(self, lines: list[Line], sign: int) -> list[Shortfall]:
+        """Apply a delta body: ``lines`` added (``sign`` 1) or removed (-1).
+
+        Removing more of a product than the cart holds empties its line and
+        is returned as a :class:`Shortfall`.
+        """
+        self.cut_at = None
+        held_lines = self.lines
+        short: list[Shortfall] = []
+        for i, (pid, qty, cents) in enumerate(lines):
+            line = held_lines.get(pid)
+            if sign > 0:
+                if line is not None:
+                    line[0] += qty
+                    line[1] += cents
+                elif len(held_lines) >= self.max_lines:
+                    self.cut_at = i
+                    break
+                else:
+                    held_lines[pid] = [qty, cents]
+                continue
+            if line is None or line[0] < qty:
+                short.append(Shortfall(i, pid, qty, 0 if line is None else line[0]))
+            if line is not None:
+                line[0] -= qty
+                line[1] -= cents
+                if line[0] <= 0:
+                    del held_lines[pid]
+        return short
+
+    def replace(self, lines: list[Line]) -> None:
+        """Apply a full-cart body: ``lines`` are every line now in the cart."""
+        self.lines = {}
+        self.change(lines, 1)
+
+    def clear(self) -> None:
+        self.lines = {}
+        self.cut_at = None
 
 
 @dataclass(slots=True)
@@ -32,7 +160,12 @@ class CartLine:
 
     @property
     def line_cents(self) -> int:
-        return self.product.price_cents * self.quantity
+        return line_cents(self.product, self.quantity)
+
+
+def line_cents(product: Product, quantity: int) -> int:
+    """``line_price`` in cents: unit price × quantity."""
+    return product.price_cents * quantity
 
 
 class Cart:
@@ -58,7 +191,7 @@ class Cart:
         return {
             "quantity": quantity,
             "title": product.title,
-            "line_price": money(product.price_cents * quantity),
+            "line_price": money(line_cents(product, quantity)),
             "id": product.variant_id,
             "product_id": product.id,
             "image_url": self.url(product.image_url),

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from simulator_app.collector.checks import Checker
-from simulator_app.collector.fields import MAX_MONEY, body_problems, cents
+from simulator_app.collector.fields import MAX_MONEY, body_problems
+from simulator_app.core.cart import to_cents as cents
 from simulator_app.core.contract import encode_json, read_json
 
 ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"

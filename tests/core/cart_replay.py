@@ -1,8 +1,10 @@
-"""An independent replay of the cart rules, to check every body the engine sends.
+"""A replay of the cart rules, to check every body the engine sends.
 
-It keeps its own cart in integer cents from the catalog's prices and checks
-each updatecart, removefromcart, checkout and buy body against the rules of
-CONTRACT.md ("Cart arithmetic"), without using core/cart.py.
+The arithmetic is core/cart.py's own (:class:`CartLedger`,
+:func:`expected_cart_value`: the one source of the rules, which the collector
+judges with too); what is checked against it comes from elsewhere: each
+line's price from the catalog, each body's fields and URLs, the lines' order
+and quantities, as CONTRACT.md ("Cart arithmetic") has them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from simulator_app.core.cart import CartLedger, Line, expected_cart_value, line_cents, to_cents
 from simulator_app.core.contract import RequestSpec
 from simulator_app.core.model import Catalog, Product
 
@@ -18,8 +21,8 @@ from simulator_app.core.model import Catalog, Product
 def cents(amount: Any) -> int:
     """An amount sent on the wire, in cents; it must have at most two decimals."""
     assert isinstance(amount, int | float) and not isinstance(amount, bool), amount
-    whole = round(amount * 100)
-    assert round(whole / 100, 2) == amount, f"{amount!r} is not a two-decimal amount"
+    whole = to_cents(amount)
+    assert whole is not None, f"{amount!r} is not a two-decimal amount"
     return whole
 
 
@@ -30,40 +33,64 @@ class CartReplay:
         self.by_id: dict[int, Product] = {p.id: p for p in catalog.products}
         self.base_url = base_url
         self.full_cart = full_cart
-        self.lines: dict[int, int] = {}  # product id -> quantity, in the order first added
+        self.cart = CartLedger()
         self.last_checkout: list[dict[str, Any]] | None = None
         self.checkouts = self.buys = self.changes = 0
+
+    @property
+    def lines(self) -> dict[int, int]:
+        """Product id -> quantity, in the order first added."""
+        return {pid: line[0] for pid, line in self.cart.lines.items()}
 
     def url(self, path: str) -> str:
         return path if "://" in path else self.base_url + path
 
-    def total(self) -> int:
-        return sum(self.by_id[pid].price_cents * q for pid, q in self.lines.items())
-
-    def check_line(self, item: dict[str, Any], quantity: int | None = None) -> None:
+    def check_line(self, item: dict[str, Any]) -> Line:
         product = self.by_id[item["product_id"]]
         assert item["quantity"] >= 1
-        if quantity is not None:
-            assert item["quantity"] == quantity
-        assert cents(item["line_price"]) == product.price_cents * item["quantity"]
+        assert cents(item["line_price"]) == line_cents(product, item["quantity"])
         assert item["title"] == product.title
         assert item["id"] == product.variant_id
         assert item["image_url"] == self.url(product.image_url)
-
-    def check_full_lines(self, items: list[dict[str, Any]]) -> None:
-        assert [i["product_id"] for i in items] == list(self.lines)
-        for item in items:
-            self.check_line(item, self.lines[item["product_id"]])
+        return (product.id, item["quantity"], cents(item["line_price"]))
 
     def checkout_items(self) -> list[dict[str, Any]]:
         return [
             {
                 "product_id": pid,
-                "price": round(self.by_id[pid].price_cents * q / 100, 2),
+                "price": round(line[1] / 100, 2),
                 "product_url": self.url(self.by_id[pid].url),
             }
-            for pid, q in self.lines.items()
+            for pid, line in self.cart.lines.items()
         ]
+
+    def change(self, body: dict[str, Any], sign: int) -> None:
+        """An updatecart (``sign`` 1) or removefromcart (-1) body, checked and applied."""
+        self.changes += 1
+        pid = body["product_id"]
+        before = self.lines
+        if sign < 0:
+            assert pid in before, "removed a product that is not in the cart"
+        lines = [self.check_line(item) for item in body["line_items"]]
+        listed = sum(c for _, _, c in lines)
+        assert cents(body["cart_value"]) == expected_cart_value(
+            self.cart.total, listed, sign, self.full_cart
+        )
+        if self.full_cart:
+            # every line is in the body: only the product's line moved, the right way
+            after = {p: q for p, q, _ in lines}
+            assert len(after) == len(lines), "a product listed twice"
+            moved = after.get(pid, 0) - before.get(pid, 0)
+            assert moved > 0 if sign > 0 else moved < 0
+            assert {p: q for p, q in after.items() if p != pid} == {
+                p: q for p, q in before.items() if p != pid
+            }
+            assert [p for p in after if p in before] == [p for p in before if p in after]
+            self.cart.replace(lines)
+        else:
+            [(changed, _, _)] = lines
+            assert changed == pid
+            assert not self.cart.change(lines, sign), "removed more than the cart holds"
 
     def step(self, spec: RequestSpec) -> None:
         if spec.step not in ("updatecart", "removefromcart", "checkout", "buy", "productview"):
@@ -75,53 +102,20 @@ class CartReplay:
             assert cents(body["price"]) == product.price_cents
             assert body["product_url"] == self.url(product.url)
         elif spec.step == "updatecart":
-            self.changes += 1
-            pid = body["product_id"]
-            if self.full_cart:
-                added = None
-            else:
-                [added] = body["line_items"]
-                assert added["product_id"] == pid
-                self.check_line(added)
-            before = self.lines.get(pid, 0)
-            if added is not None:
-                self.lines[pid] = before + added["quantity"]
-            else:
-                # every line is in the body: the product's line grew
-                after = {i["product_id"]: i["quantity"] for i in body["line_items"]}
-                assert after[pid] > before
-                self.lines[pid] = after[pid]
-                self.check_full_lines(body["line_items"])
+            self.change(body, 1)
             assert body["cart_url"] == self.url("/cart")
-            assert cents(body["cart_value"]) == self.total()
         elif spec.step == "removefromcart":
-            self.changes += 1
-            pid = body["product_id"]
-            assert pid in self.lines, "removed a product that is not in the cart"
-            if self.full_cart:
-                after = {i["product_id"]: i["quantity"] for i in body["line_items"]}
-                assert after.get(pid, 0) < self.lines[pid]
-                if pid in after:
-                    self.lines[pid] = after[pid]
-                else:
-                    del self.lines[pid]
-                self.check_full_lines(body["line_items"])
-            else:
-                [removed] = body["line_items"]
-                assert removed["product_id"] == pid
-                assert removed["quantity"] <= self.lines[pid]
-                self.check_line(removed)
-                self.lines[pid] -= removed["quantity"]
-                if not self.lines[pid]:
-                    del self.lines[pid]
-            assert cents(body["cart_value"]) == self.total()
+            self.change(body, -1)
         elif spec.step == "checkout":
             self.checkouts += 1
-            assert self.lines, "checkout with an empty cart"
+            assert self.cart, "checkout with an empty cart"
             assert body["checkout"] == self.url("/checkout")
             assert body["items"] == self.checkout_items()
             assert cents(body["cart_value"]) == sum(cents(i["price"]) for i in body["items"])
-            assert cents(body["cart_value"]) == self.total()
+            assert cents(body["cart_value"]) == self.cart.total
+            assert sorted((i["product_id"], cents(i["price"])) for i in body["items"]) == (
+                self.cart.items()
+            )
             self.last_checkout = body["items"]
         elif spec.step == "buy":
             self.buys += 1
@@ -130,7 +124,7 @@ class CartReplay:
             assert body["checkout_url"] == self.url("/checkout")
             assert isinstance(body["order_id"], str) and body["order_id"]
             self.last_checkout = None
-            self.lines.clear()
+            self.cart.clear()
 
 
 def replay(

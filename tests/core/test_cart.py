@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator_app.core.cart import Cart, money
+from simulator_app.core.cart import (
+    Cart,
+    CartLedger,
+    Shortfall,
+    expected_cart_value,
+    money,
+    to_cents,
+)
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Product, Scenario, Tracker
 from simulator_app.core.scenario_file import load_scenario
@@ -268,3 +275,67 @@ def test_product_id_0_can_be_removed_from_the_cart() -> None:
     engine = JourneyEngine(parse_scenario(PID0))
     steps = [p.spec.step for p in engine.plan(0)]
     assert steps == ["updatecart", "removefromcart"]
+
+
+# -- the ledger: the rules the collector and the replay judge bodies with -------------
+
+
+def test_cart_value_after_a_change_in_either_form() -> None:
+    # a cart of 48.00, then 12.00 added: the delta form lists 12.00, the full form 60.00
+    assert expected_cart_value(4800, 1200, 1, full_cart=False) == 6000
+    assert expected_cart_value(4800, 6000, 1, full_cart=True) == 6000
+    assert expected_cart_value(6000, 1200, -1, full_cart=False) == 4800
+    assert expected_cart_value(6000, 4800, -1, full_cart=True) == 4800
+
+
+def test_the_ledger_adds_removes_and_says_what_was_short() -> None:
+    ledger = CartLedger()
+    assert ledger.change([(1, 2, 2400), (2, 1, 3699)], 1) == []
+    assert ledger.change([(1, 1, 1200)], 1) == []
+    assert ledger.lines == {1: [3, 3600], 2: [1, 3699]} and ledger.total == 7299
+    assert ledger.items() == [(1, 3600), (2, 3699)]
+    assert ledger.change([(2, 1, 3699)], -1) == []
+    assert list(ledger.lines) == [1] and ledger.quantity(2) == 0
+    assert ledger.change([(1, 5, 6000), (9, 1, 10)], -1) == [
+        Shortfall(0, 1, 5, 3),
+        Shortfall(1, 9, 1, 0),
+    ]
+    assert not ledger and ledger.total == 0
+
+
+def test_the_full_form_replaces_and_lines_are_bounded() -> None:
+    ledger = CartLedger(max_lines=2)
+    ledger.change([(1, 1, 100)], 1)
+    ledger.replace([(2, 1, 200), (3, 2, 600), (4, 1, 50)])
+    assert ledger.lines == {2: [1, 200], 3: [2, 600]} and ledger.cut_at == 2
+    ledger.change([(2, 1, 200)], 1)
+    assert ledger.cut_at is None and ledger.total == 1000
+
+
+def test_the_engines_bodies_keep_the_ledgers_total() -> None:
+    """Cart (which makes bodies) and CartLedger (which judges them) agree, in both forms."""
+    for full_cart in (False, True):
+        cart, ledger = Cart(BASE), CartLedger()
+        for step in [(MUG, 2), (LAMP, 1), (MUG, 1), (LAMP, None), (PIN, 7), (MUG, -2)]:
+            goods, quantity = step
+            if quantity is None or quantity < 0:
+                body = cart.remove(goods.id, quantity and -quantity, full_cart)
+                sign = -1
+            else:
+                body, sign = cart.add(goods, quantity, full_cart), 1
+            assert body is not None
+            lines = [
+                (i["product_id"], i["quantity"], to_cents(i["line_price"]) or 0)
+                for i in body["line_items"]
+            ]
+            listed = sum(c for _, _, c in lines)
+            value = to_cents(body["cart_value"])
+            assert value == expected_cart_value(ledger.total, listed, sign, full_cart)
+            if full_cart:
+                ledger.replace(lines)
+            else:
+                assert ledger.change(lines, sign) == []
+            assert ledger.total == cart.total_cents
+        assert ledger.items() == sorted(
+            (i["product_id"], to_cents(i["price"])) for i in cart.checkout_items()
+        )
