@@ -318,7 +318,11 @@ def run(args: argparse.Namespace) -> int:
             from simulator_app.collector import CollectorStartError, EmbeddedCollector
 
             collector = EmbeddedCollector(
-                host="127.0.0.1", port=0, db=":memory:", full_cart=scenario.tracker.full_cart
+                host="127.0.0.1",
+                port=0,
+                db=":memory:",
+                full_cart=scenario.tracker.full_cart,
+                client_ip_header=scenario.tracker.ip_header,  # it reads the header the run sends
             )
             try:
                 target = collector.start()

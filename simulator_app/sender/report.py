@@ -101,6 +101,7 @@ def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]
         if n:
             bad = bad_by_type.get(kind, 0)
             lines.append(f"  {kind:<15} {n - bad:>8} good  {bad:>6} bad")
+    lines.extend(country_lines(summary.get("countries")))
     for row in recent_bad:
         messages = row.get("messages", "")
         if isinstance(messages, list):
@@ -112,6 +113,21 @@ def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]
             )
         lines.append(f"  bad {row.get('type', '?')} {row.get('path', '')}: {messages}")
     return lines
+
+
+def country_lines(countries: dict[str, Any] | None, shown: int = 8) -> list[str]:
+    """Visitors by country as the collector geolocated them from the client-IP header."""
+    if not countries or not countries.get("visitors"):
+        return []
+    by_country: dict[str, dict[str, int]] = countries.get("by_country", {})
+    ranked = sorted(by_country.items(), key=lambda item: (-item[1]["visitors"], item[0]))
+    total = countries["visitors"]
+    parts = [f"{code} {n['visitors']:,} ({n['visitors'] / total:.0%})" for code, n in ranked]
+    if len(parts) > shown:
+        parts = [*parts[:shown], f"{len(parts) - shown} more"]
+    share = countries.get("header_share")
+    header = f"{countries.get('header')} on {share:.0%} of requests" if share is not None else ""
+    return [f"  visitors by country: {', '.join(parts)}" + (f"; {header}" if header else "")]
 
 
 def summary_text(

@@ -10,6 +10,7 @@ from simulator_app.core.funnel import Funnel, MeasuredFunnel
 from simulator_app.core.stats import StatsTable
 from simulator_app.sender.report import (
     collector_lines,
+    country_lines,
     error_counts,
     failure_reason,
     progress_line,
@@ -126,3 +127,19 @@ def test_the_progress_line_counts_the_unanswered() -> None:
     progress = Progress(10, 5, 2, 40, 3, 2.0, 3.0, False, unanswered=2)
     assert "failures 3 (2 unanswered)  20 req/s" in progress_line(progress)
     assert "unanswered" not in progress_line(dataclasses.replace(progress, unanswered=0))
+
+
+def test_the_summary_shows_visitors_by_country_from_the_collector() -> None:
+    countries = {
+        "header": "X-Forwarded-For",
+        "header_share": 0.995,
+        "visitors": 10,
+        "by_country": {"US": {"visitors": 3, "requests": 9}, "IN": {"visitors": 7, "requests": 20}},
+    }
+    (line,) = country_lines(countries)
+    assert (
+        line == "  visitors by country: IN 7 (70%), US 3 (30%); X-Forwarded-For on 100% of requests"
+    )
+    many = {**countries, "by_country": {f"C{i}": {"visitors": 1, "requests": 1} for i in range(10)}}
+    assert country_lines(many, shown=3)[0].count("(") == 3 and "7 more" in country_lines(many, 3)[0]
+    assert country_lines({**countries, "visitors": 0}) == [] and country_lines(None) == []
