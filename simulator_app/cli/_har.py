@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from simulator_app.cli._common import CliError
+from simulator_app.core.words import plural
 
 if TYPE_CHECKING:
     from simulator_app.core.model import Scenario
@@ -123,7 +124,7 @@ def _recording_replay(path: str) -> Replay:
         raise CliError(f"{path}: {exc}") from None
     visitors, length = len(recording.visitors()), recorded_length(recording)
     print(
-        f"replaying {path}: {visitors} visitors, {len(recording.requests)} requests "
+        f"replaying {path}: {plural(visitors, 'visitor')}, {plural(len(recording.requests), 'request')} "
         f"over {length:.1f} s, fresh visitor IDs",
         file=sys.stderr,
     )
@@ -161,6 +162,9 @@ def _exact(path: str) -> Replay:
     def planner(effective: Scenario, seed: int) -> Planner:
         return ExactPlan(JourneyEngine(effective, seed=seed), replay.time_scale)
 
-    print(f"{path} exactly: {len(journeys)} visitors, journey i for visitor i", file=sys.stderr)
+    print(
+        f"{path} exactly: {plural(len(journeys), 'visitor')}, journey i for visitor i",
+        file=sys.stderr,
+    )
     replay = Replay(scenario, planner, len(journeys), scenario.schedule.duration + longest)
     return replay

@@ -13,6 +13,7 @@ from typing import Any
 from simulator_app.core.funnel import Funnel
 from simulator_app.core.report import failure_reason
 from simulator_app.core.report_html import duration_text, ms_text
+from simulator_app.core.words import plural
 from simulator_app.sender.runner import Progress, RunResult
 
 
@@ -117,7 +118,7 @@ def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]
 
 def country_lines(countries: dict[str, Any] | None, shown: int = 8) -> list[str]:
     """Visitors by country as the collector geolocated them from the client-IP header."""
-    if not countries or not countries.get("visitors"):
+    if not countries or not countries.get("visitors") or not countries.get("header"):
         return []
     by_country: dict[str, dict[str, int]] = countries.get("by_country", {})
     ranked = sorted(by_country.items(), key=lambda item: (-item[1]["visitors"], item[0]))
@@ -145,8 +146,8 @@ def summary_text(
     kinds = failure_kinds(result)
     measured = result.funnel.funnel() if any(result.funnel.reached.values()) else None
     lines = [
-        f"run {how} after {duration_text(result.elapsed)}: {result.visitors_done} visitors, "
-        f"{result.requests} requests: {succeeded} succeeded ({rate:,.0f} req/s), "
+        f"run {how} after {duration_text(result.elapsed)}: {plural(result.visitors_done, 'visitor')}, "
+        f"{plural(result.requests, 'request')}: {succeeded:,} succeeded ({rate:,.0f} req/s), "
         f"{result.failures} failed"
         + (f" ({result.cancelled} cancelled)" if result.cancelled else ""),
         *([kinds] if kinds else []),

@@ -34,15 +34,11 @@ from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.report import RunAggregate, write_report
 from simulator_app.core.safety import needs_confirmation, target_problem
+from simulator_app.core.words import plural
 from simulator_app.gui.widgets import ask_user
 from simulator_app.sender import LoadRun, RunResult, RunSettings
 
 JOIN_TIMEOUT = 15.0  # seconds shutdown waits for a stopped run's thread
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 request``, ``2,000 requests``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def format_duration(seconds: float | None) -> str:
