@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -31,6 +30,7 @@ from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.funnel_view import FunnelView
 from simulator_app.gui.journey_models import STEP_TYPE_MIME, JourneysModel, StepsModel
 from simulator_app.gui.step_editor import StepEditor
+from simulator_app.gui.widgets import ElidedLabel, scrolled
 
 STEP_HELP = {
     "view": "a page view",
@@ -103,7 +103,8 @@ class ScenarioBuilder(QWidget):
         row.addStretch(1)
         journeys_layout.addLayout(row)
 
-        funnel_box = QGroupBox("Expected funnel (share of visitors reaching each step)")
+        funnel_box = QGroupBox("Expected funnel")
+        funnel_box.setToolTip("the share of visitors reaching each step")
         funnel_layout = QVBoxLayout(funnel_box)
         self.funnel = FunnelView()
         funnel_layout.addWidget(self.funnel)
@@ -139,11 +140,10 @@ class ScenarioBuilder(QWidget):
         buttons.addStretch(1)
         steps_layout.addLayout(buttons)
         palette_row = QHBoxLayout()
-        palette_row.addWidget(QLabel("Palette (drag a step type into the list, or):"))
+        palette_row.addWidget(ElidedLabel("Palette (drag a step type into the list, or):"), 1)
         self.add_step = QPushButton("Add step")
         self.add_step.setToolTip("add the palette's selected type after the selected step")
         palette_row.addWidget(self.add_step)
-        palette_row.addStretch(1)
         steps_layout.addLayout(palette_row)
         self.step_palette = StepPalette()
         self.step_palette.setFlow(QListView.Flow.LeftToRight)
@@ -156,7 +156,8 @@ class ScenarioBuilder(QWidget):
         self.editor = StepEditor(document)
         editor_box = QGroupBox("Step parameters")
         editor_layout = QVBoxLayout(editor_box)
-        editor_layout.addWidget(self.editor)
+        editor_layout.setContentsMargins(2, 2, 2, 2)
+        editor_layout.addWidget(scrolled(self.editor))
 
         right = editor_box
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -166,6 +167,8 @@ class ScenarioBuilder(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 3)
+        splitter.setCollapsible(1, False)  # the steps stay; the sides can be dragged shut
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

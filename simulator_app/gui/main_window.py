@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -41,7 +42,7 @@ from simulator_app.gui.locust_panel import LocustPanel
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
 from simulator_app.gui.target_panel import TargetPanel
-from simulator_app.gui.widgets import PROBLEM_STYLE
+from simulator_app.gui.widgets import PROBLEM_STYLE, scrolled
 
 APP_NAME = "Nitrox Traffic Simulator"
 FILE_FILTER = "Scenario files (*.yaml *.yml);;All files (*)"
@@ -87,17 +88,18 @@ class MainWindow(QMainWindow):
         self.store_panel = StorePanel(self.document)
         self.target_panel = TargetPanel(self.document, self.collector)
         self.identities_panel = IdentitiesPanel(self.document)
+        # Every page scrolls rather than holding the window open: it fits a laptop's screen.
         self.scenario_tabs = QTabWidget()
-        self.scenario_tabs.addTab(self.builder, "Journeys")
-        self.scenario_tabs.addTab(self.store_panel, "Store && catalog")
-        self.scenario_tabs.addTab(self.target_panel, "Target && IDs")
-        self.scenario_tabs.addTab(self.identities_panel, "Identities")
+        self.scenario_tabs.addTab(scrolled(self.builder), "Journeys")
+        self.scenario_tabs.addTab(scrolled(self.store_panel), "Store && catalog")
+        self.scenario_tabs.addTab(scrolled(self.target_panel), "Target && IDs")
+        self.scenario_tabs.addTab(scrolled(self.identities_panel), "Identities")
 
         self.run_tabs = QTabWidget()
         self.sending = SendingArea()
-        self.run_tabs.addTab(self.sending, "Send")
+        self.run_tabs.addTab(scrolled(self.sending), "Send")
         self.locust = LocustPanel()
-        self.run_tabs.addTab(self.locust, "Locust")
+        self.run_tabs.addTab(scrolled(self.locust), "Locust")
 
         self.banner = Banner()
         central = QWidget()
@@ -106,7 +108,6 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.banner)
         # Scenario above, sending below: both get the full width the log and editor need.
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.scenario_tabs)
         self.splitter.addWidget(self.run_tabs)
         self.splitter.setSizes([480, 380])
@@ -115,7 +116,10 @@ class MainWindow(QMainWindow):
 
         self.problems = QListWidget()
         self.problems.setStyleSheet(PROBLEM_STYLE)
+        # The list takes its room from the splitter above, never from the screen.
         self.problems.setMaximumHeight(160)
+        self.problems.setMinimumHeight(0)
+        self.problems.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         dock = QDockWidget("Problems", self)
         dock.setObjectName("problems")
         dock.setWidget(self.problems)
@@ -152,10 +156,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+        self.fit_screen()
         self._scenario_changed()
         self._update_title()
         if start_collector:
             self.collector.start(port)
+
+    def fit_screen(self) -> None:
+        """Keep the window inside the screen's free area (a 1280x720 laptop shows it whole)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        if not free.contains(self.frameGeometry()):
+            self.move(free.topLeft())
 
     # -- actions ---------------------------------------------------------------
 
@@ -190,6 +209,13 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         view_menu = self.menuBar().addMenu("&View")
+        # Collapsing the editor gives the log the whole height of a short screen.
+        self.editor_action = QAction("Scenario &editor", self)
+        self.editor_action.setCheckable(True)
+        self.editor_action.setChecked(True)
+        self.editor_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.editor_action.toggled.connect(self.scenario_tabs.setVisible)
+        view_menu.addAction(self.editor_action)
         view_menu.addAction(self.problems_dock.toggleViewAction())
 
         toolbar = self.addToolBar("Main")
