@@ -39,6 +39,7 @@ from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.identities_panel import IdentitiesPanel
 from simulator_app.gui.locust_panel import LocustPanel
+from simulator_app.gui.scenario_panel import ScenarioPanel
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
 from simulator_app.gui.target_panel import TargetPanel
@@ -89,11 +90,13 @@ class MainWindow(QMainWindow):
         self.target_panel = TargetPanel(self.document, self.collector)
         self.identities_panel = IdentitiesPanel(self.document)
         # Every page scrolls rather than holding the window open: it fits a laptop's screen.
+        self.scenario_panel = ScenarioPanel(self.document)
         self.scenario_tabs = QTabWidget()
         self.scenario_tabs.addTab(scrolled(self.builder), "Journeys")
         self.scenario_tabs.addTab(scrolled(self.store_panel), "Store && catalog")
         self.scenario_tabs.addTab(scrolled(self.target_panel), "Target && IDs")
         self.scenario_tabs.addTab(scrolled(self.identities_panel), "Identities")
+        self.scenario_tabs.addTab(scrolled(self.scenario_panel), "Scenario && tracker")
 
         self.run_tabs = QTabWidget()
         self.sending = SendingArea()
