@@ -9,6 +9,7 @@ arrow buttons, duplicated and removed; every change is one undoable edit.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -97,7 +98,7 @@ class ScenarioBuilder(QWidget):
         journeys_layout.addWidget(self.journeys)
         row = QHBoxLayout()
         self.add_journey = QPushButton("Add journey")
-        self.remove_journey = QPushButton("Remove")
+        self.remove_journey = QPushButton("Remove journey")
         row.addWidget(self.add_journey)
         row.addWidget(self.remove_journey)
         row.addStretch(1)
@@ -131,7 +132,8 @@ class ScenarioBuilder(QWidget):
         self.steps.setSelectionMode(QListView.SelectionMode.SingleSelection)
         steps_layout.addWidget(self.steps, 3)
         buttons = QHBoxLayout()
-        self.remove_step = QPushButton("Remove")
+        self.remove_step = QPushButton("Remove step")
+        self.remove_step.setToolTip("remove the selected step (Delete)")
         self.duplicate_step = QPushButton("Duplicate")
         self.step_up = QPushButton("Up")
         self.step_down = QPushButton("Down")
@@ -183,6 +185,12 @@ class ScenarioBuilder(QWidget):
         self.add_step.clicked.connect(lambda: self.add_step_of(self.step_palette.current_type()))
         self.step_palette.itemDoubleClicked.connect(lambda item: self.add_step_of(item.text()))
         self.remove_step.clicked.connect(self._remove_step)
+        # Delete in the steps list only: in a text field it deletes a character.
+        self.delete_step_action = QAction("Remove the selected step", self.steps)
+        self.delete_step_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_step_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.delete_step_action.triggered.connect(self._remove_step)
+        self.steps.addAction(self.delete_step_action)
         self.duplicate_step.clicked.connect(self._duplicate_step)
         self.step_up.clicked.connect(lambda: self._move_step(-1))
         self.step_down.clicked.connect(lambda: self._move_step(+1))

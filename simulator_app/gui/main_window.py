@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -39,6 +39,17 @@ from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.identities_panel import IdentitiesPanel
 from simulator_app.gui.locust_panel import LocustPanel
+from simulator_app.gui.navigation import (
+    FIRST_LAUNCH_HINT,
+    FIRST_LAUNCH_KEY,
+    GuideDialog,
+    RecentFiles,
+    ShortcutsDialog,
+    example_scenarios,
+    example_title,
+    shortcut_rows,
+)
+from simulator_app.gui.problems import ProblemsList
 from simulator_app.gui.scenario_panel import ScenarioPanel
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
@@ -50,16 +61,16 @@ FILE_FILTER = "Scenario files (*.yaml *.yml);;All files (*)"
 
 
 class Banner(QFrame):
-    """A message across the top of the window (a file that could not be opened, ...)."""
+    """A message across the top of the window (a file that could not be opened, a hint...)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, problem: bool = True) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("Banner { background: #fff4e5; }")
+        self.setStyleSheet(f"Banner {{ background: {'#fff4e5' if problem else '#e8f0fe'}; }}")
         layout = QHBoxLayout(self)
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.text.setStyleSheet(PROBLEM_STYLE)
+        self.text.setStyleSheet(PROBLEM_STYLE if problem else "")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text, 1)
         self.action = QPushButton()
@@ -81,6 +92,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.recent = RecentFiles(settings)
         self.document = ScenarioDocument(self)
         self.collector = CollectorService(self)
         self._pending_open: tuple[Path, str] | None = None
@@ -105,10 +117,13 @@ class MainWindow(QMainWindow):
         self.run_tabs.addTab(scrolled(self.locust), "Locust")
 
         self.banner = Banner()
+        self.hint = Banner(problem=False)  # first launch, missing fonts: said once
+        self.hint.action.hide()
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(4, 4, 4, 4)
         central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.hint)
         # Scenario above, sending below: both get the full width the log and editor need.
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.scenario_tabs)
@@ -117,7 +132,7 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        self.problems = QListWidget()
+        self.problems = ProblemsList()
         self.problems.setStyleSheet(PROBLEM_STYLE)
         # The list takes its room from the splitter above, never from the screen.
         self.problems.setMaximumHeight(160)
@@ -149,6 +164,7 @@ class MainWindow(QMainWindow):
         self.collector.failed.connect(self._collector_failed)
         self.collector.summary_changed.connect(self._collector_summary)
         self.banner.action.clicked.connect(self._open_anyway)
+        self.problems.field_chosen.connect(self.select_field)
 
         custom = settings.value("target/custom", False, type=bool)
         url = str(settings.value("target/url", "", type=str))
@@ -162,6 +178,7 @@ class MainWindow(QMainWindow):
         self.fit_screen()
         self._scenario_changed()
         self._update_title()
+        self._first_launch_hint()
         if start_collector:
             self.collector.start(port)
 
@@ -197,6 +214,18 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.guide_action = QAction("&Guide", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.start_action = QAction("&Start the run", self)
+        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.filter_action = QAction("&Filter the log", self)
+        self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.guide_action.triggered.connect(self.show_guide)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.start_action.triggered.connect(self.start_run)
+        self.filter_action.triggered.connect(self.focus_log_filter)
         self.new_action.triggered.connect(self.new_file)
         self.open_action.triggered.connect(lambda: self.open_file())
         self.save_action.triggered.connect(self.save)
@@ -204,8 +233,18 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            file_menu.addAction(action)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.examples_menu = file_menu.addMenu("&Examples")
+        for example in example_scenarios():
+            action = self.examples_menu.addAction(example_title(example))
+            action.setToolTip(str(example))
+            action.triggered.connect(lambda _c=False, p=example: self.open_example(p))
+        self.examples_menu.setEnabled(not self.examples_menu.isEmpty())
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -220,6 +259,12 @@ class MainWindow(QMainWindow):
         self.editor_action.toggled.connect(self.scenario_tabs.setVisible)
         view_menu.addAction(self.editor_action)
         view_menu.addAction(self.problems_dock.toggleViewAction())
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.start_action)
+        run_menu.addAction(self.filter_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.shortcuts_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -268,7 +313,7 @@ class MainWindow(QMainWindow):
     def open_file(self, path: Path | None = None) -> bool:
         """Open ``path`` (asks when None). A file with problems does not replace the work."""
         if path is None:
-            start = str(self.document.path.parent) if self.document.path else ""
+            start = self.recent.last_directory()
             name, _ = QFileDialog.getOpenFileName(self, "Open scenario", start, FILE_FILTER)
             if not name:
                 return False
@@ -291,7 +336,45 @@ class MainWindow(QMainWindow):
         self.document.load_text(text, path)
         self.banner.hide()
         self.settings.setValue("file/last", str(path))
+        self.recent.add(path)
         self.statusBar().showMessage(f"Opened {path}", 3000)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent.paths():
+            action = self.recent_menu.addAction(f"{path.name}  ({path.parent})")
+            action.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+            return
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear the list").triggered.connect(self.recent.clear)
+
+    def _open_recent(self, path: Path) -> None:
+        if not path.is_file():
+            self.recent.remove(path)
+            self.statusBar().showMessage(f"{path} is no longer there", 5000)
+            return
+        self.open_file(path)
+
+    def open_example(self, path: Path) -> bool:
+        """Open a bundled scenario as a new, unsaved one: Save asks where to keep it."""
+        try:
+            text, problems = ScenarioDocument.check_file(path)
+        except ScenarioError as exc:
+            self._show_open_problems(path, exc.problems, None)
+            return False
+        if problems:  # a bundled file always validates; say so if it does not
+            self._show_open_problems(path, problems, None)
+            return False
+        if not self.maybe_save():
+            return False
+        self.document.load_text(text, None)
+        self.banner.hide()
+        self.statusBar().showMessage(
+            f"Example {example_title(path)}: Save As keeps your changes", 5000
+        )
+        return True
 
     def _show_open_problems(self, path: Path, problems: list[Problem], text: str | None) -> None:
         shown = "\n".join(str(p) for p in problems[:8])
@@ -316,7 +399,11 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        start = str(self.document.path) if self.document.path else "scenario.yaml"
+        start = (
+            str(self.document.path)
+            if self.document.path
+            else str(Path(self.recent.last_directory()) / "scenario.yaml")
+        )
         name, _ = QFileDialog.getSaveFileName(self, "Save scenario as", start, FILE_FILTER)
         if not name:
             return False
@@ -331,6 +418,7 @@ class MainWindow(QMainWindow):
             self.banner.show()
             return False
         self.settings.setValue("file/last", str(path))
+        self.recent.add(path)
         self.statusBar().showMessage(f"Saved {path}", 3000)
         return True
 
@@ -341,12 +429,86 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._file_name()}[*] — {APP_NAME}")
         self.setWindowModified(self.document.modified)
 
+    # -- help and shortcuts --------------------------------------------------------
+
+    def show_guide(self) -> None:
+        GuideDialog(self).open()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every shortcut of the window (menus, toolbar and panels), as the Help list shows it."""
+        return shortcut_rows(self.findChildren(QAction))
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).open()
+
+    def start_run(self) -> None:
+        """Ctrl+Enter: start a load run of the scenario (the Send tab comes to the front)."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.run_panel.start()
+
+    def focus_log_filter(self) -> None:
+        """Ctrl+F: to the request log's search box."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.log.text_edit.setFocus()
+        self.sending.log.text_edit.selectAll()
+
+    def _first_launch_hint(self) -> None:
+        if self.settings.value(FIRST_LAUNCH_KEY, False, type=bool):
+            return
+        self.settings.setValue(FIRST_LAUNCH_KEY, True)
+        self.show_hint(FIRST_LAUNCH_HINT)
+
+    def show_hint(self, text: str) -> None:
+        """A hint across the top (added to the one shown, if any) until dismissed."""
+        shown = self.hint.text.text() if self.hint.isVisible() else ""
+        self.hint.text.setText(f"{shown}\n{text}" if shown else text)
+        self.hint.show()
+
+    def select_field(self, path: tuple[str | int, ...]) -> None:
+        """Show and focus the field at ``path`` (a problem in the list was clicked)."""
+        section = path[0] if path else ""
+        tabs = self.scenario_tabs
+        self.editor_action.setChecked(True)
+        if section == "journeys":
+            tabs.setCurrentIndex(0)
+            if len(path) > 1 and isinstance(path[1], int):
+                self.builder.select_journey(path[1])
+            if len(path) > 3 and path[2] == "steps" and isinstance(path[3], int):
+                self.builder.select_step(path[3])
+                self.builder.editor.focus_field(str(path[4]) if len(path) > 4 else "")
+            else:
+                self.builder.journeys.setFocus()
+        elif section == "store":
+            tabs.setCurrentIndex(self._page_of(self.store_panel))
+        elif section == "ids":
+            tabs.setCurrentIndex(self._page_of(self.target_panel))
+            field = self.target_panel.fields.get(str(path[1])) if len(path) > 1 else None
+            if field is not None:
+                field.value.setFocus()
+        elif section in ("identities", "seed"):
+            tabs.setCurrentIndex(self._page_of(self.identities_panel))
+            (
+                self.identities_panel.seed if section == "seed" else self.identities_panel.locales
+            ).setFocus()
+        elif section in ("name", "description", "tracker"):
+            tabs.setCurrentIndex(self._page_of(self.scenario_panel))
+            self.scenario_panel.focus_field(path)
+        elif section == "schedule":
+            self.run_tabs.setCurrentIndex(0)
+
+    def _page_of(self, panel: QWidget) -> int:
+        """The index of the scenario tab whose scroll area holds ``panel``."""
+        tabs = self.scenario_tabs
+        for index in range(tabs.count()):
+            page = tabs.widget(index)
+            if isinstance(page, QScrollArea) and page.widget() is panel:
+                return index
+        return tabs.currentIndex()
+
     # -- scenario, target, collector ---------------------------------------------
 
     def _scenario_changed(self) -> None:
-        self.problems.clear()
-        for problem in self.document.problems:
-            self.problems.addItem(str(problem))
+        self.problems.set_problems(self.document.problems, self.document.data)
         count = len(self.document.problems)
         self.problems_dock.setWindowTitle(f"Problems ({count})")
         # The list appears when there is something in it, and gets out of the way after.

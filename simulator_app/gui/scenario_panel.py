@@ -147,6 +147,18 @@ class ScenarioPanel(QWidget):
         self.description_problem.show_problems(problems(("description",)))
         self.tracker_problem.show_problems(problems(("tracker",)))
 
+    def focus_field(self, path: DocPath) -> None:
+        """Focus the control of ``path`` (``name``, ``tracker.full_cart``...)."""
+        key = str(path[-1]) if path else ""
+        controls: dict[str, QWidget] = {
+            "name": self.name,
+            "description": self.description,
+            "view_method": self.view_method,
+            "client_ip_header": self.ip_header if self.ip_on.isChecked() else self.ip_on,
+            **self.flags,
+        }
+        controls.get(key, self.name if path[:1] != ("tracker",) else self.view_method).setFocus()
+
     # -- writing -------------------------------------------------------------
 
     def _name_edited(self, text: str) -> None:
