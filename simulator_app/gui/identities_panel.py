@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -92,6 +93,11 @@ class VisitorsModel(ColumnsModel):
     def row_count(self) -> int:
         return len(self._rows)
 
+    def names(self) -> list[tuple[str, str]]:
+        """(locale, name) of every visitor shown: what the font check looks at."""
+        locale, name = self.COLUMNS.index("Locale"), self.COLUMNS.index("Name")
+        return [(row[locale], row[name]) for row in self._rows]
+
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -101,7 +107,13 @@ class VisitorsModel(ColumnsModel):
 
 
 class IdentitiesPanel(QWidget):
-    """Locales (checkable list with a filter), seed, and the visitors preview."""
+    """Locales (checkable list with a filter), seed, and the visitors preview.
+
+    Signals:
+        preview_changed(): the preview shows other visitors (their names may need other fonts).
+    """
+
+    preview_changed = Signal()
 
     def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,6 +232,7 @@ class IdentitiesPanel(QWidget):
             [engine.visitor(i) for i in shown], [engine.journeys_of(i) for i in shown]
         )
         self._shown = scenario
+        self.preview_changed.emit()
 
     # -- writing -------------------------------------------------------------
 

@@ -11,6 +11,7 @@ fixed here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from simulator_app.core.scenario_file import Problem, ScenarioError
 from simulator_app.gui.builder import ScenarioBuilder
 from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
+from simulator_app.gui.fonts import missing_font_message, missing_scripts, system_has_font
 from simulator_app.gui.identities_panel import IdentitiesPanel
 from simulator_app.gui.locust_panel import LocustPanel
 from simulator_app.gui.navigation import (
@@ -179,6 +181,11 @@ class MainWindow(QMainWindow):
         self._scenario_changed()
         self._update_title()
         self._first_launch_hint()
+        # whether a font has a script; tests put a fake one in before calling check_fonts
+        self.font_check: Callable[[str], bool] = system_has_font
+        self._fonts_reported: set[str] = set()
+        self.identities_panel.preview_changed.connect(self.check_fonts)
+        self.check_fonts()
         if start_collector:
             self.collector.start(port)
 
@@ -504,6 +511,14 @@ class MainWindow(QMainWindow):
             if isinstance(page, QScrollArea) and page.widget() is panel:
                 return index
         return tabs.currentIndex()
+
+    def check_fonts(self) -> None:
+        """Say once per script when the visitors' names need a font this system lacks."""
+        missing = missing_scripts(self.identities_panel.model.names(), self.font_check)
+        new = {s: locales for s, locales in missing.items() if s not in self._fonts_reported}
+        if new:
+            self._fonts_reported.update(new)
+            self.show_hint(missing_font_message(new))
 
     # -- scenario, target, collector ---------------------------------------------
 
