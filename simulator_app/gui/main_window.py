@@ -467,7 +467,7 @@ class MainWindow(QMainWindow):
 
     def show_hint(self, text: str) -> None:
         """A hint across the top (added to the one shown, if any) until dismissed."""
-        shown = self.hint.text.text() if self.hint.isVisible() else ""
+        shown = self.hint.text.text() if not self.hint.isHidden() else ""
         self.hint.text.setText(f"{shown}\n{text}" if shown else text)
         self.hint.show()
 
