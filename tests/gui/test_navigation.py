@@ -114,7 +114,8 @@ def test_the_first_launch_hint_shows_once(settings: QSettings, qtbot: QtBot) -> 
     first.shutdown()
     second = MainWindow(settings, start_collector=False)
     qtbot.addWidget(second)
-    assert not second.hint.isVisibleTo(second)
+    # (the hint may still say this machine lacks a font: that is another message)
+    assert second.hint.isHidden() or FIRST_LAUNCH_HINT not in second.hint.text.text()
     second.shutdown()
 
 
