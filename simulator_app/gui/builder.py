@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from simulator_app.core.contract import STEP_TYPES
 from simulator_app.core.funnel import FUNNEL_ORDER, expected_funnel
 from simulator_app.gui.document import ScenarioDocument
-from simulator_app.gui.funnel_view import FunnelView
+from simulator_app.gui.funnel_view import FunnelTargets, FunnelView
 from simulator_app.gui.journey_models import STEP_TYPE_MIME, JourneysModel, StepsModel
 from simulator_app.gui.step_editor import StepEditor
 from simulator_app.gui.widgets import ElidedLabel, scrolled
@@ -109,6 +109,8 @@ class ScenarioBuilder(QWidget):
         funnel_layout = QVBoxLayout(funnel_box)
         self.funnel = FunnelView()
         funnel_layout.addWidget(self.funnel)
+        self.funnel_targets = FunnelTargets(document)
+        funnel_layout.addWidget(self.funnel_targets)
 
         # Few journeys fit in a short table; the funnel takes the rest of the column.
         self.journeys.setMaximumHeight(6 * (self.fontMetrics().height() + 8))
