@@ -19,20 +19,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QProcess,
     QProcessEnvironment,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -53,13 +51,12 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.safety import is_loopback, target_problem
 from simulator_app.exporter.files import ConfSettings, write_export
 from simulator_app.exporter.locust_stats import (
-    LocustRow,
     read_stats_csv,
     read_stats_json,
     stats_csv_path,
 )
 from simulator_app.exporter.locustfile import DEFAULT_HOST, ExportError, ExportSettings
-from simulator_app.gui.table_model import ColumnsModel
+from simulator_app.gui.locust_stats_model import LocustStatsModel, PinnedTotalProxy
 from simulator_app.gui.widgets import ElidedLabel, ask_user, number, plural
 
 POLL_MS = 1000  # Locust rewrites its stats CSV about once a second
@@ -67,7 +64,6 @@ STOP_GRACE_MS = 10_000  # after Stop, how long Locust gets to write its reports 
 CONSOLE_LINES = 2000
 
 _Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the number behind a formatted cell
 
 # `python -m locust`, in the subprocess, with the stats CSV flushed every second
 # (Locust's default, 5 s, would make the live table lag).
@@ -88,94 +84,6 @@ def locust_environment(pythonpath: str = "") -> dict[str, str]:
     root = str(Path(simulator_app.__file__).resolve().parent.parent)
     paths = [root, *(p for p in pythonpath.split(os.pathsep) if p and p != root)]
     return {"PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
-
-
-class LocustStatsModel(ColumnsModel):
-    """Locust's stats rows (per request name, then the aggregate) as a table."""
-
-    COLUMNS = (
-        "Method",
-        "Name",
-        "Requests",
-        "Failures",
-        "Median ms",
-        "95% ms",
-        "99% ms",
-        "Average ms",
-        "req/s",
-    )
-    DECIMALS = (0, 0, 0, 0, 0, 0, 0, 1, 1)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[LocustRow] = []
-
-    @property
-    def rows(self) -> list[LocustRow]:
-        return list(self._rows)
-
-    def total(self) -> LocustRow | None:
-        """The aggregate row, once Locust has written one."""
-        return next((r for r in self._rows if r.is_total), None)
-
-    def set_rows(self, rows: list[LocustRow]) -> None:
-        if rows == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_count(self) -> int:
-        return len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        values: tuple[str | float, ...] = (
-            row.method,
-            row.name,
-            row.requests,
-            row.failures,
-            row.median_ms,
-            row.p95_ms,
-            row.p99_ms,
-            row.average_ms,
-            row.rps,
-        )
-        value = values[column]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return value if isinstance(value, str) else number(value, self.DECIMALS[column])
-        if role == SORT_ROLE:
-            return value
-        if role == Qt.ItemDataRole.FontRole and row.is_total:
-            bold = QFont()
-            bold.setBold(True)
-            return bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-class PinnedTotalProxy(QSortFilterProxyModel):
-    """Sorts Locust's rows by the numbers behind the cells, the Aggregated row always last."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-
-    def lessThan(self, left: _Index, right: _Index) -> bool:
-        source = self.sourceModel()
-        assert isinstance(source, LocustStatsModel)
-        rows = source.rows
-        left_total, right_total = rows[left.row()].is_total, rows[right.row()].is_total
-        if left_total or right_total:
-            # Qt flips the result for a descending sort: flip it back so the total stays last.
-            last = left_total and not right_total
-            ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
-            return (not last) if ascending else last
-        return bool(super().lessThan(left, right))
 
 
 class LocustPanel(QWidget):
