@@ -171,6 +171,7 @@ class ScenarioBuilder(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 3)
+        splitter.setSizes([250, 350, 400])  # in proportion: the editor's rows are the widest
         splitter.setCollapsible(1, False)  # the steps stay; the sides can be dragged shut
         self.splitter = splitter
         layout = QVBoxLayout(self)

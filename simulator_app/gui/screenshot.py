@@ -28,11 +28,14 @@ def take(out: Path, scenario: Path, size: tuple[int, int] = (WIDTH, HEIGHT)) -> 
     from PySide6.QtWidgets import QApplication
 
     from simulator_app.gui.main_window import MainWindow
+    from simulator_app.gui.navigation import FIRST_LAUNCH_KEY
 
     _app = QApplication.instance() or QApplication([sys.argv[0]])  # kept alive until the end
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue(FIRST_LAUNCH_KEY, True)  # the README shows the app, not its hints
         window = MainWindow(settings)
+        window.hint.hide()  # (a missing font is this machine's, not the app's)
         try:
             if not window.open_file(scenario):
                 raise SystemExit(f"{scenario}: could not be opened: {window.banner.text.text()}")

@@ -51,13 +51,16 @@ def scrolled(widget: QWidget) -> QScrollArea:
 class ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" rather than widening its pane.
 
-    The whole text stays in :meth:`full_text` and the tooltip.
+    It asks for at most :attr:`HINT_WIDTH` pixels and can shrink to none; the
+    whole text stays in :meth:`full_text` and the tooltip.
     """
+
+    HINT_WIDTH = 240
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def full_text(self) -> str:
@@ -67,9 +70,14 @@ class ElidedLabel(QLabel):
         self._full = text
         self.setToolTip(text)
         self._elide()
+        self.updateGeometry()
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        wanted = self.fontMetrics().horizontalAdvance(self._full) + 4
+        return QSize(min(wanted, self.HINT_WIDTH), super().sizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
