@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -105,8 +104,6 @@ class MainWindow(FileWindow):
         self.problems.setStyleSheet(PROBLEM_STYLE)
         # The list takes its room from the splitter above, never from the screen.
         self.problems.setMaximumHeight(160)
-        self.problems.setMinimumHeight(0)
-        self.problems.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         dock = QDockWidget("Problems", self)
         dock.setObjectName("problems")
         dock.setWidget(self.problems)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from simulator_app.core.scenario_file import Problem
@@ -74,6 +74,13 @@ class ProblemsList(QListWidget):
         super().__init__(parent)
         self.itemClicked.connect(self._chosen)
         self.itemActivated.connect(self._chosen)
+
+    def sizeHint(self) -> QSize:
+        """Room for four problems: the dock takes it from the window, never adds it."""
+        return QSize(400, 4 * self.fontMetrics().height() + 12)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(100, 2 * self.fontMetrics().height() + 8)
 
     def set_problems(self, problems: list[Problem], document: Any) -> None:
         self.clear()

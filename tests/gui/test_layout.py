@@ -85,3 +85,13 @@ def test_the_editor_collapses(window: MainWindow, qtbot: QtBot) -> None:
     assert window.scenario_tabs.isHidden() and window.run_tabs.height() > before + 150
     window.editor_action.trigger()
     assert window.scenario_tabs.isVisible()
+
+
+def test_the_problems_are_readable_in_a_small_window(window: MainWindow, qtbot: QtBot) -> None:
+    window.show()
+    window.resize(LAPTOP)
+    _settle(qtbot)
+    window.document.apply(SetValue(("journeys", 0, "weight"), -1), "bad")
+    _settle(qtbot)
+    line = window.problems.fontMetrics().height()
+    assert window.problems.height() >= 2 * line and window.size() == LAPTOP
