@@ -224,7 +224,10 @@ class LocustPanel(QWidget):
 
     def export_settings(self) -> ExportSettings:
         """What an export writes: the think scale, and the target this panel shows."""
-        return ExportSettings(think_scale=self.think_scale.value(), host=self._target)
+        # before the collector is up there is no target yet: the collector's usual address
+        return ExportSettings(
+            think_scale=self.think_scale.value(), host=self._target or DEFAULT_HOST
+        )
 
     def set_reports_dir(self, folder: Path | None) -> None:
         """Where runs write their reports (None: a temporary folder per run)."""
