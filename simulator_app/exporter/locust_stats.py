@@ -28,6 +28,7 @@ class LocustRow:
     p95_ms: float
     average_ms: float
     rps: float
+    p99_ms: float = 0.0
 
     @property
     def is_total(self) -> bool:
@@ -69,6 +70,7 @@ def read_stats_csv(path: str | Path) -> list[LocustRow]:
                 failures=failures,
                 median_ms=_number(row, "Median Response Time"),
                 p95_ms=_number(row, "95%"),
+                p99_ms=_number(row, "99%"),
                 average_ms=_number(row, "Average Response Time"),
                 rps=_number(row, "Requests/s"),
             )
@@ -107,6 +109,7 @@ def _row(method: str, name: str, entries: list[dict[str, Any]]) -> LocustRow:
         failures=failures,
         median_ms=_percentile(times, requests, 0.5),
         p95_ms=_percentile(times, requests, 0.95),
+        p99_ms=_percentile(times, requests, 0.99),
         average_ms=total_time / requests if requests else 0.0,
         rps=requests / (end - start) if end > start else 0.0,
     )

@@ -9,12 +9,12 @@ arrow buttons, duplicated and removed; every change is one undoable edit.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QMimeData, QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from simulator_app.core.contract import STEP_TYPES
 from simulator_app.core.funnel import FUNNEL_ORDER, expected_funnel
 from simulator_app.gui.document import ScenarioDocument
-from simulator_app.gui.funnel_view import FunnelView
+from simulator_app.gui.funnel_view import FunnelTargets, FunnelView
 from simulator_app.gui.journey_models import STEP_TYPE_MIME, JourneysModel, StepsModel
 from simulator_app.gui.step_editor import StepEditor
+from simulator_app.gui.widgets import ElidedLabel, scrolled
 
 STEP_HELP = {
     "view": "a page view",
@@ -97,16 +98,19 @@ class ScenarioBuilder(QWidget):
         journeys_layout.addWidget(self.journeys)
         row = QHBoxLayout()
         self.add_journey = QPushButton("Add journey")
-        self.remove_journey = QPushButton("Remove")
+        self.remove_journey = QPushButton("Remove journey")
         row.addWidget(self.add_journey)
         row.addWidget(self.remove_journey)
         row.addStretch(1)
         journeys_layout.addLayout(row)
 
-        funnel_box = QGroupBox("Expected funnel (share of visitors reaching each step)")
+        funnel_box = QGroupBox("Expected funnel")
+        funnel_box.setToolTip("the share of visitors reaching each step")
         funnel_layout = QVBoxLayout(funnel_box)
         self.funnel = FunnelView()
         funnel_layout.addWidget(self.funnel)
+        self.funnel_targets = FunnelTargets(document)
+        funnel_layout.addWidget(self.funnel_targets)
 
         # Few journeys fit in a short table; the funnel takes the rest of the column.
         self.journeys.setMaximumHeight(6 * (self.fontMetrics().height() + 8))
@@ -130,7 +134,8 @@ class ScenarioBuilder(QWidget):
         self.steps.setSelectionMode(QListView.SelectionMode.SingleSelection)
         steps_layout.addWidget(self.steps, 3)
         buttons = QHBoxLayout()
-        self.remove_step = QPushButton("Remove")
+        self.remove_step = QPushButton("Remove step")
+        self.remove_step.setToolTip("remove the selected step (Delete)")
         self.duplicate_step = QPushButton("Duplicate")
         self.step_up = QPushButton("Up")
         self.step_down = QPushButton("Down")
@@ -139,11 +144,10 @@ class ScenarioBuilder(QWidget):
         buttons.addStretch(1)
         steps_layout.addLayout(buttons)
         palette_row = QHBoxLayout()
-        palette_row.addWidget(QLabel("Palette (drag a step type into the list, or):"))
+        palette_row.addWidget(ElidedLabel("Palette (drag a step type into the list, or):"), 1)
         self.add_step = QPushButton("Add step")
         self.add_step.setToolTip("add the palette's selected type after the selected step")
         palette_row.addWidget(self.add_step)
-        palette_row.addStretch(1)
         steps_layout.addLayout(palette_row)
         self.step_palette = StepPalette()
         self.step_palette.setFlow(QListView.Flow.LeftToRight)
@@ -156,7 +160,8 @@ class ScenarioBuilder(QWidget):
         self.editor = StepEditor(document)
         editor_box = QGroupBox("Step parameters")
         editor_layout = QVBoxLayout(editor_box)
-        editor_layout.addWidget(self.editor)
+        editor_layout.setContentsMargins(2, 2, 2, 2)
+        editor_layout.addWidget(scrolled(self.editor))
 
         right = editor_box
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -166,6 +171,9 @@ class ScenarioBuilder(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 3)
+        splitter.setSizes([250, 350, 400])  # in proportion: the editor's rows are the widest
+        splitter.setCollapsible(1, False)  # the steps stay; the sides can be dragged shut
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -180,6 +188,12 @@ class ScenarioBuilder(QWidget):
         self.add_step.clicked.connect(lambda: self.add_step_of(self.step_palette.current_type()))
         self.step_palette.itemDoubleClicked.connect(lambda item: self.add_step_of(item.text()))
         self.remove_step.clicked.connect(self._remove_step)
+        # Delete in the steps list only: in a text field it deletes a character.
+        self.delete_step_action = QAction("Remove the selected step", self.steps)
+        self.delete_step_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_step_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.delete_step_action.triggered.connect(self._remove_step)
+        self.steps.addAction(self.delete_step_action)
         self.duplicate_step.clicked.connect(self._duplicate_step)
         self.step_up.clicked.connect(lambda: self._move_step(-1))
         self.step_down.clicked.connect(lambda: self._move_step(+1))

@@ -1,8 +1,9 @@
 """Identities: the Faker locales and the run's seed, and a preview of the next visitors.
 
 The preview calls ``JourneyEngine(scenario).visitor(i)`` for the first
-visitors, so it shows exactly the names, e-mails, phones and IDs a run will
-send. It regenerates only when the identities or ID settings change.
+visitors, so it shows exactly the journeys, countries, devices, names,
+e-mails, phones and IDs a run will send. It regenerates only when the
+scenario changes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 from simulator_app.core.identities import Visitor
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.locales import LOCALES
-from simulator_app.core.model import Identities, IdSettings, Scenario
+from simulator_app.core.model import Scenario
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import MISSING, DeleteValue, SetValue, get, to_yaml
 from simulator_app.gui.table_model import ColumnsModel
@@ -47,19 +49,35 @@ FAVOURITE_LOCALES = ("en_IN", "hi_IN", "en_US", "en_GB", "ta_IN", "bn_BD")
 
 
 class VisitorsModel(ColumnsModel):
-    """The first visitors of a scenario: name, e-mail, phone and their IDs."""
+    """The first visitors of a scenario: journeys, place, device, contact details and IDs."""
 
-    COLUMNS = ("#", "Locale", "Name", "E-mail", "Phone", "roaming_id", "nitro_id", "nitrox_id")
+    COLUMNS = (
+        "#",
+        "Journey",
+        "Country",
+        "Device",
+        "Locale",
+        "Name",
+        "E-mail",
+        "Phone",
+        "roaming_id",
+        "nitro_id",
+        "nitrox_id",
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, ...]] = []
 
-    def set_visitors(self, visitors: list[Visitor]) -> None:
+    def set_visitors(self, visitors: list[Visitor], journeys: list[list[str]]) -> None:
+        """Show ``visitors``; ``journeys[i]`` are the journeys of ``visitors[i]``, by session."""
         self.beginResetModel()
         self._rows = [
             (
                 str(v.index),
+                " then ".join(taken),
+                v.country,
+                f"{v.device.kind}: {v.device.browser} on {v.device.os}",
                 v.locale,
                 v.name,
                 v.email,
@@ -68,12 +86,17 @@ class VisitorsModel(ColumnsModel):
                 v.ids.nitro_id,
                 v.ids.nitrox_id,
             )
-            for v in visitors
+            for v, taken in zip(visitors, journeys, strict=True)
         ]
         self.endResetModel()
 
     def row_count(self) -> int:
         return len(self._rows)
+
+    def names(self) -> list[tuple[str, str]]:
+        """(locale, name) of every visitor shown: what the font check looks at."""
+        locale, name = self.COLUMNS.index("Locale"), self.COLUMNS.index("Name")
+        return [(row[locale], row[name]) for row in self._rows]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -84,12 +107,18 @@ class VisitorsModel(ColumnsModel):
 
 
 class IdentitiesPanel(QWidget):
-    """Locales (checkable list with a filter), seed, and the visitors preview."""
+    """Locales (checkable list with a filter), seed, and the visitors preview.
+
+    Signals:
+        preview_changed(): the preview shows other visitors (their names may need other fonts).
+    """
+
+    preview_changed = Signal()
 
     def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._document = document
-        self._shown: tuple[Identities, IdSettings, int | None] | None = None
+        self._shown: Scenario | None = None
         self._loading = False
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -194,13 +223,16 @@ class IdentitiesPanel(QWidget):
             )
             return
         self.status.show_message(None)
-        key = (scenario.identities, scenario.ids, scenario.seed)
-        if key == self._shown:
+        if scenario == self._shown:
             return
         # Without a seed each run draws its own: the preview shows the visitors of seed 1.
         engine = JourneyEngine(scenario, seed=1 if scenario.seed is None else None)
-        self.model.set_visitors([engine.visitor(i) for i in range(PREVIEW_VISITORS)])
-        self._shown = key
+        shown = range(PREVIEW_VISITORS)
+        self.model.set_visitors(
+            [engine.visitor(i) for i in shown], [engine.journeys_of(i) for i in shown]
+        )
+        self._shown = scenario
+        self.preview_changed.emit()
 
     # -- writing -------------------------------------------------------------
 

@@ -3,8 +3,10 @@
 Locust runs as a subprocess (``python -m locust --headless``), never inside the
 app: importing locust would monkey-patch the app's process with gevent. The
 panel follows the run through Locust's own output: its console lines, live,
-and its ``--csv`` stats file, read once a second into a table. When the run
-ends the panel points to the CSV and HTML reports Locust wrote.
+and its ``--csv`` stats file, read once a second into a table (sortable,
+the Aggregated row pinned last). Each run writes its locustfile and reports
+to a new folder in the reports directory the user chooses (a temporary
+folder until then); the panel points to them when the run ends.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import os
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -28,6 +30,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -48,14 +51,13 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.safety import is_loopback, target_problem
 from simulator_app.exporter.files import ConfSettings, write_export
 from simulator_app.exporter.locust_stats import (
-    LocustRow,
     read_stats_csv,
     read_stats_json,
     stats_csv_path,
 )
 from simulator_app.exporter.locustfile import DEFAULT_HOST, ExportError, ExportSettings
-from simulator_app.gui.table_model import ColumnsModel
-from simulator_app.gui.widgets import ask_user
+from simulator_app.gui.locust_stats_model import LocustStatsModel, PinnedTotalProxy
+from simulator_app.gui.widgets import ElidedLabel, ask_user, number, plural
 
 POLL_MS = 1000  # Locust rewrites its stats CSV about once a second
 STOP_GRACE_MS = 10_000  # after Stop, how long Locust gets to write its reports before a kill
@@ -84,63 +86,6 @@ def locust_environment(pythonpath: str = "") -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
 
 
-class LocustStatsModel(ColumnsModel):
-    """Locust's stats rows (per request name, then the aggregate) as a table."""
-
-    COLUMNS = (
-        "Method",
-        "Name",
-        "Requests",
-        "Failures",
-        "Median ms",
-        "95% ms",
-        "Average ms",
-        "req/s",
-    )
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[LocustRow] = []
-
-    @property
-    def rows(self) -> list[LocustRow]:
-        return list(self._rows)
-
-    def total(self) -> LocustRow | None:
-        """The aggregate row, once Locust has written one."""
-        return next((r for r in self._rows if r.is_total), None)
-
-    def set_rows(self, rows: list[LocustRow]) -> None:
-        if rows == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_count(self) -> int:
-        return len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        values = (
-            row.method,
-            row.name,
-            row.requests,
-            row.failures,
-            row.median_ms,
-            row.p95_ms,
-            round(row.average_ms, 1),
-            round(row.rps, 1),
-        )
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(values[index.column()])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
 class LocustPanel(QWidget):
     """Export a scenario as a locustfile, or run it headless in Locust and follow the run.
 
@@ -159,6 +104,7 @@ class LocustPanel(QWidget):
         self._target = DEFAULT_HOST
         self._process: QProcess | None = None
         self._run_dir: Path | None = None
+        self.reports_dir: Path | None = None  # None: each run in a temporary folder
         self._stopping = False
         # asked before Locust sends to another machine; tests replace it
         self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
@@ -192,17 +138,33 @@ class LocustPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
+        self.reports_label = ElidedLabel()
+        self.choose_reports = QPushButton("Choose…")
+        self.choose_reports.setToolTip("the folder each run's reports are written to")
+        reports_row = QHBoxLayout()
+        reports_row.addWidget(self.reports_label, 1)
+        reports_row.addWidget(self.choose_reports)
+        form.addRow("Reports in", reports_row)
+        self.set_reports_dir(None)
+
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.stats_model = LocustStatsModel(self)
+        self.stats_proxy = PinnedTotalProxy(self)
+        self.stats_proxy.setSourceModel(self.stats_model)
         self.stats_view = QTableView()
-        self.stats_view.setModel(self.stats_model)
+        self.stats_view.setModel(self.stats_proxy)
+        self.stats_view.setSortingEnabled(True)
+        self.stats_view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        self.stats_view.verticalHeader().hide()
         self.stats_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
         self.console = QPlainTextEdit(readOnly=True)
         self.console.setMaximumBlockCount(CONSOLE_LINES)
         self.console.setPlaceholderText("Locust's output appears here while it runs.")
+        self.console.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.console.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.reports = QLabel()
         self.reports.setTextFormat(Qt.TextFormat.RichText)
         self.reports.setOpenExternalLinks(True)
@@ -235,6 +197,7 @@ class LocustPanel(QWidget):
         self._kill_timer.timeout.connect(self._kill)
 
         self.export_button.clicked.connect(self._ask_export)
+        self.choose_reports.clicked.connect(self._ask_reports_dir)
         self.run_button.clicked.connect(self.start_run)
         self.stop_button.clicked.connect(self.stop_run)
         self.set_target(DEFAULT_HOST)
@@ -260,7 +223,35 @@ class LocustPanel(QWidget):
         self._update_buttons()
 
     def export_settings(self) -> ExportSettings:
-        return ExportSettings(think_scale=self.think_scale.value())
+        """What an export writes: the think scale, and the target this panel shows."""
+        # before the collector is up there is no target yet: the collector's usual address
+        return ExportSettings(
+            think_scale=self.think_scale.value(), host=self._target or DEFAULT_HOST
+        )
+
+    def set_reports_dir(self, folder: Path | None) -> None:
+        """Where runs write their reports (None: a temporary folder per run)."""
+        self.reports_dir = folder
+        self.reports_label.setText(str(folder) if folder else "a temporary folder per run")
+
+    def _ask_reports_dir(self) -> None:
+        if self.reports_dir is not None:
+            start = str(self.reports_dir)
+        else:
+            start = str(Path(self._path).parent) if self._path else ""
+        chosen = QFileDialog.getExistingDirectory(self, "Write Locust reports to", start)
+        if chosen:
+            self.set_reports_dir(Path(chosen))
+
+    def _new_run_dir(self) -> Path:
+        if self.reports_dir is None:
+            return Path(tempfile.mkdtemp(prefix="nitrox-locust-"))
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_dir, n = self.reports_dir / f"locust-{stamp}", 2
+        while run_dir.exists():
+            run_dir, n = self.reports_dir / f"locust-{stamp}-{n}", n + 1
+        run_dir.mkdir(parents=True)
+        return run_dir
 
     def is_running(self) -> bool:
         return (
@@ -329,7 +320,11 @@ class LocustPanel(QWidget):
         if problem or self._scenario is None:
             self._say(problem or "")
             return False
-        run_dir = Path(tempfile.mkdtemp(prefix="nitrox-locust-"))
+        try:
+            run_dir = self._new_run_dir()
+        except OSError as exc:
+            self._say(f"Cannot write reports to {self.reports_dir}: {exc.strerror or exc}")
+            return False
         locustfile = run_dir / "locustfile.py"
         try:
             write_export(self._scenario, locustfile, self.export_settings(), conf=None)
@@ -357,7 +352,9 @@ class LocustPanel(QWidget):
         self._process = process
         process.start()
         self._poll.start()
-        self._say(f"Starting Locust: {self.users.value()} users for {self.duration.value()} s…")
+        self._say(
+            f"Starting Locust: {plural(self.users.value(), 'user')} for {self.duration.value()} s…"
+        )
         self._update_buttons()
         self.runningChanged.emit(True)
         return True
@@ -421,8 +418,8 @@ class LocustPanel(QWidget):
             total = self.stats_model.total()
             if total is not None and self.is_running() and not self._stopping:
                 self._say(
-                    f"Running: {total.requests} requests, {total.failures} failures,"
-                    f" {total.rps:.0f} req/s"
+                    f"Running: {plural(total.requests, 'request')},"
+                    f" {plural(total.failures, 'failure')}, {number(total.rps)} req/s"
                 )
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
@@ -444,7 +441,11 @@ class LocustPanel(QWidget):
             if final:
                 self.stats_model.set_rows(final)
         total = self.stats_model.total()
-        figures = f": {total.requests} requests, {total.failures} failures" if total else ""
+        figures = (
+            f": {plural(total.requests, 'request')}, {plural(total.failures, 'failure')}"
+            if total
+            else ""
+        )
         how = "stopped" if self._stopping else "finished"
         self._say(f"Locust {how} (exit code {code}){figures}.")
         self._show_reports()
@@ -486,5 +487,6 @@ class LocustPanel(QWidget):
             self.spawn_rate,
             self.duration,
             self.think_scale,
+            self.choose_reports,
         ):
             field.setEnabled(not running)

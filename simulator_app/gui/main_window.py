@@ -1,74 +1,56 @@
 """The main window: menus, the builder tabs, the sending area, problems, and the collector.
 
-Left: the scenario (builder, store, target & IDs, identities). Right: the
-sending area and the Locust panel, each fed the current scenario (None while
-it has problems) and target. Bottom: every problem of the scenario, one per
-line, as the CLI's ``validate`` prints them. A file that cannot be opened or
-has problems never replaces the work in the window: a banner says why, and
-offers to open it anyway when it is at least YAML, so its problems can be
-fixed here.
+Above: the scenario (builder, store, target & IDs, identities, scenario and
+tracker settings), each page scrolling in its tab so the window fits a
+laptop. Below: the sending area and the Locust panel, each fed the current
+scenario (None while it has problems) and target. At the bottom: every
+problem of the scenario, named as the window shows the field; a click selects
+that field. Opening and saving files is :class:`~.file_window.FileWindow`'s.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from simulator_app.core.scenario_file import Problem, ScenarioError
 from simulator_app.gui.builder import ScenarioBuilder
 from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
+from simulator_app.gui.file_window import Banner, FileWindow
+from simulator_app.gui.fonts import missing_font_message, missing_scripts, system_has_font
 from simulator_app.gui.identities_panel import IdentitiesPanel
 from simulator_app.gui.locust_panel import LocustPanel
+from simulator_app.gui.navigation import (
+    FIRST_LAUNCH_HINT,
+    FIRST_LAUNCH_KEY,
+    GuideDialog,
+    RecentFiles,
+    ShortcutsDialog,
+    example_scenarios,
+    example_title,
+    shortcut_rows,
+)
+from simulator_app.gui.problems import ProblemsList
+from simulator_app.gui.scenario_panel import ScenarioPanel
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
 from simulator_app.gui.target_panel import TargetPanel
-from simulator_app.gui.widgets import PROBLEM_STYLE
-
-APP_NAME = "Nitrox Traffic Simulator"
-FILE_FILTER = "Scenario files (*.yaml *.yml);;All files (*)"
+from simulator_app.gui.widgets import PROBLEM_STYLE, number, plural, scrolled
 
 
-class Banner(QFrame):
-    """A message across the top of the window (a file that could not be opened, ...)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("Banner { background: #fff4e5; }")
-        layout = QHBoxLayout(self)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setStyleSheet(PROBLEM_STYLE)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.text, 1)
-        self.action = QPushButton()
-        layout.addWidget(self.action)
-        self.close_button = QPushButton("Dismiss")
-        layout.addWidget(self.close_button)
-        self.close_button.clicked.connect(self.hide)
-        self.hide()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(FileWindow):
     """The app's one window. ``settings`` is where it remembers things between sessions."""
 
     def __init__(
@@ -79,42 +61,48 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.recent = RecentFiles(settings)
         self.document = ScenarioDocument(self)
         self.collector = CollectorService(self)
-        self._pending_open: tuple[Path, str] | None = None
 
         self.builder = ScenarioBuilder(self.document)
         self.store_panel = StorePanel(self.document)
         self.target_panel = TargetPanel(self.document, self.collector)
         self.identities_panel = IdentitiesPanel(self.document)
+        # Every page scrolls rather than holding the window open: it fits a laptop's screen.
+        self.scenario_panel = ScenarioPanel(self.document)
         self.scenario_tabs = QTabWidget()
-        self.scenario_tabs.addTab(self.builder, "Journeys")
-        self.scenario_tabs.addTab(self.store_panel, "Store && catalog")
-        self.scenario_tabs.addTab(self.target_panel, "Target && IDs")
-        self.scenario_tabs.addTab(self.identities_panel, "Identities")
+        self.scenario_tabs.addTab(scrolled(self.builder), "Journeys")
+        self.scenario_tabs.addTab(scrolled(self.store_panel), "Store && catalog")
+        self.scenario_tabs.addTab(scrolled(self.target_panel), "Target && IDs")
+        self.scenario_tabs.addTab(scrolled(self.identities_panel), "Identities")
+        self.scenario_tabs.addTab(scrolled(self.scenario_panel), "Scenario && tracker")
 
         self.run_tabs = QTabWidget()
         self.sending = SendingArea()
-        self.run_tabs.addTab(self.sending, "Send")
+        self.run_tabs.addTab(scrolled(self.sending), "Send")
         self.locust = LocustPanel()
-        self.run_tabs.addTab(self.locust, "Locust")
+        self.run_tabs.addTab(scrolled(self.locust), "Locust")
 
         self.banner = Banner()
+        self.hint = Banner(problem=False)  # first launch, missing fonts: said once
+        self.hint.action.hide()
         central = QWidget()
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(4, 4, 4, 4)
         central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.hint)
         # Scenario above, sending below: both get the full width the log and editor need.
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.scenario_tabs)
         self.splitter.addWidget(self.run_tabs)
         self.splitter.setSizes([480, 380])
         central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        self.problems = QListWidget()
+        self.problems = ProblemsList()
         self.problems.setStyleSheet(PROBLEM_STYLE)
+        # The list takes its room from the splitter above, never from the screen.
         self.problems.setMaximumHeight(160)
         dock = QDockWidget("Problems", self)
         dock.setObjectName("problems")
@@ -142,6 +130,7 @@ class MainWindow(QMainWindow):
         self.collector.failed.connect(self._collector_failed)
         self.collector.summary_changed.connect(self._collector_summary)
         self.banner.action.clicked.connect(self._open_anyway)
+        self.problems.field_chosen.connect(self.select_field)
 
         custom = settings.value("target/custom", False, type=bool)
         url = str(settings.value("target/url", "", type=str))
@@ -152,10 +141,31 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+        self.fit_screen()
         self._scenario_changed()
         self._update_title()
+        self._first_launch_hint()
+        # whether a font has a script; tests put a fake one in before calling check_fonts
+        self.font_check: Callable[[str], bool] = system_has_font
+        self._fonts_reported: set[str] = set()
+        self.identities_panel.preview_changed.connect(self.check_fonts)
+        self.check_fonts()
         if start_collector:
             self.collector.start(port)
+
+    def fit_screen(self) -> None:
+        """Keep the window inside the screen's free area (a 1280x720 laptop shows it whole)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        if not free.contains(self.frameGeometry()):
+            self.move(free.topLeft())
 
     # -- actions ---------------------------------------------------------------
 
@@ -175,6 +185,18 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.guide_action = QAction("&Guide", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.start_action = QAction("&Start the run", self)
+        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.filter_action = QAction("&Filter the log", self)
+        self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.guide_action.triggered.connect(self.show_guide)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.start_action.triggered.connect(self.start_run)
+        self.filter_action.triggered.connect(self.focus_log_filter)
         self.new_action.triggered.connect(self.new_file)
         self.open_action.triggered.connect(lambda: self.open_file())
         self.save_action.triggered.connect(self.save)
@@ -182,15 +204,38 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            file_menu.addAction(action)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.examples_menu = file_menu.addMenu("&Examples")
+        for example in example_scenarios():
+            action = self.examples_menu.addAction(example_title(example))
+            action.setToolTip(str(example))
+            action.triggered.connect(lambda _c=False, p=example: self.open_example(p))
+        self.examples_menu.setEnabled(not self.examples_menu.isEmpty())
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         view_menu = self.menuBar().addMenu("&View")
+        # Collapsing the editor gives the log the whole height of a short screen.
+        self.editor_action = QAction("Scenario &editor", self)
+        self.editor_action.setCheckable(True)
+        self.editor_action.setChecked(True)
+        self.editor_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.editor_action.toggled.connect(self.scenario_tabs.setVisible)
+        view_menu.addAction(self.editor_action)
         view_menu.addAction(self.problems_dock.toggleViewAction())
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.start_action)
+        run_menu.addAction(self.filter_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.shortcuts_action)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -205,125 +250,100 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addAction(action)
 
-    # -- files -----------------------------------------------------------------
+    # -- help and shortcuts --------------------------------------------------------
 
-    def maybe_save(self) -> bool:
-        """Ask what to do with unsaved changes; False when the user cancels."""
-        if not self.document.modified:
-            return True
-        answer = QMessageBox.question(
-            self,
-            APP_NAME,
-            f"Save the changes to {self._file_name()}?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+    def show_guide(self) -> None:
+        GuideDialog(self).open()
 
-    def new_file(self) -> None:
-        if self.maybe_save():
-            self.document.load_text(self.document_template(), None)
-            self.banner.hide()
-            self.statusBar().showMessage("New scenario", 3000)
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every shortcut of the window (menus, toolbar and panels), as the Help list shows it."""
+        return shortcut_rows(self.findChildren(QAction))
 
-    @staticmethod
-    def document_template() -> str:
-        from simulator_app.gui.document import template_text
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).open()
 
-        return template_text()
+    def start_run(self) -> None:
+        """Ctrl+Enter: start a load run of the scenario (the Send tab comes to the front)."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.run_panel.start()
 
-    def open_file(self, path: Path | None = None) -> bool:
-        """Open ``path`` (asks when None). A file with problems does not replace the work."""
-        if path is None:
-            start = str(self.document.path.parent) if self.document.path else ""
-            name, _ = QFileDialog.getOpenFileName(self, "Open scenario", start, FILE_FILTER)
-            if not name:
-                return False
-            path = Path(name)
-        # Check first: a bad file changes nothing, so there is nothing to ask about.
-        try:
-            text, problems = ScenarioDocument.check_file(path)
-        except ScenarioError as exc:
-            self._show_open_problems(path, exc.problems, None)
-            return False
-        if problems:
-            self._show_open_problems(path, problems, text)
-            return False
-        if not self.maybe_save():
-            return False
-        self._load(path, text)
-        return True
+    def focus_log_filter(self) -> None:
+        """Ctrl+F: to the request log's search box."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.log.text_edit.setFocus()
+        self.sending.log.text_edit.selectAll()
 
-    def _load(self, path: Path, text: str) -> None:
-        self.document.load_text(text, path)
-        self.banner.hide()
-        self.settings.setValue("file/last", str(path))
-        self.statusBar().showMessage(f"Opened {path}", 3000)
+    def _first_launch_hint(self) -> None:
+        if self.settings.value(FIRST_LAUNCH_KEY, False, type=bool):
+            return
+        self.settings.setValue(FIRST_LAUNCH_KEY, True)
+        self.show_hint(FIRST_LAUNCH_HINT)
 
-    def _show_open_problems(self, path: Path, problems: list[Problem], text: str | None) -> None:
-        shown = "\n".join(str(p) for p in problems[:8])
-        more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
-        self.banner.text.setText(
-            f"{path.name} was not opened; the scenario in the window is unchanged.\n{shown}{more}"
-        )
-        self._pending_open = (path, text) if text is not None else None
-        self.banner.action.setText("Open it anyway to fix it")
-        self.banner.action.setVisible(text is not None)
-        self.banner.show()
+    def show_hint(self, text: str) -> None:
+        """A hint across the top (added to the one shown, if any) until dismissed."""
+        shown = self.hint.text.text() if not self.hint.isHidden() else ""
+        self.hint.text.setText(f"{shown}\n{text}" if shown else text)
+        self.hint.show()
 
-    def _open_anyway(self) -> None:
-        if self._pending_open is not None and self.maybe_save():
-            path, text = self._pending_open
-            self._pending_open = None
-            self._load(path, text)
+    def select_field(self, path: tuple[str | int, ...]) -> None:
+        """Show and focus the field at ``path`` (a problem in the list was clicked)."""
+        section = path[0] if path else ""
+        tabs = self.scenario_tabs
+        self.editor_action.setChecked(True)
+        if section == "journeys":
+            tabs.setCurrentIndex(0)
+            if len(path) > 1 and isinstance(path[1], int):
+                self.builder.select_journey(path[1])
+            if len(path) > 3 and path[2] == "steps" and isinstance(path[3], int):
+                self.builder.select_step(path[3])
+                self.builder.editor.focus_field(str(path[4]) if len(path) > 4 else "")
+            else:
+                self.builder.journeys.setFocus()
+        elif section == "store":
+            tabs.setCurrentIndex(self._page_of(self.store_panel))
+        elif section == "ids":
+            tabs.setCurrentIndex(self._page_of(self.target_panel))
+            field = self.target_panel.fields.get(str(path[1])) if len(path) > 1 else None
+            if field is not None:
+                field.value.setFocus()
+        elif section in ("identities", "seed"):
+            tabs.setCurrentIndex(self._page_of(self.identities_panel))
+            (
+                self.identities_panel.seed if section == "seed" else self.identities_panel.locales
+            ).setFocus()
+        elif section in ("name", "description", "tracker"):
+            tabs.setCurrentIndex(self._page_of(self.scenario_panel))
+            self.scenario_panel.focus_field(path)
+        elif section == "schedule":
+            self.run_tabs.setCurrentIndex(0)
 
-    def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as()
-        return self._save_to(self.document.path)
+    def _page_of(self, panel: QWidget) -> int:
+        """The index of the scenario tab whose scroll area holds ``panel``."""
+        tabs = self.scenario_tabs
+        for index in range(tabs.count()):
+            page = tabs.widget(index)
+            if isinstance(page, QScrollArea) and page.widget() is panel:
+                return index
+        return tabs.currentIndex()
 
-    def save_as(self) -> bool:
-        start = str(self.document.path) if self.document.path else "scenario.yaml"
-        name, _ = QFileDialog.getSaveFileName(self, "Save scenario as", start, FILE_FILTER)
-        if not name:
-            return False
-        return self._save_to(Path(name))
-
-    def _save_to(self, path: Path) -> bool:
-        try:
-            self.document.save(path)
-        except OSError as exc:
-            self.banner.text.setText(f"Could not save {path}: {exc.strerror or exc}")
-            self.banner.action.hide()
-            self.banner.show()
-            return False
-        self.settings.setValue("file/last", str(path))
-        self.statusBar().showMessage(f"Saved {path}", 3000)
-        return True
-
-    def _file_name(self) -> str:
-        return self.document.path.name if self.document.path else "the new scenario"
-
-    def _update_title(self) -> None:
-        self.setWindowTitle(f"{self._file_name()}[*] — {APP_NAME}")
-        self.setWindowModified(self.document.modified)
+    def check_fonts(self) -> None:
+        """Say once per script when the visitors' names need a font this system lacks."""
+        missing = missing_scripts(self.identities_panel.model.names(), self.font_check)
+        new = {s: locales for s, locales in missing.items() if s not in self._fonts_reported}
+        if new:
+            self._fonts_reported.update(new)
+            self.show_hint(missing_font_message(new))
 
     # -- scenario, target, collector ---------------------------------------------
 
     def _scenario_changed(self) -> None:
-        self.problems.clear()
-        for problem in self.document.problems:
-            self.problems.addItem(str(problem))
+        self.problems.set_problems(self.document.problems, self.document.data)
         count = len(self.document.problems)
         self.problems_dock.setWindowTitle(f"Problems ({count})")
         # The list appears when there is something in it, and gets out of the way after.
         self.problems_dock.setVisible(count > 0)
         self.problems_label.setText(
-            f"{count} problem{'s' if count != 1 else ''} (sending is off until fixed)"
+            f"{plural(count, 'problem')} (sending is off until fixed)"
             if count
             else "Scenario valid"
         )
@@ -353,7 +373,7 @@ class MainWindow(QMainWindow):
         url = self.collector.url or ""
         self.collector_label.setText(
             f'Collector: <a href="{url}/_collector/">{url}</a> — '
-            f"{summary.get('good', 0)} good, {summary.get('bad', 0)} bad"
+            f"{number(summary.get('good', 0))} good, {number(summary.get('bad', 0))} bad"
         )
 
     # -- closing -----------------------------------------------------------------

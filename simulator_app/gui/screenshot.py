@@ -1,10 +1,10 @@
-"""Take the README's screenshot: ``python -m simulator_app.gui.screenshot OUT.png [SCENARIO]``.
+"""Take the README's screenshot: ``python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH]``.
 
 Starts the app offscreen with throw-away settings and its own embedded
 collector, opens the scenario (``scenarios/demo_mix.yaml`` by default),
 selects a step so the editor shows, sends a short run of it to the collector
 so the request log, details and counts have something to show, and saves the
-main window at 1400x900.
+main window at 1366x768 (a laptop's screen) or the size given.
 """
 
 from __future__ import annotations
@@ -19,25 +19,28 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from simulator_app.gui.main_window import MainWindow
 
-WIDTH, HEIGHT = 1400, 900
+WIDTH, HEIGHT = 1366, 768
 
 
-def take(out: Path, scenario: Path) -> None:
+def take(out: Path, scenario: Path, size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from simulator_app.gui.main_window import MainWindow
+    from simulator_app.gui.navigation import FIRST_LAUNCH_KEY
 
     _app = QApplication.instance() or QApplication([sys.argv[0]])  # kept alive until the end
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue(FIRST_LAUNCH_KEY, True)  # the README shows the app, not its hints
         window = MainWindow(settings)
+        window.hint.hide()  # (a missing font is this machine's, not the app's)
         try:
             if not window.open_file(scenario):
                 raise SystemExit(f"{scenario}: could not be opened: {window.banner.text.text()}")
-            window.resize(WIDTH, HEIGHT)
             window.show()
+            window.resize(*size)
             window.builder.select_journey(2)
             window.builder.select_step(3)
             window.collector.wait_started()
@@ -94,12 +97,19 @@ def _send_a_short_run(window: MainWindow) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    size = (WIDTH, HEIGHT)
+    if args and "x" in args[-1] and args[-1].replace("x", "").isdigit():
+        width, _, height = args.pop().partition("x")
+        size = (int(width), int(height))
     if not args or len(args) > 2:
-        print("usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO]", file=sys.stderr)
+        print(
+            "usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH]",
+            file=sys.stderr,
+        )
         return 2
     scenario = Path(args[1]) if len(args) > 1 else Path("scenarios/demo_mix.yaml")
-    take(Path(args[0]), scenario)
-    print(f"saved {args[0]} ({WIDTH}x{HEIGHT})")
+    take(Path(args[0]), scenario, size)
+    print(f"saved {args[0]} ({size[0]}x{size[1]})")
     return 0
 
 

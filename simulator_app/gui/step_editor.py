@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -185,6 +186,17 @@ class StepEditor(QWidget):
         """The message shown under field ``key`` (empty when none)."""
         label = self._rows[key][2]
         return label.text() if label.isVisible() or label.text() else ""
+
+    def focus_field(self, key: str) -> None:
+        """Focus the control of field ``key`` (``quantity``, ``think``...; else the first one)."""
+        rows = [self._rows[key]] if key in self._rows else list(self._rows.values())
+        for _title, host, _problem in rows:
+            if host.isHidden():
+                continue
+            for widget in [host, *host.findChildren(QWidget)]:
+                if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.isEnabled():
+                    widget.setFocus()
+                    return
 
     def set_step(self, path: tuple[str | int, ...] | None) -> None:
         """Edit the step at ``path`` (``journeys, j, steps, s``), or nothing."""

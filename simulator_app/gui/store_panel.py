@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -78,7 +79,7 @@ class StorePanel(QWidget):
         catalog_layout.addLayout(modes)
 
         self.generate_box = QWidget()
-        gen = QHBoxLayout(self.generate_box)
+        gen = QGridLayout(self.generate_box)  # two rows: fits a narrow window
         gen.setContentsMargins(0, 0, 0, 0)
         self.gen_categories = QSpinBox()
         self.gen_categories.setRange(1, 1000)
@@ -98,22 +99,24 @@ class StorePanel(QWidget):
             "price_max": self.gen_price_max,
             "seed": self.gen_seed,
         }
-        for key, label in (
-            ("categories", "Categories"),
-            ("products_per_category", "Products each"),
-            ("price_min", "Price from"),
-            ("price_max", "to"),
-            ("seed", "Seed"),
+        for at, (key, label) in enumerate(
+            (
+                ("categories", "Categories"),
+                ("products_per_category", "Products each"),
+                ("seed", "Seed"),
+                ("price_min", "Price from"),
+                ("price_max", "to"),
+            )
         ):
-            gen.addWidget(QLabel(label))
+            gen.addWidget(QLabel(label), at // 3, (at % 3) * 2)
             box = self._gen_boxes[key]
             box.setKeyboardTracking(False)
-            gen.addWidget(box)
+            gen.addWidget(box, at // 3, (at % 3) * 2 + 1)
             box.valueChanged.connect(lambda value, k=key: self._generate_edited(k, value))
         self.to_listed = QPushButton("Edit as a list…")
         self.to_listed.setToolTip("copy the generated products into the file to edit them")
-        gen.addWidget(self.to_listed)
-        gen.addStretch(1)
+        gen.addWidget(self.to_listed, 1, 4, 1, 2)
+        gen.setColumnStretch(6, 1)
         catalog_layout.addWidget(self.generate_box)
         self.generate_problem = ProblemLabel()
         catalog_layout.addWidget(self.generate_problem)

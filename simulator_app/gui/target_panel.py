@@ -33,7 +33,7 @@ from simulator_app.core.safety import LOW_RATE, is_loopback, target_problem
 from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import SetValue, get
-from simulator_app.gui.widgets import ProblemLabel
+from simulator_app.gui.widgets import ProblemLabel, number, plural
 
 _STRATEGIES = {
     "roaming_id": ("random", "fixed"),
@@ -233,8 +233,8 @@ class TargetPanel(QWidget):
 
     def _collector_summary(self, summary: dict[str, Any]) -> None:
         self.collector_counts.setText(
-            f"Received {summary.get('total', 0)} requests: "
-            f"{summary.get('good', 0)} good, {summary.get('bad', 0)} bad"
+            f"Received {plural(int(summary.get('total', 0)), 'request')}: "
+            f"{number(summary.get('good', 0))} good, {number(summary.get('bad', 0))} bad"
         )
 
     # -- IDs ---------------------------------------------------------------

@@ -1,13 +1,24 @@
-"""Small widgets the panels share: a low–high range editor, an inline problem label, a Yes/No question."""
+"""Small widgets and wording the panels share.
+
+A low–high range editor, an inline problem label, a label that elides
+instead of widening its pane, a scroll area for long editors, a Yes/No
+question, and the two text helpers every panel uses for counts:
+:func:`plural` ("1 request", "2 requests") and :func:`number` (thousands
+separators, a fixed number of decimals).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -15,6 +26,66 @@ from PySide6.QtWidgets import (
 from simulator_app.core.scenario_file import Problem
 
 PROBLEM_STYLE = "color: #b00020;"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``value`` with thousands separators and ``decimals`` places: 12,345 or 0.86."""
+    return f"{value:,.{decimals}f}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` and the noun that goes with it: "1 request", "1,200 requests"."""
+    noun = singular if count == 1 else (plural_form or singular + "s")
+    return f"{number(count)} {noun}"
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: a long editor stays usable in a short window."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" rather than widening its pane.
+
+    It asks for at most :attr:`HINT_WIDTH` pixels and can shrink to none; the
+    whole text stays in :meth:`full_text` and the tooltip.
+    """
+
+    HINT_WIDTH = 240
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        wanted = self.fontMetrics().horizontalAdvance(self._full) + 4
+        return QSize(min(wanted, self.HINT_WIDTH), super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
 
 
 def ask_user(parent: QWidget, question: str) -> bool:

@@ -42,9 +42,11 @@ def test_funnel_visitors_and_catalog_models(
     assert abs(funnel.share("view") - 1.0) < 1e-9
     visitors = VisitorsModel()
     engine = JourneyEngine(document.scenario)
-    visitors.set_visitors([engine.visitor(i) for i in range(5)])
+    visitors.set_visitors(
+        [engine.visitor(i) for i in range(5)], [engine.journeys_of(i) for i in range(5)]
+    )
     qtmodeltester.check(visitors)
-    assert visitors.index(0, 2).data() == engine.visitor(0).name
+    assert visitors.index(0, visitors.COLUMNS.index("Name")).data() == engine.visitor(0).name
     generated = CatalogModel(document)
     qtmodeltester.check(generated)
     assert generated.rowCount() == 8 * 12  # the template generates 8 categories of 12

@@ -20,23 +20,31 @@ from simulator_app.gui.main_window import MainWindow
 def test_identities_preview_follows_the_seed_and_locales(window: MainWindow) -> None:
     panel = window.identities_panel
     model = panel.model
+    col = {name: n for n, name in enumerate(model.COLUMNS)}
     assert model.rowCount() == 20
-    first = model.index(0, 2).data()
+    first = model.index(0, col["Name"]).data()
     panel.seed.setValue(7)
     assert window.document.scenario is not None
     assert window.document.scenario.seed == 7
     engine = JourneyEngine(window.document.scenario)
-    assert model.index(0, 2).data() == engine.visitor(0).name != first
-    assert model.index(3, 3).data() == engine.visitor(3).email
-    assert model.index(5, 6).data() == engine.visitor(5).ids.nitro_id
+    assert model.index(0, col["Name"]).data() == engine.visitor(0).name != first
+    assert model.index(3, col["E-mail"]).data() == engine.visitor(3).email
+    assert model.index(5, col["nitro_id"]).data() == engine.visitor(5).ids.nitro_id
+    # Each visitor's journeys, country and device: the ones a run sends.
+    for row in range(20):
+        visitor = engine.visitor(row)
+        assert model.index(row, col["Journey"]).data() == " then ".join(engine.journeys_of(row))
+        assert model.index(row, col["Country"]).data() == visitor.country
+        assert visitor.device.browser in model.index(row, col["Device"]).data()
+    assert len({model.index(r, col["Journey"]).data() for r in range(20)}) > 1
     # Only Hindi: every visitor is hi_IN with an Indian phone number.
     for row in range(panel.locales.count()):
         item = panel.locales.item(row)
         if item.checkState().value and item.text() != "hi_IN":
             item.setCheckState(type(item.checkState())(0))
     assert window.document.scenario.identities.locales == ("hi_IN",)
-    assert {model.index(r, 1).data() for r in range(20)} == {"hi_IN"}
-    assert all(model.index(r, 4).data().startswith("+91") for r in range(20))
+    assert {model.index(r, col["Locale"]).data() for r in range(20)} == {"hi_IN"}
+    assert all(model.index(r, col["Phone"]).data().startswith("+91") for r in range(20))
     window.undo_action.trigger()  # one undo step per locale unchecked
     window.undo_action.trigger()
     assert window.document.scenario.identities.locales == ("en_IN", "hi_IN", "en_US")

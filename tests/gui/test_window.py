@@ -163,6 +163,7 @@ def test_a_bad_file_keeps_the_current_scenario(window: MainWindow, tmp_path: Pat
     assert "no such file" in window.banner.text.text()
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
 def test_open_anyway_shows_problems_next_to_fields(
     window: MainWindow, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +176,18 @@ def test_open_anyway_shows_problems_next_to_fields(
     window.banner.action.click()
     assert window.document.path == invalid
     assert window.problems.count() == 1
-    assert "journeys[2].steps[9].continue" in window.problems.item(0).text()
+    # Named as the builder shows it (the 10th step, of the journey called buyer)...
+    assert (
+        "journey “buyer” › step 10 › continue: must be at most 1" in window.problems.item(0).text()
+    )
+    assert "journeys[2].steps[9].continue" in window.problems.item(0).toolTip()
+    # ...and a click takes you there, the field focused.
+    window.show()
+    window.scenario_tabs.setCurrentIndex(3)
+    window.problems.itemClicked.emit(window.problems.item(0))
+    assert window.scenario_tabs.currentIndex() == 0
+    assert window.builder.current_journey() == 2 and window.builder.current_step() == 9
+    assert window.focusWidget() is window.builder.editor.proceed
     window.builder.select_journey(2)
     window.builder.select_step(9)
     assert "at most 1" in window.builder.editor.problem_text("continue")

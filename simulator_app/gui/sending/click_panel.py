@@ -1,6 +1,9 @@
 """Click-through mode for QA: one visitor, one request at a time, each answer shown.
 
 The visitor's requests come from the same journey engine as every runner.
+QA picks a journey and gets the first visitor who takes it (*New visitor*
+moves on to the next such visitor). An edit of the scenario keeps the
+transcript unless it changes what this visitor would send.
 Each request is sent by a :class:`SingleSender` (the load run's send path on a
 small loop of its own) on a one-thread executor (never on the GUI thread); a
 short timer notices the answer. Records also go to the
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -30,10 +34,12 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import target_problem
 from simulator_app.gui.sending.describe import identify_payload, pretty_body
+from simulator_app.gui.widgets import ElidedLabel, plural
 from simulator_app.sender import SingleSender
 
 REQUEST_TIMEOUT = 10.0  # seconds a click-through request may take
 POLL_MS = 15
+ANY_JOURNEY = ""  # the journey picker's "by weight" entry
 
 
 def transcript(record: RequestRecord) -> str:
@@ -72,6 +78,7 @@ class ClickPanel(QWidget):
         self._begin_run = begin_run
         self.scenario: Scenario | None = None
         self.target = ""
+        self.engine: JourneyEngine | None = None  # kept while the scenario is: one seed
         self.plan: list[PlannedRequest] | None = None
         self.position = 0
         self.records: list[RequestRecord] = []
@@ -84,37 +91,128 @@ class ClickPanel(QWidget):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check)
 
+        self.journey = QComboBox()
+        self.journey.setToolTip("the journey to click through: the visitor is one who takes it")
+        self.journey.currentIndexChanged.connect(self._journey_chosen)
         self.visitor = QSpinBox()
         self.visitor.setRange(0, 2**31 - 1)
+        self.visitor.setToolTip("the visitor's number in a run (the same visitor a run sends)")
         self.visitor.valueChanged.connect(self.reset)
+        self.new_visitor_button = QPushButton("New visitor")
+        self.new_visitor_button.setToolTip("the next visitor who takes the chosen journey")
+        self.new_visitor_button.clicked.connect(self.new_visitor)
         self.next_button = QPushButton("Next")
         self.to_end_button = QPushButton("Run to end")
         self.reset_button = QPushButton("Reset")
         self.next_button.clicked.connect(self.next_step)
         self.to_end_button.clicked.connect(self.run_to_end)
         self.reset_button.clicked.connect(self.reset)
-        self.position_label = QLabel()
+        self.position_label = ElidedLabel()
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.output.setPlaceholderText("Press Next to send this visitor's first request.")
+        choose = QHBoxLayout()
+        choose.addWidget(QLabel("Journey"))
+        choose.addWidget(self.journey, 1)
+        choose.addWidget(QLabel("Visitor"))
+        choose.addWidget(self.visitor)
+        choose.addWidget(self.new_visitor_button)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Visitor"))
-        row.addWidget(self.visitor)
         for button in (self.next_button, self.to_end_button, self.reset_button):
             row.addWidget(button)
-        row.addWidget(self.position_label, 1)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.addLayout(choose)
         layout.addLayout(row)
+        layout.addWidget(self.position_label)
         layout.addWidget(self.output, 1)
         self._update()
 
     # -- inputs ---------------------------------------------------------------
 
     def set_scenario(self, scenario: Scenario | None) -> None:
-        if scenario != self.scenario:
-            self.scenario = scenario
+        """Step ``scenario`` from now on; the transcript stays if this visitor sends the same."""
+        if scenario == self.scenario:
+            return
+        old_plan = self.plan
+        seed = self.engine.seed if self.engine is not None else None
+        self.scenario = scenario
+        self.engine = None
+        self._fill_journeys()
+        if old_plan is None or self.busy or scenario is None:
             self.reset()
+            return
+        # Same seed, same visitor: an unrelated edit (a think time, another journey) keeps it.
+        engine = self._engine(seed)
+        plan = list(engine.plan(self.visitor.value()))
+        if [p.spec for p in plan] != [p.spec for p in old_plan]:
+            self.reset()
+            return
+        self.plan = plan
+        self._begin_run(dataclasses.replace(scenario, seed=engine.seed))
+        self._update()
+
+    def _engine(self, seed: int | None = None) -> JourneyEngine:
+        """The journey engine of this scenario, one seed for as long as the scenario lasts."""
+        assert self.scenario is not None
+        if self.engine is None:
+            # a seed in the file wins; without one, the seed drawn first is kept
+            keep = seed if self.scenario.seed is None else None
+            self.engine = JourneyEngine(self.scenario, seed=keep)
+        return self.engine
+
+    def _fill_journeys(self) -> None:
+        """The picker lists the scenario's journeys; the chosen one stays chosen by name."""
+        chosen = self.chosen_journey()
+        names = [j.name for j in self.scenario.journeys] if self.scenario is not None else []
+        self.journey.blockSignals(True)
+        self.journey.clear()
+        self.journey.addItem("any (by weight)", ANY_JOURNEY)
+        for name in names:
+            self.journey.addItem(name, name)
+        at = self.journey.findData(chosen)
+        self.journey.setCurrentIndex(max(at, 0))
+        self.journey.blockSignals(False)
+
+    def chosen_journey(self) -> str:
+        """The journey picked ("" for any)."""
+        data = self.journey.currentData()
+        return str(data) if data is not None else ANY_JOURNEY
+
+    def choose_journey(self, name: str) -> bool:
+        """Pick journey ``name`` (and a visitor who takes it); False if there is none."""
+        at = self.journey.findData(name)
+        if at < 0:
+            return False
+        self.journey.setCurrentIndex(at)
+        return True
+
+    def _journey_chosen(self, *_: object) -> None:
+        if self.scenario is None or self.busy:
+            return
+        journey = self.chosen_journey()
+        engine = self._engine()
+        if not journey or engine.journey_for(engine.rng(self.visitor.value())).name == journey:
+            return  # any visitor will do, or this one already takes it
+        self._find_visitor(0)
+
+    def new_visitor(self) -> None:
+        """The next visitor (after the one shown) who takes the chosen journey; starts afresh."""
+        if self.scenario is None or self.busy:
+            return
+        before = self.visitor.value()
+        self._find_visitor(before + 1)
+        if self.visitor.value() == before:
+            self.reset()
+
+    def _find_visitor(self, start: int) -> None:
+        journey = self.chosen_journey()
+        found = self._engine().visitor_on(journey, start) if journey else start
+        if found is None:
+            self.output.appendPlainText(f"No visitor near #{start} takes the journey “{journey}”.")
+            return
+        self.visitor.setValue(found)  # resets the transcript when it is another visitor
 
     def set_target(self, url: str) -> None:
         if url != self.target:
@@ -144,14 +242,16 @@ class ClickPanel(QWidget):
         self.next_button.setEnabled(can_send)
         self.to_end_button.setEnabled(can_send)
         self.reset_button.setEnabled(not self.busy)
-        self.visitor.setEnabled(not self.busy)
+        for control in (self.visitor, self.journey, self.new_visitor_button):
+            control.setEnabled(not self.busy and self.scenario is not None)
         if self.plan is None:
             self.position_label.setText("Not started.")
         else:
             end = " · journey complete" if self.at_end else ""
+            journeys = list(dict.fromkeys(p.journey for p in self.plan)) or ["?"]
             self.position_label.setText(
-                f"Journey “{self.plan[0].journey if self.plan else '?'}”:"
-                f" {self.position} of {len(self.plan)} requests sent{end}"
+                f"Journey “{' then '.join(journeys)}”:"
+                f" {self.position} of {plural(len(self.plan), 'request')} sent{end}"
             )
 
     # -- stepping -------------------------------------------------------------
@@ -176,7 +276,7 @@ class ClickPanel(QWidget):
             self.output.appendPlainText(f"Target: {problem}")
             return False
         if self.plan is None:
-            engine = JourneyEngine(self.scenario)
+            engine = self._engine()
             self.plan = list(engine.plan(self.visitor.value()))
             # the log rebuilds older rows from this scenario: with the seed they were sent with
             self._begin_run(dataclasses.replace(self.scenario, seed=engine.seed))
