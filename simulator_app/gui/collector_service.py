@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from simulator_app.collector import CollectorStartError, EmbeddedCollector
+from simulator_app.collector.geo import DEFAULT_HEADER as DEFAULT_CLIENT_IP_HEADER
 
 POLL_MS = 1000
 
@@ -43,6 +44,9 @@ class CollectorService(QObject):
         self.url: str | None = None
         self.error: str | None = None
         self.summary: dict[str, Any] = {}
+        # How the scenario sends: the collector judges that form and reads that header.
+        self.full_cart = False
+        self.client_ip_header: str | None = DEFAULT_CLIENT_IP_HEADER
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -65,7 +69,13 @@ class CollectorService(QObject):
         """Start on 127.0.0.1:``port`` (0: any free port); stops a running one first."""
         self.stop()
         self.error = None
-        collector = EmbeddedCollector(host="127.0.0.1", port=port, db=":memory:")
+        collector = EmbeddedCollector(
+            host="127.0.0.1",
+            port=port,
+            db=":memory:",
+            full_cart=self.full_cart,
+            client_ip_header=self.client_ip_header,
+        )
         self._pending = collector
         generation = self._generation
 
@@ -82,6 +92,14 @@ class CollectorService(QObject):
 
         self._thread = threading.Thread(target=work, name="collector-start", daemon=True)
         self._thread.start()
+
+    def judge_as(self, full_cart: bool, client_ip_header: str | None) -> None:
+        """Judge the full-cart form or not, read ``client_ip_header`` (None: off), now and later."""
+        self.full_cart, self.client_ip_header = full_cart, client_ip_header
+        for collector in (self._collector, self._pending):
+            if collector is not None:
+                collector.full_cart = full_cart
+                collector.client_ip_header = client_ip_header
 
     def _on_started(self, generation: int, collector: EmbeddedCollector, url: str) -> None:
         if generation != self._generation:

@@ -31,6 +31,7 @@ from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.file_window import Banner, FileWindow
 from simulator_app.gui.fonts import missing_font_message, missing_scripts, system_has_font
 from simulator_app.gui.identities_panel import IdentitiesPanel
+from simulator_app.gui.import_har import add_import_har_action
 from simulator_app.gui.locust_panel import LocustPanel
 from simulator_app.gui.navigation import (
     FIRST_LAUNCH_HINT,
@@ -80,6 +81,7 @@ class MainWindow(FileWindow):
 
         self.run_tabs = QTabWidget()
         self.sending = SendingArea()
+        self.sending.set_document(self.document)  # run settings edited there are saved to the file
         self.run_tabs.addTab(scrolled(self.sending), "Send")
         self.locust = LocustPanel()
         self.run_tabs.addTab(scrolled(self.locust), "Locust")
@@ -121,6 +123,7 @@ class MainWindow(FileWindow):
         self.statusBar().addPermanentWidget(self.collector_label)
 
         self._make_actions()
+        self.import_har_action = add_import_har_action(self)
         self.document.validated.connect(self._scenario_changed)
         self.document.file_changed.connect(self._update_title)
         self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
@@ -197,6 +200,9 @@ class MainWindow(FileWindow):
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         self.start_action.triggered.connect(self.start_run)
         self.filter_action.triggered.connect(self.focus_log_filter)
+        self.dashboard_action = QAction("&Dashboard", self)
+        self.dashboard_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.dashboard_action.triggered.connect(self.show_dashboard)
         self.new_action.triggered.connect(self.new_file)
         self.open_action.triggered.connect(lambda: self.open_file())
         self.save_action.triggered.connect(self.save)
@@ -230,6 +236,7 @@ class MainWindow(FileWindow):
         self.editor_action.toggled.connect(self.scenario_tabs.setVisible)
         view_menu.addAction(self.editor_action)
         view_menu.addAction(self.problems_dock.toggleViewAction())
+        view_menu.addAction(self.dashboard_action)
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.start_action)
         run_menu.addAction(self.filter_action)
@@ -265,13 +272,17 @@ class MainWindow(FileWindow):
     def start_run(self) -> None:
         """Ctrl+Enter: start a load run of the scenario (the Send tab comes to the front)."""
         self.run_tabs.setCurrentIndex(0)
-        self.sending.run_panel.start()
+        self.sending.start()
 
     def focus_log_filter(self) -> None:
         """Ctrl+F: to the request log's search box."""
         self.run_tabs.setCurrentIndex(0)
-        self.sending.log.text_edit.setFocus()
-        self.sending.log.text_edit.selectAll()
+        self.sending.focus_filter()
+
+    def show_dashboard(self) -> None:
+        """Ctrl+D: the live dashboard (in the window, or its own window when detached)."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.show_dashboard()
 
     def _first_launch_hint(self) -> None:
         if self.settings.value(FIRST_LAUNCH_KEY, False, type=bool):
@@ -349,6 +360,8 @@ class MainWindow(FileWindow):
         )
         self.problems_label.setStyleSheet(PROBLEM_STYLE if count else "")
         scenario = self.document.scenario
+        if scenario is not None:
+            self.collector.judge_as(scenario.tracker.full_cart, scenario.tracker.ip_header)
         self.sending.set_scenario(scenario)
         self.locust.set_scenario(scenario, str(self.document.path) if self.document.path else None)
 

@@ -9,7 +9,6 @@ installed app shows it too.
 
 from __future__ import annotations
 
-import importlib.metadata
 from importlib import resources
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
 DISTRIBUTION = "nitrox-traffic-simulator"
 RECENT_KEY = "file/recent"
 RECENT_LIMIT = 8
-GUIDE_CHAPTER = "## The desktop app"
 FIRST_LAUNCH_KEY = "hints/first_launch_shown"
 FIRST_LAUNCH_HINT = (
     "New here? The window holds a scenario ready to send. Press Ctrl+Enter to run it against the "
@@ -85,17 +83,13 @@ def example_title(path: Path) -> str:
 
 
 def guide_markdown() -> str:
-    """The README's chapter on the desktop app (a short note when the package has none)."""
+    """The guide to the desktop app (docs/app.md, shipped in the package as gui/guide.md)."""
     try:
-        readme = importlib.metadata.metadata(DISTRIBUTION).json.get("description", "")
-    except importlib.metadata.PackageNotFoundError:
-        readme = ""
-    readme = readme if isinstance(readme, str) else ""
-    start = readme.find(GUIDE_CHAPTER)
-    if start < 0:
-        return "# The desktop app\n\nThe guide is the project's README (it was not installed)."
-    end = readme.find("\n## ", start + len(GUIDE_CHAPTER))
-    return readme[start : end if end >= 0 else len(readme)]
+        return (resources.files("simulator_app.gui") / "guide.md").read_text(encoding="utf-8")
+    except OSError:
+        return (
+            "# The desktop app\n\nThe guide is docs/app.md in the project (it was not installed)."
+        )
 
 
 def shortcut_rows(actions: list[QAction]) -> list[tuple[str, str]]:

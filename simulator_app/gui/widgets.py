@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.scenario_file import Problem
+from simulator_app.core.words import plural as plural  # counts in words, as the CLI says them
 
 PROBLEM_STYLE = "color: #b00020;"
 
@@ -31,12 +32,6 @@ PROBLEM_STYLE = "color: #b00020;"
 def number(value: float, decimals: int = 0) -> str:
     """``value`` with thousands separators and ``decimals`` places: 12,345 or 0.86."""
     return f"{value:,.{decimals}f}"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``count`` and the noun that goes with it: "1 request", "1,200 requests"."""
-    noun = singular if count == 1 else (plural_form or singular + "s")
-    return f"{number(count)} {noun}"
 
 
 def scrolled(widget: QWidget) -> QScrollArea:

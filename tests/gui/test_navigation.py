@@ -94,8 +94,8 @@ def test_examples_are_the_bundled_scenarios(window: MainWindow) -> None:
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, showing the dialog
 def test_help_shows_the_guide_and_every_shortcut(window: MainWindow, qtbot: QtBot) -> None:
     guide = guide_markdown()
-    assert guide.startswith("## The desktop app") and "### Journeys" in guide
-    assert "## Scenario files" not in guide  # the app's chapter only
+    assert guide.startswith("# The desktop app") and "## Journeys" in guide
+    assert guide == (ROOT / "docs" / "app.md").read_text(encoding="utf-8")  # the docs' page
     rows = dict(window.shortcut_rows())
     assert rows["Start the run"] == "Ctrl+Return, Ctrl+Enter"
     assert rows["Filter the log"] == "Ctrl+F"
