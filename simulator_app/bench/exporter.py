@@ -27,6 +27,7 @@ from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, ru
 from simulator_app.bench.processes import cpu_pins
 from simulator_app.core.model import Scenario
 from simulator_app.core.scenario_file import load_scenario
+from simulator_app.exporter.bundle import bundle_locustfile
 from simulator_app.exporter.locustfile import ExportSettings, export_locustfile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,11 @@ def default_scenario() -> Scenario:
 def exported_locustfile(scenario: Scenario) -> str:
     """The scenario exported for maximum throughput: think times scaled to 0."""
     return export_locustfile(scenario, ExportSettings(think_scale=0.0))
+
+
+def bundled_locustfile(scenario: Scenario) -> str:
+    """The same export as :func:`exported_locustfile`, bundled (``--bundle``): one file."""
+    return bundle_locustfile(scenario, ExportSettings(think_scale=0.0))
 
 
 def measure_export_ratio(

@@ -42,8 +42,9 @@ GOALS = (
         "exported_rps",
         "locust_fasthttpuser_rps",
         ">=",
-        0.9,
+        1.0,
     ),
+    Goal("bundled_vs_exported", "bundled / thin export", "bundled_rps", "exported_rps", ">=", 0.95),
     Goal(
         "sender_c10_vs_httpuser",
         "sender c10 / HttpUser",
@@ -78,7 +79,7 @@ GOALS = (
         "collector_rps",
         "collector_reference_rps",
         ">=",
-        0.5,
+        0.7,
     ),
     Goal("gui_stall", "GUI longest stall", "gui_max_stall_ms", None, "<", 50, " ms"),
     Goal("gui_memory", "GUI bytes per row", "gui_bytes_per_row", None, "<=", 300, " B"),
@@ -89,6 +90,7 @@ LABELS = {
     "locust_httpuser_rps": "Locust, minimal HttpUser file",
     "locust_fasthttpuser_rps": "Locust, minimal FastHttpUser file",
     "exported_rps": "Locust, exported {scenario} (think-scale 0)",
+    "bundled_rps": "Locust, exported {scenario}, --bundle",
     "sender_rps_c10": "nitrox-sim run's sender, concurrency 10",
     "sender_rps_c200": "nitrox-sim run's sender, concurrency 200",
     "sender_rps_c5000": "nitrox-sim run's sender, concurrency 5000",
@@ -96,7 +98,7 @@ LABELS = {
     "gui_max_stall_ms": "desktop log: longest stall at {rate:,} rows/s",
     "gui_bytes_per_row": "desktop log: memory per row at {rows:,} rows",
 }
-UNITS = {"gui_max_stall_ms": "ms", "gui_bytes_per_row": "bytes"}
+UNITS = {"gui_max_stall_ms": "ms", "gui_bytes_per_row": "bytes"}  # else req/s
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,32 @@ def format_table(result: BenchResult) -> str:
     return "\n".join(lines)
 
 
+JSON_SCHEMA = 1  # bumped when a key below changes meaning or goes away (new keys may appear)
+
+
 def to_json(result: BenchResult) -> dict[str, Any]:
-    """The ``--json`` document: the nine figures, ``notes``, ratios, goals and context."""
-    document: dict[str, Any] = dict(result.figures)
+    """The ``--json`` document, every figure of the run in one stable shape (schema 1).
+
+    - ``schema``: :data:`JSON_SCHEMA`.
+    - one key per figure (:data:`~.suite.FIGURE_KEYS`): req/s, ms or bytes; None when
+      not measured, and then ``notes[key]`` says why (no wrk: how to install it).
+    - ``figures``: the same figures, by key, with ``units``: each figure's unit.
+    - ``ratios``: each ratio goal's measured ratio (3 decimals), None when not measured.
+    - ``goals``: by goal key: ``label``, ``numerator`` and ``denominator`` (figure keys;
+      denominator None for a goal on a figure alone), ``op`` and ``goal`` (the number),
+      ``target`` (the two as text), ``value`` (the ratio or figure judged),
+      ``every_round`` (judged on the worst of ``sender_rounds``) and ``result``:
+      ``PASS``, ``MISS`` or why it was not measured.
+    - ``passed`` / ``missed`` / ``not_measured``: the goal keys by result.
+    - ``notes``: why a figure is missing or suspect, by figure key.
+    - ``sender_rounds``: every round's sender figures (and wrk's, taking turns with it).
+    - context: ``settings``, ``cpus``, ``pins``, ``wrk``, ``elapsed_s``,
+      ``exported_scenario``, ``collector_load``, ``collector_reference_rps``,
+      ``collector_verdicts``, and any other extra the run recorded.
+    """
+    document: dict[str, Any] = {"schema": JSON_SCHEMA, **result.figures}
+    document["figures"] = dict(result.figures)
+    document["units"] = {key: UNITS.get(key, "req/s") for key in FIGURE_KEYS}
     document["notes"] = dict(result.notes)
     outcomes = evaluate(result)
     document["ratios"] = {
@@ -217,8 +242,21 @@ def to_json(result: BenchResult) -> dict[str, Any]:
         if o.goal.denominator
     }
     document["goals"] = {
-        o.goal.key: {"label": o.goal.label, "target": _target(o.goal), "result": o.status}
+        o.goal.key: {
+            "label": o.goal.label,
+            "numerator": o.goal.numerator,
+            "denominator": o.goal.denominator,
+            "op": o.goal.op,
+            "goal": o.goal.target,
+            "target": _target(o.goal),
+            "value": None if o.value is None else round(o.value, 3),
+            "every_round": o.goal.every_round,
+            "result": o.status,
+        }
         for o in outcomes
     }
+    document["passed"] = [o.goal.key for o in outcomes if o.status == "PASS"]
+    document["missed"] = [o.goal.key for o in outcomes if o.status == "MISS"]
+    document["not_measured"] = [o.goal.key for o in outcomes if o.value is None]
     document.update({k: v for k, v in result.extras.items() if k not in document})
     return document

@@ -4,7 +4,7 @@
 times: the bare server's capacity under wrk, the collector under the same
 load right after it, and the live sender at concurrency 10, 200 and 5000 (a
 subprocess on the load CPU); then Locust's minimal HttpUser and FastHttpUser
-files and the exported demo mix (``rounds`` times, interleaved); and the
+files and the exported demo mix, thin and bundled (``rounds`` times, interleaved); and the
 desktop app's request log (a Qt subprocess, so this process never loads Qt).
 The best round of each figure counts; the sender's rounds are kept too
 (``extras["sender_rounds"]``), for the goals that must hold in every round.
@@ -41,6 +41,7 @@ FIGURE_KEYS = (
     "locust_httpuser_rps",
     "locust_fasthttpuser_rps",
     "exported_rps",
+    "bundled_rps",
     "sender_rps_c10",
     "sender_rps_c200",
     "sender_rps_c5000",
@@ -135,9 +136,9 @@ class _Run:
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
         # With wrk: the bare server and the collector each round; without, one note and one
-        # collector figure. Plus the sender and three Locust files a round, and the GUI.
+        # collector figure. Plus the sender and four Locust files a round, and the GUI.
         pairs = 2 * settings.rounds if self.wrk else 2
-        self.steps = _Steps(self.result, pairs + 4 * settings.rounds + 1, progress)
+        self.steps = _Steps(self.result, pairs + 5 * settings.rounds + 1, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def _keep_best(self, key: str, rps: float) -> None:
@@ -168,7 +169,11 @@ class _Run:
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
     def locust_files(self, bare: BareServer) -> None:
-        from simulator_app.bench.exporter import default_scenario, exported_locustfile
+        from simulator_app.bench.exporter import (
+            bundled_locustfile,
+            default_scenario,
+            exported_locustfile,
+        )
 
         s = self.settings
         scenario = default_scenario()
@@ -179,6 +184,7 @@ class _Run:
                 minimal_locustfile("FastHttpUser"),
             ),
             "exported_rps": (f"exported {scenario.name}", exported_locustfile(scenario)),
+            "bundled_rps": (f"exported {scenario.name}, bundled", bundled_locustfile(scenario)),
         }
         runs: dict[str, list[LocustResult]] = {key: [] for key in files}
         for round_ in range(s.rounds):

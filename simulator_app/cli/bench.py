@@ -15,11 +15,15 @@ HELP = "measure what this machine generates: sender, Locust, exported file, coll
 DESCRIPTION = """\
 Measure, side by side in one run on 127.0.0.1, against one bare server: its
 capacity under wrk, Locust with a minimal HttpUser and FastHttpUser file, the
-exported demo mix, nitrox-sim run's sender at concurrency 10 and 200, the
-collector under the same load as the bare server, and the desktop app's
-request log. Prints a table of figures and the goals as ratios (PASS/MISS);
-a progress line per measurement goes to stderr. With two CPUs the server is
-pinned to one and the load to the other (taskset).
+exported demo mix (thin, and --bundle), nitrox-sim run's sender at
+concurrency 10, 200 and 5000 (taking turns with wrk), the collector under the
+same load as the bare server, and the desktop app's request log. Prints a
+table of figures and the goals as ratios (PASS/MISS); a progress line per
+measurement goes to stderr. With two CPUs the server is pinned to one and the
+load to the other (taskset). Without wrk the first line says how to install
+it (apt-get install -y wrk) and the ratios to the bare server say "not
+measured (no wrk)". --json FILE writes every figure, ratio and goal in one
+documented shape (schema 1, see simulator_app.bench.report.to_json).
 """
 EPILOG = """\
 Exit status: 0 when the bench ran (missed goals are reported, not errors),

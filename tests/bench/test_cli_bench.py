@@ -99,11 +99,12 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
     assert len(document["sender_rounds"]) == 1
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
+    assert document["schema"] == 1 and document["figures"]["bundled_rps"] is not None
 
     # One progress line per measurement on stderr; the table on stdout.
     progress = [line for line in err.splitlines() if line.startswith("nitrox-sim bench: [")]
     assert [line.split("]")[0] for line in progress] == [
-        f"nitrox-sim bench: [{n}/7" for n in range(1, 8)
+        f"nitrox-sim bench: [{n}/8" for n in range(1, 9)
     ]
     for goal in GOALS:
         assert goal.label in out

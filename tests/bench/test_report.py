@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simulator_app.bench.report import GOALS, evaluate, format_table, to_json
+from simulator_app.bench.report import GOALS, JSON_SCHEMA, evaluate, format_table, to_json
 from simulator_app.bench.suite import FIGURE_KEYS, BenchResult, settings_for
 from simulator_app.bench.wrk import INSTALL_HINT, NOT_MEASURED, parse_output
 
@@ -17,6 +17,7 @@ def a_result(**figures: float | None) -> BenchResult:
             "locust_httpuser_rps": 1_500.0,
             "locust_fasthttpuser_rps": 6_000.0,
             "exported_rps": 5_100.0,  # 0.85: a miss
+            "bundled_rps": 4_900.0,  # 0.96 of the thin file
             "sender_rps_c10": 6_000.0,
             "sender_rps_c200": 5_700.0,  # 0.95
             "sender_rps_c5000": 5_000.0,  # 0.83
@@ -46,17 +47,26 @@ def statuses(result: BenchResult) -> dict[str, str]:
 def test_each_goal_is_judged_on_its_ratio_or_figure() -> None:
     assert statuses(a_result()) == {
         "exported_vs_fasthttpuser": "MISS",
+        "bundled_vs_exported": "PASS",
         "sender_c10_vs_httpuser": "PASS",
         "sender_c200_vs_c10": "PASS",
         "sender_c5000_vs_c10": "PASS",
         "sender_c10_vs_bare_server": "MISS",  # 0.2
-        "collector_vs_bare_server": "PASS",
+        "collector_vs_bare_server": "MISS",  # 0.53
         "gui_stall": "PASS",
         "gui_memory": "MISS",
     }
-    edges = a_result(exported_rps=5_400.0, gui_max_stall_ms=50.0, gui_bytes_per_row=300.0)
+    edges = a_result(
+        exported_rps=6_000.0,
+        bundled_rps=5_700.0,
+        collector_rps=21_000.0,
+        gui_max_stall_ms=50.0,
+        gui_bytes_per_row=300.0,
+    )
     judged = statuses(edges)
-    assert judged["exported_vs_fasthttpuser"] == "PASS"  # exactly 0.9 meets ">= 0.9"
+    assert judged["exported_vs_fasthttpuser"] == "PASS"  # exactly 1.0 meets ">= 1.0"
+    assert judged["bundled_vs_exported"] == "PASS"  # exactly 0.95
+    assert judged["collector_vs_bare_server"] == "PASS"  # exactly 0.7
     assert judged["gui_stall"] == "MISS"  # the goal is "< 50 ms"
     assert judged["gui_memory"] == "PASS"  # "<= 300"
 
@@ -117,9 +127,39 @@ def test_table_lists_every_figure_and_goal_with_its_verdict() -> None:
 
 def test_json_has_every_figure_and_is_serialisable() -> None:
     document = json.loads(json.dumps(to_json(a_result())))
+    assert document["schema"] == JSON_SCHEMA
     assert set(FIGURE_KEYS) <= set(document)
+    assert document["figures"] == {key: document[key] for key in FIGURE_KEYS}
+    assert set(document["units"]) == set(FIGURE_KEYS)
     assert document["ratios"]["exported_vs_fasthttpuser"] == 0.85
     assert document["goals"]["gui_memory"]["result"] == "MISS"
+
+
+def test_json_goals_carry_their_inputs_target_value_and_verdict() -> None:
+    document = to_json(a_result(sender_rps_c5000=None))
+    goal = document["goals"]["sender_c200_vs_c10"]
+    assert goal == {
+        "label": "sender c200 / c10 (worst round)",
+        "numerator": "sender_rps_c200",
+        "denominator": "sender_rps_c10",
+        "op": ">=",
+        "goal": 0.9,
+        "target": ">= 0.90",
+        "value": 0.95,
+        "every_round": True,
+        "result": "PASS",
+    }
+    assert document["goals"]["gui_stall"]["denominator"] is None
+    assert document["goals"]["gui_stall"]["value"] == 49.9
+    assert document["missed"] == [
+        "exported_vs_fasthttpuser",
+        "sender_c10_vs_bare_server",
+        "collector_vs_bare_server",
+        "gui_memory",
+    ]
+    assert document["not_measured"] == ["sender_c5000_vs_c10"]
+    everything = document["passed"] + document["missed"] + document["not_measured"]
+    assert sorted(everything) == sorted(goal.key for goal in GOALS)
 
 
 def test_quick_is_one_short_round_and_seconds_override_it() -> None:

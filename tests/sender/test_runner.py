@@ -294,3 +294,30 @@ def test_the_garbage_collector_runs_less_often_during_a_run_only(scenario: Scena
     # Thousands of requests in flight made each young collection walk them all.
     assert seen and all(t[0] >= GC_YOUNG_THRESHOLD and t[1:] == before[1:] for t in seen)
     assert gc.get_threshold() == before
+
+
+def test_what_exists_before_a_run_is_frozen_during_it_and_thawed_after(
+    scenario: Scenario,
+) -> None:
+    frozen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        frozen.append(gc.get_freeze_count())
+        return answer(request)
+
+    assert gc.get_freeze_count() == 0
+    collect(scenario, handler)
+    # The engine's tables and the modules sit out the collections a run makes.
+    assert frozen and min(frozen) > 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_freeze_made_by_someone_else_is_left_as_it_was(scenario: Scenario) -> None:
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        collect(scenario, answer)
+        # Neither thawed nor frozen more (frozen objects that were freed leave it).
+        assert before // 2 < gc.get_freeze_count() <= before
+    finally:
+        gc.unfreeze()
