@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -56,6 +58,20 @@ def main(scenario: str | None = None, collector_port: int | None = None) -> int:
         window.open_file(Path(path))
     window.show()
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         sys.excepthook = previous
+    settings.sync()
+    leave(status)
+
+
+def leave(status: int) -> NoReturn:
+    """End the process now that the window has closed and everything is saved.
+
+    The interpreter's own finalization can crash in PySide6's and pyqtgraph's
+    destructors ("deallocating None"), after the app's work is done; like
+    ``pyqtgraph.exit()``, skip it: flush what was written, then exit.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,10 +1,13 @@
-"""Take the README's screenshot: ``python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH]``.
+"""Take the README's screenshots: ``python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH] [VIEW]``.
 
 Starts the app offscreen with throw-away settings and its own embedded
 collector, opens the scenario (``scenarios/demo_mix.yaml`` by default),
 selects a step so the editor shows, sends a short run of it to the collector
 so the request log, details and counts have something to show, and saves the
-main window at 1366x768 (a laptop's screen) or the size given.
+main window at 1366x768 (a laptop's screen) or the size given. VIEW is
+``main`` (the default), ``dashboard`` (the live dashboard in mid-run, the
+editor folded away) or ``details`` (a request's details: the identify
+payload, decoded).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ if TYPE_CHECKING:
     from simulator_app.gui.main_window import MainWindow
 
 WIDTH, HEIGHT = 1366, 768
+VIEWS = ("main", "dashboard", "details")
 
 
-def take(out: Path, scenario: Path, size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
+def take(
+    out: Path, scenario: Path, size: tuple[int, int] = (WIDTH, HEIGHT), view: str = "main"
+) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -44,7 +50,12 @@ def take(out: Path, scenario: Path, size: tuple[int, int] = (WIDTH, HEIGHT)) -> 
             window.builder.select_journey(2)
             window.builder.select_step(3)
             window.collector.wait_started()
-            _send_a_short_run(window)
+            if view == "dashboard":
+                _dashboard_mid_run(window)
+            else:
+                _send_a_short_run(window)
+            if view == "details":
+                _show_details(window)
             window.grab().save(str(out))
         finally:
             window.document.undo_stack.setClean()
@@ -95,22 +106,47 @@ def _send_a_short_run(window: MainWindow) -> None:
     _wait(lambda: False, 300)
 
 
+def _dashboard_mid_run(window: MainWindow) -> None:
+    """The demo mix's visitors arriving for a while, the dashboard filling the window."""
+    panel = window.sending.run_panel
+    _wait(lambda: bool(panel.target), 10_000)
+    panel.visitors.setValue(400)
+    panel.duration.setValue(30.0)
+    panel.think.setValue(0.1)
+    window.editor_action.setChecked(False)  # the dashboard gets the whole height
+    window.show_dashboard()
+    if not panel.start():
+        raise SystemExit(f"the screenshot run did not start: {panel.message.text()}")
+    _wait(lambda: False, 20_000)  # mid-run: arrivals still coming, a few orders in
+
+
+def _show_details(window: MainWindow) -> None:
+    """The selected identify request's decoded payload, the log folded so the details show."""
+    window.editor_action.setChecked(False)
+    details = window.sending.log.details
+    details.tabs.setCurrentIndex(details.TABS.index("Identify payload"))
+    _wait(lambda: False, 300)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    view = args.pop() if args and args[-1] in VIEWS else "main"
     size = (WIDTH, HEIGHT)
     if args and "x" in args[-1] and args[-1].replace("x", "").isdigit():
         width, _, height = args.pop().partition("x")
         size = (int(width), int(height))
     if not args or len(args) > 2:
         print(
-            "usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH]",
+            "usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH] [main|dashboard|details]",
             file=sys.stderr,
         )
         return 2
     scenario = Path(args[1]) if len(args) > 1 else Path("scenarios/demo_mix.yaml")
-    take(Path(args[0]), scenario, size)
-    print(f"saved {args[0]} ({size[0]}x{size[1]})")
-    return 0
+    take(Path(args[0]), scenario, size, view)
+    print(f"saved {args[0]} ({size[0]}x{size[1]}, {view})")
+    from simulator_app.gui.app import leave
+
+    leave(0)  # as the app leaves: past PySide6's and pyqtgraph's crashes at finalization
 
 
 if __name__ == "__main__":
