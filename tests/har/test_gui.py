@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
-from simulator_app.gui.import_har import add_import_har_action, import_har
+from simulator_app.gui.import_har import import_har
 from simulator_app.gui.main_window import MainWindow
 from tests.har.helpers import CHROME, FIREFOX
 
@@ -30,10 +30,16 @@ def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-un
 
 
 def test_the_action_sits_in_the_file_menu(window: MainWindow) -> None:
-    action = add_import_har_action(window)
+    action = window.import_har_action  # the window adds it (add_import_har_action)
     file_menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File")
     texts = [a.text() for a in file_menu.actions()]
-    assert texts.index(action.text()) == texts.index("&Open…") + 1
+    assert texts.count(action.text()) == 1
+    # with the other ways to open: after Open, Open Recent and Examples, before Save
+    assert (
+        texts.index("&Open…")
+        < texts.index(action.text())
+        == texts.index(window.save_action.text()) - 1
+    )
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform showing a dialog
