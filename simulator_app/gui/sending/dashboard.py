@@ -23,6 +23,7 @@ projector), a line saying so with a button to bring it back.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -65,6 +66,7 @@ TIME_SPAN = 60  # seconds the time axes show at least
 TIME_STEP = 10  # the time axes move forward this many seconds at a time
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#1e6ec8", "#e08a00", "#c0392b", "#2e8b57", "#9aa4ad"
 _ROUND = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # axis ends, times 10**n
+_OVERTAKE = 1.05  # a bar moves above another once it is 5% longer
 _CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 Floats = npt.NDArray[np.float64]
@@ -81,7 +83,7 @@ def nice_top(value: float) -> float:
     return next(power * m for m in _ROUND if power * m >= wanted)
 
 
-class _Top:
+class AxisEnd:
     """An axis end that follows the data sparsely: up when outgrown, down when far too big."""
 
     def __init__(self) -> None:
@@ -163,11 +165,13 @@ class _TimeChart:
         self.plot = plot
         self.curves = curves
         self.values = values  # the curves' y values, in the order of ``curves``
-        self.top = _Top()
+        self.top = AxisEnd()
         self.span = (0.0, 0.0)
         self.drawn: list[Floats] = []
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setYRange(0, 1, padding=0)
+        # A fixed width: a longer top label ("10000") must not lay the whole plot out again.
+        plot.getAxis("left").setWidth(62)
 
     def draw(self, series: Series, xs: Floats, span: tuple[float, float]) -> bool:
         """Show ``series``; False (and nothing redrawn) when it shows that already."""
@@ -198,6 +202,22 @@ def time_span(seconds: Sequence[int]) -> tuple[float, float]:
     return float(start), float(end)
 
 
+def ranked(counts: Counter[str], top: int, shown: list[str]) -> list[str]:
+    """The ``top`` most common names, most first, in the order ``shown`` while it still holds.
+
+    Two names close in count would otherwise swap places back and forth (and
+    the axis be laid out again each time): ``shown`` stays while it holds the
+    same names and none has more than :data:`_OVERTAKE` times the count of the
+    one above it.
+    """
+    names = [name for name, _ in counts.most_common(top)]
+    if sorted(shown) == sorted(names) and all(
+        counts[below] <= counts[above] * _OVERTAKE for above, below in itertools.pairwise(shown)
+    ):
+        return shown
+    return names
+
+
 class _Bars:
     """A horizontal bar chart over named categories (names on the left axis, first on top).
 
@@ -208,7 +228,7 @@ class _Bars:
         self.plot = plot
         self.names: list[str] = []
         self.values: list[list[float]] = []
-        self.top = _Top()
+        self.top = AxisEnd()
         self.items = [
             pg.BarGraphItem(x0=0, y=[], height=0.5, width=[], brush=colour, pen=None)
             for colour in colours
@@ -312,8 +332,10 @@ class Dashboard(QWidget):
         self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
         self.country_plot = _plot("Visitors by country", "", False)
+        self.country_plot.setLabel("bottom", "% of visitors")
         self.country_bars = _Bars(self.country_plot, (_BLUE,))
         self.device_plot = _plot("Visitors by device", "", False)
+        self.device_plot.setLabel("bottom", "% of visitors")
         self.device_bars = _Bars(self.device_plot, (_GREEN,))
         self.time_charts = (
             _TimeChart(self.rps_plot, (self.rps_curve,), lambda s: (s.requests,)),
@@ -471,10 +493,16 @@ class Dashboard(QWidget):
 
     @staticmethod
     def _counts(bars: _Bars, counts: Counter[str], top: int) -> bool:
-        common = counts.most_common(top)
-        rest = sum(counts.values()) - sum(n for _, n in common)
-        names = [name for name, _ in common] + (["other"] if rest else [])
-        return bars.set(names, [float(n) for _, n in common] + ([float(rest)] if rest else []))
+        """Show the ``top`` most common names and "other", in % of all (0.1% steps)."""
+        total = sum(counts.values())
+        if not total:
+            return bars.set([], [])
+        names = ranked(counts, top, [n for n in bars.names if n != "other"])
+        rest = total - sum(counts[n] for n in names)
+        shares = [round(counts[n] / total * 100, 1) for n in names]
+        if rest:
+            names, shares = [*names, "other"], [*shares, round(rest / total * 100, 1)]
+        return bars.set(names, shares)
 
     # -- its own window -------------------------------------------------------
 

@@ -17,7 +17,8 @@ Visitors' countries and devices come from the run's journey engine (records do
 not carry them). Building that engine and looking visitors up take the GUI
 thread tens of milliseconds, so a worker thread does both:
 :meth:`LiveStats.resolve_visitors` only counts what it found so far and starts
-it when new visitors wait. It ends once nothing is left to look up.
+it when new visitors wait. It ends when nothing was left to look up for a
+while, or on :meth:`LiveStats.shutdown`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 RPS_WINDOW = 300  # seconds of requests-per-second history kept for the chart
 _TRACKED_VISITORS = 65_536  # visitors whose step types are remembered (the active ones)
 _LOOKUP_CHUNK = 16  # visitors the worker looks up between two chances for the GUI thread
+_LINGER = 2.0  # seconds the worker waits for more visitors before it ends
 _PENDING_VISITORS = 200_000  # new visitors waiting for that lookup, at most
 RECENT_SECONDS = 5  # the window of the "requests per second now" figure
 
@@ -77,9 +79,14 @@ class _Lookup:
 
     pending: deque[int] = field(default_factory=deque)
     found: deque[tuple[str, str]] = field(default_factory=deque)
+    wake: threading.Event = field(default_factory=threading.Event)  # set: more to look up
     wanted: int = 0
     counted: int = 0
     cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.wake.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +112,7 @@ class LiveStats:
         self.scenario: Scenario | None = None
         self._engine: tuple[Scenario, JourneyEngine] | None = None
         self._engine_lock = threading.Lock()  # one worker at a time uses the engine
-        self._worker: tuple[threading.Thread, _Lookup] | None = None
+        self._worker: threading.Thread | None = None
         self._lookup = _Lookup()
         self.reset()
 
@@ -122,7 +129,7 @@ class LiveStats:
         self.revenue_cents = 0
         self.countries: Counter[str] = Counter()
         self.devices: Counter[str] = Counter()
-        self._lookup.cancelled = True  # its worker stops at its next chunk
+        self._lookup.cancel()  # its worker stops at its next chunk
         self._lookup = _Lookup()
         self.version = 0
 
@@ -239,26 +246,33 @@ class LiveStats:
             lookup.counted += n
             self.version += 1
         left = lookup.wanted - lookup.counted
+        if self._worker is not None and not self._worker.is_alive():
+            self._worker.join()
+            self._worker = None
+        if not lookup.pending or self.scenario is None:
+            return left
         if self._worker is not None:
-            worker, working_on = self._worker
-            if not worker.is_alive() or (working_on is lookup and not left):
-                worker.join()  # done, or all found and on its way out: a moment at most
-                self._worker = None
-        if left and lookup.pending and self._worker is None and self.scenario is not None:
+            lookup.wake.set()  # for a worker waiting for more
+        else:
             worker = threading.Thread(
                 target=self._look_up,
                 args=(lookup, self.scenario),
                 name="live-stats-visitors",
                 daemon=True,
             )
-            self._worker = (worker, lookup)
+            self._worker = worker
             worker.start()
         return left
 
     def _look_up(self, lookup: _Lookup, scenario: Scenario) -> None:
-        """The worker: find each pending visitor's country and device, then end."""
+        """The worker: find each pending visitor's country and device; end when idle a while."""
         pending, found = lookup.pending, lookup.found
-        while pending and not lookup.cancelled:
+        while not lookup.cancelled:
+            if not pending:
+                lookup.wake.clear()
+                if not pending and not lookup.wake.wait(_LINGER):
+                    return
+                continue
             with self._engine_lock:
                 engine = self._engine_for(scenario)
                 for _ in range(min(_LOOKUP_CHUNK, len(pending))):
@@ -275,9 +289,9 @@ class LiveStats:
 
     def shutdown(self) -> None:
         """Stop looking visitors up and wait for the worker (before the window goes away)."""
-        self._lookup.cancelled = True
+        self._lookup.cancel()
         if self._worker is not None:
-            self._worker[0].join()
+            self._worker.join()
             self._worker = None
 
     def expected(self) -> Funnel | None:
