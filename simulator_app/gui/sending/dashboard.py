@@ -171,7 +171,7 @@ class _TimeChart:
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setYRange(0, 1, padding=0)
         # A fixed width: a longer top label ("10000") must not lay the whole plot out again.
-        plot.getAxis("left").setWidth(62)
+        plot.getAxis("left").setWidth(54)
 
     def draw(self, series: Series, xs: Floats, span: tuple[float, float]) -> bool:
         """Show ``series``; False (and nothing redrawn) when it shows that already."""
@@ -224,7 +224,9 @@ class _Bars:
     Its bar items stay; new figures only resize them.
     """
 
-    def __init__(self, plot: pg.PlotWidget, colours: tuple[str, ...]) -> None:
+    def __init__(
+        self, plot: pg.PlotWidget, colours: tuple[str, ...], names_width: int = 112
+    ) -> None:
         self.plot = plot
         self.names: list[str] = []
         self.values: list[list[float]] = []
@@ -239,7 +241,7 @@ class _Bars:
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setXRange(0, 1, padding=0)
         # A fixed axis: long names must not widen the plot past its cell.
-        plot.getAxis("left").setWidth(112)
+        plot.getAxis("left").setWidth(names_width)
 
     def set(self, names: list[str], *groups: list[float]) -> bool:
         """Show ``groups`` (one per colour) over ``names``; False when shown already."""
@@ -331,12 +333,10 @@ class Dashboard(QWidget):
         self.funnel_plot = _plot("Funnel: expected / measured", "", False)
         self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
-        self.country_plot = _plot("Visitors by country", "", False)
-        self.country_plot.setLabel("bottom", "% of visitors")
-        self.country_bars = _Bars(self.country_plot, (_BLUE,))
-        self.device_plot = _plot("Visitors by device", "", False)
-        self.device_plot.setLabel("bottom", "% of visitors")
-        self.device_bars = _Bars(self.device_plot, (_GREEN,))
+        self.country_plot = _plot("Visitors by country, %", "", False)
+        self.country_bars = _Bars(self.country_plot, (_BLUE,), names_width=44)
+        self.device_plot = _plot("Visitors by device, %", "", False)
+        self.device_bars = _Bars(self.device_plot, (_GREEN,), names_width=64)
         self.time_charts = (
             _TimeChart(self.rps_plot, (self.rps_curve,), lambda s: (s.requests,)),
             _TimeChart(
