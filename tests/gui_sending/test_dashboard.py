@@ -15,7 +15,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.core.stats import EndpointStats
 from simulator_app.gui.sending import SendingArea
-from simulator_app.gui.sending.dashboard import Dashboard
+from simulator_app.gui.sending.dashboard import AxisEnd, Dashboard, nice_top, ranked
 from simulator_app.gui.sending.live_stats import LiveStats
 from tests.gui_sending.conftest import make_records
 
@@ -32,8 +32,8 @@ def test_dashboard_series_match_the_records(buyer: Scenario, qtbot: QtBot) -> No
     ]
     stats.add(records[40:])
     stats.add(records[:40])  # late ones count in their own second
-    while stats.resolve_visitors(limit=7):
-        pass
+    # A worker thread looks the visitors up; the GUI thread only counts what it found.
+    qtbot.waitUntil(lambda: stats.resolve_visitors() == 0, timeout=30_000)
     dashboard.refresh()
 
     by_second: dict[int, EndpointStats] = defaultdict(lambda: EndpointStats(""))
@@ -72,6 +72,10 @@ def test_dashboard_series_match_the_records(buyer: Scenario, qtbot: QtBot) -> No
     assert stats.devices == Counter(v.device.kind for v in visitors)
     names = dashboard.device_bars.names
     assert sorted(names) == sorted(stats.devices)
+    shares = dict(zip(names, dashboard.device_bars.values[0], strict=True))
+    assert shares == {d: round(n / 30 * 100, 1) for d, n in stats.devices.items()}
+    stats.shutdown()
+    assert stats._worker is None
 
 
 def _run(area: SendingArea, qtbot: QtBot) -> None:
@@ -185,3 +189,20 @@ def test_run_settings_are_saved_to_the_scenario_file(area: SendingArea) -> None:
         == load_scenario(SCENARIOS / "buyer.yaml").schedule.think_scale
     )
     assert panel.think.value() == document.scenario.schedule.think_scale
+
+
+def test_bars_keep_their_order_until_one_clearly_overtakes() -> None:
+    counts = Counter(US=100, GB=98, IN=50)
+    assert ranked(counts, 10, []) == ["US", "GB", "IN"]
+    assert ranked(counts, 10, ["GB", "US", "IN"]) == ["GB", "US", "IN"]  # 2% apart: no swap
+    counts["US"] = 110
+    assert ranked(counts, 10, ["GB", "US", "IN"]) == ["US", "GB", "IN"]
+    assert ranked(counts, 2, ["GB", "US", "IN"]) == ["US", "GB"]
+
+
+def test_axis_ends_are_round_and_above_the_data() -> None:
+    assert [nice_top(v) for v in (0, 0.5, 3.2, 5000, 5500, 99)] == [1, 1, 4, 6000, 8000, 120]
+    top = AxisEnd()
+    assert top.fit(5000) and top.value == 6000
+    assert not top.fit(5400) and not top.fit(2000)  # inside, or not far below: unchanged
+    assert top.fit(1000) and top.value == 1200

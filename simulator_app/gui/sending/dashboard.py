@@ -1,9 +1,20 @@
 """The dashboard's widgets: headline figures, live charts (pyqtgraph), endpoint and funnel tables.
 
 Everything is drawn from :class:`LiveStats`' aggregates (per-second buckets,
-counters), on a timer of :data:`REFRESH_MS`, and only when the figures changed
-and the dashboard is on screen: a fast run costs the charts four redraws a
-second whatever its rate.
+counters), never from rows, and only while the dashboard is on screen. Drawing
+is cut in small pieces so that no timer tick or repaint holds the event loop
+long, whatever the run's rate:
+
+- Every :data:`TICK_MS` the dashboard draws *one* piece: the headline figures,
+  or one chart, or the tables, the next one due in turn whose data changed.
+  A chart is due again :data:`CALM_INTERVAL` after it was drawn, or
+  :data:`BUSY_INTERVAL` while the run is busy (2 Hz).
+- Curves get float arrays (no finite check, no auto-range); bars keep their
+  items and get new sizes; axes keep their ranges until the data outgrows
+  them (or shrinks well below), and the time axes step forward ten seconds at
+  a time, so tick labels and grid lines are laid out again seldom.
+- Axes, grid lines, titles and legends are cached as pixmaps: a new curve is
+  painted over them, they are not drawn again.
 
 :class:`DashboardHost` is what the sending area shows: the dashboard itself,
 or, while it is detached to a window of its own (a second screen, a
@@ -12,13 +23,19 @@ projector), a line saying so with a button to bring it back.
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,17 +52,50 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg
 
 from simulator_app.core.funnel import FUNNEL_ORDER
-from simulator_app.gui.sending.live_stats import LiveStats
+from simulator_app.gui.sending.live_stats import LiveStats, Series
 from simulator_app.gui.sending.stats_view import StatsPanel
 
-REFRESH_MS = 250  # 4 Hz
+TICK_MS = 50  # one piece of the dashboard drawn per tick at most
+CALM_INTERVAL = 0.25  # seconds before one chart is drawn again (4 Hz)
+BUSY_INTERVAL = 0.5  # the same while the run is busy (2 Hz)
+BUSY_RATE = 500.0  # requests per second from which the run counts as busy
+TABLES_INTERVAL = 1.0  # the endpoint and funnel tables, at most once a second
 TOP_COUNTRIES = 10
+TOP_DEVICES = 8
 TIME_SPAN = 60  # seconds the time axes show at least
+TIME_STEP = 10  # the time axes move forward this many seconds at a time
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#1e6ec8", "#e08a00", "#c0392b", "#2e8b57", "#9aa4ad"
+_ROUND = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # axis ends, times 10**n
+_OVERTAKE = 1.05  # a bar moves above another once it is 5% longer
+_CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+Floats = npt.NDArray[np.float64]
 
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def nice_top(value: float) -> float:
+    """The axis end for data up to ``value``: a round number (see :data:`_ROUND`), 10% above it."""
+    wanted = max(1.0, value * 1.1)
+    power = 10.0 ** math.floor(math.log10(wanted))
+    return next(power * m for m in _ROUND if power * m >= wanted)
+
+
+class AxisEnd:
+    """An axis end that follows the data sparsely: up when outgrown, down when far too big."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def fit(self, highest: float) -> bool:
+        """Follow ``highest``; True when the end moved (the axis must be set again)."""
+        top = nice_top(highest)
+        if top > self.value or top * 4 < self.value:
+            self.value = top
+            return True
+        return False
 
 
 class _Figure(QWidget):
@@ -69,22 +119,28 @@ class _Figure(QWidget):
         layout.addWidget(self.caption)
 
     def set(self, text: str) -> None:
-        self.value.setText(text)
+        if self.value.text() != text:
+            self.value.setText(text)
 
 
 def _plot(title: str, left: str, time_axis: bool) -> pg.PlotWidget:
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if time_axis else {}
     plot = pg.PlotWidget(background="w", axisItems=axes)
+    plot.setAntialiasing(False)
     plot.setTitle(title, color="#222", size="10pt")
     plot.setLabel("left", left)
-    plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setMouseEnabled(x=False, y=False)
+    plot.disableAutoRange()
     plot.hideButtons()
     plot.setMinimumSize(120, 90)
     plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    item = plot.getPlotItem()
     for name in ("left", "bottom"):
-        plot.getAxis(name).setTextPen("#333")
-        plot.getAxis(name).setPen("#888")
+        axis = plot.getAxis(name)
+        axis.setTextPen("#333")
+        axis.setPen("#888")
+        axis.setCacheMode(_CACHED)  # with its grid lines: painted once per range
+    item.titleLabel.setCacheMode(_CACHED)
     return plot
 
 
@@ -92,39 +148,117 @@ def _pen(colour: str, width: float = 2.0) -> pg.mkPen:
     return pg.mkPen(QColor(colour), width=width)
 
 
-class _Bars:
-    """A horizontal bar chart over named categories (names on the left axis, first on top)."""
+def _legend(plot: pg.PlotWidget) -> None:
+    legend = plot.addLegend(offset=(5, 5), labelTextColor="#222")
+    legend.setCacheMode(_CACHED)
 
-    def __init__(self, plot: pg.PlotWidget, colours: tuple[str, ...]) -> None:
+
+class _TimeChart:
+    """Curves over the per-second timeline, on a clock-time axis that steps forward."""
+
+    def __init__(
+        self,
+        plot: pg.PlotWidget,
+        curves: Sequence[pg.PlotDataItem],
+        values: Callable[[Series], Sequence[Sequence[float]]],
+    ) -> None:
         self.plot = plot
-        self.colours = colours
-        self.items: list[pg.BarGraphItem] = []
+        self.curves = curves
+        self.values = values  # the curves' y values, in the order of ``curves``
+        self.top = AxisEnd()
+        self.span = (0.0, 0.0)
+        self.drawn: list[Floats] = []
+        plot.showGrid(x=False, y=True, alpha=0.25)
+        plot.setYRange(0, 1, padding=0)
+        # A fixed width: a longer top label ("10000") must not lay the whole plot out again.
+        plot.getAxis("left").setWidth(54)
+
+    def draw(self, series: Series, xs: Floats, span: tuple[float, float]) -> bool:
+        """Show ``series``; False (and nothing redrawn) when it shows that already."""
+        ys = [np.asarray(v, dtype=np.float64) for v in self.values(series)]
+        drawn = [xs, *ys]
+        if len(drawn) == len(self.drawn) and all(
+            np.array_equal(a, b) for a, b in zip(drawn, self.drawn, strict=True)
+        ):
+            return False
+        self.drawn = drawn
+        for curve, y in zip(self.curves, ys, strict=True):
+            curve.setData(xs, y, skipFiniteCheck=True)
+        if span != self.span:
+            self.span = span
+            self.plot.setXRange(*span, padding=0)
+        if self.top.fit(max((float(y.max()) for y in ys if y.size), default=0.0)):
+            self.plot.setYRange(0, self.top.value, padding=0)
+        return True
+
+
+def time_span(seconds: Sequence[int]) -> tuple[float, float]:
+    """The time axis for ``seconds``: at least :data:`TIME_SPAN`, ends on a :data:`TIME_STEP`."""
+    if not seconds:
+        now = math.ceil(time.time() / TIME_STEP) * TIME_STEP
+        return float(now - TIME_SPAN), float(now)
+    end = math.ceil((seconds[-1] + 1) / TIME_STEP) * TIME_STEP
+    start = min(seconds[0] // TIME_STEP * TIME_STEP, end - TIME_SPAN)
+    return float(start), float(end)
+
+
+def ranked(counts: Counter[str], top: int, shown: list[str]) -> list[str]:
+    """The ``top`` most common names, most first, in the order ``shown`` while it still holds.
+
+    Two names close in count would otherwise swap places back and forth (and
+    the axis be laid out again each time): ``shown`` stays while it holds the
+    same names and none has more than :data:`_OVERTAKE` times the count of the
+    one above it.
+    """
+    names = [name for name, _ in counts.most_common(top)]
+    if sorted(shown) == sorted(names) and all(
+        counts[below] <= counts[above] * _OVERTAKE for above, below in itertools.pairwise(shown)
+    ):
+        return shown
+    return names
+
+
+class _Bars:
+    """A horizontal bar chart over named categories (names on the left axis, first on top).
+
+    Its bar items stay; new figures only resize them.
+    """
+
+    def __init__(
+        self, plot: pg.PlotWidget, colours: tuple[str, ...], names_width: int = 112
+    ) -> None:
+        self.plot = plot
         self.names: list[str] = []
         self.values: list[list[float]] = []
+        self.top = AxisEnd()
+        self.items = [
+            pg.BarGraphItem(x0=0, y=[], height=0.5, width=[], brush=colour, pen=None)
+            for colour in colours
+        ]
+        for item in self.items:
+            plot.addItem(item)
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
+        plot.setXRange(0, 1, padding=0)
         # A fixed axis: long names must not widen the plot past its cell.
-        plot.getAxis("left").setWidth(92)
+        plot.getAxis("left").setWidth(names_width)
 
-    def set(self, names: list[str], *groups: list[float]) -> None:
-        if names == self.names and [list(g) for g in groups] == self.values:
-            return
-        self.names, self.values = names, [list(g) for g in groups]
-        for item in self.items:
-            self.plot.removeItem(item)
-        self.items = []
-        height = 0.8 / max(1, len(groups))
-        for n, (values, colour) in enumerate(zip(groups, self.colours, strict=False)):
+    def set(self, names: list[str], *groups: list[float]) -> bool:
+        """Show ``groups`` (one per colour) over ``names``; False when shown already."""
+        values = [list(g) for g in groups]
+        if names == self.names and values == self.values:
+            return False
+        if names != self.names:
+            self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
+            self.plot.setYRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
+        height = 0.8 / max(1, len(values))
+        for n, (item, group) in enumerate(zip(self.items, values, strict=False)):
             ys = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
-            item = pg.BarGraphItem(
-                x0=0, y=ys, height=height * 0.9, width=values, brush=colour, pen=None
-            )
-            self.plot.addItem(item)
-            self.items.append(item)
-        self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
-        self.plot.setYRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
-        top = max((v for g in groups for v in g), default=0.0)
-        self.plot.setXRange(0, max(1.0, top) * 1.05, padding=0)
+            item.setOpts(y=ys, height=height * 0.9, width=group)
+        self.names, self.values = names, values
+        if self.top.fit(max((v for g in values for v in g), default=0.0)):
+            self.plot.setXRange(0, self.top.value, padding=0)
+        return True
 
 
 class Dashboard(QWidget):
@@ -139,8 +273,6 @@ class Dashboard(QWidget):
     def __init__(self, stats: LiveStats, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stats = stats
-        self._drawn = [-1, -1]  # the stats version each half was drawn at
-        self._phase = 0
         self.detached = False
 
         self.progress = QProgressBar()
@@ -190,21 +322,34 @@ class Dashboard(QWidget):
         self.rps_plot = _plot("Requests per second", "req/s", time_axis=True)
         self.rps_curve = self.rps_plot.plot(pen=_pen(_BLUE), fillLevel=0, brush=(30, 110, 200, 50))
         self.latency_plot = _plot("Latency percentiles", "ms", time_axis=True)
-        self.latency_plot.addLegend(offset=(5, 5), labelTextColor="#222")
+        _legend(self.latency_plot)
         self.p50_curve = self.latency_plot.plot(pen=_pen(_GREEN), name="p50")
         self.p95_curve = self.latency_plot.plot(pen=_pen(_ORANGE), name="p95")
         self.p99_curve = self.latency_plot.plot(pen=_pen(_RED), name="p99")
         self.error_plot = _plot("Errors per second", "req/s", time_axis=True)
-        self.error_plot.addLegend(offset=(5, 5), labelTextColor="#222")
+        _legend(self.error_plot)
         self.transport_curve = self.error_plot.plot(pen=_pen(_RED), name="transport")
         self.contract_curve = self.error_plot.plot(pen=_pen(_ORANGE), name="contract")
         self.funnel_plot = _plot("Funnel: expected / measured", "", False)
         self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
-        self.country_plot = _plot("Visitors by country", "", False)
-        self.country_bars = _Bars(self.country_plot, (_BLUE,))
-        self.device_plot = _plot("Visitors by device", "", False)
-        self.device_bars = _Bars(self.device_plot, (_GREEN,))
+        self.country_plot = _plot("Visitors by country, %", "", False)
+        self.country_bars = _Bars(self.country_plot, (_BLUE,), names_width=44)
+        self.device_plot = _plot("Visitors by device, %", "", False)
+        self.device_bars = _Bars(self.device_plot, (_GREEN,), names_width=64)
+        self.time_charts = (
+            _TimeChart(self.rps_plot, (self.rps_curve,), lambda s: (s.requests,)),
+            _TimeChart(
+                self.latency_plot,
+                (self.p50_curve, self.p95_curve, self.p99_curve),
+                lambda s: (s.p50, s.p95, s.p99),
+            ),
+            _TimeChart(
+                self.error_plot,
+                (self.transport_curve, self.contract_curve),
+                lambda s: (s.transport, s.contract),
+            ),
+        )
         charts = QWidget()
         grid = QGridLayout(charts)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -234,8 +379,21 @@ class Dashboard(QWidget):
         layout.addLayout(figures)
         layout.addWidget(split, 1)
 
+        # The pieces drawn in turn: each returns False when it had nothing new to show.
+        self._pieces: list[Callable[[], bool]] = [
+            self._draw_figures,
+            *(self._time_piece(chart) for chart in self.time_charts),
+            self._draw_funnel,
+            self._draw_countries,
+            self._draw_devices,
+            self._draw_tables,
+        ]
+        self._drawn_at = [-math.inf] * len(self._pieces)  # when each piece last drew
+        self._seen = [-1] * len(self._pieces)  # the stats version each piece last looked at
+        self._next = 0
+        self._series: tuple[int, Series, Floats, tuple[float, float]] | None = None
         self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self.refresh()
@@ -245,80 +403,106 @@ class Dashboard(QWidget):
     def set_progress(self, done: int, total: int, line: str) -> None:
         self.progress.setMaximum(max(1, total))
         self.progress.setValue(min(done, max(1, total)))
-        self.run_line.setText(line)
+        if self.run_line.text() != line:
+            self.run_line.setText(line)
 
     # -- drawing --------------------------------------------------------------
 
     def tick(self) -> None:
-        """One timer tick: redraw one half of the dashboard if anything changed.
+        """One timer tick: draw the next piece that is due and changed, if any.
 
-        The time series and the rest (bars, figures, tables) take turns, so one
-        tick paints half the charts: each half is fresh twice a second and no
-        single repaint holds the event loop for the whole dashboard.
+        One piece per tick, so one tick's repaint is one chart (or the figures,
+        or the tables), never the whole dashboard.
         """
         if not self.isVisible():
             return
-        self._phase ^= 1
-        if self._phase:
-            self.stats.resolve_visitors()
-        if self._drawn[self._phase] != self.stats.version:
-            (self._refresh_series, self._refresh_rest)[self._phase]()
+        stats = self.stats
+        stats.resolve_visitors()
+        now = time.monotonic()
+        busy = stats.recent_rate() >= BUSY_RATE
+        interval = BUSY_INTERVAL if busy else CALM_INTERVAL
+        count = len(self._pieces)
+        for step in range(count):
+            n = (self._next + step) % count
+            if self._seen[n] == stats.version:
+                continue
+            wait = TABLES_INTERVAL if n == count - 1 else interval
+            if now - self._drawn_at[n] < wait:
+                continue
+            self._seen[n] = stats.version
+            if self._pieces[n]():
+                self._drawn_at[n] = now
+                self._next = (n + 1) % count
+                return
 
     def refresh(self) -> None:
         """Draw everything as it is now."""
-        self._refresh_series()
-        self._refresh_rest()
+        self.stats.resolve_visitors()
+        now = time.monotonic()
+        for n, piece in enumerate(self._pieces):
+            self._seen[n] = self.stats.version
+            if piece():
+                self._drawn_at[n] = now
 
-    def _refresh_series(self) -> None:
-        stats = self.stats
-        self._drawn[0] = stats.version
-        series = stats.series()
-        xs = [s + 0.5 for s in series.seconds]  # a second's figures sit mid-second
-        self.rps_curve.setData(xs, series.requests)
-        self.p50_curve.setData(xs, series.p50)
-        self.p95_curve.setData(xs, series.p95)
-        self.p99_curve.setData(xs, series.p99)
-        self.transport_curve.setData(xs, series.transport)
-        self.contract_curve.setData(xs, series.contract)
-        if xs:  # at least a minute of time axis, so its labels read as clock times
-            end = xs[-1] + 0.5
-            for plot in (self.rps_plot, self.latency_plot, self.error_plot):
-                plot.setXRange(min(xs[0] - 0.5, end - TIME_SPAN), end, padding=0)
-        errors = max(series.transport + series.contract, default=0)
-        self.error_plot.setYRange(0, max(1, errors) * 1.1, padding=0)
+    def _timeline(self) -> tuple[Series, Floats, tuple[float, float]]:
+        """The per-second series, its x values and time axis span, made once per stats version."""
+        version = self.stats.version
+        if self._series is None or self._series[0] != version:
+            series = self.stats.series()
+            # a second's figures sit mid-second
+            xs = np.asarray(series.seconds, dtype=np.float64) + 0.5
+            self._series = (version, series, xs, time_span(series.seconds))
+        return self._series[1:]
 
-    def _refresh_rest(self) -> None:
-        stats = self.stats
-        self._drawn[1] = stats.version
-        rows = stats.funnel_rows()
+    def _time_piece(self, chart: _TimeChart) -> Callable[[], bool]:
+        return lambda: chart.draw(*self._timeline())
+
+    def _draw_funnel(self) -> bool:
+        rows = self.stats.funnel_rows()
         order = [t for t in FUNNEL_ORDER if any(t == r[0] for r in rows)]
         got = {t: (e, m) for t, e, m in rows}
-        self.funnel_bars.set(
+        return self.funnel_bars.set(
             order,
             [round((got[t][0] or 0.0) * 100, 1) for t in order],
             [round((got[t][1] or 0.0) * 100, 1) for t in order],
         )
-        self._counts(self.country_bars, stats.countries, TOP_COUNTRIES)
-        self._counts(self.device_bars, stats.devices, 8)
 
-        now = int(time.time())
-        recent = [stats.seconds[s].requests for s in range(now - 5, now) if s in stats.seconds]
-        self.figures["requests"].set(f"{stats.requests:,}")
-        self.figures["rate"].set(f"{sum(recent) / 5:,.0f}" if recent else "0")
-        self.figures["transport"].set(f"{stats.failures:,}")
-        self.figures["contract"].set(f"{stats.contract_failures:,}")
-        self.figures["visitors"].set(f"{stats.measured.visitors:,}")
-        self.figures["orders"].set(f"{stats.orders:,}")
-        self.figures["revenue"].set(_money(stats.revenue))
-        self.figures["aov"].set(_money(stats.average_order_value) if stats.orders else "—")
+    def _draw_countries(self) -> bool:
+        return self._counts(self.country_bars, self.stats.countries, TOP_COUNTRIES)
+
+    def _draw_devices(self) -> bool:
+        return self._counts(self.device_bars, self.stats.devices, TOP_DEVICES)
+
+    def _draw_figures(self) -> bool:
+        stats = self.stats
+        figures = self.figures
+        figures["requests"].set(f"{stats.requests:,}")
+        rate = stats.recent_rate()
+        figures["rate"].set(f"{rate:,.0f}")
+        figures["transport"].set(f"{stats.failures:,}")
+        figures["contract"].set(f"{stats.contract_failures:,}")
+        figures["visitors"].set(f"{stats.measured.visitors:,}")
+        figures["orders"].set(f"{stats.orders:,}")
+        figures["revenue"].set(_money(stats.revenue))
+        figures["aov"].set(_money(stats.average_order_value) if stats.orders else "—")
+        return True
+
+    def _draw_tables(self) -> bool:
         self.tables.refresh()
+        return True
 
     @staticmethod
-    def _counts(bars: _Bars, counts: Counter[str], top: int) -> None:
-        common = counts.most_common(top)
-        rest = sum(counts.values()) - sum(n for _, n in common)
-        names = [name for name, _ in common] + (["other"] if rest else [])
-        bars.set(names, [float(n) for _, n in common] + ([float(rest)] if rest else []))
+    def _counts(bars: _Bars, counts: Counter[str], top: int) -> bool:
+        """Show the ``top`` most common names and "other", in % of all (0.1% steps)."""
+        total = sum(counts.values())
+        if not total:
+            return bars.set([], [])
+        names = ranked(counts, top, [n for n in bars.names if n != "other"])
+        rest = total - sum(counts[n] for n in names)
+        shares = [round(counts[n] / total * 100, 1) for n in names]
+        if rest:
+            names, shares = [*names, "other"], [*shares, round(rest / total * 100, 1)]
+        return bars.set(names, shares)
 
     # -- its own window -------------------------------------------------------
 
@@ -413,4 +597,5 @@ class DashboardHost(QWidget):
 
     def shutdown(self) -> None:
         self.dashboard.timer.stop()
+        self.dashboard.stats.shutdown()
         self.attach()

@@ -9,17 +9,25 @@ The timeline keeps one :class:`Second` per epoch second of the last
 :data:`RPS_WINDOW` seconds: requests, transport and contract failures, and a
 bucketed latency histogram (the core's :class:`EndpointStats`), so the
 dashboard draws percentiles over time from aggregates, never from rows.
-Orders and revenue are read from the buy requests that got through and were
-not judged bad. Visitors' countries and devices come from the run's journey
-engine (records do not carry them), looked up a bounded number per call of
-:meth:`LiveStats.resolve_visitors`, so a fast run never stalls the window.
+A second keeps its percentiles until it gets another request, so drawing the
+timeline costs only the seconds that changed. Orders and revenue are read from
+the buy requests that got through and were not judged bad.
+
+Visitors' countries and devices come from the run's journey engine (records do
+not carry them). Building that engine and looking visitors up take the GUI
+thread tens of milliseconds, so a worker thread does both:
+:meth:`LiveStats.resolve_visitors` only counts what it found so far and starts
+it when new visitors wait. It ends when nothing was left to look up for a
+while, or on :meth:`LiveStats.shutdown`.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from simulator_app.core.funnel import Funnel, MeasuredFunnel, expected_funnel, order_value
@@ -32,20 +40,53 @@ if TYPE_CHECKING:
 
 RPS_WINDOW = 300  # seconds of requests-per-second history kept for the chart
 _TRACKED_VISITORS = 65_536  # visitors whose step types are remembered (the active ones)
-RESOLVE_PER_CALL = 2_000  # visitors' countries and devices looked up per resolve_visitors()
+_LOOKUP_CHUNK = 16  # visitors the worker looks up between two chances for the GUI thread
+_LINGER = 2.0  # seconds the worker waits for more visitors before it ends
 _PENDING_VISITORS = 200_000  # new visitors waiting for that lookup, at most
+RECENT_SECONDS = 5  # the window of the "requests per second now" figure
 
 
 class Second:
     """One second of the timeline: requests, failures by kind, latencies."""
 
-    __slots__ = ("contract", "latency", "requests", "transport")
+    __slots__ = ("_percentiles", "contract", "latency", "requests", "transport")
 
     def __init__(self) -> None:
         self.requests = 0
         self.transport = 0  # no answer, or an error status
         self.contract = 0  # answered, judged bad by the receiver
         self.latency = EndpointStats("")
+        self._percentiles: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
+
+    def percentiles(self) -> tuple[float, float, float]:
+        """Latency p50, p95 and p99 in ms (0 when quiet), kept until the second changes."""
+        count, p50, p95, p99 = self._percentiles
+        if count != self.latency.count:
+            latency = self.latency
+            p50, p95, p99 = (latency.percentile(q) for q in (0.50, 0.95, 0.99))
+            self._percentiles = (latency.count, p50, p95, p99)
+        return p50, p95, p99
+
+
+@dataclass(eq=False, slots=True)
+class _Lookup:
+    """One run's visitors waiting for their country and device, and those found.
+
+    The GUI thread appends to ``pending`` and takes from ``found``; the worker
+    does the opposite (both deques are safe across threads). ``wanted`` and
+    ``counted`` are the GUI thread's alone.
+    """
+
+    pending: deque[int] = field(default_factory=deque)
+    found: deque[tuple[str, str]] = field(default_factory=deque)
+    wake: threading.Event = field(default_factory=threading.Event)  # set: more to look up
+    wanted: int = 0
+    counted: int = 0
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.wake.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +111,9 @@ class LiveStats:
     def __init__(self) -> None:
         self.scenario: Scenario | None = None
         self._engine: tuple[Scenario, JourneyEngine] | None = None
+        self._engine_lock = threading.Lock()  # one worker at a time uses the engine
+        self._worker: threading.Thread | None = None
+        self._lookup = _Lookup()
         self.reset()
 
     def reset(self) -> None:
@@ -85,7 +129,8 @@ class LiveStats:
         self.revenue_cents = 0
         self.countries: Counter[str] = Counter()
         self.devices: Counter[str] = Counter()
-        self._unresolved: deque[int] = deque(maxlen=_PENDING_VISITORS)
+        self._lookup.cancel()  # its worker stops at its next chunk
+        self._lookup = _Lookup()
         self.version = 0
 
     def add(self, records: Iterable[RequestRecord]) -> None:
@@ -95,7 +140,8 @@ class LiveStats:
             self._steps_of,
             self.seconds,
         )
-        unresolved = self._unresolved
+        lookup = self._lookup
+        unresolved = lookup.pending
         newest = self._newest
         for r in records:
             ok = r.error is None
@@ -122,7 +168,9 @@ class LiveStats:
             if seen is None:
                 seen = steps_of[r.visitor] = set()
                 measured.visitors += 1
-                unresolved.append(r.visitor)
+                if len(unresolved) < _PENDING_VISITORS:
+                    unresolved.append(r.visitor)
+                    lookup.wanted += 1
                 if len(steps_of) > _TRACKED_VISITORS:
                     steps_of.popitem(last=False)
             if r.step not in seen:
@@ -146,15 +194,23 @@ class LiveStats:
         line = self.timeline()
         quiet = Second()
         buckets = [b or quiet for _, b in line]
+        percentiles = [b.percentiles() for b in buckets]
         return Series(
             seconds=[s for s, _ in line],
             requests=[b.requests for b in buckets],
-            p50=[b.latency.percentile(0.50) for b in buckets],
-            p95=[b.latency.percentile(0.95) for b in buckets],
-            p99=[b.latency.percentile(0.99) for b in buckets],
+            p50=[p[0] for p in percentiles],
+            p95=[p[1] for p in percentiles],
+            p99=[p[2] for p in percentiles],
             transport=[b.transport for b in buckets],
             contract=[b.contract for b in buckets],
         )
+
+    def recent_rate(self, now: float | None = None) -> float:
+        """Requests per second over the last :data:`RECENT_SECONDS` whole seconds."""
+        end = int(time.time() if now is None else now)
+        seconds = self.seconds
+        total = sum(seconds[s].requests for s in range(end - RECENT_SECONDS, end) if s in seconds)
+        return total / RECENT_SECONDS
 
     def rates(self) -> list[tuple[int, int]]:
         """Requests per second, oldest first, with quiet seconds filled in as zero."""
@@ -168,26 +224,75 @@ class LiveStats:
     def average_order_value(self) -> float:
         return self.revenue / self.orders if self.orders else 0.0
 
-    def resolve_visitors(self, limit: int = RESOLVE_PER_CALL) -> int:
-        """Count up to ``limit`` new visitors by country and device; returns how many are left.
+    def resolve_visitors(self) -> int:
+        """Count the visitors looked up so far by country and device; returns how many are left.
 
         Their country and device are the run's journey engine's, for the
-        visitor index each record carries (the same visitor the run sent).
+        visitor index each record carries (the same visitor the run sent). A
+        worker thread looks them up (and builds the engine first); this call
+        only counts what it found and starts it when visitors wait. Cheap
+        enough for every timer tick.
         """
-        pending = self._unresolved
-        if not pending or self.scenario is None:
-            return len(pending)
-        if self._engine is None or self._engine[0] is not self.scenario:
+        lookup = self._lookup
+        found = lookup.found
+        countries, devices = self.countries, self.devices
+        n = 0
+        while found:
+            country, device = found.popleft()
+            countries[country] += 1
+            devices[device] += 1
+            n += 1
+        if n:
+            lookup.counted += n
+            self.version += 1
+        left = lookup.wanted - lookup.counted
+        if self._worker is not None and not self._worker.is_alive():
+            self._worker.join()
+            self._worker = None
+        if not lookup.pending or self.scenario is None:
+            return left
+        if self._worker is not None:
+            lookup.wake.set()  # for a worker waiting for more
+        else:
+            worker = threading.Thread(
+                target=self._look_up,
+                args=(lookup, self.scenario),
+                name="live-stats-visitors",
+                daemon=True,
+            )
+            self._worker = worker
+            worker.start()
+        return left
+
+    def _look_up(self, lookup: _Lookup, scenario: Scenario) -> None:
+        """The worker: find each pending visitor's country and device; end when idle a while."""
+        pending, found = lookup.pending, lookup.found
+        while not lookup.cancelled:
+            if not pending:
+                lookup.wake.clear()
+                if not pending and not lookup.wake.wait(_LINGER):
+                    return
+                continue
+            with self._engine_lock:
+                engine = self._engine_for(scenario)
+                for _ in range(min(_LOOKUP_CHUNK, len(pending))):
+                    visitor = engine.visitor(pending.popleft())
+                    found.append((visitor.country, visitor.device.kind))
+            time.sleep(0)  # let the GUI thread have the interpreter
+
+    def _engine_for(self, scenario: Scenario) -> JourneyEngine:
+        if self._engine is None or self._engine[0] is not scenario:
             from simulator_app.core.journey import JourneyEngine
 
-            self._engine = (self.scenario, JourneyEngine(self.scenario))
-        engine = self._engine[1]
-        for _ in range(min(limit, len(pending))):
-            visitor = engine.visitor(pending.popleft())
-            self.countries[visitor.country] += 1
-            self.devices[visitor.device.kind] += 1
-        self.version += 1
-        return len(pending)
+            self._engine = (scenario, JourneyEngine(scenario))
+        return self._engine[1]
+
+    def shutdown(self) -> None:
+        """Stop looking visitors up and wait for the worker (before the window goes away)."""
+        self._lookup.cancel()
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
 
     def expected(self) -> Funnel | None:
         return None if self.scenario is None else expected_funnel(self.scenario)
