@@ -18,37 +18,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Protocol
 
-from simulator_app.core.funnel import MeasuredFunnel, order_value
+from simulator_app.core.funnel import order_value
 from simulator_app.core.model import Scenario
+from simulator_app.core.outcome import RunResult
 from simulator_app.core.record import RequestRecord
-from simulator_app.core.stats import StatsTable, TimeSeries
+from simulator_app.core.stats import TimeSeries
 
 MAX_REASONS = 50  # distinct failure reasons (and verdict messages) kept; the rest are "other"
 OTHER = "other"
 NOT_JUDGED = "not judged"  # answered, and the target gave no verdict
 NO_ANSWER = "no answer"  # failed before any answer came
-
-
-class RunOutcome(Protocol):
-    """What a finished run measured (``sender.runner.RunResult`` is one)."""
-
-    stats: StatsTable
-    funnel: MeasuredFunnel
-    visitors_done: int
-    journeys_completed: int
-    requests: int
-    failures: int
-    cancelled: int
-    elapsed: float
-    stopped: bool
-    time_limit_hit: bool
-    answered_failures: int
-    unanswered: int
-    unreached: int
-    seed: int
-    contract_failures: int
 
 
 _CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
@@ -144,7 +124,7 @@ class RunAggregate:
 
 
 def settings_items(
-    scenario: Scenario, settings: object, result: RunOutcome
+    scenario: Scenario, settings: object, result: RunResult
 ) -> list[tuple[str, str]]:
     """The run's settings as (name, value) rows; None means "as the scenario says"."""
     if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
@@ -175,7 +155,7 @@ def write_report(
     scenario: Scenario,
     settings: object,
     records: Iterable[RequestRecord] | RunAggregate,
-    result: RunOutcome,
+    result: RunResult,
     title: str | None = None,
 ) -> None:
     """Write the run's HTML report to ``path`` (one file, opens offline).

@@ -14,7 +14,8 @@ from html import escape
 from simulator_app.core.charts import Series, line_chart, stacked_bars
 from simulator_app.core.funnel import expected_funnel, expected_orders
 from simulator_app.core.model import Scenario
-from simulator_app.core.report import RunAggregate, RunOutcome
+from simulator_app.core.outcome import RunResult
+from simulator_app.core.report import RunAggregate
 
 GREEN, RED, BLUE, AMBER, PURPLE, GREY = (
     "#2f9e6a",
@@ -166,7 +167,7 @@ def _charts(aggregate: RunAggregate, elapsed: float) -> str:
     return f"<section><h2>Over time</h2>{rps}{latency}{note}</section>"
 
 
-def _endpoints(result: RunOutcome) -> str:
+def _endpoints(result: RunResult) -> str:
     rows = [
         [
             _td(r.name),
@@ -184,7 +185,7 @@ def _endpoints(result: RunOutcome) -> str:
     return f"<section><h2>Endpoints</h2>{_table(head, rows, total=True)}</section>"
 
 
-def _failures(result: RunOutcome, aggregate: RunAggregate) -> str:
+def _failures(result: RunResult, aggregate: RunAggregate) -> str:
     kinds = [
         ("answered with an error", result.answered_failures),
         ("sent, unanswered (may have been received)", result.unanswered),
@@ -227,7 +228,7 @@ def _bar(share: float, colour: str) -> str:
     return f'<div class="bar"><i style="width:{pct:.1f}%;background:{colour}"></i></div>'
 
 
-def _funnel(scenario: Scenario, result: RunOutcome) -> str:
+def _funnel(scenario: Scenario, result: RunResult) -> str:
     expected = dict(expected_funnel(scenario).ordered())
     measured_funnel = result.funnel.funnel()
     any_success = result.funnel.visitors > 0 and any(result.funnel.reached.values())
@@ -259,7 +260,7 @@ def _funnel(scenario: Scenario, result: RunOutcome) -> str:
     return f"<section><h2>Funnel</h2>{table}{note}</section>"
 
 
-def _orders(scenario: Scenario, result: RunOutcome, aggregate: RunAggregate) -> str:
+def _orders(scenario: Scenario, result: RunResult, aggregate: RunAggregate) -> str:
     estimate = expected_orders(scenario, visitors=ORDERS_PLANNED)
     count, revenue = estimate.for_visitors(result.visitors_done)
     measured_revenue = aggregate.revenue_cents / 100
@@ -284,7 +285,7 @@ def render_report(
     scenario: Scenario,
     settings: list[tuple[str, str]],
     aggregate: RunAggregate,
-    result: RunOutcome,
+    result: RunResult,
     title: str | None = None,
 ) -> str:
     """The whole report as one HTML document."""

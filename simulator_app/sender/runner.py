@@ -29,6 +29,7 @@ from typing import Any
 from simulator_app.core.funnel import MeasuredFunnel
 from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario
+from simulator_app.core.outcome import RunResult as RunResult  # the sender's result, in core
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.core.recording.replay import Planner
 from simulator_app.core.schedule import default_time_limit
@@ -93,31 +94,6 @@ class Progress:
     paused: bool
     unanswered: int = 0  # failures the target may have received (timed out, connection broke)
     in_flight: int = 0  # requests sent and not answered (nor failed) yet
-
-
-@dataclass
-class RunResult:
-    """What a finished (or stopped) run measured."""
-
-    stats: StatsTable
-    funnel: MeasuredFunnel
-    visitors_done: int
-    journeys_completed: int
-    requests: int
-    failures: int
-    cancelled: int
-    elapsed: float
-    stopped: bool  # True when stopped early (stop(), Ctrl-C or the time limit)
-    completed_by_journey: dict[str, int] = dataclasses.field(default_factory=dict)
-    time_limit_hit: bool = False
-    # The failures by kind (cancelled ones are ``cancelled``): the target answered
-    # with an error; the request was sent and got no answer, so the target may
-    # have received it; the request never reached the target (could not connect).
-    answered_failures: int = 0
-    unanswered: int = 0
-    unreached: int = 0
-    seed: int = 0  # replays this run exactly: --seed, or seed: in the file
-    contract_failures: int = 0  # answered 2xx, judged bad by the receiver (its verdict)
 
 
 def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:

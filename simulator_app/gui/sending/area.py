@@ -15,9 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QLabel,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -35,16 +33,9 @@ from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.sending.log_panel import LogPanel
 from simulator_app.gui.sending.run_panel import RunPanel
 from simulator_app.gui.sending.store import LogStore
+from simulator_app.gui.widgets import scrolled
 
 FLUSH_MS = 100
-
-
-def _scrolled(panel: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(panel)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class SendingArea(QWidget):
@@ -77,8 +68,8 @@ class SendingArea(QWidget):
         self.target_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.modes = QTabWidget()
         # In scroll areas: the left pane narrows to what the splitter gives it (a 1024 px screen).
-        self.modes.addTab(_scrolled(self.run_panel), "Run")
-        self.modes.addTab(_scrolled(self.click_panel), "Click-through")
+        self.modes.addTab(scrolled(self.run_panel), "Run")
+        self.modes.addTab(scrolled(self.click_panel), "Click-through")
         self.views = QTabWidget()
         self.views.addTab(self.log, "Log")
         self.views.addTab(self.dashboard_host, "Dashboard")
