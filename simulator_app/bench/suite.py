@@ -202,6 +202,8 @@ class _Run:
                     continue
                 runs[key].append(run)
                 outcome = f"{run.rps:,.0f} req/s" if not run.failures else f"{run.failures} failed"
+                if run.cpu_us_per_request is not None:
+                    outcome += f", {run.cpu_us_per_request:,.0f} us CPU a request"
                 self.steps.announce(f"{label}, {s.users} users{suffix}", outcome, started)
         for key, results in runs.items():
             best, problem = _best_locust(results)
@@ -213,6 +215,14 @@ class _Run:
             if problem:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
+        # Locust's CPU a request over each test (start-up not in it), the least of the
+        # rounds: what each file costs whatever else the machine runs meanwhile.
+        cpu = {
+            key: min(costs)
+            for key, results in runs.items()
+            if (costs := [r.cpu_us_per_request for r in results if r.cpu_us_per_request])
+        }
+        self.result.extras["locust_cpu_us_per_request"] = cpu
 
     def sender(self, bare: BareServer, round_: int = 0) -> None:
         """The sender at each concurrency, taking turns (with wrk, when there is one)."""
