@@ -18,6 +18,33 @@ from simulator_app.bench.processes import Pin
 from simulator_app.bench.traffic import BARE_HEADERS, VIEW_BODY, VIEW_PATH
 
 USER_CLASSES = ("HttpUser", "FastHttpUser")
+CPU_PROBE = "nitrox_bench_cpu.py"  # written beside the locustfile, loaded with it (-f A,B)
+CPU_MARK = "nitrox-bench-cpu:"  # its stderr line: CPU seconds and requests of the test
+# Locust's CPU from the test's start to its stop: the imports, the journey engine's
+# tables and the other start-up work of a file are not in it, so it is the cost of the
+# requests alone, which a busy machine does not change the way it changes req/s.
+CPU_PROBE_TEXT = f"""\
+\"\"\"Written by nitrox-sim bench: the process's CPU time over the test, on stderr.\"\"\"
+import sys
+import time
+
+from locust import events
+
+_started = []
+
+
+@events.test_start.add_listener
+def _start(environment, **_kwargs):
+    _started.append(time.process_time())
+
+
+@events.test_stop.add_listener
+def _stop(environment, **_kwargs):
+    if _started:
+        cpu = time.process_time() - _started[0]
+        requests = environment.stats.total.num_requests
+        print("{CPU_MARK}", round(cpu, 4), requests, file=sys.stderr, flush=True)
+"""
 STOP_TIMEOUT = 2  # seconds locust gives users to finish a task at the end of -t
 
 MINIMAL_TEMPLATE = """\
@@ -58,6 +85,7 @@ class LocustResult:
     failures: int
     rps: float  # requests over locust's own span from first start to last request
     exit_code: int
+    cpu_us_per_request: float | None = None  # Locust's CPU over the test / its requests
 
 
 def locust_executable() -> str:
@@ -103,7 +131,20 @@ def parse_stats(stdout: str, stderr: str = "", exit_code: int = 0) -> LocustResu
         failures=failures,
         rps=requests / elapsed if elapsed > 0 and requests > 1 else 0.0,
         exit_code=exit_code,
+        cpu_us_per_request=_cpu_per_request(stderr),
     )
+
+
+def _cpu_per_request(stderr: str) -> float | None:
+    """The CPU probe's microseconds per request, None without its line."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith(CPU_MARK):
+            try:
+                cpu, requests = (float(word) for word in line.split()[1:3])
+            except ValueError:
+                return None
+            return round(1e6 * cpu / requests, 1) if requests > 0 else None
+    return None
 
 
 def run_locust(
@@ -114,9 +155,15 @@ def run_locust(
     pin: Pin = (),
     extra: tuple[str, ...] = (),
 ) -> LocustResult:
-    """Run ``locustfile`` headless for ``seconds`` against ``host``; bounded, leaves nothing."""
+    """Run ``locustfile`` headless for ``seconds`` against ``host``; bounded, leaves nothing.
+
+    The CPU probe (:data:`CPU_PROBE_TEXT`) is loaded with it, for the result's
+    ``cpu_us_per_request``.
+    """
+    probe = locustfile.with_name(CPU_PROBE)
+    probe.write_text(CPU_PROBE_TEXT, encoding="utf-8")
     done = subprocess.run(
-        locust_command(locustfile, host, seconds, users, pin, extra),
+        locust_command(Path(f"{locustfile},{probe}"), host, seconds, users, pin, extra),
         capture_output=True,
         text=True,
         timeout=seconds + 60,

@@ -135,6 +135,10 @@ class _Run:
         self.server_pin, self.load_pin = cpu_pins()
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
+        # The bare server's best under wrk on its own, each right before the collector's turn
+        # under the same wrk: the collector's reference (the sender's rounds interleave wrk
+        # in 1 s turns, a different load, kept in bare_server_rps for the sender's ratio).
+        self.bare_alone: float | None = None
         # With wrk: the bare server and the collector each round; without, one note and one
         # collector figure. Plus the sender and four Locust files a round, and the GUI.
         pairs = 2 * settings.rounds if self.wrk else 2
@@ -166,6 +170,7 @@ class _Run:
             self.steps.fail(("bare_server_rps",), label, str(exc), started)
             return
         self._keep_best("bare_server_rps", rps)
+        self.bare_alone = max(rps, self.bare_alone or 0.0)
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
     def locust_files(self, bare: BareServer) -> None:
@@ -202,6 +207,8 @@ class _Run:
                     continue
                 runs[key].append(run)
                 outcome = f"{run.rps:,.0f} req/s" if not run.failures else f"{run.failures} failed"
+                if run.cpu_us_per_request is not None:
+                    outcome += f", {run.cpu_us_per_request:,.0f} us CPU a request"
                 self.steps.announce(f"{label}, {s.users} users{suffix}", outcome, started)
         for key, results in runs.items():
             best, problem = _best_locust(results)
@@ -213,6 +220,14 @@ class _Run:
             if problem:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
+        # Locust's CPU a request over each test (start-up not in it), the least of the
+        # rounds: what each file costs whatever else the machine runs meanwhile.
+        cpu = {
+            key: min(costs)
+            for key, results in runs.items()
+            if (costs := [r.cpu_us_per_request for r in results if r.cpu_us_per_request])
+        }
+        self.result.extras["locust_cpu_us_per_request"] = cpu
 
     def sender(self, bare: BareServer, round_: int = 0) -> None:
         """The sender at each concurrency, taking turns (with wrk, when there is one)."""
@@ -336,8 +351,12 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
                 run.collector()
         run.gui()
     result = run.result
-    reference = "bare_server_rps" if run.wrk else "locust_fasthttpuser_rps"
-    result.extras["collector_reference_rps"] = result.figures[reference]
+    if run.wrk:
+        result.extras["collector_reference_rps"] = (
+            round(run.bare_alone, 1) if run.bare_alone is not None else None
+        )
+    else:
+        result.extras["collector_reference_rps"] = result.figures["locust_fasthttpuser_rps"]
     result.extras.update(
         {
             "settings": asdict(settings),

@@ -32,6 +32,18 @@ from simulator_app.core.scenario_file import load_scenario
 from simulator_app.sender import LoadRun, RunSettings
 from tests.sender.mock_wire import mock_connections
 
+def peak_rss_mb():
+    # This process's own peak (VmHWM, reset by exec): ru_maxrss is kept across the
+    # fork and exec, so under a long pytest session it was the parent's size.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 scenario = load_scenario(sys.argv[1])
 journey = scenario.journeys[0]
 step = journey.steps[0]
@@ -63,10 +75,7 @@ print(json.dumps({
     "requests": result.requests,
     "time_limit_hit": result.time_limit_hit,
     "stopped": result.stopped,
-    # this process's own peak: ru_maxrss would count the parent's pages from before exec
-    "max_rss_mb": int(next(
-        line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")
-    )) / 1024,
+    "max_rss_mb": peak_rss_mb(),
 }))
 """
 
