@@ -76,6 +76,9 @@ def test_summary_recent_bad_and_reset() -> None:
             "bad": 3,
         }
         assert summary["by_type"]["view"] == 4 and summary["bad_by_type"]["view"] == 3
+        collector.app.store.flush()  # rows reach the store from its writer thread
+        summary = collector.summary()
+        assert summary["stored"] == 4
         assert summary == client.get("/_collector/all").json()
         bad = collector.recent_bad(2)
         assert [b["body"]["page"] for b in bad] == ["three", "two"]

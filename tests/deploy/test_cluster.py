@@ -21,8 +21,8 @@ import pytest
 from ruamel.yaml import YAML
 
 import simulator_app
-from simulator_app.bench.processes import free_port, start_and_read_url, stop_process
-from tests.exporter.locust_helpers import LOCUST, stats_of
+from simulator_app.bench.processes import start_and_read_url, stop_process
+from tests.exporter.locust_helpers import LOCUST, master_port, stats_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -155,7 +155,7 @@ def test_the_cluster_commands_run_here_and_lose_nothing(tmp_path: Path) -> None:
     collector_cmd[collector_cmd.index("--host") + 1] = "127.0.0.1"
     collector_cmd[collector_cmd.index("--port") + 1] = "0"
     collector, url = start_and_read_url(collector_cmd, timeout=30)
-    port = free_port()
+    port = master_port()  # see master_port: workers dial it before the master listens
     mapped = {
         "http://collector:8787": url,
         "master": "127.0.0.1",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import re
+import socket
 import subprocess
 import sys
 from collections import defaultdict
@@ -27,6 +29,26 @@ LOCUST = str(Path(sys.executable).with_name("locust"))
 _BUSTER = re.compile(r"[?&]_=\d+$")
 
 Request = tuple[str, str, Any]  # method, path without the cache-buster, parsed JSON body
+
+
+def master_port() -> int:
+    """A free port for a Locust master, below the kernel's range of ephemeral ports.
+
+    Workers start first and keep trying to connect; from an ephemeral port the kernel
+    may pick the very port they dial, and TCP then connects the worker to itself (a
+    self-connect): the master cannot bind, and the test waits for ever. Source ports
+    never come from below the range, so a master port there cannot be taken that way.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12_000), low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def locust(

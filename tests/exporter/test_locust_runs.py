@@ -30,6 +30,7 @@ from tests.exporter.locust_helpers import (
     drawn_seed,
     load_seeded,
     locust,
+    master_port,
     planned,
     recorded,
     recorded_headers,
@@ -208,7 +209,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
     scenario = load_scenario(DEMO)
     assert scenario.seed is None
     file = export(tmp_path, scenario, form="bundle")
-    port = free_port()
+    port = master_port()  # see master_port: workers dial it before the master listens
     workers = [
         subprocess.Popen(
             command(
