@@ -50,11 +50,25 @@ def test_the_chosen_journey_is_the_one_sent(live_window: MainWindow, qtbot: QtBo
     assert click.records[0].journey == "buyer" and click.records[0].visitor == second
 
 
+def _visitor_with(window: MainWindow, requests: int) -> None:
+    """Show a visitor on the chosen journey who sends at least ``requests`` (the seed is new)."""
+    click = window.sending.click_panel
+    engine = click.engine
+    assert engine is not None
+    for _ in range(100):
+        if len(list(engine.plan(click.visitor.value()))) >= requests:
+            return
+        click.new_visitor()
+    raise AssertionError(f"no visitor in 100 sends {requests} requests")
+
+
 def test_transcript_survives_an_unrelated_edit(live_window: MainWindow, qtbot: QtBot) -> None:
     _ready(live_window, qtbot)
     click = live_window.sending.click_panel
     document = live_window.document
     assert click.choose_journey("buyer")
+    # one buyer in ten leaves after two requests: this one must have a third to send
+    _visitor_with(live_window, 3)
     _step_through(live_window, qtbot, 2)
     shown = click.output.toPlainText()
     assert shown
