@@ -13,8 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QMoveEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -139,6 +145,7 @@ class MainWindow(FileWindow):
         url = str(settings.value("target/url", "", type=str))
         port = int(str(settings.value("collector/port", 0, type=int)))
         self.target_panel.set_target_settings(bool(custom), url, port)
+        self._fitted: QSize | None = None  # the size fit_screen gave a window not yet framed
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -169,6 +176,27 @@ class MainWindow(FileWindow):
             self.resize(width, height)
         if not free.contains(self.frameGeometry()):
             self.move(free.topLeft())
+        self._fitted = None if self._framed() else self.size()
+
+    def _framed(self) -> bool:
+        return self.frameGeometry().size() != self.geometry().size()
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        """Fit again once the window manager has framed the window (its title bar is known).
+
+        Before the window is shown its frame is unknown, so the first fit leaves no room for
+        the title bar: under a window manager the status bar would hang below the screen.
+        Only a window nobody has resized since is fitted again.
+        """
+        super().moveEvent(event)
+        fitted = self._fitted
+        if fitted is not None and self._framed():
+            self._fitted = None
+            QTimer.singleShot(0, lambda: self._fit_unless_resized(fitted))
+
+    def _fit_unless_resized(self, fitted: QSize) -> None:
+        if self.size() == fitted:  # a size someone chose stays as it is
+            self.fit_screen()
 
     # -- actions ---------------------------------------------------------------
 

@@ -75,6 +75,16 @@ def test_the_first_size_fits_the_screen(window: MainWindow) -> None:
     assert window.frameGeometry().height() <= screen.height()
 
 
+def test_the_framed_window_fits_the_screen(window: MainWindow, qtbot: QtBot) -> None:
+    # The title bar and borders are known once the window is shown: the frame, not just the
+    # inside, fits (under a window manager the status bar hung below a 720-pixel screen).
+    window.show()
+    qtbot.waitUntil(lambda: window.frameGeometry().size() != window.geometry().size())
+    _settle(qtbot)
+    screen = window.screen().availableGeometry()
+    assert screen.contains(window.frameGeometry()), (window.frameGeometry(), screen)
+
+
 def test_the_editor_collapses(window: MainWindow, qtbot: QtBot) -> None:
     window.show()
     window.resize(LAPTOP)
