@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes.util
 import os
 import sys
 
@@ -39,6 +40,16 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _missing_x11_library() -> bool:
+    """Whether Qt's X11 plugin will fail for want of libxcb-cursor (Qt prints a page, then aborts)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return False
+    if platform.partition(":")[0] != "xcb" and (platform or os.environ.get("WAYLAND_DISPLAY")):
+        return False  # another platform plugin, which needs no xcb library
+    return ctypes.util.find_library("xcb-cursor") is None
+
+
 def _qt_problem(exc: ImportError) -> str | None:
     """What to tell the user when the app's import failed for want of Qt; None: another failure."""
     if (exc.name or "").partition(".")[0] not in ("PySide6", "shiboken6"):
@@ -65,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             "no display to show the window on (DISPLAY is not set); "
             "for a headless run set QT_QPA_PLATFORM=offscreen"
+        )
+    if _missing_x11_library():
+        raise CliError(
+            "Qt's X11 plugin needs the system library libxcb-cursor, which is not installed:"
+            " on Debian or Ubuntu run sudo apt install libxcb-cursor0 (Fedora: xcb-util-cursor)"
         )
 
     return main(args.scenario, args.collector_port)
