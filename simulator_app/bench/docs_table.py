@@ -28,6 +28,7 @@ END = "<!-- end of bench figures -->"
 # (key, label, unit) in the order the page shows them; units "req/s", "ms" or "bytes"
 FIGURES = (
     ("bare_server_rps", "bare server (uvicorn + raw ASGI) under wrk", "req/s"),
+    ("bare_server_rps_c10", "bare server under wrk, 10 connections (as sender c10)", "req/s"),
     ("locust_httpuser_rps", "Locust, minimal HttpUser file", "req/s"),
     ("locust_fasthttpuser_rps", "Locust, minimal FastHttpUser file", "req/s"),
     ("exported_rps", "Locust, the exported demo mix (think-scale 0)", "req/s"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator_app.bench.suite import FIGURE_KEYS, BenchResult
+from simulator_app.bench.suite import FIGURE_KEYS, WRK_FIGURES, BenchResult
 from simulator_app.bench.wrk import NOT_MEASURED
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -67,9 +67,9 @@ GOALS = (
     ),
     Goal(
         "sender_c10_vs_bare_server",
-        "sender c10 / bare server",
+        "sender c10 / bare server, 10 conn.",
         "sender_rps_c10",
-        "bare_server_rps",
+        "bare_server_rps_c10",
         ">=",
         0.7,
     ),
@@ -87,6 +87,7 @@ GOALS = (
 
 LABELS = {
     "bare_server_rps": "bare server (uvicorn + raw ASGI) under wrk",
+    "bare_server_rps_c10": "bare server under wrk, 10 connections (as sender c10)",
     "locust_httpuser_rps": "Locust, minimal HttpUser file",
     "locust_fasthttpuser_rps": "Locust, minimal FastHttpUser file",
     "exported_rps": "Locust, exported {scenario} (think-scale 0)",
@@ -121,7 +122,7 @@ def _number(result: BenchResult, key: str) -> float | None:
 
 def _no_wrk(result: BenchResult, key: str) -> bool:
     """True when ``key`` is missing because wrk is not installed."""
-    return key == "bare_server_rps" and result.extras.get("wrk") is False
+    return key in WRK_FIGURES and result.extras.get("wrk") is False
 
 
 def _worst_round(result: BenchResult, goal: Goal) -> float | None:

@@ -38,6 +38,7 @@ from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, wrk_path
 
 FIGURE_KEYS = (
     "bare_server_rps",
+    "bare_server_rps_c10",
     "locust_httpuser_rps",
     "locust_fasthttpuser_rps",
     "exported_rps",
@@ -50,6 +51,7 @@ FIGURE_KEYS = (
     "gui_bytes_per_row",
 )
 SENDER_CONCURRENCIES = (10, 200, 5000)
+WRK_FIGURES = ("bare_server_rps", "bare_server_rps_c10")  # measured by wrk, none without it
 # Failures a measurement may raise without stopping the others.
 MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
 
@@ -162,7 +164,7 @@ class _Run:
         started = time.monotonic()
         label = "bare server under wrk" + self._round(round_)
         if not self.wrk:
-            self.steps.fail(("bare_server_rps",), label, INSTALL_HINT, started)
+            self.steps.fail(WRK_FIGURES, label, INSTALL_HINT, started)
             return
         try:
             rps = WrkLoad(self.workdir, self.load_pin).measure(bare.url, self.settings.seconds)
@@ -267,6 +269,8 @@ class _Run:
         outcome = ", ".join(f"{values[k]:,.0f}" for k in keys if k in values) + " req/s"
         if "bare_server_rps" in values:
             outcome += f"; wrk {values['bare_server_rps']:,.0f} req/s"
+            if "bare_server_rps_c10" in values:
+                outcome += f" (10 connections: {values['bare_server_rps_c10']:,.0f})"
         if notes:
             outcome += "; " + "; ".join(notes.values())
         self.steps.announce(label, outcome, started)

@@ -12,7 +12,7 @@ from pathlib import Path
 from simulator_app.bench.processes import Pin
 from simulator_app.bench.traffic import BARE_HEADERS, VIEW_BODY, VIEW_PATH
 
-CONNECTIONS = 50
+CONNECTIONS = 50  # the bare server's capacity: enough requests in flight to keep it busy
 INSTALL_HINT = (
     "wrk is not installed (Debian/Ubuntu: apt-get install -y wrk; macOS: brew install wrk)"
 )
@@ -53,7 +53,13 @@ def parse_output(output: str) -> WrkResult:
     return WrkResult(rps=float(found.group(1)), errors=errors)
 
 
-def run_wrk(base_url: str, seconds: float, workdir: Path, pin: Pin = ()) -> WrkResult:
+def run_wrk(
+    base_url: str,
+    seconds: float,
+    workdir: Path,
+    pin: Pin = (),
+    connections: int = CONNECTIONS,
+) -> WrkResult:
     """Post the view event to ``base_url`` for ``seconds`` with one wrk thread."""
     wrk = wrk_path()
     if wrk is None:
@@ -64,7 +70,7 @@ def run_wrk(base_url: str, seconds: float, workdir: Path, pin: Pin = ()) -> WrkR
         *pin,
         wrk,
         "-t1",
-        f"-c{CONNECTIONS}",
+        f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "-s",
         str(script),

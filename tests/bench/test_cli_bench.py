@@ -81,10 +81,11 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
         else:
             assert isinstance(value, float) and value > 0, key
     measured = {k for k in suite.FIGURE_KEYS if document[k] is not None}
-    needs_wrk = {"bare_server_rps"}
+    needs_wrk = set(suite.WRK_FIGURES)
     assert measured | needs_wrk == set(suite.FIGURE_KEYS), document["notes"]
     if wrk == "hidden":
         assert document["notes"]["bare_server_rps"] == INSTALL_HINT
+        assert document["notes"]["bare_server_rps_c10"] == INSTALL_HINT
         assert document["collector_load"].startswith("Locust FastHttpUser")
         # Said before anything is measured, and in every ratio to the bare server.
         assert err.splitlines()[1] == f"nitrox-sim bench: {WRK_MISSING}"
