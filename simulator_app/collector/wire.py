@@ -120,7 +120,15 @@ def protocol_class(max_head: int = DEFAULT_MAX_HEAD, timeout: float = DEFAULT_TI
                     self.handle_websocket_upgrade()
                 else:
                     self._unsupported_upgrade_warning()
-            except httptools.HttpParserError:
+            except httptools.HttpParserError as exc:
+                cause = exc.__context__
+                if (
+                    self._refusal is None
+                    and cause is not None
+                    and not isinstance(cause, httptools.HttpParserError)
+                ):
+                    # not the request's fault: a callback (ours or uvicorn's) raised
+                    LOG.error("reading a request failed: %r", cause, exc_info=cause)
                 status, reason = self._refusal or (400, b"Invalid HTTP request received.")
                 self._refuse(status, reason)
                 return

@@ -264,3 +264,23 @@ def test_a_connection_kept_alive_after_a_body_is_not_cut_off_later(
             sock.sendall(b"GET /_collector/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
             threading.Event().wait(TIMEOUT / 2)
+
+
+def test_a_bug_in_reading_a_request_is_logged_not_just_refused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A parser callback that raises is answered 400 like a malformed request (never a 5xx),
+    # and, unlike one, it is logged with its traceback: it is a bug to find, not the client's.
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    def broken(self: HttpToolsProtocol) -> None:
+        raise LookupError("a bug in reading the head")
+
+    monkeypatch.setattr(HttpToolsProtocol, "on_headers_complete", broken)
+    with EmbeddedCollector() as running, connect(running) as sock:
+        sock.sendall(b"GET /_collector/all HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    (record,) = [r for r in caplog.records if r.name == "simulator_app.collector"]
+    assert record.levelname == "ERROR" and "a bug in reading the head" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is LookupError
