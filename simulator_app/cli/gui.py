@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import ctypes.util
+import ctypes
 import os
 import sys
 
@@ -40,14 +40,24 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+XCB_CURSOR = "libxcb-cursor.so.0"  # what Qt's xcb plugin links against, by this name
+
+
 def _missing_x11_library() -> bool:
     """Whether Qt's X11 plugin will fail for want of libxcb-cursor (Qt prints a page, then aborts)."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
         return False
-    if platform.partition(":")[0] != "xcb" and (platform or os.environ.get("WAYLAND_DISPLAY")):
-        return False  # another platform plugin, which needs no xcb library
-    return ctypes.util.find_library("xcb-cursor") is None
+    if platform:
+        if platform.partition(":")[0] != "xcb":
+            return False  # another platform plugin, which needs no xcb library
+    elif os.environ.get("WAYLAND_DISPLAY") and os.environ.get("XDG_SESSION_TYPE") != "x11":
+        return False  # Qt takes its Wayland plugin here
+    try:
+        ctypes.CDLL(XCB_CURSOR)  # the dynamic loader's own search, LD_LIBRARY_PATH included
+    except OSError:
+        return True
+    return False
 
 
 def _qt_problem(exc: ImportError) -> str | None:

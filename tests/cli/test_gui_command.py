@@ -2,47 +2,52 @@
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
+from typing import Any
 
 import pytest
 
 from simulator_app.cli import main
+from simulator_app.cli.gui import XCB_CURSOR, _missing_x11_library
 
 
-def _no_xcb_cursor(name: str) -> str | None:
-    return None if name == "xcb-cursor" else f"lib{name}.so"
+def _without_xcb_cursor(name: str, *args: Any, **kwargs: Any) -> object:
+    if name == XCB_CURSOR:
+        raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+    return object()
+
+
+@pytest.fixture
+def x11(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A Linux X11 session without libxcb-cursor."""
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(ctypes, "CDLL", _without_xcb_cursor)
+    return monkeypatch
 
 
 @pytest.mark.parametrize("platform", [None, "xcb"])
 def test_a_missing_xcb_cursor_library_is_named_with_its_package(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], platform: str | None
+    x11: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], platform: str | None
 ) -> None:
-    monkeypatch.setattr("sys.platform", "linux")
-    monkeypatch.setenv("DISPLAY", ":0")
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    if platform is None:
-        monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
-    else:
-        monkeypatch.setenv("QT_QPA_PLATFORM", platform)
-    monkeypatch.setattr(ctypes.util, "find_library", _no_xcb_cursor)
+    if platform is not None:
+        x11.setenv("QT_QPA_PLATFORM", platform)
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "libxcb-cursor" in err and "sudo apt install libxcb-cursor0" in err
 
 
-def test_other_platforms_need_no_xcb_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulator_app.cli.gui import _missing_x11_library
-
-    monkeypatch.setattr("sys.platform", "linux")
-    monkeypatch.setenv("DISPLAY", ":0")
-    monkeypatch.setattr(ctypes.util, "find_library", _no_xcb_cursor)
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    assert not _missing_x11_library()
-    monkeypatch.delenv("QT_QPA_PLATFORM")
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
-    assert not _missing_x11_library()
-    monkeypatch.delenv("WAYLAND_DISPLAY")
+def test_other_platforms_need_no_xcb_library(x11: pytest.MonkeyPatch) -> None:
     assert _missing_x11_library()
-    monkeypatch.setattr(ctypes.util, "find_library", lambda name: f"lib{name}.so.0")
+    x11.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not _missing_x11_library()
+    x11.delenv("QT_QPA_PLATFORM")
+    x11.setenv("WAYLAND_DISPLAY", "wayland-0")  # Qt takes its Wayland plugin
+    assert not _missing_x11_library()
+    x11.setenv("XDG_SESSION_TYPE", "x11")  # ... but not in an X11 session
+    assert _missing_x11_library()
+    x11.setattr(ctypes, "CDLL", lambda name, *args, **kwargs: object())  # it is there
     assert not _missing_x11_library()
