@@ -46,10 +46,10 @@ MAX_SETTLE = 5.0  # ... or more, until each visitor has had an answer, but no mo
 MAX_DRAIN = 5.0  # seconds a paused run's requests in flight may take to be answered
 DRAIN_POLL = 0.01  # seconds between looks at whether they have been
 # wrk's figures while the sender's runs take turns: its capacity (50 connections), and
-# what a client with the sender's 10 requests in flight gets at best (10 connections).
+# what a C client with the sender's 10 requests in flight gets (10 connections).
 # On a virtual machine the second is the fair reference for concurrency 10: with ten
 # requests in flight the server idles between them and each wake-up of a halted CPU
-# costs; wrk at 10 connections got 5,700 to 11,300 req/s where 50 got 21,000.
+# costs; wrk at 10 connections got 5,700 to 16,800 req/s where 50 got 21,000.
 WRK_TURNS = {"bare_server_rps": CONNECTIONS, "bare_server_rps_c10": 10}
 LABELS = {  # else "sender, concurrency N"
     "bare_server_rps": f"bare server under wrk, {CONNECTIONS} connections",
@@ -209,7 +209,8 @@ def measure_rounds(
     measured = [c for c in dict.fromkeys(concurrencies) if f"sender_rps_c{c}" not in notes]
     turns = max(1, round(seconds / SLICE))
     per_turn = SLICE + MAX_SETTLE + MAX_DRAIN
-    total = MAX_WARMUP * len(measured) + rounds * turns * len(measured) * per_turn
+    takers = len(measured) + (len(WRK_TURNS) if wrk_workdir is not None else 0)
+    total = MAX_WARMUP * len(measured) + rounds * turns * takers * per_turn
     runs = [_Running(url, c, time_limit=total + 60) for c in measured]
     turn_takers: dict[str, _Running | _WrkTurns] = {f"sender_rps_c{r.concurrency}": r for r in runs}
     if wrk_workdir is not None:

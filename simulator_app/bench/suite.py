@@ -233,7 +233,7 @@ class _Run:
 
     def sender(self, bare: BareServer, round_: int = 0) -> None:
         """The sender at each concurrency, taking turns (with wrk, when there is one)."""
-        from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP
+        from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP, WRK_TURNS
 
         s = self.settings
         keys = tuple(f"sender_rps_c{c}" for c in SENDER_CONCURRENCIES)
@@ -251,14 +251,15 @@ class _Run:
         ]
         turns = max(1, round(s.seconds))  # bench.sender's one-second slices
         per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
-        timeout = (len(SENDER_CONCURRENCIES) + 1) * per_run + 30
+        timeout = (len(SENDER_CONCURRENCIES) + len(WRK_TURNS)) * per_run + 30
         try:
             document = json.loads(_run_subprocess(command, timeout, self.env).splitlines()[-1])
             (measured,) = document["rounds"]
             values = {key: float(rps) for key, rps in measured.items()}
             notes: dict[str, str] = document["notes"]
         except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
-            self.steps.fail(keys, label, str(exc) or type(exc).__name__, started)
+            lost = (*keys, "bare_server_rps_c10") if self.wrk else keys  # measured only in there
+            self.steps.fail(lost, label, str(exc) or type(exc).__name__, started)
             return
         for key, rps in values.items():
             self._keep_best(key, rps)
