@@ -32,6 +32,7 @@ FIGURES = (
     ("locust_httpuser_rps", "Locust, minimal HttpUser file", "req/s"),
     ("locust_fasthttpuser_rps", "Locust, minimal FastHttpUser file", "req/s"),
     ("exported_rps", "Locust, the exported demo mix (think-scale 0)", "req/s"),
+    ("bundled_rps", "Locust, the exported demo mix, --bundle", "req/s"),
     ("sender_rps_c10", "nitrox-sim run's sender, concurrency 10", "req/s"),
     ("sender_rps_c200", "nitrox-sim run's sender, concurrency 200", "req/s"),
     ("sender_rps_c5000", "nitrox-sim run's sender, concurrency 5000", "req/s"),
