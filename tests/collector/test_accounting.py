@@ -68,7 +68,9 @@ def unanswered(log: Path) -> Counter[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "visitors"), [("buyer.yaml", 12), ("demo_mix.yaml", 80)])
+# The seed is new each run: one demo-mix visitor in 23 buys, so 80 visitors bought nothing one
+# run in 37 (CI failed on one); 400 leave that under one in 10^7.
+@pytest.mark.parametrize(("name", "visitors"), [("buyer.yaml", 12), ("demo_mix.yaml", 400)])
 def test_logged_successes_equal_stored_events_per_type(
     collector: EmbeddedCollector, tmp_path: Path, name: str, visitors: int
 ) -> None:
