@@ -120,11 +120,21 @@ def test_eight_runs_into_one_receiver_break_no_cart_journey_or_order(runs: Any) 
 @pytest.mark.slow
 def test_no_two_visitors_share_an_email_and_phones_are_valid(runs: Any) -> None:
     _, lines = runs
-    people = {}
+    people: dict[str, dict[str, Any]] = {}
+    runs_of: dict[str, str] = {}
     for line, payload in _identified(lines):
         people.setdefault(_nitro_id(line), payload)  # a returning visitor is identified once
+        runs_of.setdefault(_nitro_id(line), line["run"])
     emails = [p["email"] for p in people.values()]
-    assert emails and len(set(emails)) == len(emails)
+    # Within a run every address is another (a permutation of the run's address space).
+    by_run: dict[str, list[str]] = defaultdict(list)
+    for visitor, payload in people.items():
+        by_run[runs_of[visitor]].append(payload["email"])
+    assert emails and all(len(set(e)) == len(e) for e in by_run.values())
+    # Across runs the seeds are independent: two visitors of two runs share an address about
+    # once in 4 million pairs (first.last with no number, the same domain), so these eight runs
+    # meet one shared address about once in 550, and two about once in 600,000.
+    assert len(emails) - len(set(emails)) <= 1
     valid = sum(
         phonenumbers.is_valid_number(phonenumbers.parse(p["phone"])) for p in people.values()
     )

@@ -153,7 +153,9 @@ def test_measured_funnel_matches_the_expected_one(text: str) -> None:
     for step_type, share in measured.funnel().ordered():
         p = expected[step_type]
         sigma = math.sqrt(p * (1 - p) / n)
-        assert abs(share - p) <= 4 * sigma + 1e-9, (step_type, share, p)
+        # 5 sigma: the seed is new each run, and with 4 (6e-5 a step) one run in 1,750 of
+        # this test's ten comparisons failed by chance; with 5, about one in 170,000
+        assert abs(share - p) <= 5 * sigma + 1e-9, (step_type, share, p)
 
 
 def test_bundled_demo_mix_converts_believably() -> None:
