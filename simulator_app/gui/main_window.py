@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QMoveEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -55,6 +56,9 @@ from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
 from simulator_app.gui.target_panel import TargetPanel
 from simulator_app.gui.widgets import PROBLEM_STYLE, number, plural, scrolled
+
+# After showing, when to look whether the window manager has framed the window (ms)
+FRAME_CHECKS_MS = (50, 250, 1000)
 
 
 class MainWindow(FileWindow):
@@ -182,17 +186,26 @@ class MainWindow(FileWindow):
         return self.frameGeometry().size() != self.geometry().size()
 
     def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        self._check_frame()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # A window put back where it was gets no move when framed: look a few times instead.
+        for delay in FRAME_CHECKS_MS:
+            QTimer.singleShot(delay, self, self._check_frame)  # (none once the window is gone)
+
+    def _check_frame(self) -> None:
         """Fit again once the window manager has framed the window (its title bar is known).
 
         Before the window is shown its frame is unknown, so the first fit leaves no room for
         the title bar: under a window manager the status bar would hang below the screen.
         Only a window nobody has resized since is fitted again.
         """
-        super().moveEvent(event)
         fitted = self._fitted
         if fitted is not None and self._framed():
             self._fitted = None
-            QTimer.singleShot(0, lambda: self._fit_unless_resized(fitted))
+            QTimer.singleShot(0, self, lambda: self._fit_unless_resized(fitted))
 
     def _fit_unless_resized(self, fitted: QSize) -> None:
         if self.size() == fitted:  # a size someone chose stays as it is

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QMainWindow, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from simulator_app.gui.edits import SetValue
@@ -83,6 +83,18 @@ def test_the_framed_window_fits_the_screen(window: MainWindow, qtbot: QtBot) -> 
     _settle(qtbot)
     screen = window.screen().availableGeometry()
     assert screen.contains(window.frameGeometry()), (window.frameGeometry(), screen)
+
+
+def test_a_window_framed_without_a_move_still_fits(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A window put back where the last session left it is not moved when the window manager
+    # frames it (openbox: no move event, and the frame hung 5 px below a 720 px screen).
+    monkeypatch.setattr(MainWindow, "moveEvent", QMainWindow.moveEvent)
+    window.show()
+    qtbot.waitUntil(lambda: window.frameGeometry().size() != window.geometry().size())
+    screen = window.screen().availableGeometry()
+    qtbot.waitUntil(lambda: screen.contains(window.frameGeometry()), timeout=3000)
 
 
 def test_the_editor_collapses(window: MainWindow, qtbot: QtBot) -> None:
