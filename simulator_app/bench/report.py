@@ -194,7 +194,8 @@ def format_table(result: BenchResult) -> str:
     width = max(len(label) for label, _ in rows)
     lines.append(f"{'figure':<{width}}  {'value':>12}")
     lines += [f"{label:<{width}}  {shown:>12}" for label, shown in rows]
-    lines += ["", f"{'goal (same run)':<34}{'measured':>10}  {'goal':<10}  result"]
+    labels = max(len(goal.label) for goal in GOALS)  # a label never runs into its figure
+    lines += ["", f"{'goal (same run)':<{labels}}{'measured':>10}  {'goal':<10}  result"]
     for outcome in evaluate(result):
         goal = outcome.goal
         if outcome.value is None:
@@ -203,7 +204,7 @@ def format_table(result: BenchResult) -> str:
             measured = f"{outcome.value:.2f}"
         else:
             measured = f"{outcome.value:.1f}{goal.unit}"
-        lines.append(f"{goal.label:<34}{measured:>10}  {_target(goal):<10}  {outcome.status}")
+        lines.append(f"{goal.label:<{labels}}{measured:>10}  {_target(goal):<10}  {outcome.status}")
     if result.notes:
         lines += ["", "notes:"]
         lines += [f"  {key}: {note}" for key, note in result.notes.items()]
