@@ -37,6 +37,8 @@ from simulator_app.collector.asgi import (
 from simulator_app.collector.bodies import (
     Gone,
     Reject,
+    body_text,
+    check_body_headers,
     parse_object,
     query_body,
     read_text,
@@ -73,6 +75,8 @@ _PREFLIGHT = [
 _EVENT_METHODS = {t: ("POST",) for t in EVENT_TYPES} | {"view": ("GET", "POST")}
 _NONE: list[Message] = []  # no messages (never appended to)
 
+# An answer: status, body, headers (with its Content-Length).
+Answer = tuple[int, bytes, Headers]
 # What judging a tracking request comes to: status, answer body, its headers
 # (before the verdict's), and what is filed: type, visitor, messages, warnings, body.
 Judged = tuple[int, bytes, Headers, str, str | None, list[Message], list[Message], str | None]
@@ -172,8 +176,9 @@ class CollectorApp:
 
     def _record(
         self,
-        scope: Scope,
+        method: str,
         path: str,
+        query: bytes,
         kind: str,
         visitor: str | None,
         status: int,
@@ -181,7 +186,6 @@ class CollectorApp:
         warnings: list[Message],
         body: str | None,
     ) -> None:
-        query = scope["query_string"]
         shown = path + "?" + query.decode("latin-1") if query else path
         self.store.add(
             (
@@ -189,7 +193,7 @@ class CollectorApp:
                 kind,
                 not messages,
                 status,
-                scope["method"],
+                method,
                 shown,
                 visitor,
                 messages,
@@ -199,50 +203,68 @@ class CollectorApp:
         )
 
     # -- the 8 endpoints -----------------------------------------------------------
+    #
+    # Two ways in, one judge: ``_tracking`` for a request that came through ASGI
+    # (faults, preflights, bodies in pieces), ``answer_now`` for one the wire has
+    # read whole (see :mod:`wire`). Both route with ``_route``, judge with
+    # ``_judged`` and file with ``_file``.
 
     async def _tracking(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        method: str = scope["method"]
+        query: bytes = scope["query_string"]
         try:
             seen = self.checker.seen
-            # one pass over the headers for everything the request path reads in them
-            ip_key = self.geo.key
-            content_type = length = client_ip = None
-            for key, value in scope["headers"]:
-                if key == b"content-type":
-                    content_type = value
-                elif key == b"content-length":
-                    length = value
-                elif key == ip_key and client_ip is None:
-                    client_ip = value
+            content_type, length, client_ip = self._read_headers(scope["headers"])
             judged = await self._judge(scope, receive, send, path, content_type, length)
             if judged is None:
                 return  # answered already (a preflight, a fault) or nobody to answer
-            self.geo.note_value(client_ip, self.checker.seen != seen)
-            status, body, headers, kind, visitor, messages, warnings, body_text = judged
-            if headers is _OK_HEADERS:  # good: the answer and its headers are made once
-                query = scope["query_string"]  # (_record, inlined for the common case)
-                shown = path + "?" + query.decode("latin-1") if query else path
-                self.store.add(
-                    (
-                        time.time(),
-                        kind,
-                        True,
-                        200,
-                        scope["method"],
-                        shown,
-                        visitor,
-                        _NONE,
-                        _NONE,
-                        body_text,
-                    )
-                )
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-            headers = [*headers, *verdict_headers(messages, warnings)]
-            self._record(scope, path, kind, visitor, status, messages, warnings, body_text)
+            status, body, headers = self._file(judged, method, path, query, client_ip, seen)
         except Exception as exc:  # a bug in judging: filed bad and answered 400, never a 500
-            status, body, headers = self._unjudged(scope, path, exc)
-        await reply(send, status, body, headers)
+            status, body, headers = self._unjudged(method, path, query, exc)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def answers_now(self) -> bool:
+        """True when a tracking GET or POST read whole may be answered by :meth:`answer_now`."""
+        return not self.faults.active  # faults wait, drop and answer through ASGI
+
+    def answer_now(
+        self, method: str, path: str, query: bytes, headers: Headers, body: bytes
+    ) -> Answer:
+        """Judge, file and answer a GET or POST to ``/jsv1/...`` whose body has arrived whole.
+
+        ``body`` may be cut at ``max_body + 1`` bytes (it is refused past
+        ``max_body`` anyway). The answer's headers include its Content-Length.
+        """
+        try:
+            seen = self.checker.seen
+            content_type, length, client_ip = self._read_headers(headers)
+            request = _Request(method, path)
+            try:
+                self._route(request, path)
+                text = None
+                if method != "GET":
+                    check_body_headers(self.max_body, content_type, length)
+                    text = body_text(body, self.max_body)
+                judged = self._judged(request, query, text)
+            except Reject as exc:
+                judged = self._rejected(request, exc)
+            return self._file(judged, method, path, query, client_ip, seen)
+        except Exception as exc:  # as in _tracking
+            return self._unjudged(method, path, query, exc)
+
+    def _read_headers(self, headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
+        """Content-Type, Content-Length and the visitor's address, in one pass over the headers."""
+        ip_key = self.geo.key
+        content_type = length = client_ip = None
+        for key, value in headers:
+            if key == b"content-type":
+                content_type = value
+            elif key == b"content-length":
+                length = value
+            elif key == ip_key and client_ip is None:
+                client_ip = value
+        return content_type, length, client_ip
 
     async def _judge(
         self,
@@ -253,78 +275,118 @@ class CollectorApp:
         content_type: bytes | None,
         length: bytes | None,
     ) -> Judged | None:
-        parts = path.split("/")
-        escaped = "%" in path  # else no segment needs percent-decoding
-        kind = UNKNOWN
-        visitor: str | None = None
-        body_text: str | None = None
+        request = _Request(scope["method"], path)
         try:
-            if len(parts) < 2 or parts[1] != "jsv1":
-                raise Reject(404, _unknown_path(path))
-            if len(parts) == 7 and parts[2] == "identify":
-                kind = "identify"
-                allowed: tuple[str, ...] = ("GET",)
-            elif len(parts) == 8 and parts[6] == "event":
-                kind = segment(parts[7], "type") if escaped else parts[7]
-                if kind not in _EVENT_METHODS:
-                    bad_type = kind
-                    kind = UNKNOWN
-                    raise Reject(404, fields.unknown_type_message(bad_type))
-                allowed = _EVENT_METHODS[kind]
-            else:
-                raise Reject(404, _unknown_path(path))
-            method = scope["method"]
-            if method == "OPTIONS":
+            if self._route(request, path):
                 await reply(send, 204, b"", _PREFLIGHT)
                 return None
-            if method not in allowed:
-                raise Reject(
-                    405,
-                    message(
-                        "method",
-                        f"{kind} takes {' or '.join(allowed)}, not {method}",
-                        fields.METHOD_INVALID,
-                    ),
-                    allow=", ".join(allowed),
-                )
-            visitor = parts[5 if kind == "identify" else 4]
-            if escaped:
-                visitor = segment(visitor, "nitro_id")
             faults = self.faults
-            if faults.active and await self._fault(faults, kind, send):
+            if faults.active and await self._fault(faults, request.kind, send):
                 return None
-            if kind == "identify":
-                return self._identify(parts, visitor)
-            if escaped:
-                ids = (
-                    segment(parts[2], "org_id"),
-                    segment(parts[3], "roaming_id"),
-                    visitor,
-                    segment(parts[5], "nitrox_id"),
-                )
-            else:
-                ids = (parts[2], parts[3], visitor, parts[5])
-            if method == "GET":
-                body, prefix = query_body(scope), "query."
-                body_text = json.dumps(body, ensure_ascii=False)
-            else:
-                body_text = await read_text(receive, self.max_body, content_type, length)
-                body, prefix = parse_object(body_text), "body."
-            messages = self.checker.check_event(ids, kind, body, prefix)
+            text = None
+            if request.kind != "identify" and request.method != "GET":
+                text = await read_text(receive, self.max_body, content_type, length)
+            return self._judged(request, scope["query_string"], text)
         except Reject as exc:
-            if kind == "identify" and exc.msg["code"] == fields.PAYLOAD_INVALID:
-                answer, headers = _PAYLOAD_ERROR, TRACKER_TEXT
-            else:
-                answer = json.dumps(_error_json(exc.msg)).encode()
-                headers = (
-                    [*TRACKER_JSON, (b"allow", exc.allow.encode())] if exc.allow else TRACKER_JSON
-                )
-            return exc.status, answer, headers, kind, visitor, [exc.msg], _NONE, body_text
+            return self._rejected(request, exc)
         except Gone:
             return None
+
+    def _route(self, request: _Request, path: str) -> bool:
+        """Find the endpoint, the visitor and the ids in the path; True for a preflight.
+
+        Reject when the path names no endpoint or the endpoint does not take
+        the request's method.
+        """
+        parts = request.parts
+        escaped = request.escaped
+        if len(parts) < 2 or parts[1] != "jsv1":
+            raise Reject(404, _unknown_path(path))
+        if len(parts) == 7 and parts[2] == "identify":
+            request.kind = kind = "identify"
+            allowed: tuple[str, ...] = ("GET",)
+        elif len(parts) == 8 and parts[6] == "event":
+            kind = segment(parts[7], "type") if escaped else parts[7]
+            if kind not in _EVENT_METHODS:
+                raise Reject(404, fields.unknown_type_message(kind))
+            request.kind = kind
+            allowed = _EVENT_METHODS[kind]
+        else:
+            raise Reject(404, _unknown_path(path))
+        method = request.method
+        if method == "OPTIONS":
+            return True
+        if method not in allowed:
+            raise Reject(
+                405,
+                message(
+                    "method",
+                    f"{kind} takes {' or '.join(allowed)}, not {method}",
+                    fields.METHOD_INVALID,
+                ),
+                allow=", ".join(allowed),
+            )
+        visitor = parts[5 if kind == "identify" else 4]
+        request.visitor = segment(visitor, "nitro_id") if escaped else visitor
+        return False
+
+    def _judged(self, request: _Request, query: bytes, text: str | None) -> Judged:
+        """Judge a routed request: identify's payload, or an event's query or body ``text``."""
+        parts = request.parts
+        kind = request.kind
+        visitor = request.visitor
+        assert visitor is not None  # routed
+        if kind == "identify":
+            return self._identify(parts, visitor)
+        if request.escaped:
+            ids = (
+                segment(parts[2], "org_id"),
+                segment(parts[3], "roaming_id"),
+                visitor,
+                segment(parts[5], "nitrox_id"),
+            )
+        else:
+            ids = (parts[2], parts[3], visitor, parts[5])
+        if text is None:  # a GET: the fields are in the query
+            body, prefix = query_body(query), "query."
+            text = request.body_text = json.dumps(body, ensure_ascii=False)
+        else:
+            request.body_text = text  # filed as it came, should it not parse
+            body, prefix = parse_object(text), "body."
+        messages = self.checker.check_event(ids, kind, body, prefix)
         if messages:
-            return 200, _OK_BODY, TRACKER_JSON, kind, visitor, messages, _NONE, body_text
-        return 200, _OK_BODY, _OK_HEADERS, kind, visitor, _NONE, _NONE, body_text
+            return 200, _OK_BODY, TRACKER_JSON, kind, visitor, messages, _NONE, text
+        return 200, _OK_BODY, _OK_HEADERS, kind, visitor, _NONE, _NONE, text
+
+    def _rejected(self, request: _Request, exc: Reject) -> Judged:
+        if request.kind == "identify" and exc.msg["code"] == fields.PAYLOAD_INVALID:
+            answer, headers = _PAYLOAD_ERROR, TRACKER_TEXT
+        else:
+            answer = json.dumps(_error_json(exc.msg)).encode()
+            headers = [*TRACKER_JSON, (b"allow", exc.allow.encode())] if exc.allow else TRACKER_JSON
+        kind, visitor, text = request.kind, request.visitor, request.body_text
+        return exc.status, answer, headers, kind, visitor, [exc.msg], _NONE, text
+
+    def _file(
+        self,
+        judged: Judged,
+        method: str,
+        path: str,
+        query: bytes,
+        client_ip: bytes | None,
+        seen: int,
+    ) -> Answer:
+        """File a judged request (the store, the countries) and make its answer."""
+        self.geo.note_value(client_ip, self.checker.seen != seen)
+        status, body, headers, kind, visitor, messages, warnings, text = judged
+        if headers is _OK_HEADERS:  # good: the answer and its headers are made once
+            shown = path + "?" + query.decode("latin-1") if query else path  # (_record, inlined)
+            self.store.add(
+                (time.time(), kind, True, 200, method, shown, visitor, _NONE, _NONE, text)
+            )
+            return 200, body, headers
+        self._record(method, path, query, kind, visitor, status, messages, warnings, text)
+        return status, body, _with_length([*headers, *verdict_headers(messages, warnings)], body)
 
     def _identify(self, parts: list[str], nitro_id: str) -> Judged:
         org_id = segment(parts[3], "org_id")
@@ -338,7 +400,7 @@ class CollectorApp:
         answer = nitro_id.encode("utf-8")
         return 200, answer, TRACKER_TEXT, "identify", nitro_id, messages, warnings, body
 
-    def _unjudged(self, scope: Scope, path: str, exc: Exception) -> tuple[int, bytes, Headers]:
+    def _unjudged(self, method: str, path: str, query: bytes, exc: Exception) -> Answer:
         """File a request the checks failed on as bad, say so, and log the first one."""
         self.unjudged += 1
         if self.unjudged == 1:
@@ -359,13 +421,14 @@ class CollectorApp:
         parts = path.split("/")
         visitor = parts[5 if kind == "identify" else 4] if len(parts) in (7, 8) else None
         try:
-            self._record(scope, path, kind, visitor, 400, [msg], _NONE, None)
+            self._record(method, path, query, kind, visitor, 400, [msg], _NONE, None)
         except Exception:  # the store itself failed: answering matters more than filing
             LOG.debug("could not file an unjudged request", exc_info=True)
         if kind == "identify":
-            return 400, _PAYLOAD_ERROR, [*TRACKER_TEXT, *verdict_headers([msg], _NONE)]
-        body = json.dumps(_error_json(msg)).encode()
-        return 400, body, [*TRACKER_JSON, *verdict_headers([msg], _NONE)]
+            body, headers = _PAYLOAD_ERROR, TRACKER_TEXT
+        else:
+            body, headers = json.dumps(_error_json(msg)).encode(), TRACKER_JSON
+        return 400, body, _with_length([*headers, *verdict_headers([msg], _NONE)], body)
 
     async def _fault(self, faults: FaultInjector, kind: str, send: Send) -> bool:
         """Apply the drawn fault; True when the request was answered (or dropped) by it."""
@@ -384,6 +447,24 @@ class CollectorApp:
         else:
             await _drop(send)
         return True
+
+
+class _Request:
+    """A tracking request as judging finds it out; filed with what was known when it ended."""
+
+    __slots__ = ("body_text", "escaped", "kind", "method", "parts", "visitor")
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method = method
+        self.parts = path.split("/")
+        self.escaped = "%" in path  # else no segment needs percent-decoding
+        self.kind = UNKNOWN
+        self.visitor: str | None = None
+        self.body_text: str | None = None
+
+
+def _with_length(headers: Headers, body: bytes) -> Headers:
+    return [*headers, (b"content-length", b"%d" % len(body))]
 
 
 _BROWSER_PATHS = ("/", "/favicon.ico")  # what a browser asks for at a bare address

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from simulator_app.collector import fields
-from simulator_app.collector.asgi import DISCONNECTED, Receive, Scope
+from simulator_app.collector.asgi import DISCONNECTED, Receive
 from simulator_app.collector.fields import Message, message
 from simulator_app.core.contract import JsonError, read_json
 
@@ -48,11 +48,10 @@ def segment(raw: str, where: str) -> str:
         ) from None
 
 
-def query_body(scope: Scope) -> dict[str, Any]:
+def query_body(query: bytes) -> dict[str, Any]:
     """The query's fields (the first value of each; the cache-buster ``_`` left out)."""
-    query = scope["query_string"].decode("latin-1")
     try:
-        given = parse_qs(query, keep_blank_values=True, errors="strict")
+        given = parse_qs(query.decode("latin-1"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise Reject(
             400,
@@ -65,10 +64,8 @@ def too_large(limit: int) -> Message:
     return message("body", f"body is larger than the {limit}-byte limit", fields.BODY_TOO_LARGE)
 
 
-async def read_text(
-    receive: Receive, max_body: int, content_type: bytes | None, length: bytes | None
-) -> str:
-    """The body of a JSON POST as text: its content type checked, its size bounded.
+def check_body_headers(max_body: int, content_type: bytes | None, length: bytes | None) -> None:
+    """Refuse a JSON POST by its headers, before its body is read: its type, its stated size.
 
     ``content_type`` and ``length`` are the request's headers of those names
     (None: absent), read by the caller in its one pass over the headers.
@@ -93,17 +90,10 @@ async def read_text(
         and (len(length) >= 20 or int(length) > max_body)
     ):
         raise Reject(413, too_large(max_body))
-    event = await receive()
-    if event["type"] == DISCONNECTED:
-        raise Gone
-    body: bytes = event.get("body", b"")
-    while event.get("more_body", False):  # a body in several pieces
-        event = await receive()
-        if event["type"] == DISCONNECTED:
-            raise Gone
-        body += event.get("body", b"")
-        if len(body) > max_body:
-            raise Reject(413, too_large(max_body))
+
+
+def body_text(body: bytes, max_body: int) -> str:
+    """A whole body as text: no longer than ``max_body`` bytes, strict UTF-8."""
     if len(body) > max_body:
         raise Reject(413, too_large(max_body))
     try:
@@ -117,6 +107,25 @@ async def read_text(
                 fields.ENCODING_INVALID,
             ),
         ) from None
+
+
+async def read_text(
+    receive: Receive, max_body: int, content_type: bytes | None, length: bytes | None
+) -> str:
+    """The body of a JSON POST as text, received from ASGI: checked as :func:`body_text`."""
+    check_body_headers(max_body, content_type, length)
+    event = await receive()
+    if event["type"] == DISCONNECTED:
+        raise Gone
+    body: bytes = event.get("body", b"")
+    while event.get("more_body", False):  # a body in several pieces
+        event = await receive()
+        if event["type"] == DISCONNECTED:
+            raise Gone
+        body += event.get("body", b"")
+        if len(body) > max_body:
+            raise Reject(413, too_large(max_body))
+    return body_text(body, max_body)
 
 
 def parse_object(text: str) -> dict[str, Any]:

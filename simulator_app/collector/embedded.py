@@ -47,6 +47,8 @@ class EmbeddedCollector:
     ``max_head`` bound how long and how large a request's head may be;
     ``client_ip_header`` is the header that carries each visitor's address
     (the scenario's ``tracker.ip_header``; None: off), counted by country.
+    ``immediate=False`` sends every request through ASGI, none answered
+    where it is read (see :mod:`simulator_app.collector.wire`).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class EmbeddedCollector:
         header_timeout: float = DEFAULT_TIMEOUT,
         max_head: int = DEFAULT_MAX_HEAD,
         client_ip_header: str | None = DEFAULT_HEADER,
+        immediate: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -75,6 +78,7 @@ class EmbeddedCollector:
         self.header_timeout = header_timeout
         self.max_head = max_head
         self._client_ip_header = client_ip_header
+        self.immediate = immediate
         self._url: str | None = None
         self._app: CollectorApp | None = None
         self._server: Any = None
@@ -112,7 +116,7 @@ class EmbeddedCollector:
         app = CollectorApp(
             store, self._faults, self._max_body, hosts, self._full_cart, self._client_ip_header
         )
-        server = make_server(app, True, self.max_head, self.header_timeout)
+        server = make_server(app, True, self.max_head, self.header_timeout, self.immediate)
         self._app, self._server, self._error = app, server, None
         thread = threading.Thread(
             target=self._serve, args=(server, sock), name="embedded-collector", daemon=True

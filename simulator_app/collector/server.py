@@ -75,11 +75,14 @@ def make_server(
     embedded: bool,
     max_head: int = DEFAULT_MAX_HEAD,
     header_timeout: float = DEFAULT_TIMEOUT,
+    immediate: bool = True,
 ) -> Any:
     """A uvicorn Server for ``app`` with the lean settings and the wire's limits.
 
     ``embedded`` leaves the host process's logging configuration alone
-    (uvicorn's own config would replace it).
+    (uvicorn's own config would replace it). ``immediate`` answers tracking
+    requests where the wire reads them (see :mod:`wire`); False sends every
+    request through ASGI (the tests compare the two).
     """
     import uvicorn
 
@@ -88,7 +91,7 @@ def make_server(
         options["log_config"] = None
     config = uvicorn.Config(
         app,
-        http=protocol_class(max_head, header_timeout),
+        http=protocol_class(max_head, header_timeout, app if immediate else None),
         proxy_headers=False,
         loop="auto",
         ws="none",

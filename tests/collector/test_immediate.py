@@ -1,0 +1,190 @@
+"""Tracking requests answered where the wire reads them, against the same through ASGI.
+
+Two collectors get the same bytes in the same order: one answers GET and POST
+to ``/jsv1/...`` in the parser's callbacks (the default), the other sends every
+request through ASGI (``immediate=False``). Each answer must be the same to
+the byte, and each collector must file the same rows: the two ways in share
+one judge, and this holds them to it on good requests and on every refusal
+the tracking endpoints make.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from simulator_app.collector import EmbeddedCollector
+from simulator_app.collector.app import DEFAULT_MAX_BODY
+from simulator_app.core.contract import VisitorIds
+from simulator_app.core.journey import JourneyEngine
+from simulator_app.core.scenario_file import load_scenario
+
+from .conftest import ORG
+
+DEMO = "scenarios/demo_mix.yaml"
+IDS = VisitorIds(
+    ORG, "biscuit_5e0c6a52-63a4-4e0a-9bb8-2d4c1f0e9a11", "7d1f0c1e-2b7a-4d8e-9f00-5a1b2c3d4e5f"
+)
+EVENT = f"/jsv1/{ORG}/{IDS.roaming_id}/{IDS.nitro_id}/null/event"
+JSON = b"Content-Type: application/json\r\n"
+
+
+def post(path: str, body: bytes, headers: bytes = JSON, version: bytes = b"1.1") -> bytes:
+    return (
+        b"POST "
+        + path.encode()
+        + b" HTTP/"
+        + version
+        + b"\r\nHost: 127.0.0.1\r\n"
+        + headers
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+
+
+def get(target: str, version: bytes = b"1.1") -> bytes:
+    return b"GET " + target.encode() + b" HTTP/" + version + b"\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def chunked(path: str, body: bytes, size: int = 4096) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return (
+        b"POST "
+        + path.encode()
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + JSON
+        + b"Transfer-Encoding: chunked\r\n\r\n"
+        + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces)
+        + b"0\r\n\r\n"
+    )
+
+
+def journey() -> list[bytes]:
+    """A real visitor's requests, as the sender would send them."""
+    engine = JourneyEngine(load_scenario(DEMO), seed=20261203)
+    index = next(i for i in range(500) if len(list(engine.plan(i))) >= 6)
+    out = []
+    for planned in engine.plan(index):
+        spec = planned.spec
+        head = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in spec.headers)
+        target = spec.target(1700000000000)
+        if spec.method == "GET":
+            out.append(get(target)[:-2] + head + b"\r\n")
+        else:
+            out.append(post(target, (spec.body or "").encode(), head))
+    return out
+
+
+# Every refusal the tracking endpoints make, and answers that differ only by a header.
+REFUSED = [
+    post(f"{EVENT}/view", b'{"page": "https://shop.example.com/"}'),
+    get(f"{EVENT}/view?page=https%3A%2F%2Fshop.example.com%2F&_=1"),
+    get(f"{EVENT}/view?page=%FF"),  # the query is not UTF-8
+    post(f"{EVENT}/productview", b'{"product_id": 1, "price": NaN}'),
+    post(f"{EVENT}/productview", b"[1, 2]"),
+    post(f"{EVENT}/productview", b""),
+    post(f"{EVENT}/productview", b'{"name": "caf\xe9"}'),  # not UTF-8
+    post(f"{EVENT}/productview", b'{"page": 1}', b"Content-Type: text/plain\r\n"),
+    post(f"{EVENT}/productview", b'{"page": 1}', b""),  # no Content-Type
+    post(f"{EVENT}/teleport", b"{}"),
+    post(f"{EVENT}/vi%FFew", b"{}"),
+    get(f"{EVENT}/checkout"),  # 405, with Allow
+    post(f"/jsv1/{ORG}/{IDS.roaming_id}/{IDS.nitro_id}/null/not-event/view", b"{}"),
+    post(f"/jsv1/{ORG}/%FF/{IDS.nitro_id}/null/event/view", b"{}"),
+    post(f"/jsv1/{ORG}/r%2Fs/{IDS.nitro_id}/null/event/view", b'{"page": "x"}'),
+    get(f"/jsv1/identify/{ORG}/{IDS.roaming_id}/{IDS.nitro_id}/bm90IGpzb24"),
+    post(f"/jsv1/identify/{ORG}/{IDS.roaming_id}/{IDS.nitro_id}/e30", b"{}"),
+    post(f"{EVENT}/view", b'{"page": "https://shop.example.com/"}', version=b"1.0"),
+    get(f"{EVENT}/view?page=https%3A%2F%2Fshop.example.com%2F", version=b"1.0"),
+    chunked(f"{EVENT}/view", b'{"page": "https://shop.example.com/", "x": "' + b"y" * 5000 + b'"}'),
+    # larger than the limit: one said so by its Content-Length, one that only grows
+    post(f"{EVENT}/view", b'{"page": "' + b"y" * DEFAULT_MAX_BODY + b'"}'),
+    chunked(f"{EVENT}/view", b'{"page": "' + b"y" * DEFAULT_MAX_BODY + b'"}'),
+]
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[EmbeddedCollector, EmbeddedCollector]]:
+    with EmbeddedCollector() as now, EmbeddedCollector(immediate=False) as through_asgi:
+        yield now, through_asgi
+
+
+def exchange(collector: EmbeddedCollector, request: bytes, half_close: bool = True) -> bytes:
+    """Send ``request`` on a connection of its own; everything until the collector closes it.
+
+    ``half_close`` says no more will come (the collector closes once it has
+    answered); else the last request must ask to close.
+    """
+    host, port = collector.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+    return out
+
+
+def filed(collector: EmbeddedCollector) -> list[tuple[Any, ...]]:
+    collector.app.store.flush()
+    return [row[1:] for row in reversed(collector.app.store.recent.latest(1000))]  # no time
+
+
+def test_the_same_requests_get_the_same_answers_and_rows_both_ways(
+    pair: tuple[EmbeddedCollector, EmbeddedCollector],
+) -> None:
+    now, through_asgi = pair
+    answered_now = []
+    answer_now = now.app.answer_now
+
+    def counted(*args: Any) -> Any:
+        answered_now.append(args[1])
+        return answer_now(*args)
+
+    now.app.answer_now = counted  # type: ignore[method-assign, assignment]
+    requests = journey() + REFUSED
+    for request in requests:
+        first, second = exchange(now, request), exchange(through_asgi, request)
+        assert first == second, request[:120]
+        assert first.startswith(b"HTTP/1."), request[:120]
+    rows = filed(now)
+    assert rows == filed(through_asgi)
+    assert len(rows) == len(requests)
+    assert {row[2] for row in rows} >= {200, 400, 404, 405, 413, 415}  # the refusals were made
+    assert sum(row[1] for row in rows) >= len(journey())  # and the journey was good
+    # all but the one whose Content-Length says it is too large were answered where read
+    assert len(answered_now) == len(requests) - 1
+
+
+def test_pipelined_requests_are_answered_in_order_both_ways(
+    pair: tuple[EmbeddedCollector, EmbeddedCollector],
+) -> None:
+    """Answered here, behind an answer through ASGI (a preflight), and in front of one."""
+    now, through_asgi = pair
+    preflight = (
+        f"OPTIONS {EVENT}/view HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://shop.example.com"
+        "\r\n\r\n"
+    ).encode()
+    last = REFUSED[0].replace(b"Host: ", b"Connection: close\r\nHost: ")
+    stream = b"".join([*REFUSED[:3], preflight, *REFUSED[3:6], get("/_collector/all"), last])
+    # (no half-close: uvicorn drops what it has not answered when the client's side ends)
+    first = exchange(now, stream, half_close=False)
+    second = exchange(through_asgi, stream, half_close=False)
+    # the summary's own figures are the same too: both filed the same requests so far
+    assert first == second
+    statuses = [int(s) for s in re.findall(rb"HTTP/1\.1 (\d{3}) ", first)]
+    assert statuses == [200, 200, 400, 204, 400, 400, 400, 200, 200]
+
+
+def test_faults_send_every_request_through_asgi() -> None:
+    """A dropped connection has no answer: only the ASGI way in can drop one."""
+    from simulator_app.collector.faults import DROP, FaultSettings
+
+    with EmbeddedCollector(faults=FaultSettings(drop_rate=1.0)) as collector:
+        assert exchange(collector, REFUSED[0]) == b""
+        assert collector.app.fault_counts[DROP] == 1
