@@ -26,9 +26,11 @@ or request cycle (those cost more than the collector's checks and its store
 together: 47k req/s against uvicorn's 22k for the same canned answer, wrk on
 one CPU). Everything else goes through ASGI as before: the inspection API,
 preflights, ``Expect: 100-continue``, a path that is not ASCII, a request
-pipelined behind one still being answered, and every request while faults
+pipelined behind one still being answered, one that arrives while the
+client is not reading its answers (uvicorn then stops reading until it
+does) or after the connection was closed, and every request while faults
 are injected (they wait, drop connections and answer through ASGI). The
-answer bytes are the same either way (``tests/collector/test_wire.py``).
+answer bytes are the same either way (``tests/collector/test_immediate.py``).
 
 It also sends a small answer in one write instead of two: uvicorn writes an
 answer's head and its body separately, each a system call on an idle
@@ -278,6 +280,8 @@ def protocol_class(
             cycle = self.cycle
             if (cycle is not None and not cycle.response_complete) or self.pipeline:
                 return False  # the answer to an earlier request is still being made
+            if self.flow.write_paused or self.transport.is_closing():
+                return False  # answers wait for the client to read them (uvicorn's flow)
             if parser.should_upgrade() or not immediate.answers_now():
                 return False
             keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
