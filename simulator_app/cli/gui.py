@@ -41,23 +41,49 @@ def _has_display() -> bool:
 
 
 XCB_CURSOR = "libxcb-cursor.so.0"  # what Qt's xcb plugin links against, by this name
+# The libraries of Qt's xcb plugin that an X11 desktop may lack (libxcb and libX11 it has),
+# with the Debian/Ubuntu and Fedora packages that bring them.
+X11_LIBRARIES = {
+    XCB_CURSOR: ("libxcb-cursor0", "xcb-util-cursor"),
+    "libxcb-icccm.so.4": ("libxcb-icccm4", "xcb-util-wm"),
+    "libxcb-keysyms.so.1": ("libxcb-keysyms1", "xcb-util-keysyms"),
+    "libxcb-image.so.0": ("libxcb-image0", "xcb-util-image"),
+    "libxcb-render-util.so.0": ("libxcb-render-util0", "xcb-util-renderutil"),
+    "libxcb-util.so.1": ("libxcb-util1", "xcb-util"),
+    "libxkbcommon-x11.so.0": ("libxkbcommon-x11-0", "libxkbcommon-x11"),
+}
 
 
-def _missing_x11_library() -> bool:
-    """Whether Qt's X11 plugin will fail for want of libxcb-cursor (Qt prints a page, then aborts)."""
+def _missing_x11_libraries() -> list[str]:
+    """The libraries Qt's X11 plugin needs and cannot load (Qt prints a page, then aborts).
+
+    Empty where that plugin is not the one Qt takes (another platform, a
+    Wayland session, no Linux).
+    """
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
-        return False
+        return []
     if platform:
         if platform.partition(":")[0] != "xcb":
-            return False  # another platform plugin, which needs no xcb library
+            return []  # another platform plugin, which needs no xcb library
     elif os.environ.get("WAYLAND_DISPLAY") and os.environ.get("XDG_SESSION_TYPE") != "x11":
-        return False  # Qt takes its Wayland plugin here
-    try:
-        ctypes.CDLL(XCB_CURSOR)  # the dynamic loader's own search, LD_LIBRARY_PATH included
-    except OSError:
-        return True
-    return False
+        return []  # Qt takes its Wayland plugin here
+    missing = []
+    for name in X11_LIBRARIES:
+        try:
+            ctypes.CDLL(name)  # the dynamic loader's own search, LD_LIBRARY_PATH included
+        except OSError:
+            missing.append(name)
+    return missing
+
+
+def _x11_problem(missing: list[str]) -> str:
+    debian = " ".join(X11_LIBRARIES[name][0] for name in missing)
+    fedora = " ".join(X11_LIBRARIES[name][1] for name in missing)
+    return (
+        f"Qt's X11 plugin needs system libraries that are not installed ({', '.join(missing)}):"
+        f" on Debian or Ubuntu run sudo apt install {debian} (Fedora: sudo dnf install {fedora})"
+    )
 
 
 def _qt_problem(exc: ImportError) -> str | None:
@@ -87,10 +113,8 @@ def run(args: argparse.Namespace) -> int:
             "no display to show the window on (DISPLAY is not set); "
             "for a headless run set QT_QPA_PLATFORM=offscreen"
         )
-    if _missing_x11_library():
-        raise CliError(
-            "Qt's X11 plugin needs the system library libxcb-cursor, which is not installed:"
-            " on Debian or Ubuntu run sudo apt install libxcb-cursor0 (Fedora: xcb-util-cursor)"
-        )
+    missing = _missing_x11_libraries()
+    if missing:
+        raise CliError(_x11_problem(missing))
 
     return main(args.scenario, args.collector_port)

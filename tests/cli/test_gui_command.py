@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulator_app.cli import main
-from simulator_app.cli.gui import XCB_CURSOR, _missing_x11_library
+from simulator_app.cli.gui import XCB_CURSOR, _missing_x11_libraries
 
 
 def _without_xcb_cursor(name: str, *args: Any, **kwargs: Any) -> object:
@@ -37,17 +37,38 @@ def test_a_missing_xcb_cursor_library_is_named_with_its_package(
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "libxcb-cursor" in err and "sudo apt install libxcb-cursor0" in err
+    assert "libxcb-cursor.so.0" in err and "sudo apt install libxcb-cursor0 " in err
+
+
+def test_every_missing_library_is_named_in_one_apt_command(
+    x11: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A machine seen here had libxcb-cursor but not libxcb-icccm nor libxcb-keysyms."""
+    present = {XCB_CURSOR, "libxcb-image.so.0", "libxcb-render-util.so.0", "libxcb-util.so.1"}
+    present.add("libxkbcommon-x11.so.0")
+
+    def load(name: str, *args: Any, **kwargs: Any) -> object:
+        if name not in present:
+            raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+        return object()
+
+    x11.setattr(ctypes, "CDLL", load)
+    assert main(["gui"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "(libxcb-icccm.so.4, libxcb-keysyms.so.1)" in err
+    assert "sudo apt install libxcb-icccm4 libxcb-keysyms1 (" in err
+    assert "sudo dnf install xcb-util-wm xcb-util-keysyms)" in err
 
 
 def test_other_platforms_need_no_xcb_library(x11: pytest.MonkeyPatch) -> None:
-    assert _missing_x11_library()
+    assert _missing_x11_libraries()
     x11.setenv("QT_QPA_PLATFORM", "offscreen")
-    assert not _missing_x11_library()
+    assert not _missing_x11_libraries()
     x11.delenv("QT_QPA_PLATFORM")
     x11.setenv("WAYLAND_DISPLAY", "wayland-0")  # Qt takes its Wayland plugin
-    assert not _missing_x11_library()
+    assert not _missing_x11_libraries()
     x11.setenv("XDG_SESSION_TYPE", "x11")  # ... but not in an X11 session
-    assert _missing_x11_library()
+    assert _missing_x11_libraries()
     x11.setattr(ctypes, "CDLL", lambda name, *args, **kwargs: object())  # it is there
-    assert not _missing_x11_library()
+    assert not _missing_x11_libraries()
