@@ -233,7 +233,7 @@ class CollectorApp:
     ) -> Answer:
         """Judge, file and answer a GET or POST to ``/jsv1/...`` whose body has arrived whole.
 
-        ``body`` may be cut at ``max_body + 1`` bytes (it is refused past
+        ``body`` may be cut after ``max_body`` bytes (it is refused past
         ``max_body`` anyway). The answer's headers include its Content-Length.
         """
         try:
@@ -242,6 +242,7 @@ class CollectorApp:
             request = _Request(method, path)
             try:
                 self._route(request, path)
+                self._read_ids(request)
                 text = None
                 if method != "GET":
                     check_body_headers(self.max_body, content_type, length)
@@ -283,6 +284,7 @@ class CollectorApp:
             faults = self.faults
             if faults.active and await self._fault(faults, request.kind, send):
                 return None
+            self._read_ids(request)
             text = None
             if request.kind != "identify" and request.method != "GET":
                 text = await read_text(receive, self.max_body, content_type, length)
@@ -330,6 +332,22 @@ class CollectorApp:
         request.visitor = segment(visitor, "nitro_id") if escaped else visitor
         return False
 
+    def _read_ids(self, request: _Request) -> None:
+        """An event's ids, percent-decoded: refused (400) before its body is read."""
+        if request.kind == "identify":
+            return  # identify's are read with its payload
+        parts, visitor = request.parts, request.visitor
+        assert visitor is not None  # routed
+        if request.escaped:
+            request.ids = (
+                segment(parts[2], "org_id"),
+                segment(parts[3], "roaming_id"),
+                visitor,
+                segment(parts[5], "nitrox_id"),
+            )
+        else:
+            request.ids = (parts[2], parts[3], visitor, parts[5])
+
     def _judged(self, request: _Request, query: bytes, text: str | None) -> Judged:
         """Judge a routed request: identify's payload, or an event's query or body ``text``."""
         parts = request.parts
@@ -338,15 +356,8 @@ class CollectorApp:
         assert visitor is not None  # routed
         if kind == "identify":
             return self._identify(parts, visitor)
-        if request.escaped:
-            ids = (
-                segment(parts[2], "org_id"),
-                segment(parts[3], "roaming_id"),
-                visitor,
-                segment(parts[5], "nitrox_id"),
-            )
-        else:
-            ids = (parts[2], parts[3], visitor, parts[5])
+        ids = request.ids
+        assert ids is not None  # read by _read_ids before the body
         if text is None:  # a GET: the fields are in the query
             body, prefix = query_body(query), "query."
             text = request.body_text = json.dumps(body, ensure_ascii=False)
@@ -452,7 +463,7 @@ class CollectorApp:
 class _Request:
     """A tracking request as judging finds it out; filed with what was known when it ended."""
 
-    __slots__ = ("body_text", "escaped", "kind", "method", "parts", "visitor")
+    __slots__ = ("body_text", "escaped", "ids", "kind", "method", "parts", "visitor")
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method
@@ -460,6 +471,7 @@ class _Request:
         self.escaped = "%" in path  # else no segment needs percent-decoding
         self.kind = UNKNOWN
         self.visitor: str | None = None
+        self.ids: tuple[str, str, str, str] | None = None  # an event's, once read
         self.body_text: str | None = None
 
 

@@ -157,7 +157,8 @@ def protocol_class(
             self._timer: asyncio.TimerHandle | None = None
             self._timing_body = False  # the timer waits for a body (else a head or a request)
             self._now: tuple[str, bool] | None = None  # answered here: method, keep-alive
-            self._now_body = b""
+            self._now_body: list[bytes] = []  # its body's pieces, kept up to past max_body
+            self._now_size = 0
             self._closing = False  # shut down once the request being read is answered
 
         # -- the connection --------------------------------------------------------
@@ -237,8 +238,9 @@ def protocol_class(
         def on_body(self, body: bytes) -> None:
             if self._now is None:
                 base.on_body(self, body)
-            elif len(self._now_body) <= max_body_now:  # beyond, it is refused whatever follows
-                self._now_body += body
+            elif self._now_size <= max_body_now:  # beyond, it is refused whatever follows
+                self._now_body.append(body)
+                self._now_size += len(body)
 
         def on_message_complete(self) -> None:
             now = self._now
@@ -248,7 +250,9 @@ def protocol_class(
             assert immediate is not None
             self._now = None
             method, keep_alive = now
-            body, self._now_body = self._now_body, b""
+            keep_alive = keep_alive and not self._closing  # as uvicorn answers in a shutdown
+            pieces, self._now_body, self._now_size = self._now_body, [], 0
+            body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
             url = httptools.parse_url(self.url)
             status, answer, headers = immediate.answer_now(
                 method, url.path.decode("latin-1"), url.query or b"", self.headers, body
@@ -286,6 +290,9 @@ def protocol_class(
                 return False
             keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
             self._now = (method.decode("ascii"), keep_alive)
+            # An earlier request's cycle is done with (and an answer before its body ended
+            # leaves it "open", which would arm the body timer on an idle connection).
+            self.cycle = None  # type: ignore[assignment]  # uvicorn's own initial value
             return True
 
         def shutdown(self) -> None:

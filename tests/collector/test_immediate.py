@@ -254,3 +254,77 @@ def _unsent(collector: EmbeddedCollector) -> int:
 def _writes_paused(collector: EmbeddedCollector) -> bool:
     server = collector._server  # the uvicorn Server: its connections' flow control
     return any(c.flow.write_paused for c in server.server_state.connections)
+
+
+@pytest.mark.parametrize("immediate", [True, False])
+def test_ids_that_do_not_decode_are_refused_before_the_body_is_read(immediate: bool) -> None:
+    """As before the two ways in: a broken id wins over the body's type, size or text."""
+    path = f"/jsv1/{ORG}/%FF/{IDS.nitro_id}/null/event/view"
+    bodies = [
+        post(path, b'{"page": 1}', b"Content-Type: text/plain\r\n"),
+        post(path, b'{"page": "caf\xe9"}'),
+    ]
+    with EmbeddedCollector(immediate=immediate) as collector:
+        for request in bodies:
+            answer = exchange(collector, request)
+            assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+            assert b"roaming_id is not UTF-8" in answer
+
+
+def test_an_idle_connection_after_an_early_refusal_waits_for_keep_alive_not_a_body() -> None:
+    """A 413 answered before its body ended, then a request answered where read: the
+    connection is idle, not waiting for a body, so the header timeout must not close it."""
+    timeout = 0.3
+    path = f"{EVENT}/view".encode()
+    head = (
+        b"POST "
+        + path
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + JSON
+        + b"Content-Length: %d\r\n\r\n" % (DEFAULT_MAX_BODY + 1000)
+    )
+    with EmbeddedCollector(header_timeout=timeout) as collector:
+        host, port = collector.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(head + b"{")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
+            sock.sendall(b" " * (DEFAULT_MAX_BODY + 999))  # the rest of that body
+            sock.sendall(REFUSED[1])  # a GET answered where it is read
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            # idle now: ten header timeouts later the connection is still open (uvicorn's
+            # keep-alive is 5 s); a read that times out says so, a closed one returns b""
+            sock.settimeout(timeout * 10)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)
+
+
+def test_an_answer_made_during_a_graceful_stop_says_it_closes() -> None:
+    """As uvicorn's own: a request still arriving when the collector stops is answered,
+    with ``connection: close``, and then the connection is closed."""
+    request = REFUSED[0]
+    with EmbeddedCollector() as collector:
+        host, port = collector.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(request[:-5])
+            connections = collector._server.server_state.connections
+            deadline = time.monotonic() + 10
+            while not connections and time.monotonic() < deadline:
+                time.sleep(0.01)
+            (connection,) = connections
+            stopping = threading.Thread(target=collector.stop)
+            stopping.start()
+            while not connection._closing and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert connection._closing, "the collector never began to stop"
+            sock.sendall(request[-5:])
+            answer = exchange_rest(sock)
+            stopping.join(timeout=15)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"\r\nconnection: close\r\n" in answer
+
+
+def exchange_rest(sock: socket.socket) -> bytes:
+    out = b""
+    while chunk := sock.recv(65536):
+        out += chunk
+    return out
