@@ -41,8 +41,8 @@ def _has_display() -> bool:
 
 
 XCB_CURSOR = "libxcb-cursor.so.0"  # what Qt's xcb plugin links against, by this name
-# The libraries of Qt's xcb plugin that an X11 desktop may lack (libxcb and libX11 it has),
-# with the Debian/Ubuntu and Fedora packages that bring them.
+# The system libraries Qt's xcb plugin links against (``objdump -p libQt6XcbQpa.so.6``, but
+# glib's, which Qt's core library needs already), with the Debian/Ubuntu and Fedora packages.
 X11_LIBRARIES = {
     XCB_CURSOR: ("libxcb-cursor0", "xcb-util-cursor"),
     "libxcb-icccm.so.4": ("libxcb-icccm4", "xcb-util-wm"),
@@ -50,7 +50,19 @@ X11_LIBRARIES = {
     "libxcb-image.so.0": ("libxcb-image0", "xcb-util-image"),
     "libxcb-render-util.so.0": ("libxcb-render-util0", "xcb-util-renderutil"),
     "libxcb-util.so.1": ("libxcb-util1", "xcb-util"),
+    "libxcb.so.1": ("libxcb1", "libxcb"),
+    "libxcb-randr.so.0": ("libxcb-randr0", "libxcb"),
+    "libxcb-render.so.0": ("libxcb-render0", "libxcb"),
+    "libxcb-shape.so.0": ("libxcb-shape0", "libxcb"),
+    "libxcb-shm.so.0": ("libxcb-shm0", "libxcb"),
+    "libxcb-sync.so.1": ("libxcb-sync1", "libxcb"),
+    "libxcb-xfixes.so.0": ("libxcb-xfixes0", "libxcb"),
+    "libxcb-xkb.so.1": ("libxcb-xkb1", "libxcb"),
+    "libX11.so.6": ("libx11-6", "libX11"),
+    "libX11-xcb.so.1": ("libx11-xcb1", "libX11-xcb"),
+    "libxkbcommon.so.0": ("libxkbcommon0", "libxkbcommon"),
     "libxkbcommon-x11.so.0": ("libxkbcommon-x11-0", "libxkbcommon-x11"),
+    "libGL.so.1": ("libgl1", "libglvnd-glx"),
 }
 
 
@@ -78,8 +90,8 @@ def _missing_x11_libraries() -> list[str]:
 
 
 def _x11_problem(missing: list[str]) -> str:
-    debian = " ".join(X11_LIBRARIES[name][0] for name in missing)
-    fedora = " ".join(X11_LIBRARIES[name][1] for name in missing)
+    debian = " ".join(dict.fromkeys(X11_LIBRARIES[name][0] for name in missing))
+    fedora = " ".join(dict.fromkeys(X11_LIBRARIES[name][1] for name in missing))
     return (
         f"Qt's X11 plugin needs system libraries that are not installed ({', '.join(missing)}):"
         f" on Debian or Ubuntu run sudo apt install {debian} (Fedora: sudo dnf install {fedora})"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulator_app.cli import main
-from simulator_app.cli.gui import XCB_CURSOR, _missing_x11_libraries
+from simulator_app.cli.gui import X11_LIBRARIES, XCB_CURSOR, _missing_x11_libraries, _x11_problem
 
 
 def _without_xcb_cursor(name: str, *args: Any, **kwargs: Any) -> object:
@@ -44,8 +44,7 @@ def test_every_missing_library_is_named_in_one_apt_command(
     x11: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A machine seen here had libxcb-cursor but not libxcb-icccm nor libxcb-keysyms."""
-    present = {XCB_CURSOR, "libxcb-image.so.0", "libxcb-render-util.so.0", "libxcb-util.so.1"}
-    present.add("libxkbcommon-x11.so.0")
+    present = set(X11_LIBRARIES) - {"libxcb-icccm.so.4", "libxcb-keysyms.so.1"}
 
     def load(name: str, *args: Any, **kwargs: Any) -> object:
         if name not in present:
@@ -59,6 +58,15 @@ def test_every_missing_library_is_named_in_one_apt_command(
     assert "(libxcb-icccm.so.4, libxcb-keysyms.so.1)" in err
     assert "sudo apt install libxcb-icccm4 libxcb-keysyms1 (" in err
     assert "sudo dnf install xcb-util-wm xcb-util-keysyms)" in err
+
+
+def test_packages_that_bring_several_libraries_are_named_once(x11: pytest.MonkeyPatch) -> None:
+    x11.setattr(ctypes, "CDLL", lambda name, *a, **k: _without_xcb_cursor("libxcb-cursor.so.0"))
+    missing = _missing_x11_libraries()
+    assert missing == list(X11_LIBRARIES)
+    problem = _x11_problem(missing)
+    assert problem.count(" libxcb ") + problem.endswith(" libxcb)") == 1  # Fedora's, once
+    assert "sudo apt install libxcb-cursor0 libxcb-icccm4 " in problem
 
 
 def test_other_platforms_need_no_xcb_library(x11: pytest.MonkeyPatch) -> None:
