@@ -33,6 +33,7 @@ from simulator_app.collector.asgi import (
     Scope,
     Send,
     reply,
+    with_length,
 )
 from simulator_app.collector.bodies import (
     Gone,
@@ -295,7 +296,7 @@ class CollectorApp:
             return None
 
     def _route(self, request: _Request, path: str) -> bool:
-        """Find the endpoint, the visitor and the ids in the path; True for a preflight.
+        """Find the endpoint and the visitor in the path; True for a preflight.
 
         Reject when the path names no endpoint or the endpoint does not take
         the request's method.
@@ -397,7 +398,7 @@ class CollectorApp:
             )
             return 200, body, headers
         self._record(method, path, query, kind, visitor, status, messages, warnings, text)
-        return status, body, _with_length([*headers, *verdict_headers(messages, warnings)], body)
+        return status, body, with_length([*headers, *verdict_headers(messages, warnings)], body)
 
     def _identify(self, parts: list[str], nitro_id: str) -> Judged:
         org_id = segment(parts[3], "org_id")
@@ -439,7 +440,7 @@ class CollectorApp:
             body, headers = _PAYLOAD_ERROR, TRACKER_TEXT
         else:
             body, headers = json.dumps(_error_json(msg)).encode(), TRACKER_JSON
-        return 400, body, _with_length([*headers, *verdict_headers([msg], _NONE)], body)
+        return 400, body, with_length([*headers, *verdict_headers([msg], _NONE)], body)
 
     async def _fault(self, faults: FaultInjector, kind: str, send: Send) -> bool:
         """Apply the drawn fault; True when the request was answered (or dropped) by it."""
@@ -473,10 +474,6 @@ class _Request:
         self.visitor: str | None = None
         self.ids: tuple[str, str, str, str] | None = None  # an event's, once read
         self.body_text: str | None = None
-
-
-def _with_length(headers: Headers, body: bytes) -> Headers:
-    return [*headers, (b"content-length", b"%d" % len(body))]
 
 
 _BROWSER_PATHS = ("/", "/favicon.ico")  # what a browser asks for at a bare address

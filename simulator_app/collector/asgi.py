@@ -21,14 +21,15 @@ TRACKER_JSON: Headers = [*JSON, *CORS]
 TRACKER_TEXT: Headers = [(b"content-type", b"text/plain; charset=utf-8"), *CORS]
 
 
+def with_length(headers: Headers, body: bytes) -> Headers:
+    """``headers`` and the Content-Length of ``body``, last."""
+    return [*headers, (b"content-length", b"%d" % len(body))]
+
+
 async def reply(send: Send, status: int, body: bytes, headers: Headers) -> None:
     """A whole answer; with Content-Length, so uvicorn need not chunk it."""
     await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
+        {"type": "http.response.start", "status": status, "headers": with_length(headers, body)}
     )
     await send({"type": "http.response.body", "body": body})
 

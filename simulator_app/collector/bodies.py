@@ -82,14 +82,14 @@ def check_body_headers(max_body: int, content_type: bytes | None, length: bytes 
                 fields.CONTENT_TYPE_INVALID,
             ),
         )
-    # (a length of under five digits is within any useful limit: the body is counted anyway)
-    if (
-        length is not None
-        and len(length) > 4
-        and length.isdigit()
-        and (len(length) >= 20 or int(length) > max_body)
-    ):
+    if length is not None and stated_too_large(length, max_body):
         raise Reject(413, too_large(max_body))
+
+
+def stated_too_large(length: bytes, max_body: int) -> bool:
+    """True when a Content-Length says the body is over ``max_body``: refused before it comes."""
+    # (a length of under five digits is within any useful limit: the body is counted anyway)
+    return len(length) > 4 and length.isdigit() and (len(length) >= 20 or int(length) > max_body)
 
 
 def body_text(body: bytes, max_body: int) -> str:

@@ -45,7 +45,8 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
-Headers = list[tuple[bytes, bytes]]
+from simulator_app.collector.asgi import Headers
+from simulator_app.collector.bodies import stated_too_large
 
 DEFAULT_MAX_HEAD = 32 * 1024  # bytes of request line and headers
 DEFAULT_TIMEOUT = 10.0  # seconds to receive a request's head, and then its body
@@ -143,9 +144,6 @@ def protocol_class(
         return head + body
 
     max_body_now = immediate.max_body if immediate is not None else 0
-
-    def within(length: bytes) -> bool:  # a Content-Length the application would read
-        return length.isdigit() and len(length) < 20 and int(length) <= max_body_now
 
     class CollectorProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -277,7 +275,7 @@ def protocol_class(
             method = parser.get_method()
             if method == b"POST":
                 for name, value in self.headers:
-                    if name == b"content-length" and len(value) > 4 and not within(value):
+                    if name == b"content-length" and stated_too_large(value, max_body_now):
                         return False  # ASGI refuses it before the body comes (413)
             elif method != b"GET":
                 return False

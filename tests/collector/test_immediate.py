@@ -27,6 +27,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.scenario_file import load_scenario
 
 from .conftest import ORG
+from .test_wire import read_all
 
 DEMO = "scenarios/demo_mix.yaml"
 IDS = VisitorIds(
@@ -127,10 +128,7 @@ def exchange(collector: EmbeddedCollector, request: bytes, half_close: bool = Tr
         sock.sendall(request)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
-        out = b""
-        while chunk := sock.recv(65536):
-            out += chunk
-    return out
+        return read_all(sock)
 
 
 def filed(collector: EmbeddedCollector) -> list[dict[str, Any]]:
@@ -234,9 +232,7 @@ def test_a_client_that_does_not_read_its_answers_gets_them_all_in_order() -> Non
             for _ in range(50):
                 held.append(_unsent(collector))
                 time.sleep(0.01)
-            out = b""
-            while chunk := sock.recv(1 << 20):
-                out += chunk
+            out = read_all(sock)
             sender.join(timeout=30)
         assert paused, "the collector's writes never backed up: the test proves nothing"
         # about uvicorn's 64 KiB high-water mark and the answers to one read: not 40,000
@@ -317,14 +313,7 @@ def test_an_answer_made_during_a_graceful_stop_says_it_closes() -> None:
                 time.sleep(0.01)
             assert connection._closing, "the collector never began to stop"
             sock.sendall(request[-5:])
-            answer = exchange_rest(sock)
+            answer = read_all(sock)
             stopping.join(timeout=15)
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert b"\r\nconnection: close\r\n" in answer
-
-
-def exchange_rest(sock: socket.socket) -> bytes:
-    out = b""
-    while chunk := sock.recv(65536):
-        out += chunk
-    return out
