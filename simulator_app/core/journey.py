@@ -316,18 +316,16 @@ class JourneyEngine:
         shop = self.shop
         body: dict[str, Any]
         if kind == "view":
-            if target == RANDOM:
-                body, encoded = shop.page(rng)
-                return state.requests.event(kind, body, encoded)
-            body = {"page": shop.url(str(target))}
+            body, encoded = shop.page(rng) if target == RANDOM else shop.view_of(str(target))
+            return state.requests.event(kind, body, encoded)
         elif kind == "categoryview":
             if target == RANDOM:
                 category, body, encoded = shop.category(rng)
-                state.category = category
-                return state.requests.event(kind, body, encoded)
-            category = str(target)
+            else:
+                category = str(target)
+                body, encoded = shop.category_view_of(category)
             state.category = category
-            body = {"category": category}
+            return state.requests.event(kind, body, encoded)
         elif kind == "productview":
             product = shop.product(rng, target, state.category, state.product)
             state.product = product

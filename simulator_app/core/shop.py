@@ -68,6 +68,10 @@ class Shop:
             )
             for p in products
         }
+        # The bodies of views and category views of pages and categories a step names,
+        # built once when first asked for (a scenario names a few).
+        self._named_views: dict[str, tuple[dict[str, Any], str]] = {}
+        self._named_categories: dict[str, tuple[dict[str, Any], str]] = {}
 
     def url(self, path: str) -> str:
         """A page or product URL: a path joined to the base URL, a full URL as it is."""
@@ -90,6 +94,20 @@ class Shop:
             if pool is not None:
                 return pool.draw(rng)
         return self._all.draw(rng)
+
+    def view_of(self, page: str) -> tuple[dict[str, Any], str]:
+        """The body of a view of ``page`` (a step's own page) and its wire form."""
+        found = self._named_views.get(page)
+        if found is None:
+            found = self._named_views[page] = _encoded({"page": self.url(page)})
+        return found
+
+    def category_view_of(self, category: str) -> tuple[dict[str, Any], str]:
+        """The body of a view of ``category`` (a step's own category) and its wire form."""
+        found = self._named_categories.get(category)
+        if found is None:
+            found = self._named_categories[category] = _encoded({"category": category})
+        return found
 
     def page(self, rng: random.Random) -> tuple[dict[str, Any], str]:
         return self.page_bodies[randbelow(rng, len(self.page_bodies))]
