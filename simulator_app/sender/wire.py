@@ -29,13 +29,7 @@ _OWN_HEADERS = ("host", "content-length", "transfer-encoding")  # httpx writes t
 SHAPES_KEPT = 4096  # request shapes remembered by default (then forgotten all at once)
 
 Parts = tuple[bytes, bytes]
-
-
-def _verbatim_suffix(suffix: str) -> bool:
-    """True when httpx keeps what follows the path as it is (``?_=<digits>`` at once)."""
-    if suffix[:3] in ("?_=", "&_=") and suffix[3:].isdigit() and suffix.isascii():
-        return True
-    return _VERBATIM_QUERY.fullmatch(suffix) is not None
+_UNSEEN: Parts = (b"unseen", b"")  # a shape not worked out yet (else its parts, or None)
 
 
 class WireTarget:
@@ -72,25 +66,23 @@ class WireTarget:
         to write (a header that is not ASCII, say).
         """
         target = spec.target(now_ms)
-        body = spec.body.encode("utf-8") if spec.body is not None else b""
+        text = spec.body
+        body = text.encode("utf-8") if text is not None else b""
         if self.usable:
             path = spec.path
             key = (spec.method, path, spec.headers, not body)
-            parts = self._parts.get(key)
-            if parts is None and key not in self._parts:
-                if len(self._parts) >= self.shapes:
-                    self._parts.clear()
-                parts = self._parts[key] = self._direct(*key)
-            # What the cache-buster adds (?_=<ms>) is always written as it is.
-            suffix = target[len(path) :]
-            if (
-                parts is not None
-                and target.startswith(path)
-                and (not suffix or _verbatim_suffix(suffix))
-            ):
+            shapes = self._parts
+            parts = shapes.get(key, _UNSEEN)
+            if parts is _UNSEEN:
+                if len(shapes) >= self.shapes:
+                    shapes.clear()
+                parts = shapes[key] = self._direct(*key)
+            if parts is not None:
                 start, rest = parts
                 end = b"Content-Length: %d\r\n\r\n" % len(body) + body if body else b"\r\n"
-                return self.base + target, b"".join((start, suffix.encode(), rest, end))
+                # What the cache-buster adds (?_=<ms>, digits) is always written as it is.
+                suffix = target[len(path) :].encode("ascii") if spec.cache_buster else b""
+                return self.base + target, b"".join((start, suffix, rest, end))
         return self._through_httpx(spec, target, body)
 
     def _direct(
