@@ -31,7 +31,6 @@ EVENT_TYPES: tuple[str, ...] = (
     "buy",
 )
 STEP_TYPES: tuple[str, ...] = ("identify", *EVENT_TYPES)
-_EVENT_SET = frozenset(EVENT_TYPES)
 _EVENT_NAMES = {kind: "event/" + kind for kind in EVENT_TYPES}
 PAYLOAD_ERROR = "Payload Error"
 NULL_NITROX_ID = "null"
@@ -378,6 +377,7 @@ class VisitorRequests:
 
     __slots__ = (
         "_buster",
+        "_event_paths",
         "_event_prefix",
         "_get_headers",
         "_get_view",
@@ -400,6 +400,9 @@ class VisitorRequests:
         if not _UNRESERVED.fullmatch(org + roaming + nitro + nitrox):  # UUIDs never need it
             org, roaming, nitro, nitrox = map(encode_segment, (org, roaming, nitro, nitrox))
         self._event_prefix = f"/jsv1/{org}/{roaming}/{nitro}/{nitrox}/event/"
+        # One string per event type, made once: its hash is computed once too (the
+        # sender looks each request's shape up by its path).
+        self._event_paths = {kind: self._event_prefix + kind for kind in EVENT_TYPES}
         self._identify_prefix = f"/jsv1/identify/{org}/{roaming}/{nitro}/"
         if options.tracker_headers:
             headers = (
@@ -423,9 +426,9 @@ class VisitorRequests:
         ``encoded`` is ``encode_json(body)`` when the caller already has it (the
         engine keeps the bodies that depend on the catalog only).
         """
-        if event_type not in _EVENT_SET:
+        path = self._event_paths.get(event_type)
+        if path is None:
             raise ValueError(f"unknown event type {event_type!r}")
-        path = self._event_prefix + event_type
         if self._get_view and event_type == "view":
             page = str(body.get("page", ""))
             return RequestSpec(
