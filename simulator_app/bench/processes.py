@@ -110,6 +110,68 @@ def cpu_pins() -> tuple[Pin, Pin]:
     return (taskset, "-c", str(cpus[0])), (taskset, "-c", str(cpus[1]))
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU seconds (user and system) process ``pid`` has used; None where /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # The fields after the command's ")": state is the 3rd field, utime the 14th.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class CpuMeter:
+    """How busy this process and the server were over measured spans, as shares of one CPU.
+
+    ``start`` marks a span's beginning, ``stop`` adds it; ``take`` returns the
+    shares over the spans since the last take (``load``: this process, all its
+    threads; ``server``: process ``server_pid``) and starts over. A share that
+    cannot be read (no /proc) is left out. A figure whose server share is near
+    1.0 measured the server: the load had CPU to spare.
+    """
+
+    def __init__(self, server_pid: int | None, load: bool = True) -> None:
+        self.server_pid = server_pid
+        self.load = load  # False when the load is another process (wrk)
+        self._mark: tuple[float, float, float | None] = (0.0, 0.0, None)
+        self._wall = self._own = self._server = 0.0
+        self._server_known = server_pid is not None
+
+    def _server_now(self) -> float | None:
+        return cpu_seconds(self.server_pid) if self.server_pid is not None else None
+
+    def start(self) -> None:
+        self._mark = (time.monotonic(), time.process_time(), self._server_now())
+
+    def stop(self) -> None:
+        wall, own, server = self._mark
+        self._wall += time.monotonic() - wall
+        self._own += time.process_time() - own
+        server_now = self._server_now()
+        if server is None or server_now is None:
+            self._server_known = False
+        else:
+            self._server += server_now - server
+
+    def take(self) -> dict[str, float]:
+        wall = self._wall
+        shares: dict[str, float] = {}
+        if wall > 0:
+            if self.load:
+                shares["load"] = round(self._own / wall, 3)
+            if self._server_known:
+                shares["server"] = round(self._server / wall, 3)
+        self._wall = self._own = self._server = 0.0
+        self._server_known = self.server_pid is not None
+        return shares
+
+
+def describe_cpu(shares: dict[str, float]) -> str:
+    """``load CPU 99%, server CPU 72%`` (what is known of it), or "" when nothing is."""
+    return ", ".join(f"{who} CPU {share:.0%}" for who, share in shares.items())
+
+
 def describe_pins(server: Pin, load: Pin) -> str:
     """One phrase for the table's header: where the server and the load ran."""
     if not server:

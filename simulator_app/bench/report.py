@@ -231,6 +231,9 @@ def to_json(result: BenchResult) -> dict[str, Any]:
     - ``passed`` / ``missed`` / ``not_measured``: the goal keys by result.
     - ``notes``: why a figure is missing or suspect, by figure key.
     - ``sender_rounds``: every round's sender figures (and wrk's, taking turns with it).
+    - ``sender_cpu_rounds``: for each of those rounds, by figure, how busy the load
+      (``load``, the sender's process) and the server (``server``) were, as shares of a CPU
+      (Linux; wrk's turns have the server's only): which side the figure measured.
     - context: ``settings``, ``cpus``, ``pins``, ``wrk``, ``elapsed_s``,
       ``exported_scenario``, ``collector_load``, ``collector_reference_rps``,
       ``collector_verdicts``, and any other extra the run recorded.

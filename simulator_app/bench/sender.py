@@ -8,9 +8,13 @@ with ``--wrk``), and every round is kept, so a ratio can be held in each.
 
 ``nitrox-sim bench`` runs this module as a subprocess pinned to the load CPU::
 
-    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT -c 10 -c 200 -c 5000 --wrk --json
+    python -m simulator_app.bench.sender --url http://127.0.0.1:PORT --server-pid PID \\
+        -c 10 -c 200 -c 5000 --wrk --json
 
-Without ``--url`` it starts the common bare server itself. A concurrency
+Without ``--url`` it starts the common bare server itself. Beside each
+figure it says how busy its own process and the server were over the
+counted time, as shares of a CPU (``--server-pid``, Linux): a figure with the
+server near 100% measured the server, not the sender. A concurrency
 needs one file descriptor per connection: the soft limit is raised to the
 hard one when needed, and a concurrency that still does not fit is not
 measured (the JSON's ``notes`` say why). Bounded in time, loopback only, and
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator_app.bench.bare_server import BareServer
-from simulator_app.bench.processes import raise_fd_limit
+from simulator_app.bench.processes import CpuMeter, describe_cpu, raise_fd_limit
 from simulator_app.bench.traffic import ORG
 from simulator_app.bench.wrk import CONNECTIONS, INSTALL_HINT, run_wrk, wrk_path
 from simulator_app.core.model import Scenario, scenario_from_dict
@@ -83,8 +87,11 @@ def bench_scenario(views_per_visitor: int = 50) -> Scenario:
 class _Running:
     """One :class:`LoadRun` at one concurrency in its own thread, paused between its slices."""
 
-    def __init__(self, url: str, concurrency: int, time_limit: float) -> None:
+    def __init__(
+        self, url: str, concurrency: int, time_limit: float, server_pid: int | None = None
+    ) -> None:
         self.concurrency = concurrency
+        self.cpu = CpuMeter(server_pid)
         self.run = LoadRun(
             bench_scenario(),
             RunSettings(
@@ -125,8 +132,10 @@ class _Running:
             ):
                 time.sleep(DRAIN_POLL)
             first = self.run.progress()
+            self.cpu.start()
             time.sleep(seconds)
             last = self.run.progress()
+            self.cpu.stop()
         finally:
             self._pause()
         if last.failures > first.failures:
@@ -168,13 +177,18 @@ def fd_problem(concurrency: int) -> str | None:
 class _WrkTurns:
     """wrk against the same server, as one more run taking turns (the bare server's capacity)."""
 
-    def __init__(self, url: str, workdir: Path, connections: int) -> None:
+    def __init__(
+        self, url: str, workdir: Path, connections: int, server_pid: int | None = None
+    ) -> None:
         self.url, self.workdir, self.connections = url, workdir, connections
         self.requests, self.seconds = 0.0, 0.0
+        self.cpu = CpuMeter(server_pid, load=False)  # wrk's own CPU is not this process's
 
     def slice(self, seconds: float) -> None:
         seconds = max(1, round(seconds))  # wrk counts whole seconds
+        self.cpu.start()  # wrk's start-up is in the span: the server's share is a little low
         result = run_wrk(self.url, seconds, self.workdir, connections=self.connections)
+        self.cpu.stop()
         if result.errors:
             raise RuntimeError(f"{result.errors} of wrk's requests failed")
         self.requests += result.rps * seconds
@@ -192,8 +206,10 @@ def measure_rounds(
     seconds: float,
     rounds: int = 1,
     wrk_workdir: Path | None = None,
-) -> tuple[list[dict[str, float]], dict[str, str]]:
-    """Each round's req/s by figure (``sender_rps_c10``...), and why a figure was not measured.
+    server_pid: int | None = None,
+) -> tuple[list[dict[str, float]], dict[str, str], list[dict[str, dict[str, float]]]]:
+    """Each round's req/s by figure (``sender_rps_c10``...), why a figure was not measured,
+    and each round's CPU shares by figure (see :class:`~.processes.CpuMeter`).
 
     Every concurrency has its own run, all started (and warmed up) at once and
     then taking turns in slices of :data:`SLICE` s, paused in between, until
@@ -201,7 +217,8 @@ def measure_rounds(
     all of them alike, so their ratios hold in every round. With
     ``wrk_workdir``, wrk takes turns too, at 50 and at 10 connections
     (``bare_server_rps``, ``bare_server_rps_c10``, see :data:`WRK_TURNS`), for
-    the sender's ratio to what the server can answer.
+    the sender's ratio to what the server can answer. With ``server_pid`` the
+    shares say which side was busy: the sender, or the server it measured.
     """
     notes = {
         f"sender_rps_c{c}": problem for c in concurrencies if (problem := fd_problem(c)) is not None
@@ -211,12 +228,13 @@ def measure_rounds(
     per_turn = SLICE + MAX_SETTLE + MAX_DRAIN
     takers = len(measured) + (len(WRK_TURNS) if wrk_workdir is not None else 0)
     total = MAX_WARMUP * len(measured) + rounds * turns * takers * per_turn
-    runs = [_Running(url, c, time_limit=total + 60) for c in measured]
+    runs = [_Running(url, c, time_limit=total + 60, server_pid=server_pid) for c in measured]
     turn_takers: dict[str, _Running | _WrkTurns] = {f"sender_rps_c{r.concurrency}": r for r in runs}
     if wrk_workdir is not None:
         for key, connections in WRK_TURNS.items():
-            turn_takers[key] = _WrkTurns(url, wrk_workdir, connections)
+            turn_takers[key] = _WrkTurns(url, wrk_workdir, connections, server_pid)
     figures: list[dict[str, float]] = []
+    shares: list[dict[str, dict[str, float]]] = []
     try:
         for running in runs:
             running.warm_up()
@@ -225,6 +243,7 @@ def measure_rounds(
                 for taker in turn_takers.values():
                     taker.slice(seconds / turns)
             figures.append({key: taker.take() for key, taker in turn_takers.items()})
+            shares.append({key: taker.cpu.take() for key, taker in turn_takers.items()})
     finally:
         for running in runs:
             running.run.stop()
@@ -232,11 +251,16 @@ def measure_rounds(
         for running in runs:
             if running.thread.is_alive():
                 running.thread.join(timeout=30)
-    return figures, notes
+    return figures, notes, shares
 
 
-def figures_json(figures: list[dict[str, float]], notes: dict[str, str]) -> dict[str, Any]:
-    """The ``--json`` document: the best round of each figure, every round, the notes."""
+def figures_json(
+    figures: list[dict[str, float]],
+    notes: dict[str, str],
+    shares: list[dict[str, dict[str, float]]] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document: the best round of each figure, every round, the notes, and
+    each round's CPU shares (``cpu``)."""
     best: dict[str, float] = {}
     for round_ in figures:
         for key, rps in round_.items():
@@ -245,6 +269,7 @@ def figures_json(figures: list[dict[str, float]], notes: dict[str, str]) -> dict
         **{key: round(rps, 1) for key, rps in best.items()},
         "rounds": [{key: round(rps, 1) for key, rps in r.items()} for r in figures],
         "notes": notes,
+        "cpu": shares or [{} for _ in figures],
     }
 
 
@@ -269,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wrk", action="store_true", help="wrk takes turns too: the server's capacity"
     )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        help="the receiver's process: how busy it was is shown beside each figure (Linux)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     concurrencies = args.concurrency or [10, 200, 5000]
@@ -279,15 +309,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.wrk and wrk_path() is None:
         parser.error(INSTALL_HINT)
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(BareServer()).url
+        server_pid = args.server_pid
+        if args.url is None:
+            bare = stack.enter_context(BareServer())
+            url = bare.url
+            server_pid = bare.process.pid if bare.process is not None else None
+        else:
+            url = args.url
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory())) if args.wrk else None
-        figures, notes = measure_rounds(url, concurrencies, args.seconds, args.rounds, workdir)
+        figures, notes, shares = measure_rounds(
+            url, concurrencies, args.seconds, args.rounds, workdir, server_pid
+        )
     if args.json:
-        print(json.dumps(figures_json(figures, notes)))
+        print(json.dumps(figures_json(figures, notes, shares)))
         return 0
-    for number, round_ in enumerate(figures, 1):
+    for number, (round_, busy) in enumerate(zip(figures, shares, strict=True), 1):
         for key, rps in round_.items():
-            print(f"round {number}: {_label(key):<38} {rps:>9,.0f} req/s")
+            cpu = describe_cpu(busy.get(key, {}))
+            print(
+                f"round {number}: {_label(key):<38} {rps:>9,.0f} req/s"
+                + (f"  ({cpu})" if cpu else "")
+            )
     for key, note in notes.items():
         print(f"{_label(key)}: not measured: {note}")
     return 0

@@ -33,7 +33,7 @@ from typing import Any
 from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
-from simulator_app.bench.processes import cpu_pins, describe_pins
+from simulator_app.bench.processes import cpu_pins, describe_cpu, describe_pins
 from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, wrk_path
 
 FIGURE_KEYS = (
@@ -248,6 +248,7 @@ class _Run:
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
             *(("--wrk",) if self.wrk else ()),
+            *(("--server-pid", str(bare.process.pid)) if bare.process is not None else ()),
         ]
         turns = max(1, round(s.seconds))  # bench.sender's one-second slices
         per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
@@ -257,6 +258,7 @@ class _Run:
             (measured,) = document["rounds"]
             values = {key: float(rps) for key, rps in measured.items()}
             notes: dict[str, str] = document["notes"]
+            (busy,) = document.get("cpu") or [{}]
         except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
             lost = (*keys, "bare_server_rps_c10") if self.wrk else keys  # measured only in there
             self.steps.fail(lost, label, str(exc) or type(exc).__name__, started)
@@ -267,11 +269,19 @@ class _Run:
         self.result.extras.setdefault("sender_rounds", []).append(
             {key: round(rps, 1) for key, rps in values.items()}
         )
+        self.result.extras.setdefault("sender_cpu_rounds", []).append(busy)
         outcome = ", ".join(f"{values[k]:,.0f}" for k in keys if k in values) + " req/s"
         if "bare_server_rps" in values:
             outcome += f"; wrk {values['bare_server_rps']:,.0f} req/s"
             if "bare_server_rps_c10" in values:
                 outcome += f" (10 connections: {values['bare_server_rps_c10']:,.0f})"
+        shown = [
+            f"c{k.removeprefix('sender_rps_c')} {cpu}"
+            for k in keys
+            if (cpu := describe_cpu(busy.get(k, {})))
+        ]
+        if shown:
+            outcome += "; busy: " + ", ".join(shown)
         if notes:
             outcome += "; " + "; ".join(notes.values())
         self.steps.announce(label, outcome, started)

@@ -98,6 +98,13 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
         assert document["collector_load"].startswith("wrk")
         assert document["ratios"]["sender_c10_vs_bare_server"] > 0
     assert len(document["sender_rounds"]) == 1
+    # How busy each side was, per figure of the round: the sender's process and the server.
+    (busy,) = document["sender_cpu_rounds"]
+    if Path("/proc/self/stat").exists():
+        for key in ("sender_rps_c10", "sender_rps_c200"):
+            assert busy[key]["load"] > 0 and busy[key]["server"] > 0, busy
+        sender_line = next(line for line in err.splitlines() if "run's sender" in line)
+        assert "busy: c10 load CPU " in sender_line, sender_line
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
     assert document["schema"] == 1 and document["figures"]["bundled_rps"] is not None
