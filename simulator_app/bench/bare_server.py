@@ -118,6 +118,11 @@ class BareServer:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1]) if self.url else 0
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (the bench reads how busy it was)."""
+        return self.process.pid if self.process is not None else None
+
     def start(self) -> BareServer:
         """Start the subprocess and return once it listens (:attr:`url` is then set)."""
         self.process, self.url = start_and_read_url(self.command)

@@ -309,13 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.wrk and wrk_path() is None:
         parser.error(INSTALL_HINT)
     with contextlib.ExitStack() as stack:
-        server_pid = args.server_pid
-        if args.url is None:
+        url, server_pid = args.url, args.server_pid
+        if url is None:
             bare = stack.enter_context(BareServer())
-            url = bare.url
-            server_pid = bare.process.pid if bare.process is not None else None
-        else:
-            url = args.url
+            url, server_pid = bare.url, bare.pid
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory())) if args.wrk else None
         figures, notes, shares = measure_rounds(
             url, concurrencies, args.seconds, args.rounds, workdir, server_pid

@@ -248,7 +248,7 @@ class _Run:
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
             *(("--wrk",) if self.wrk else ()),
-            *(("--server-pid", str(bare.process.pid)) if bare.process is not None else ()),
+            *(("--server-pid", str(bare.pid)) if bare.pid is not None else ()),
         ]
         turns = max(1, round(s.seconds))  # bench.sender's one-second slices
         per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
@@ -276,8 +276,8 @@ class _Run:
             if "bare_server_rps_c10" in values:
                 outcome += f" (10 connections: {values['bare_server_rps_c10']:,.0f})"
         shown = [
-            f"c{k.removeprefix('sender_rps_c')} {cpu}"
-            for k in keys
+            f"c{c} {cpu}"
+            for c, k in zip(SENDER_CONCURRENCIES, keys, strict=True)
             if (cpu := describe_cpu(busy.get(k, {})))
         ]
         if shown:

@@ -21,12 +21,14 @@ def test_bare_server_answers_identify_with_the_nitro_id_and_records(tmp_path: Pa
     with BareServer(record=record) as server:
         assert server.process is not None
         process = server.process
+        assert server.pid == process.pid  # what the bench reads the server's CPU by
         with httpx.Client(base_url=server.url) as client:
             view = client.post(VIEW_PATH + "?_=1", content=VIEW_BODY, headers={"X-Nitro-Id": NITRO})
             identify = client.get(IDENTIFY)
     assert (view.status_code, view.text) == (200, "ok")
     assert (identify.status_code, identify.text) == (200, NITRO)
     assert process.poll() is not None  # stopped on leaving the block
+    assert server.pid is None
     lines = [json.loads(line) for line in record.read_text("utf-8").splitlines()]
     headers = [line.pop("headers") for line in lines]
     assert lines == [
