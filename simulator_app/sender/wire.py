@@ -29,7 +29,7 @@ _OWN_HEADERS = ("host", "content-length", "transfer-encoding")  # httpx writes t
 SHAPES_KEPT = 4096  # request shapes remembered by default (then forgotten all at once)
 
 Parts = tuple[bytes, bytes]
-_UNSEEN: Parts = (b"unseen", b"")  # a shape not worked out yet (else its parts, or None)
+Headers = tuple[tuple[str, str], ...]
 
 
 class WireTarget:
@@ -55,9 +55,10 @@ class WireTarget:
         self.origin: Origin = (scheme, probe.host, probe.port or (443 if scheme == "https" else 80))
         self.prefix = probe.raw_path[:-2].decode("ascii")
         self.host_line = b"Host: " + probe.netloc + b"\r\n"
-        # The bytes around each (method, path, headers, no body?) seen: a visitor
-        # sends the same path and headers again and again, with a new cache-buster.
-        self._parts: dict[tuple[str, str, tuple[tuple[str, str], ...], bool], Parts | None] = {}
+        # The bytes around each (method, path, no body?) seen, with the headers they
+        # were made for: a visitor sends the same path and headers again and again,
+        # with a new cache-buster.
+        self._parts: dict[tuple[str, str, bool], tuple[Headers, Parts | None]] = {}
 
     def request(self, spec: RequestSpec, now_ms: int) -> tuple[str, bytes]:
         """The URL to log and the whole request for ``spec``, with the cache-buster of ``now_ms``.
@@ -70,13 +71,17 @@ class WireTarget:
         body = text.encode("utf-8") if text is not None else b""
         if self.usable:
             path = spec.path
-            key = (spec.method, path, spec.headers, not body)
+            headers = spec.headers
+            key = (spec.method, path, not body)
             shapes = self._parts
-            parts = shapes.get(key, _UNSEEN)
-            if parts is _UNSEEN:
+            shape = shapes.get(key)
+            # A visitor's requests share one headers tuple: an identity check, not a
+            # hash of every header per request (the key would touch them all).
+            if shape is None or (shape[0] is not headers and shape[0] != headers):
                 if len(shapes) >= self.shapes:
                     shapes.clear()
-                parts = shapes[key] = self._direct(*key)
+                shape = shapes[key] = (headers, self._direct(spec.method, path, headers, not body))
+            parts = shape[1]
             if parts is not None:
                 start, rest = parts
                 end = b"Content-Length: %d\r\n\r\n" % len(body) + body if body else b"\r\n"

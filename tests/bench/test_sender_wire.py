@@ -9,6 +9,7 @@ response headers to what httpx records.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import h11
@@ -99,6 +100,20 @@ def test_any_path_is_written_as_httpx_writes_it(
     url, payload = wire.request(spec, NOW_MS)
     assert payload == expected
     assert (wire.origin, url) == (expected_origin, expected_url)
+
+
+def test_a_path_sent_with_other_headers_is_written_with_those_headers() -> None:
+    """A shape is remembered by method and path: other headers on the same path are theirs."""
+    wire = WireTarget("http://127.0.0.1:8787", shapes=2)
+    first = sample_spec("/jsv1/a/event/view")
+    same = dataclasses.replace(first, headers=tuple(list(first.headers)))  # equal, not the same
+    other = dataclasses.replace(first, headers=(("User-Agent", "UA/2.0"),))
+    bodiless = dataclasses.replace(first, body=None)
+    fill = [sample_spec(f"/jsv1/{n}/event/view") for n in "bcd"]  # past shapes=2: forgotten
+    for spec in (first, same, other, first, bodiless, *fill, first, other):
+        _, expected, expected_url = httpx_bytes("http://127.0.0.1:8787", spec)
+        assert wire.request(spec, NOW_MS) == (expected_url, expected)
+    assert len(wire._parts) <= 2
 
 
 @pytest.mark.parametrize(
