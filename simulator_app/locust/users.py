@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from geventhttpclient.header import Headers
 from locust import User, task
 from locust.exception import StopUser
 
@@ -31,6 +32,7 @@ from simulator_app.locust.wire import (
     RequestFailure,
     Target,
     describe_failure,
+    merged_headers,
     open_client,
     read_body,
 )
@@ -78,6 +80,9 @@ class NitroxUser(User):
         self._headers = (host, *extra, *credentials)
         self._plan: Iterator[PlannedRequest] = iter(())
         self._think = 0.0
+        # The visitor's header tuples (one per kind of request) merged with the user's:
+        # geventhttpclient copies a Headers as it is, and re-reads a dict name by name.
+        self._merged: dict[tuple[tuple[str, str], ...], Headers] = {}
 
     def on_stop(self) -> None:
         if self._client is not None:
@@ -97,6 +102,7 @@ class NitroxUser(User):
             # The whole visitor at once: the engine's code runs while it is hot in the
             # CPU's caches, not interleaved with the network code per request.
             self._plan = iter(list(plan))
+            self._merged.clear()  # the last visitor's headers are not sent again
             planned = next(self._plan, None)
             if planned is not None:
                 return planned
@@ -111,6 +117,9 @@ class NitroxUser(User):
         body = b"" if spec.body is None else spec.body.encode("utf-8")
         client = self._client
         assert client is not None  # on_start made it
+        headers = self._merged.get(spec.headers)
+        if headers is None:
+            headers = self._merged[spec.headers] = merged_headers(self._headers + spec.headers)
         response = None
         length = 0
         exception: Exception | None = None
@@ -118,10 +127,7 @@ class NitroxUser(User):
         started = time.perf_counter()
         try:
             response = client.request(
-                spec.method,
-                self._prefix + target,
-                body=body,
-                headers=dict(self._headers + spec.headers),
+                spec.method, self._prefix + target, body=body, headers=headers
             )
             content = read_body(response)
             response_time = (time.perf_counter() - started) * 1000

@@ -79,6 +79,14 @@ class PlainClient(HTTPClient):
     DEFAULT_HEADERS = Headers()
 
 
+def merged_headers(headers: tuple[tuple[str, str], ...]) -> Headers:
+    """``headers`` as ``HTTPClient.request`` merges a dict of them (a later name, in any
+    case, replaces an earlier one in its place), made once to be sent again and again."""
+    merged = Headers()
+    merged.update(dict(headers))
+    return merged
+
+
 def open_client(
     target: Target, connection_timeout: float, network_timeout: float, insecure: bool
 ) -> PlainClient:
