@@ -352,6 +352,8 @@ def test_the_figures_table_reads_what_a_bench_json_has() -> None:
     assert "(`--quick`; 4 s per measurement; best of 1)" in text
     assert "sender_rps_c5000" not in text  # not in the file: not shown
     assert tables({}).startswith("From [`bench.json`](bench.json):")
+    stolen = tables({"settings": {"quick": False}, "steal_share": 0.123})
+    assert stolen.startswith("From [`bench.json`](bench.json) (full; the host took 12% of the CPU")
 
 
 def test_the_figures_command_writes_checks_and_refuses(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ The JSON is read defensively: the figures by their ``--json`` keys (those
 this module does not know are listed under their key), ``goals`` as
 ``{key: {"label", "target", "result"}}``, ``ratios`` as ``{key: number}``,
 ``notes`` as ``{key: text}`` and the context (``settings``, ``cpus``,
-``pins``, ``elapsed_s``) when present. Anything missing reads "not measured"
+``pins``, ``elapsed_s``, ``steal_share``) when present. Anything missing reads "not measured"
 or is left out.
 """
 
@@ -89,6 +89,9 @@ def _context(document: Mapping[str, Any]) -> str:
     elapsed = _number(document.get("elapsed_s"))
     if elapsed is not None:
         parts.append(f"{elapsed:,.0f} s in all")
+    stolen = _number(document.get("steal_share"))
+    if stolen is not None:
+        parts.append(f"the host took {stolen:.0%} of the CPU time (steal)")
     return "; ".join(parts)
 
 

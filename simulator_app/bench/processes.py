@@ -167,6 +167,35 @@ class CpuMeter:
         return shares
 
 
+Ticks = tuple[int, int]  # (all CPU time, the part of it stolen), in clock ticks
+
+
+def machine_ticks(stat: str = "/proc/stat") -> Ticks | None:
+    """The machine's CPU time so far and how much of it the hypervisor took (steal).
+
+    Steal is time a virtual CPU was ready to run and its host ran something
+    else: a neighbour's load, invisible from inside. None where ``stat`` cannot
+    be read (not Linux).
+    """
+    try:
+        with open(stat, encoding="ascii") as file:
+            fields = file.readline().split()
+        if fields[0] != "cpu":
+            return None
+        # user nice system idle iowait irq softirq steal (guest time is inside user)
+        ticks = [int(value) for value in fields[1:9]]
+        return sum(ticks), ticks[7] if len(ticks) == 8 else 0
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def steal_share(before: Ticks | None, after: Ticks | None) -> float | None:
+    """The share of the machine's CPU time the hypervisor took between two readings."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return round((after[1] - before[1]) / (after[0] - before[0]), 3)
+
+
 def describe_cpu(shares: dict[str, float]) -> str:
     """``load CPU 99%, server CPU 72%`` (what is known of it), or "" when nothing is."""
     return ", ".join(f"{who} CPU {share:.0%}" for who, share in shares.items())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator_app.bench.suite import FIGURE_KEYS, WRK_FIGURES, BenchResult
+from simulator_app.bench.suite import FIGURE_KEYS, STEAL_SHOWN, WRK_FIGURES, BenchResult
 from simulator_app.bench.wrk import NOT_MEASURED
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -163,6 +163,21 @@ def _label(result: BenchResult, key: str) -> str:
     )
 
 
+def describe_steal(extras: dict[str, Any]) -> str:
+    """What the host took of the CPU time over the run, and at most in one step ("" unknown)."""
+    share = extras.get("steal_share")
+    if not isinstance(share, int | float):
+        return ""
+    text = f"steal: the host took {share:.0%} of the CPU time"
+    steps = [s for s in extras.get("steal_steps", []) if isinstance(s.get("share"), int | float)]
+    worst = max(steps, key=lambda s: float(s["share"]), default=None)
+    if worst is not None and worst["share"] > share:
+        text += f", {worst['share']:.0%} during {worst['step']}"
+    if max(share, worst["share"] if worst else 0) >= STEAL_SHOWN:
+        text += " (its other guests' load: compare figures with a run that has little)"
+    return text
+
+
 def _target(goal: Goal) -> str:
     number = f"{goal.target:.2f}" if goal.denominator else f"{goal.target:g}"
     return f"{goal.op} {number}{goal.unit}"
@@ -178,8 +193,11 @@ def format_table(result: BenchResult) -> str:
         f"best of {settings.get('rounds', 1)}, {settings.get('users', 10)} Locust users; "
         f"{extras.get('cpus', '?')} CPUs, {extras.get('pins', 'not pinned')}; "
         f"{extras.get('elapsed_s', 0):g} s in all",
-        "",
     ]
+    stolen = describe_steal(extras)
+    if stolen:
+        lines.append(stolen)
+    lines.append("")
     rows = []
     for key in FIGURE_KEYS:
         value = result.figures[key]
@@ -234,6 +252,8 @@ def to_json(result: BenchResult) -> dict[str, Any]:
     - ``sender_cpu_rounds``: for each of those rounds, by figure, how busy the load
       (``load``, the sender's process) and the server (``server``) were, as shares of a CPU
       (Linux; wrk's turns have the server's only): which side the figure measured.
+    - ``steal_share``: the share of the machine's CPU time its host took over the run
+      (steal, Linux; None elsewhere), and ``steal_steps``: each step's (``step``, ``share``).
     - context: ``settings``, ``cpus``, ``pins``, ``wrk``, ``elapsed_s``,
       ``exported_scenario``, ``collector_load``, ``collector_reference_rps``,
       ``collector_verdicts``, and any other extra the run recorded.

@@ -33,7 +33,13 @@ from typing import Any
 from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
-from simulator_app.bench.processes import cpu_pins, describe_cpu, describe_pins
+from simulator_app.bench.processes import (
+    cpu_pins,
+    describe_cpu,
+    describe_pins,
+    machine_ticks,
+    steal_share,
+)
 from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, wrk_path
 
 FIGURE_KEYS = (
@@ -55,6 +61,7 @@ WRK_FIGURES = ("bare_server_rps", "bare_server_rps_c10")  # measured by wrk, non
 # Failures a measurement may raise without stopping the others.
 MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
 
+STEAL_SHOWN = 0.05  # a step's steal share from which its progress line mentions it
 Progress = Callable[[str], None]
 
 
@@ -93,14 +100,29 @@ def _quiet(message: str) -> None:
 
 
 class _Steps:
-    """Numbers the progress lines and turns a failed measurement into a note."""
+    """Numbers the progress lines and turns a failed measurement into a note.
+
+    Each step's line also says how much CPU time the host took meanwhile
+    (steal, from 5% on; every step's share is kept in ``extras["steal_steps"]``):
+    on a virtual machine that is what moves a figure from one run to the next.
+    """
 
     def __init__(self, result: BenchResult, total: int, progress: Progress) -> None:
         self.result, self.total, self.progress, self.done = result, total, progress, 0
+        self.began = self._ticks = machine_ticks()
 
     def announce(self, label: str, outcome: str, started: float) -> None:
         self.done += 1
         took = time.monotonic() - started
+        now = machine_ticks()
+        stolen = steal_share(self._ticks, now)
+        self._ticks = now
+        if stolen is not None:
+            self.result.extras.setdefault("steal_steps", []).append(
+                {"step": label, "share": stolen}
+            )
+            if stolen >= STEAL_SHOWN:
+                outcome += f"; the host took {stolen:.0%} of the CPU time (steal)"
         self.progress(f"[{self.done}/{self.total}] {label}: {outcome} ({took:.1f} s)")
 
     def fail(self, keys: tuple[str, ...], label: str, reason: str, started: float) -> None:
@@ -374,6 +396,7 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
         result.extras["collector_reference_rps"] = result.figures["locust_fasthttpuser_rps"]
     result.extras.update(
         {
+            "steal_share": steal_share(run.steps.began, machine_ticks()),
             "settings": asdict(settings),
             "cpus": os.cpu_count(),
             "pins": describe_pins(run.server_pin, run.load_pin),

@@ -105,6 +105,10 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
             assert busy[key]["load"] > 0 and busy[key]["server"] > 0, busy
         sender_line = next(line for line in err.splitlines() if "run's sender" in line)
         assert "busy: c10 load CPU " in sender_line, sender_line
+        # What the host took of the machine's CPU time: over the run and in each step.
+        assert 0 <= document["steal_share"] <= 1
+        assert len(document["steal_steps"]) == 8
+        assert out.splitlines()[1].startswith("steal: the host took ")
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
     assert document["schema"] == 1 and document["figures"]["bundled_rps"] is not None

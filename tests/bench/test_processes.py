@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from simulator_app.bench.processes import CpuMeter, cpu_seconds, describe_cpu
+from simulator_app.bench.processes import (
+    CpuMeter,
+    cpu_seconds,
+    describe_cpu,
+    machine_ticks,
+    steal_share,
+)
 
 LINUX_PROC = Path("/proc/self/stat").exists()
 SPIN = "import time\nend = time.monotonic() + 20\nwhile time.monotonic() < end: pass\n"
@@ -47,3 +53,21 @@ def test_a_server_that_cannot_be_read_is_left_out() -> None:
     wrk_like.stop()
     assert wrk_like.take() == {}
     assert describe_cpu({}) == ""
+
+
+def test_steal_is_read_from_the_machine_line_of_proc_stat(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  700 0 100 1000 0 0 50 150 40 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+    before = machine_ticks(str(stat))
+    assert before == (2000, 150)  # guest time (40) is inside user already
+    stat.write_text("cpu  1000 0 200 1500 0 0 50 250 40 0\n")
+    after = machine_ticks(str(stat))
+    assert steal_share(before, after) == 0.1  # 100 stolen of 1000
+    assert steal_share(after, before) is None  # not a span
+    assert steal_share(None, after) is None
+    stat.write_text("intr 1 2 3\n")
+    assert machine_ticks(str(stat)) is None
+    assert machine_ticks(str(tmp_path / "absent")) is None
+    if Path("/proc/stat").exists():
+        now = machine_ticks()
+        assert now is not None and 0 <= now[1] <= now[0]

@@ -143,6 +143,22 @@ def test_table_lists_every_figure_and_goal_with_its_verdict() -> None:
     assert "0.85" in table and "0.95" in table
 
 
+def test_the_table_says_what_the_host_took_of_the_cpu_time() -> None:
+    result = a_result()
+    assert "steal" not in format_table(result)  # not known: not shown
+    result.extras["steal_share"] = 0.02
+    result.extras["steal_steps"] = [
+        {"step": "bare server under wrk", "share": 0.01},
+        {"step": "exported Demo mix, 10 users", "share": 0.31},
+    ]
+    header = format_table(result).splitlines()[1]
+    assert header.startswith("steal: the host took 2% of the CPU time, 31% during exported Demo")
+    assert "compare figures with a run that has little" in header
+    result.extras.update(steal_share=0.0, steal_steps=[{"step": "x", "share": 0.0}])
+    assert format_table(result).splitlines()[1] == "steal: the host took 0% of the CPU time"
+    assert to_json(result)["steal_share"] == 0.0
+
+
 def test_json_has_every_figure_and_is_serialisable() -> None:
     document = json.loads(json.dumps(to_json(a_result())))
     assert document["schema"] == JSON_SCHEMA
