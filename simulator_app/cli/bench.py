@@ -31,7 +31,7 @@ Exit status: 0 when the bench ran (missed goals are reported, not errors),
 
 examples:
   nitrox-sim bench --quick                      about a minute
-  nitrox-sim bench --json bench.json            two rounds of 10 s each, a few minutes
+  nitrox-sim bench --json bench.json            three rounds of 10 s each, about 8 minutes
   nitrox-sim bench --seconds 20                 longer measurements, steadier figures
 """
 
