@@ -16,7 +16,7 @@ import re
 
 import httpx
 
-from simulator_app.core.contract import RequestSpec
+from simulator_app.core.contract import Headers, RequestSpec
 from simulator_app.sender.transport import NotSent, Origin
 
 # What httpx leaves as it is in a URL's path and query (its PATH_SAFE and
@@ -29,7 +29,6 @@ _OWN_HEADERS = ("host", "content-length", "transfer-encoding")  # httpx writes t
 SHAPES_KEPT = 4096  # request shapes remembered by default (then forgotten all at once)
 
 Parts = tuple[bytes, bytes]
-Headers = tuple[tuple[str, str], ...]
 
 
 class WireTarget:
@@ -90,9 +89,7 @@ class WireTarget:
                 return self.base + target, b"".join((start, suffix, rest, end))
         return self._through_httpx(spec, target, body)
 
-    def _direct(
-        self, method: str, path: str, headers: tuple[tuple[str, str], ...], bodiless: bool
-    ) -> Parts | None:
+    def _direct(self, method: str, path: str, headers: Headers, bodiless: bool) -> Parts | None:
         """What httpx would write before and after a query's end, or None to leave it to httpx.
 
         The request line up to the end of ``path`` (before the cache-buster),
