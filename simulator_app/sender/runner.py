@@ -247,13 +247,18 @@ class LoadRun:
         """Run to the end (or until stopped); blocks, so call it from a worker thread."""
         loop = new_event_loop()
         try:
-            with fewer_collections():
+            with fewer_collections(self._slots()):
                 return loop.run_until_complete(self._main(loop))
         finally:
             with self._lock:
                 self._loop = None
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    def _slots(self) -> int:
+        """The run's workers: no more than visitors, so a huge --concurrency cannot stall
+        the start."""
+        return max(1, min(self.settings.concurrency, self._visitors_total))
 
     def _active_time(self, now: float) -> float:
         """Seconds since the start, not counting time spent paused."""
@@ -290,8 +295,7 @@ class LoadRun:
         self._sync_pause()
         if stop_requested:
             self._stop_event.set()
-        # No more workers than visitors: a huge --concurrency must not stall the start.
-        slots = max(1, min(settings.concurrency, self._visitors_total))
+        slots = self._slots()
         limit = settings.time_limit
         if limit is None:
             limit = default_time_limit(self.scenario, slots, settings.think_scale)

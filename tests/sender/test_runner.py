@@ -18,7 +18,11 @@ from simulator_app.core.contract import PAYLOAD_ERROR
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.sender import LoadRun, RunSettings
-from simulator_app.sender.loop import GC_YOUNG_THRESHOLD
+from simulator_app.sender.loop import (
+    GC_YOUNG_PER_CONNECTION,
+    GC_YOUNG_THRESHOLD,
+    fewer_collections,
+)
 from simulator_app.sender.transport import NotSent
 from tests.sender.conftest import REQUESTS_PER_VISITOR
 from tests.sender.mock_wire import mock_connections
@@ -293,6 +297,39 @@ def test_the_garbage_collector_runs_less_often_during_a_run_only(scenario: Scena
     collect(scenario, handler)
     # Thousands of requests in flight made each young collection walk them all.
     assert seen and all(t[0] >= GC_YOUNG_THRESHOLD and t[1:] == before[1:] for t in seen)
+    assert gc.get_threshold() == before
+
+
+def test_the_young_threshold_grows_with_the_connections_of_a_run(scenario: Scenario) -> None:
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(gc.get_threshold()[0])
+        return answer(request)
+
+    # Each young collection walks every request in flight: a run of many
+    # connections collects less often. Its workers count, not its --concurrency
+    # (no more workers than visitors: six here).
+    many = dataclasses.replace(
+        scenario, schedule=dataclasses.replace(scenario.schedule, visitors=1000)
+    )
+    collect(many, handler, concurrency=1000)
+    assert set(seen) == {max(GC_YOUNG_THRESHOLD, 1000 * GC_YOUNG_PER_CONNECTION)}
+    seen.clear()
+    collect(scenario, handler, concurrency=1000)
+    assert set(seen) == {GC_YOUNG_THRESHOLD}
+
+
+def test_runs_at_once_collect_as_rarely_as_the_largest_wants() -> None:
+    before = gc.get_threshold()
+    large = 1000 * GC_YOUNG_PER_CONNECTION
+    with fewer_collections(1000):
+        with fewer_collections(10):
+            assert gc.get_threshold()[0] == large
+        assert gc.get_threshold()[0] == large
+        with fewer_collections(2000):
+            assert gc.get_threshold()[0] == 2 * large
+        assert gc.get_threshold()[0] == large  # the larger one ended
     assert gc.get_threshold() == before
 
 
