@@ -339,6 +339,10 @@ def test_the_figures_table_reads_what_a_bench_json_has() -> None:
         },
         "notes": {"sender_rps_c10": "too many open files"},
         "settings": {"quick": True, "seconds": 4, "rounds": 1},
+        "references": {
+            "server_c200_vs_c10": {"label": "wrk c200 / c10 (worst round)", "value": 0.8123},
+            "sender_c200_vs_wrk_c200": {"label": "sender c200 / wrk c200", "value": None},
+        },
     }
     text = tables(document)
     assert (
@@ -348,6 +352,9 @@ def test_the_figures_table_reads_what_a_bench_json_has() -> None:
     assert "| new_figure_rps | `new_figure_rps` | 99 req/s |" in text
     assert "| sender c10 / bare server | - | >= 0.70 | not measured |" in text
     assert "| GUI longest stall | 12.3 ms | < 50 ms | PASS |" in text
+    assert "| what the server gave (no goal) | measured |" in text
+    assert "| wrk c200 / c10 (worst round) | 0.81 |" in text
+    assert "sender c200 / wrk c200" not in text  # not measured: not shown
     assert "- `sender_rps_c10`: too many open files" in text
     assert "(`--quick`; 4 s per measurement; best of 1)" in text
     assert "sender_rps_c5000" not in text  # not in the file: not shown

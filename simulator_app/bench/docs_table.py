@@ -29,6 +29,8 @@ END = "<!-- end of bench figures -->"
 FIGURES = (
     ("bare_server_rps", "bare server (uvicorn + raw ASGI) under wrk", "req/s"),
     ("bare_server_rps_c10", "bare server under wrk, 10 connections (as sender c10)", "req/s"),
+    ("bare_server_rps_c200", "bare server under wrk alone, 200 connections", "req/s"),
+    ("bare_server_rps_c5000", "bare server under wrk alone, 5000 connections", "req/s"),
     ("locust_httpuser_rps", "Locust, minimal HttpUser file", "req/s"),
     ("locust_fasthttpuser_rps", "Locust, minimal FastHttpUser file", "req/s"),
     ("exported_rps", "Locust, the exported demo mix (think-scale 0)", "req/s"),
@@ -138,6 +140,17 @@ def goals_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def references_rows(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(ratio, measured) for every reference ratio of the JSON that was measured."""
+    rows = []
+    for key, ref in _mapping(document.get("references")).items():
+        ref = _mapping(ref)
+        value = _number(ref.get("value"))
+        if value is not None:
+            rows.append((str(ref.get("label", key)), f"{value:.2f}"))
+    return rows
+
+
 def _escape(cell: str) -> str:
     return cell.replace("|", "\\|")
 
@@ -149,7 +162,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def tables(document: Mapping[str, Any], source: str = "bench.json") -> str:
-    """The Markdown between the markers: context, figures, goals and notes.
+    """The Markdown between the markers: context, figures, goals, references and notes.
 
     ``source`` is the JSON file's name, linked beside the page.
     """
@@ -165,6 +178,9 @@ def tables(document: Mapping[str, Any], source: str = "bench.json") -> str:
     goals = goals_rows(document)
     if goals:
         lines += ["", *_table(("goal (same run)", "measured", "goal", "result"), goals)]
+    given = references_rows(document)
+    if given:
+        lines += ["", *_table(("what the server gave (no goal)", "measured"), given)]
     notes = _mapping(document.get("notes"))
     if notes:
         lines += ["", "Notes of that run:", ""]

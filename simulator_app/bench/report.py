@@ -89,6 +89,8 @@ GOALS = (
 LABELS = {
     "bare_server_rps": "bare server (uvicorn + raw ASGI) under wrk",
     "bare_server_rps_c10": "bare server under wrk, 10 connections (as sender c10)",
+    "bare_server_rps_c200": "bare server under wrk alone, 200 connections",
+    "bare_server_rps_c5000": "bare server under wrk alone, 5000 connections",
     "locust_httpuser_rps": "Locust, minimal HttpUser file",
     "locust_fasthttpuser_rps": "Locust, minimal FastHttpUser file",
     "exported_rps": "Locust, exported {scenario} (think-scale 0)",
@@ -151,6 +153,59 @@ def evaluate(result: BenchResult) -> list[Outcome]:
                 value = _worst_round(result, goal)
         outcomes.append(Outcome(goal, value, missing))
     return outcomes
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A ratio shown beside the goals, not judged: what the server itself allowed.
+
+    ``rounds``: taken from ``extras["server_rounds"]`` (wrk alone at 10, 200 and
+    5000 connections, keys ``c10``...), on the worst round when ``every_round``;
+    else from the figures.
+    """
+
+    key: str
+    label: str
+    numerator: str
+    denominator: str
+    rounds: bool = False
+    every_round: bool = False
+
+
+REFERENCES = (
+    Reference("server_c200_vs_c10", "wrk c200 / c10 (worst round)", "c200", "c10", True, True),
+    Reference("server_c5000_vs_c10", "wrk c5000 / c10", "c5000", "c10", True),
+    Reference(
+        "sender_c200_vs_wrk_c200",
+        "sender c200 / wrk c200",
+        "sender_rps_c200",
+        "bare_server_rps_c200",
+    ),
+    Reference(
+        "sender_c5000_vs_wrk_c5000",
+        "sender c5000 / wrk c5000",
+        "sender_rps_c5000",
+        "bare_server_rps_c5000",
+    ),
+)
+
+
+def reference_value(result: BenchResult, ref: Reference) -> float | None:
+    """The reference ratio of this run, None when an input is missing."""
+    if not ref.rounds:
+        top, bottom = _number(result, ref.numerator), _number(result, ref.denominator)
+        return top / bottom if top is not None and bottom else None
+    rounds = [
+        r
+        for r in result.extras.get("server_rounds", [])
+        if r.get(ref.numerator) and r.get(ref.denominator)
+    ]
+    if not rounds:
+        return None
+    if ref.every_round:
+        return min(float(r[ref.numerator]) / float(r[ref.denominator]) for r in rounds)
+    best = max(float(r[ref.numerator]) for r in rounds)
+    return best / max(float(r[ref.denominator]) for r in rounds)
 
 
 def _label(result: BenchResult, key: str) -> str:
@@ -223,6 +278,10 @@ def format_table(result: BenchResult) -> str:
         else:
             measured = f"{outcome.value:.1f}{goal.unit}"
         lines.append(f"{goal.label:<{labels}}{measured:>10}  {_target(goal):<10}  {outcome.status}")
+    given = [(ref.label, value) for ref in REFERENCES if (value := reference_value(result, ref))]
+    if given:
+        lines += ["", f"{'what the server gave (no goal)':<{labels}}{'measured':>10}"]
+        lines += [f"{label:<{labels}}{value:>10.2f}" for label, value in given]
     if result.notes:
         lines += ["", "notes:"]
         lines += [f"  {key}: {note}" for key, note in result.notes.items()]
@@ -247,6 +306,9 @@ def to_json(result: BenchResult) -> dict[str, Any]:
       ``every_round`` (judged on the worst of ``sender_rounds``) and ``result``:
       ``PASS``, ``MISS`` or why it was not measured.
     - ``passed`` / ``missed`` / ``not_measured``: the goal keys by result.
+    - ``references``: by key (:data:`REFERENCES`), ``label`` and ``value`` (None when not
+      measured): the server's own scaling under wrk, and the sender's figures to it.
+    - ``server_rounds``: every round's wrk figures alone at 10, 200 and 5000 connections.
     - ``notes``: why a figure is missing or suspect, by figure key.
     - ``sender_rounds``: every round's sender figures (and wrk's, taking turns with it).
     - ``sender_cpu_rounds``: for each of those rounds, by figure, how busy the load
@@ -285,5 +347,12 @@ def to_json(result: BenchResult) -> dict[str, Any]:
     document["passed"] = [o.goal.key for o in outcomes if o.status == "PASS"]
     document["missed"] = [o.goal.key for o in outcomes if o.status == "MISS"]
     document["not_measured"] = [o.goal.key for o in outcomes if o.value is None]
+    document["references"] = {
+        ref.key: {
+            "label": ref.label,
+            "value": None if (value := reference_value(result, ref)) is None else round(value, 4),
+        }
+        for ref in REFERENCES
+    }
     document.update({k: v for k, v in result.extras.items() if k not in document})
     return document

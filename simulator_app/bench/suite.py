@@ -2,8 +2,9 @@
 
 :func:`run_bench` measures, in this order and each bounded in time, ``rounds``
 times: the bare server's capacity under wrk, the collector under the same
-load right after it, and the live sender at concurrency 10, 200 and 5000 (a
-subprocess on the load CPU); then Locust's minimal HttpUser and FastHttpUser
+load right after it, the live sender at concurrency 10, 200 and 5000 (a
+subprocess on the load CPU), and wrk alone at those numbers of connections
+(the server's own scaling, ``extras["server_rounds"]``); then Locust's minimal HttpUser and FastHttpUser
 files and the exported demo mix, thin and bundled (``rounds`` times, interleaved); and the
 desktop app's request log (a Qt subprocess, so this process never loads Qt).
 The best round of each figure counts; the sender's rounds are kept too
@@ -38,13 +39,16 @@ from simulator_app.bench.processes import (
     describe_cpu,
     describe_pins,
     machine_ticks,
+    raise_fd_limit,
     steal_share,
 )
-from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, wrk_path
+from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, run_wrk, wrk_path
 
 FIGURE_KEYS = (
     "bare_server_rps",
     "bare_server_rps_c10",
+    "bare_server_rps_c200",
+    "bare_server_rps_c5000",
     "locust_httpuser_rps",
     "locust_fasthttpuser_rps",
     "exported_rps",
@@ -57,7 +61,9 @@ FIGURE_KEYS = (
     "gui_bytes_per_row",
 )
 SENDER_CONCURRENCIES = (10, 200, 5000)
-WRK_FIGURES = ("bare_server_rps", "bare_server_rps_c10")  # measured by wrk, none without it
+# wrk alone at the sender's larger concurrencies (its c10 is bare_server_rps_c10's turns)
+SCALING_FIGURES = ("bare_server_rps_c200", "bare_server_rps_c5000")
+WRK_FIGURES = ("bare_server_rps", "bare_server_rps_c10", *SCALING_FIGURES)  # none without wrk
 # Failures a measurement may raise without stopping the others.
 MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
 
@@ -165,10 +171,11 @@ class _Run:
         # under the same wrk: the collector's reference (the sender's rounds interleave wrk
         # in 1 s turns, a different load, kept in bare_server_rps for the sender's ratio).
         self.bare_alone: float | None = None
-        # With wrk: the bare server and the collector each round; without, one note and one
-        # collector figure. Plus the sender and four Locust files a round, and the GUI.
-        pairs = 2 * settings.rounds if self.wrk else 2
-        self.steps = _Steps(self.result, pairs + 5 * settings.rounds + 1, progress)
+        # With wrk: the bare server, the collector and the server's scaling each round;
+        # without, one note and one collector figure. Plus the sender and four Locust files
+        # a round, and the GUI.
+        wrk_steps = 3 * settings.rounds if self.wrk else 2
+        self.steps = _Steps(self.result, wrk_steps + 5 * settings.rounds + 1, progress)
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore"}
 
     def _keep_best(self, key: str, rps: float) -> None:
@@ -198,6 +205,39 @@ class _Run:
         self._keep_best("bare_server_rps", rps)
         self.bare_alone = max(rps, self.bare_alone or 0.0)
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
+
+    def server_scaling(self, bare: BareServer, round_: int = 0) -> None:
+        """wrk alone at the sender's concurrencies, one after the other (``server_rounds``).
+
+        What the bare server itself gives at 10, 200 and 5000 connections to a
+        client that costs next to nothing: where the server is the busy side (the
+        sender's ``busy`` shares say so), the sender's own c200 / c10 and c5000 / c10
+        can do no better than the server's. Each wrk opens its connections inside
+        its own seconds (5000 of them take a fraction of one).
+        """
+        started = time.monotonic()
+        label = "bare server under wrk at " + ", ".join(str(c) for c in SENDER_CONCURRENCIES)
+        label += " connections" + self._round(round_)
+        measured: dict[str, float] = {}
+        try:
+            for connections in SENDER_CONCURRENCIES:
+                if raise_fd_limit(connections + 64) < connections + 64:
+                    raise RuntimeError(f"{connections} connections need more file descriptors")
+                done = run_wrk(
+                    bare.url, self.settings.seconds, self.workdir, self.load_pin, connections
+                )
+                if done.errors:
+                    raise RuntimeError(f"{done.errors} of wrk's requests failed")
+                measured[f"c{connections}"] = round(done.rps, 1)
+        except MEASUREMENT_ERRORS as exc:
+            self.steps.fail(SCALING_FIGURES, label, str(exc), started)
+            return
+        for key in SCALING_FIGURES:
+            self._keep_best(key, measured[key.removeprefix("bare_server_rps_")])
+        self.result.extras.setdefault("server_rounds", []).append(measured)
+        self.steps.announce(
+            label, ", ".join(f"{rps:,.0f}" for rps in measured.values()) + " req/s", started
+        )
 
     def locust_files(self, bare: BareServer) -> None:
         from simulator_app.bench.exporter import (
@@ -385,6 +425,8 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
                     run.bare_capacity(bare, round_)
                     run.collector(round_)
                 run.sender(bare, round_)
+                if run.wrk:
+                    run.server_scaling(bare, round_)
             run.locust_files(bare)
             if not run.wrk:  # right after the FastHttpUser figure, its reference
                 run.collector()

@@ -97,6 +97,12 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
     else:
         assert document["collector_load"].startswith("wrk")
         assert document["ratios"]["sender_c10_vs_bare_server"] > 0
+        # wrk alone at the sender's concurrencies: what the server itself gives there.
+        (alone,) = document["server_rounds"]
+        assert set(alone) == {"c10", "c200", "c5000"} and min(alone.values()) > 0
+        assert document["references"]["server_c200_vs_c10"]["value"] > 0
+        assert "what the server gave (no goal)" in out
+    steps = 9 if wrk == "installed" else 8
     assert len(document["sender_rounds"]) == 1
     # How busy each side was, per figure of the round: the sender's process and the server.
     (busy,) = document["sender_cpu_rounds"]
@@ -107,7 +113,7 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
         assert "busy: c10 load CPU " in sender_line, sender_line
         # What the host took of the machine's CPU time: over the run and in each step.
         assert 0 <= document["steal_share"] <= 1
-        assert len(document["steal_steps"]) == 8
+        assert len(document["steal_steps"]) == steps
         assert out.splitlines()[1].startswith("steal: the host took ")
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
@@ -116,7 +122,7 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
     # One progress line per measurement on stderr; the table on stdout.
     progress = [line for line in err.splitlines() if line.startswith("nitrox-sim bench: [")]
     assert [line.split("]")[0] for line in progress] == [
-        f"nitrox-sim bench: [{n}/8" for n in range(1, 9)
+        f"nitrox-sim bench: [{n}/{steps}" for n in range(1, steps + 1)
     ]
     for goal in GOALS:
         assert goal.label in out

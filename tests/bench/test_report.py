@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from simulator_app.bench.report import GOALS, JSON_SCHEMA, evaluate, format_table, to_json
+from simulator_app.bench.report import (
+    GOALS,
+    JSON_SCHEMA,
+    REFERENCES,
+    evaluate,
+    format_table,
+    to_json,
+)
 from simulator_app.bench.suite import FIGURE_KEYS, BenchResult, settings_for
 from simulator_app.bench.wrk import INSTALL_HINT, NOT_MEASURED, parse_output
 
@@ -112,6 +119,38 @@ def test_sender_c10_is_judged_against_wrk_of_its_own_round() -> None:
     ]
     (outcome,) = [o for o in evaluate(result) if o.goal.key == "sender_c10_vs_bare_server"]
     assert outcome.value == 0.6 and outcome.status == "MISS"
+
+
+def test_what_the_server_gave_alone_is_shown_beside_the_goals_and_not_judged() -> None:
+    result = a_result(bare_server_rps_c200=6_000.0, bare_server_rps_c5000=4_000.0)
+    result.extras["server_rounds"] = [
+        {"c10": 20_000.0, "c200": 18_000.0, "c5000": 15_000.0},  # 0.90, 0.75
+        {"c10": 25_000.0, "c200": 20_000.0, "c5000": 16_000.0},  # 0.80: the worst, 0.64
+    ]
+    document = to_json(result)
+    values = {key: ref["value"] for key, ref in document["references"].items()}
+    assert values == {
+        "server_c200_vs_c10": 0.8,  # worst round
+        "server_c5000_vs_c10": 0.64,  # best over best, as the sender's c5000 goal
+        "sender_c200_vs_wrk_c200": 0.95,  # 5,700 of the 6,000 wrk got
+        "sender_c5000_vs_wrk_c5000": 1.25,
+    }
+    assert set(document["goals"]) == {goal.key for goal in GOALS}  # none of them a goal
+    lines = format_table(result).splitlines()
+    start = lines.index(next(x for x in lines if x.startswith("what the server gave (no goal)")))
+    assert [x.split()[-1] for x in lines[start + 1 : start + 1 + len(REFERENCES)]] == [
+        "0.80",
+        "0.64",
+        "0.95",
+        "1.25",
+    ]
+    assert not any(x.endswith(("PASS", "MISS")) for x in lines[start:])
+
+
+def test_a_reference_not_measured_is_left_out_of_the_table() -> None:
+    result = a_result()  # no wrk alone: no server rounds, no c200 / c5000 figures
+    assert "what the server gave" not in format_table(result)
+    assert all(ref["value"] is None for ref in to_json(result)["references"].values())
 
 
 def test_without_wrk_the_ratios_to_the_bare_server_say_so() -> None:
