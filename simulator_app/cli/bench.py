@@ -16,11 +16,13 @@ DESCRIPTION = """\
 Measure, side by side in one run on 127.0.0.1, against one bare server: its
 capacity under wrk, Locust with a minimal HttpUser and FastHttpUser file, the
 exported demo mix (thin, and --bundle), nitrox-sim run's sender at
-concurrency 10, 200 and 5000 (taking turns with wrk), the collector under the
-same load as the bare server, and the desktop app's request log. Prints a
-table of figures and the goals as ratios (PASS/MISS); a progress line per
-measurement goes to stderr. With two CPUs the server is pinned to one and the
-load to the other (taskset). Without wrk the first line says how to install
+concurrency 10, 200 and 5000 (taking turns with wrk), wrk alone at those
+numbers of connections, the collector under the same load as the bare server,
+and the desktop app's request log. Prints a table of figures, the goals as
+ratios (PASS/MISS), and beside them what the server itself gave as its
+connections grew (no goal: where the server is the busy side, the sender's
+scaling cannot do better); a progress line per measurement goes to stderr.
+With two CPUs the server is pinned to one and the load to the other (taskset). Without wrk the first line says how to install
 it (apt-get install -y wrk) and the ratios to the bare server say "not
 measured (no wrk)". --json FILE writes every figure, ratio and goal in one
 documented shape (schema 1, see simulator_app.bench.report.to_json).
@@ -30,8 +32,8 @@ Exit status: 0 when the bench ran (missed goals are reported, not errors),
 2 on bad arguments, 130 when stopped with Ctrl-C.
 
 examples:
-  nitrox-sim bench --quick                      about a minute
-  nitrox-sim bench --json bench.json            three rounds of 10 s each, about 8 minutes
+  nitrox-sim bench --quick                      about a minute and a half
+  nitrox-sim bench --json bench.json            three rounds of 10 s each, about 9 minutes
   nitrox-sim bench --seconds 20                 longer measurements, steadier figures
 """
 
