@@ -22,10 +22,11 @@ and the desktop app's request log. Prints a table of figures, the goals as
 ratios (PASS/MISS), and beside them what the server itself gave as its
 connections grew (no goal: where the server is the busy side, the sender's
 scaling cannot do better); a progress line per measurement goes to stderr.
-With two CPUs the server is pinned to one and the load to the other (taskset). Without wrk the first line says how to install
-it (apt-get install -y wrk) and the ratios to the bare server say "not
-measured (no wrk)". --json FILE writes every figure, ratio and goal in one
-documented shape (schema 1, see simulator_app.bench.report.to_json).
+With two CPUs the server is pinned to one and the load to the other (taskset).
+Without wrk the first line says how to install it (apt-get install -y wrk) and
+the ratios to the bare server say "not measured (no wrk)". --json FILE writes
+every figure, ratio and goal in one documented shape (schema 1, see
+simulator_app.bench.report.to_json).
 """
 EPILOG = """\
 Exit status: 0 when the bench ran (missed goals are reported, not errors),
