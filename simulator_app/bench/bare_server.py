@@ -181,8 +181,9 @@ def serve(port: int, record: TextIO | None = None) -> None:
         # at concurrency 5000 (gc disabled for comparison: 45 us), against none at 10.
         # Sized for the most connections it takes: with the sender's 50,000 the server
         # still collected every fraction of a second at concurrency 5000 and answered
-        # 10-25% fewer requests (16,500-17,400 req/s against 18,100-22,300). It makes
-        # next to no cycles (9 collected in 20 collections at concurrency 5000).
+        # 10-25% fewer of the sender's requests (15,500-17,400 req/s against
+        # 18,100-22,300, four rounds each). It makes next to no cycles (9 collected in
+        # 20 collections at concurrency 5000).
         with fewer_collections(MAX_CONNECTIONS):
             uvicorn.Server(config).run(sockets=[sock])
     finally:

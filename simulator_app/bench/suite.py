@@ -4,9 +4,10 @@
 times: the bare server's capacity under wrk, the collector under the same
 load right after it, the live sender at concurrency 10, 200 and 5000 (a
 subprocess on the load CPU), and wrk alone at those numbers of connections
-(the server's own scaling, ``extras["server_rounds"]``); then Locust's minimal HttpUser and FastHttpUser
-files and the exported demo mix, thin and bundled (``rounds`` times, interleaved); and the
-desktop app's request log (a Qt subprocess, so this process never loads Qt).
+(the server's own scaling, ``extras["server_rounds"]``); then Locust's
+minimal HttpUser and FastHttpUser files and the exported demo mix, thin and
+bundled (``rounds`` times, interleaved); and the desktop app's request log
+(a Qt subprocess, so this process never loads Qt).
 The best round of each figure counts; the sender's rounds are kept too
 (``extras["sender_rounds"]``), for the goals that must hold in every round.
 Without wrk the collector gets the FastHttpUser file's load instead, right
