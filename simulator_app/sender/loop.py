@@ -27,10 +27,11 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 _gc_lock = threading.Lock()
-_gc_runs = 0  # runs going on now (the collector's settings are the process's)
 _gc_saved: tuple[int, int, int] = (0, 0, 0)
 _gc_froze = False  # the first run froze the heap (nobody else had frozen anything)
-_gc_wanted: list[int] = []  # the young thresholds of the runs going on
+# The young thresholds of the runs going on, one each (the collector's settings are
+# the process's): the first run saves the settings, the last one puts them back.
+_gc_wanted: list[int] = []
 
 
 def young_threshold(connections: int) -> int:
@@ -68,14 +69,13 @@ def fewer_collections(connections: int = 0) -> Iterator[None]:
     5000 connections included) the collector's share of a request went from
     15 us to 3 us.
     """
-    global _gc_runs, _gc_saved, _gc_froze
+    global _gc_saved, _gc_froze
     with _gc_lock:
-        if _gc_runs == 0:
+        if not _gc_wanted:
             _gc_saved = gc.get_threshold()
             _gc_froze = gc.get_freeze_count() == 0  # someone else's freeze stays theirs
             if _gc_froze:
                 gc.freeze()
-        _gc_runs += 1
         wanted = young_threshold(connections)
         _gc_wanted.append(wanted)
         _set_young(max(_gc_wanted))
@@ -83,9 +83,8 @@ def fewer_collections(connections: int = 0) -> Iterator[None]:
         yield
     finally:
         with _gc_lock:
-            _gc_runs -= 1
             _gc_wanted.remove(wanted)
-            if _gc_runs == 0:
+            if not _gc_wanted:
                 if _gc_froze:
                     gc.unfreeze()
                 gc.set_threshold(*_gc_saved)
