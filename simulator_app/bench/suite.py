@@ -40,7 +40,6 @@ from simulator_app.bench.processes import (
     describe_cpu,
     describe_pins,
     machine_ticks,
-    raise_fd_limit,
     steal_share,
 )
 from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, run_wrk, wrk_path
@@ -216,14 +215,16 @@ class _Run:
         can do no better than the server's. Each wrk opens its connections inside
         its own seconds (5000 of them take a fraction of one).
         """
+        from simulator_app.bench.sender import fd_problem
+
         started = time.monotonic()
         label = "bare server under wrk at " + ", ".join(str(c) for c in SENDER_CONCURRENCIES)
         label += " connections" + self._round(round_)
         measured: dict[str, float] = {}
         try:
             for connections in SENDER_CONCURRENCIES:
-                if raise_fd_limit(connections + 64) < connections + 64:
-                    raise RuntimeError(f"{connections} connections need more file descriptors")
+                if (problem := fd_problem(connections)) is not None:
+                    raise RuntimeError(problem)
                 done = run_wrk(
                     bare.url, self.settings.seconds, self.workdir, self.load_pin, connections
                 )
