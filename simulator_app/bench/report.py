@@ -128,13 +128,20 @@ def _no_wrk(result: BenchResult, key: str) -> bool:
     return key in WRK_FIGURES and result.extras.get("wrk") is False
 
 
-def _worst_round(result: BenchResult, goal: Goal) -> float | None:
+def _worst_ratio(rounds: list[dict[str, float]], numerator: str, denominator: str) -> float | None:
+    """The least ``numerator / denominator`` over the rounds that have both."""
     ratios = [
-        r[goal.numerator] / r[goal.denominator]
-        for r in result.extras.get("sender_rounds", [])
-        if goal.denominator and r.get(goal.numerator) and r.get(goal.denominator)
+        float(r[numerator]) / float(r[denominator])
+        for r in rounds
+        if r.get(numerator) and r.get(denominator)
     ]
     return min(ratios) if ratios else None
+
+
+def _worst_round(result: BenchResult, goal: Goal) -> float | None:
+    if goal.denominator is None:
+        return None
+    return _worst_ratio(result.extras.get("sender_rounds", []), goal.numerator, goal.denominator)
 
 
 def evaluate(result: BenchResult) -> list[Outcome]:
@@ -195,15 +202,12 @@ def reference_value(result: BenchResult, ref: Reference) -> float | None:
     if not ref.rounds:
         top, bottom = _number(result, ref.numerator), _number(result, ref.denominator)
         return top / bottom if top is not None and bottom else None
-    rounds = [
-        r
-        for r in result.extras.get("server_rounds", [])
-        if r.get(ref.numerator) and r.get(ref.denominator)
-    ]
+    server_rounds = result.extras.get("server_rounds", [])
+    if ref.every_round:
+        return _worst_ratio(server_rounds, ref.numerator, ref.denominator)
+    rounds = [r for r in server_rounds if r.get(ref.numerator) and r.get(ref.denominator)]
     if not rounds:
         return None
-    if ref.every_round:
-        return min(float(r[ref.numerator]) / float(r[ref.denominator]) for r in rounds)
     best = max(float(r[ref.numerator]) for r in rounds)
     return best / max(float(r[ref.denominator]) for r in rounds)
 
