@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from simulator_app.core.har import HarWriter
     from simulator_app.core.record import RequestRecord
     from simulator_app.core.report import RunAggregate
+    from simulator_app.core.verdicts import RunTally
     from simulator_app.sender.runner import LoadRun
 
 COMMAND = "run"
@@ -89,6 +90,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the run's report: one HTML file with charts that opens offline",
     )
     parser.add_argument("--har", metavar="FILE", help="write every request and response as HAR 1.2")
+    parser.add_argument(
+        "--summary-json",
+        metavar="FILE",
+        help="write every figure of the summary as JSON (the same figures as printed)",
+    )
+    parser.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="write the summary as JUnit XML for CI: a test case per journey and per reason code",
+    )
     parser.add_argument(
         "--think-scale",
         metavar="F",
@@ -175,7 +186,9 @@ class _Log:
         seed: int,
         har: HarWriter | None = None,
         report: RunAggregate | None = None,
+        tally: RunTally | None = None,
     ) -> None:
+        self.tally = tally
         self.stream = stream
         self.seed = seed
         self.har = har
@@ -190,6 +203,8 @@ class _Log:
                 self.errors[record.error] += 1
         if self.report is not None:
             self.report.add(records)
+        if self.tally is not None:
+            self.tally.add(records)
         if self.stream is not None and self.write_error is None:
             try:
                 self.stream.write(
@@ -261,10 +276,12 @@ def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int |
 
 def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._har import replay_plan
+    from simulator_app.cli._summary_files import write_summary_files
     from simulator_app.core.funnel import expected_funnel
+    from simulator_app.core.run_summary import build_summary
     from simulator_app.core.safety import target_problem
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
-    from simulator_app.sender.report import summary_text
+    from simulator_app.sender.report import render_summary
     from simulator_app.sender.runner import LoadRun, RunResult, RunSettings
 
     visitors = _number(args.visitors, "--visitors", int, 0)
@@ -299,6 +316,9 @@ def run(args: argparse.Namespace) -> int:
     # log is completed and the summary printed.
     if args.report:
         _check_writable(args.report, "--report")
+    for path, option in ((args.summary_json, "--summary-json"), (args.junit, "--junit")):
+        if path:
+            _check_writable(path, option)
     log_stream = _open_output(args.log, "--log")
     try:
         har_stream = _open_output(args.har, "--har")
@@ -348,7 +368,11 @@ def run(args: argparse.Namespace) -> int:
             from simulator_app.core.report import RunAggregate
 
             aggregate = RunAggregate()  # slots from the first request on
-        log = _Log(log_stream, load.seed, har, aggregate)
+        from simulator_app.cli._inspection import snapshot
+        from simulator_app.core.verdicts import RunTally
+
+        log = _Log(log_stream, load.seed, har, aggregate, RunTally())
+        before = snapshot(target) if collector is None else None  # a collector at --target
         load.on_records = log
         print(f"seed {load.seed}: replay with --seed {load.seed}", file=sys.stderr)
         outcome: list[RunResult] = []
@@ -377,7 +401,11 @@ def run(args: argparse.Namespace) -> int:
         result = outcome[0]
         verdict = None
         if collector is not None:
-            verdict = (collector.summary(), collector.recent_bad(5))
+            verdict = {"source": "embedded collector", **collector.summary()}
+        elif before is not None:
+            from simulator_app.cli._inspection import during
+
+            verdict = during(target, before, snapshot(target))
     finally:
         if collector is not None:
             collector.stop()
@@ -390,9 +418,11 @@ def run(args: argparse.Namespace) -> int:
                 except OSError as exc:
                     log.har_error = exc.strerror or str(exc)
             har_stream.close()
-    sys.stdout.write(
-        summary_text(result, expected_funnel(load.scenario), dict(log.errors), verdict)
+    summary = build_summary(
+        result, expected_funnel(load.scenario), dict(log.errors), log.tally, verdict
     )
+    sys.stdout.write(render_summary(summary))
+    summary_error = write_summary_files(summary, args.summary_json, args.junit)
     if args.log:
         if log.write_error:
             print(
@@ -426,6 +456,6 @@ def run(args: argparse.Namespace) -> int:
         return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
     if result.failures or result.time_limit_hit or log.write_error or log.har_error:
         return 1
-    if report_error:
+    if report_error or summary_error:
         return 1
     return 0

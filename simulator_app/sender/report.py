@@ -6,13 +6,14 @@ text; nothing here prints.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from simulator_app.core.figures import duration_text, ms_text, rate_text
 from simulator_app.core.funnel import Funnel
-from simulator_app.core.report import failure_reason
-from simulator_app.core.report_html import duration_text, ms_text
+from simulator_app.core.report import failure_reason as failure_reason  # shown with the summary
+from simulator_app.core.run_summary import build_summary, failure_reasons
+from simulator_app.core.verdicts import RunTally
 from simulator_app.core.words import plural
 from simulator_app.sender.runner import Progress, RunResult
 
@@ -22,55 +23,27 @@ def progress_line(p: Progress, width: int = 24) -> str:
     total = max(p.visitors_total, 1)
     filled = min(width, round(width * p.visitors_done / total))
     bar = "#" * filled + "-" * (width - filled)
-    rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
+    rate = rate_text(p.requests / p.elapsed) if p.elapsed > 0 else "0"
     eta = "?" if p.eta is None else duration_text(p.eta)
     state = "  PAUSED" if p.paused else ""
     unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
         f"(started {p.visitors_started})  requests {p.requests}  failures {p.failures}"
-        f"{unanswered}  {rate:,.0f} req/s  elapsed {duration_text(p.elapsed)}  left {eta}{state}"
+        f"{unanswered}  {rate} req/s  elapsed {duration_text(p.elapsed)}  left {eta}{state}"
     )
 
 
-def stats_table(result: RunResult) -> list[str]:
-    """Per endpoint: count, failures, p50/p95/p99 latency in ms; the total last."""
-    rows = result.stats.rows(with_total=True)
-    width = max([len(r.name) for r in rows] + [8])
-    lines = [
-        f"{'endpoint':<{width}}  {'count':>8}  {'failures':>8}  "
-        f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
-    ]
-    for r in rows:
-        lines.append(
-            f"{r.name:<{width}}  {r.count:>8}  {r.failures:>8}  "
-            f"{ms_text(r.p50):>7}  {ms_text(r.p95):>7}  {ms_text(r.p99):>7}"
-        )
-    return lines
+def failure_kinds(failures: dict[str, int]) -> str:
+    """The failures by what the target can have seen of them, as one line; "" when none.
 
-
-def funnel_table(measured: Funnel | None, expected: Funnel) -> list[str]:
-    """Each step type's share of visitors, measured beside what the scenario implies.
-
-    ``measured`` None: nothing was measured (no request succeeded); its column is "-".
+    ``failures`` is the summary's ``failures`` mapping.
     """
-    lines = [f"{'step':<15}  {'measured':>8}  {'expected':>8}"]
-    got = dict(measured.ordered()) if measured is not None else {}
-    for step, share in expected.ordered():
-        if share == 0 and got.get(step, 0) == 0:
-            continue
-        shown = f"{got.get(step, 0.0):>8.1%}" if measured is not None else f"{'-':>8}"
-        lines.append(f"{step:<15}  {shown}  {share:>8.1%}")
-    return lines
-
-
-def failure_kinds(result: RunResult) -> str:
-    """The failures by what the target can have seen of them, as one line; "" when none."""
     parts = [
-        (result.answered_failures, "answered with an error"),
-        (result.unanswered, "sent and unanswered (the target may have received them)"),
-        (result.unreached, "never reached the target"),
-        (result.cancelled, "cancelled in flight by the stop (may have been received)"),
+        (failures["answered_with_error"], "answered with an error"),
+        (failures["unanswered"], "sent and unanswered (the target may have received them)"),
+        (failures["unreached"], "never reached the target"),
+        (failures["cancelled"], "cancelled in flight by the stop (may have been received)"),
     ]
     words = [f"{n} {what}" for n, what in parts if n]
     return "failed: " + ", ".join(words) if words else ""
@@ -82,19 +55,25 @@ def error_counts(errors: dict[str, int], limit: int = 5) -> list[str]:
     ``errors`` counts records' errors as logged; errors that
     :func:`failure_reason` words the same are one line.
     """
-    reasons: Counter[str] = Counter()
-    for error, n in errors.items():
-        reasons[failure_reason(error)] += n
-    ordered = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [f"  {n:>6} x {reason}" for reason, n in ordered[:limit]]
+    return [f"  {r['count']:>6} x {r['reason']}" for r in failure_reasons(errors)[:limit]]
 
 
-def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]]) -> list[str]:
-    """The embedded collector's verdict: good/bad per type and the first bad messages."""
+def collector_lines(
+    summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]] = ()
+) -> list[str]:
+    """A collector's verdict: good/bad per type, visitors by country, and ``recent_bad`` requests.
+
+    The run's summary passes no ``recent_bad``: its bad requests are grouped by
+    reason code from the run's own records (:func:`code_lines`), one source
+    for every bad request it announces.
+    """
+    source = summary.get("source", "collector")
     lines = [
-        f"collector: {summary.get('total', 0)} received, {summary.get('good', 0)} good, "
+        f"{source}: {summary.get('total', 0)} received, {summary.get('good', 0)} good, "
         f"{summary.get('bad', 0)} bad"
     ]
+    if summary.get("note"):
+        lines.append(f"  ({summary['note']})")
     by_type: dict[str, int] = summary.get("by_type", {})
     bad_by_type: dict[str, int] = summary.get("bad_by_type", {})
     for kind in sorted(by_type):
@@ -116,6 +95,27 @@ def collector_lines(summary: dict[str, Any], recent_bad: Sequence[dict[str, Any]
     return lines
 
 
+def code_lines(codes: Sequence[dict[str, Any]]) -> list[str]:
+    """Bad requests by reason code: how many, on which fields, and one example each."""
+    width = max([len(c["code"]) for c in codes] + [4])
+    lines = []
+    for group in codes:
+        fields = group["fields"]
+        shown = ", ".join(f"{name or '(no field)'} {n:,}" for name, n in list(fields.items())[:4])
+        if len(fields) > 4:
+            shown += f", {len(fields) - 4} more"
+        lines.append(f"  {group['code']:<{width}}  {plural(group['requests'], 'request')}: {shown}")
+        example = group.get("example")
+        if example:
+            where = f"{example['field']}: " if example["field"] else ""
+            what = example["description"] or "(no description)"
+            lines.append(
+                f"  {'':<{width}}  e.g. {example['name']} of visitor {example['visitor']}"
+                f" ({example['journey']}): {where}{what}"
+            )
+    return lines
+
+
 def country_lines(countries: dict[str, Any] | None, shown: int = 8) -> list[str]:
     """Visitors by country as the collector geolocated them from the client-IP header."""
     if not countries or not countries.get("visitors") or not countries.get("header"):
@@ -131,54 +131,106 @@ def country_lines(countries: dict[str, Any] | None, shown: int = 8) -> list[str]
     return [f"  visitors by country: {', '.join(parts)}" + (f"; {header}" if header else "")]
 
 
+def journeys_text(journeys: dict[str, Any]) -> str:
+    """``journeys completed: 95 of 200 visitors (browser: 77, buyer: 6)``.
+
+    A replay's journeys are its recorded visitors, one each: those are
+    counted, not listed.
+    """
+    line = f"journeys completed: {journeys['completed']:,} of {plural(journeys['visitors'], 'visitor')}"
+    done = {k: v["completed"] for k, v in journeys["by_journey"].items() if v["completed"]}
+    if not done:
+        return line
+    if len(done) > 1 and all(n == 1 for n in done.values()):
+        return line + f" (one each, of {plural(len(done), 'recorded journey')})"
+    return line + " (" + ", ".join(f"{k}: {v:,}" for k, v in sorted(done.items())) + ")"
+
+
+def render_summary(data: dict[str, Any]) -> str:
+    """The end-of-run summary of :func:`~simulator_app.core.run_summary.build_summary`'s figures."""
+    failures = data["failures"]
+    kinds = failure_kinds(failures)
+    sending = data["sending_s"]
+    over = (
+        f" over {duration_text(sending)} of sending"
+        if round(sending) != round(data["elapsed_s"]) and sending >= 1
+        else ""
+    )
+    judged_bad = data["judged_bad"]
+    lines = [
+        f"run {data['outcome']} after {duration_text(data['elapsed_s'])}: "
+        f"{plural(data['visitors'], 'visitor')}, {plural(data['requests'], 'request')}: "
+        f"{data['succeeded']:,} succeeded ({rate_text(data['succeeded_per_s'])} req/s{over}), "
+        f"{data['failed']:,} failed"
+        + (f" ({failures['cancelled']} cancelled)" if failures["cancelled"] else ""),
+        *([kinds] if kinds else []),
+        *(
+            [
+                f"{judged_bad:,} delivered but judged bad by the receiver"
+                " (the contract; by reason code below)"
+            ]
+            if judged_bad
+            else []
+        ),
+        f"seed {data['seed']}: replay with --seed {data['seed']}",
+        "",
+        *_endpoint_lines(data["endpoints"]),
+        "",
+        journeys_text(data["journeys"]),
+        "",
+        *_funnel_lines(data["funnel"]),
+    ]
+    reasons = data["failure_reasons"]
+    if reasons:
+        lines += ["", "failures by reason:"]
+        lines += [f"  {r['count']:>6} x {r['reason']}" for r in reasons[:5]]  # as error_counts
+        if len(reasons) > 5:
+            rest = sum(r["count"] for r in reasons[5:])
+            lines.append(f"  {rest:>6} x {len(reasons) - 5} other reasons")
+        if data["target_unreachable"]:
+            lines.append("the target could not be reached: no request got a response")
+    if judged_bad:
+        lines += [
+            "",
+            "judged bad by the receiver, by reason code:",
+            *code_lines(data["bad_by_code"]),
+        ]
+    if data["collector"] is not None:
+        lines += ["", *collector_lines(data["collector"])]
+    return "\n".join(lines) + "\n"
+
+
+def _endpoint_lines(rows: list[dict[str, Any]]) -> list[str]:
+    width = max([len(r["name"]) for r in rows] + [8])
+    lines = [
+        f"{'endpoint':<{width}}  {'count':>8}  {'failures':>8}  "
+        f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['name']:<{width}}  {r['count']:>8}  {r['failures']:>8}  "
+            f"{ms_text(r['p50_ms']):>7}  {ms_text(r['p95_ms']):>7}  {ms_text(r['p99_ms']):>7}"
+        )
+    return lines
+
+
+def _funnel_lines(funnel: dict[str, Any]) -> list[str]:
+    lines = [f"{'step':<15}  {'measured':>8}  {'expected':>8}"]
+    for row in funnel["steps"]:
+        got = row["measured"]
+        shown = f"{got:>8.1%}" if got is not None else f"{'-':>8}"
+        lines.append(f"{row['step']:<15}  {shown}  {row['expected']:>8.1%}")
+    if not funnel["measured"]:
+        lines.append("no measured funnel: no request succeeded")
+    return lines
+
+
 def summary_text(
     result: RunResult,
     expected: Funnel,
     errors: dict[str, int],
-    collector: tuple[dict[str, Any], Sequence[dict[str, Any]]] | None = None,
+    collector: dict[str, Any] | None = None,
+    tally: RunTally | None = None,
 ) -> str:
     """The whole end-of-run summary; ``errors`` counts the records' errors as logged."""
-    how = "stopped early" if result.stopped else "finished"
-    if result.time_limit_hit:
-        how = "stopped at the time limit"
-    succeeded = result.requests - result.failures
-    rate = succeeded / result.elapsed if result.elapsed > 0 else 0.0
-    kinds = failure_kinds(result)
-    measured = result.funnel.funnel() if any(result.funnel.reached.values()) else None
-    lines = [
-        f"run {how} after {duration_text(result.elapsed)}: {plural(result.visitors_done, 'visitor')}, "
-        f"{plural(result.requests, 'request')}: {succeeded:,} succeeded ({rate:,.0f} req/s), "
-        f"{result.failures} failed"
-        + (f" ({result.cancelled} cancelled)" if result.cancelled else ""),
-        *([kinds] if kinds else []),
-        *(
-            [
-                f"{result.contract_failures} delivered but judged bad by the receiver"
-                " (the contract; its messages below)"
-            ]
-            if result.contract_failures
-            else []
-        ),
-        f"seed {result.seed}: replay with --seed {result.seed}",
-        "",
-        *stats_table(result),
-        "",
-        f"journeys completed: {result.journeys_completed} of {result.visitors_done} visitors"
-        + (
-            " ("
-            + ", ".join(f"{k} {v}" for k, v in sorted(result.completed_by_journey.items()))
-            + ")"
-            if result.completed_by_journey
-            else ""
-        ),
-        "",
-        *funnel_table(measured, expected),
-        *([] if measured is not None else ["no measured funnel: no request succeeded"]),
-    ]
-    if errors:
-        lines += ["", "failures by reason:", *error_counts(errors)]
-        if result.unreached and result.unreached == result.requests:
-            lines.append("the target could not be reached: no request got a response")
-    if collector is not None:
-        lines += ["", *collector_lines(*collector)]
-    return "\n".join(lines) + "\n"
+    return render_summary(build_summary(result, expected, errors, tally, collector))

@@ -178,7 +178,7 @@ def test_a_partly_failing_run_gives_the_numbers_of_its_records(
         by_visitor[r.visitor].append(r)
     completed = sum(all(r.ok for r in rs) for rs in by_visitor.values())
     assert 0 < completed < 40
-    assert f"journeys completed: {completed} of 40 visitors (buyer {completed})" in out
+    assert f"journeys completed: {completed} of 40 visitors (buyer: {completed})" in out
     funnel = out.split("step             measured  expected\n")[1].split("\n\n")[0]
     for line in funnel.splitlines():
         step, measured, _ = line.split()

@@ -59,4 +59,4 @@ def test_run_escapes_names_in_its_summary(
     assert main(["run", str(path), "--think-scale", "0"]) == 0
     out, err = capsys.readouterr()
     assert not any(c in out + err for c in "\x1b\x07")
-    assert "\\x1b]0;X\\x07\\x1b[2J 2" in out  # journeys completed: <name> 2
+    assert "\\x1b]0;X\\x07\\x1b[2J: 2" in out  # journeys completed: <name>: 2
