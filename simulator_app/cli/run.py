@@ -371,7 +371,9 @@ def run(args: argparse.Namespace) -> int:
         from simulator_app.cli._inspection import snapshot
         from simulator_app.core.verdicts import RunTally
 
-        log = _Log(log_stream, load.seed, har, aggregate, RunTally())
+        # One tally of the records for the summary and the report (the report's feeds it).
+        tally = aggregate.tally if aggregate is not None else RunTally()
+        log = _Log(log_stream, load.seed, har, aggregate, None if aggregate is not None else tally)
         before = snapshot(target) if collector is None else None  # a collector at --target
         load.on_records = log
         print(f"seed {load.seed}: replay with --seed {load.seed}", file=sys.stderr)
@@ -419,7 +421,7 @@ def run(args: argparse.Namespace) -> int:
                     log.har_error = exc.strerror or str(exc)
             har_stream.close()
     summary = build_summary(
-        result, expected_funnel(load.scenario), dict(log.errors), log.tally, verdict
+        result, expected_funnel(load.scenario), dict(log.errors), tally, verdict
     )
     sys.stdout.write(render_summary(summary))
     summary_error = write_summary_files(summary, args.summary_json, args.junit)

@@ -1,16 +1,16 @@
-"""Small SVG charts drawn in Python, for reports that open offline.
+"""Small SVG charts for reports that open offline: the geometry here, the markup in a template.
 
-No script and no library: a chart is one ``<svg>`` element of paths, rects
-and text, sized by its ``viewBox`` so it scales with the page. Every label
-passes through :func:`html.escape`.
+No script and no library: :func:`line_chart` and :func:`stacked_bars` work
+out a :class:`Chart` (axes, ticks, bars, lines, the legend) in plain
+numbers and strings; ``templates/chart.html`` draws it as one ``<svg>``
+sized by its ``viewBox``, every label autoescaped by Jinja2.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, field
 
 WIDTH = 960
 HEIGHT = 260
@@ -24,6 +24,48 @@ class Series:
     name: str
     colour: str
     points: Sequence[tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A tick at ``at`` (SVG units) with its label."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    colour: str
+    points: tuple[tuple[float, float], ...]  # one point: drawn as a dot
+
+
+@dataclass
+class Chart:
+    """Everything the chart template draws, in SVG units."""
+
+    title: str
+    unit: str
+    legend: list[tuple[str, str]]  # (name, colour)
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
 
 
 def nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -47,8 +89,10 @@ def _number(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
 
 
-def time_label(seconds: float) -> str:
-    """Seconds from the start as an axis label: 45s, 2:05, 1:02:05."""
+def time_label(seconds: float, step: float = 1.0) -> str:
+    """Seconds from the start as an axis label: 45s, 2:05, 1:02:05; 0.25s when ``step`` < 1 s."""
+    if step < 1 and seconds < 60:
+        return f"{round(seconds, 3):g}s"
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds}s"
@@ -62,105 +106,61 @@ class _Frame:
 
     def __init__(self, x_high: float, y_high: float, unit: str) -> None:
         self.x_high = x_high if x_high > 0 else 1.0
-        self.y_ticks = nice_ticks(y_high)
-        self.y_high = self.y_ticks[-1]
+        self.y_values = nice_ticks(y_high)
+        self.y_high = self.y_values[-1]
         self.unit = unit
         self.plot_w = WIDTH - LEFT - RIGHT
         self.plot_h = HEIGHT - TOP - BOTTOM
 
     def x(self, value: float) -> float:
-        return LEFT + self.plot_w * value / self.x_high
+        return round(LEFT + self.plot_w * value / self.x_high, 1)
 
     def y(self, value: float) -> float:
-        return TOP + self.plot_h * (1 - value / self.y_high)
+        return round(TOP + self.plot_h * (1 - value / self.y_high), 1)
 
-    def axes(self) -> list[str]:
-        parts = []
-        for tick in self.y_ticks:
-            y = self.y(tick)
-            parts.append(
-                f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-                f'<text class="tick" x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
-                f"{escape(_number(tick))}</text>"
-            )
-        parts.append(
-            f'<text class="unit" x="{LEFT}" y="{TOP - 14}" text-anchor="start">'
-            f"{escape(self.unit)}</text>"
+    def chart(self, title: str, series: Sequence[Series]) -> Chart:
+        x_values = [t for t in nice_ticks(self.x_high, 8) if t <= self.x_high + 1e-9]
+        step = x_values[1] - x_values[0] if len(x_values) > 1 else 1.0
+        return Chart(
+            title,
+            self.unit,
+            [(s.name, s.colour) for s in series],
+            y_ticks=[Tick(self.y(t), _number(t)) for t in self.y_values],
+            x_ticks=[Tick(self.x(t), time_label(t, step)) for t in x_values],
         )
-        for tick in nice_ticks(self.x_high, 8):
-            if tick > self.x_high + 1e-9:
-                break
-            x = self.x(tick)
-            parts.append(
-                f'<line class="axis" x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}"'
-                f' y2="{HEIGHT - BOTTOM + 5}"/>'
-                f'<text class="tick" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
-                f"{escape(time_label(tick))}</text>"
-            )
-        parts.append(
-            f'<line class="axis" x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}"'
-            f' y2="{HEIGHT - BOTTOM}"/>'
-        )
-        return parts
 
 
-def _svg(title: str, parts: list[str], series: Sequence[Series]) -> str:
-    legend = "".join(
-        f'<span class="key"><i style="background:{escape(s.colour)}"></i>{escape(s.name)}</span>'
-        for s in series
-    )
-    return (
-        f'<figure class="chart"><figcaption>{escape(title)}<span class="legend">{legend}'
-        f'</span></figcaption><svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
-        f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
-        + "".join(parts)
-        + "</svg></figure>"
-    )
-
-
-def line_chart(title: str, unit: str, x_high: float, series: Sequence[Series]) -> str:
+def line_chart(title: str, unit: str, x_high: float, series: Sequence[Series]) -> Chart:
     """Lines over time (x in seconds from the start); a point alone is a dot."""
     y_high = max((y for s in series for _, y in s.points), default=0.0)
     frame = _Frame(x_high, y_high, unit)
-    parts = frame.axes()
+    chart = frame.chart(title, series)
     for s in series:
-        if not s.points:
-            continue
-        coords = [f"{frame.x(x):.1f},{frame.y(y):.1f}" for x, y in s.points]
-        colour = escape(s.colour)
-        if len(coords) == 1:
-            x, y = coords[0].split(",")
-            parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>')
-        else:
-            parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2"'
-                f' stroke-linejoin="round" points="{" ".join(coords)}"/>'
-            )
-    return _svg(title, parts, series)
+        if s.points:
+            chart.lines.append(Line(s.colour, tuple((frame.x(x), frame.y(y)) for x, y in s.points)))
+    return chart
 
 
 def stacked_bars(
-    title: str, unit: str, x_high: float, width: float, series: Sequence[Series]
-) -> str:
-    """Bars ``width`` seconds wide from each x, the series stacked bottom to top."""
+    title: str, unit: str, x_high: float, series: Sequence[Series], widths: Sequence[float]
+) -> Chart:
+    """Bars from each x, ``widths`` seconds wide (one per x, in order), stacked bottom to top."""
     totals: dict[float, float] = {}
     for s in series:
         for x, y in s.points:
             totals[x] = totals.get(x, 0.0) + y
     frame = _Frame(x_high, max(totals.values(), default=0.0), unit)
-    parts = frame.axes()
+    chart = frame.chart(title, series)
     base: dict[float, float] = {}
-    bar_w = max(1.0, frame.plot_w * width / frame.x_high - 1)
     for s in series:
-        colour = escape(s.colour)
-        for x, y in s.points:
+        for (x, y), width in zip(s.points, widths, strict=True):
             if y <= 0:
                 continue
             below = base.get(x, 0.0)
             top, bottom = frame.y(below + y), frame.y(below)
-            parts.append(
-                f'<rect x="{frame.x(x):.1f}" y="{top:.1f}" width="{bar_w:.1f}"'
-                f' height="{max(bottom - top, 0.5):.1f}" fill="{colour}"/>'
+            bar_w = max(1.0, frame.plot_w * width / frame.x_high - 1)
+            chart.bars.append(
+                Bar(frame.x(x), top, round(bar_w, 1), round(max(bottom - top, 0.5), 1), s.colour)
             )
             base[x] = below + y
-    return _svg(title, parts, series)
+    return chart

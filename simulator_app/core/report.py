@@ -24,8 +24,9 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.outcome import RunResult
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.stats import TimeSeries
+from simulator_app.core.verdicts import RunTally
 
-MAX_REASONS = 50  # distinct failure reasons (and verdict messages) kept; the rest are "other"
+MAX_REASONS = 50  # distinct failure reasons kept; the rest are "other"
 OTHER = "other"
 NOT_JUDGED = "not judged"  # answered, and the target gave no verdict
 NO_ANSWER = "no answer"  # failed before any answer came
@@ -34,7 +35,7 @@ NO_ANSWER = "no answer"  # failed before any answer came
 _CANNOT_CONNECT = re.compile(r"cannot connect to (\S+): (.+)")
 _CONNECT_TIMED_OUT = re.compile(r"connect to (\S+) timed out")
 _ERRNO = re.compile(r"\[Errno -?\d+\] ")
-_FIGURES = re.compile(r"\d+(?:[.,]\d+)*")
+FINEST_SLOT = 0.01  # seconds: a sub-second run is drawn at its own pace
 
 
 def _plain(text: str) -> str:
@@ -75,25 +76,27 @@ def _count(counter: Counter[str], key: str, n: int = 1) -> None:
 class RunAggregate:
     """What a report shows of a run's records, counted as they come.
 
-    Feed it every batch (:meth:`add`); it keeps per-second slots (see
-    :class:`~simulator_app.core.stats.TimeSeries`) and a few bounded
-    counters, never a record. ``start`` is the run's start (epoch seconds;
+    Feed it every batch (:meth:`add`); it keeps time slots (see
+    :class:`~simulator_app.core.stats.TimeSeries`), a :class:`RunTally` (the
+    summary reads the same one) and a few bounded counters, never a record. ``start`` is the run's start (epoch seconds;
     default: the first record's time).
     """
 
     def __init__(self, start: float | None = None) -> None:
-        self.series = TimeSeries(start)
+        self.series = TimeSeries(start, width=FINEST_SLOT)
+        self.tally = RunTally()  # bad verdicts by code and field; when requests were in flight
         self.requests = 0
         self.failures = 0
         self.reasons: Counter[str] = Counter()  # failure_reason() -> count
         self.verdicts: Counter[str] = Counter()  # good / warn / bad / not judged / no answer
-        self.bad_messages: Counter[str] = Counter()  # "field: description" of bad verdicts
         self.orders = 0
         self.order_lines = 0
         self.revenue_cents = 0
 
     def add(self, records: Iterable[RequestRecord]) -> None:
         series = self.series.record
+        records = list(records)
+        self.tally.add(records)
         for record in records:
             self.requests += 1
             ok = record.error is None
@@ -104,12 +107,8 @@ class RunAggregate:
             verdict = NO_ANSWER if record.status is None else (record.verdict or NOT_JUDGED)
             self.verdicts[verdict] += 1
             if verdict == "bad":
-                for message in record.verdict_messages or ({"description": "(no message)"},):
-                    field = message.get("fieldPath", "")
-                    # one line per kind of message, not per amount or id in it
-                    text = _FIGURES.sub("#", message.get("description", ""))
-                    _count(self.bad_messages, f"{field}: {text}" if field else text)
-            elif ok and record.step == "buy" and record.request_body is not None:
+                continue  # counted by the tally, by reason code and field
+            if ok and record.step == "buy" and record.request_body is not None:
                 order = order_value(record.request_body)
                 if order is None:
                     continue  # not an order body the simulator wrote: nothing to add up

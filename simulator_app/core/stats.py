@@ -7,6 +7,7 @@ of requests and percentiles come straight from the bucket counts.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -145,15 +146,31 @@ class SeriesPoint:
         return self.failures / self.width
 
 
+# Slot widths in seconds, each a whole multiple of the one before, so slots of one
+# width merge into the next without splitting any; past the last, widths double.
+WIDTHS = (0.01, 0.02, 0.1, 0.2, 1.0, 2.0, 10.0, 20.0, 60.0, 120.0, 600.0, 1200.0, 3600.0,
+          7200.0, 21600.0, 43200.0, 86400.0)  # fmt: skip
+
+
+def wider(width: float) -> float:
+    """The next slot width after ``width``: a whole multiple of it."""
+    for candidate in WIDTHS:
+        ratio = candidate / width
+        if candidate > width and abs(ratio - round(ratio)) < 1e-9:
+            return candidate
+    return width * 2
+
+
 class TimeSeries:
     """Requests per time slot (by when they were sent), in bounded memory.
 
-    Slots start ``width`` seconds wide (1 s). A run that outlasts
-    ``max_slots`` of them has its width doubled, neighbouring slots merged,
-    so an hour-long run or a week-long one keeps at most ``max_slots``
-    histograms of bucketed latencies. Latency percentiles are those of the
-    successful requests: a refused connection's few microseconds say nothing
-    of the target's speed.
+    Slots start ``width`` seconds wide (1 s by default; the report's start at
+    10 ms, so a sub-second run is drawn at its own pace). A run that outlasts
+    ``max_slots`` of them has its slots widened to the next of :data:`WIDTHS`,
+    neighbouring slots merged, so an hour-long run or a week-long one keeps
+    at most ``max_slots`` histograms of bucketed latencies. Latency
+    percentiles are those of the successful requests: a refused connection's
+    few microseconds say nothing of the target's speed.
     """
 
     def __init__(self, start: float | None = None, width: float = 1.0, max_slots: int = 600):
@@ -182,24 +199,29 @@ class TimeSeries:
         """Slots up to ``offset`` seconds from the start (wider ones past max_slots); its index."""
         index = int(offset // self.width)
         while index >= self.max_slots:
-            self._halve()
+            self._widen(wider(self.width))
             index = int(offset // self.width)
         while len(self._failures) <= index:
             self._ok.append(EndpointStats(""))
             self._failures.append(0)
         return index
 
-    def _halve(self) -> None:
-        """Twice as wide slots, half as many."""
-        ok, failures = self._ok, self._failures
-        self._ok, self._failures = [], []
-        for i in range(0, len(failures), 2):
-            merged = ok[i]
-            if i + 1 < len(failures):
-                merged.merge(ok[i + 1])
-            self._ok.append(merged)
-            self._failures.append(failures[i] + (failures[i + 1] if i + 1 < len(failures) else 0))
-        self.width *= 2
+    def _widen(self, width: float) -> None:
+        """Slots ``width`` wide (a whole multiple of the current width), fewer of them."""
+        ok, failures = self._merged(round(width / self.width))
+        self._ok, self._failures, self.width = ok, failures, width
+
+    def _merged(self, k: int) -> tuple[list[EndpointStats], list[int]]:
+        """The slots merged ``k`` at a time (new objects: the series is left as it is)."""
+        ok: list[EndpointStats] = []
+        failures: list[int] = []
+        for i in range(0, len(self._failures), k):
+            merged = EndpointStats("")
+            for stats in self._ok[i : i + k]:
+                merged.merge(stats)
+            ok.append(merged)
+            failures.append(sum(self._failures[i : i + k]))
+        return ok, failures
 
     def succeeded(self) -> EndpointStats:
         """Every successful request of the series together (its latency percentiles)."""
@@ -210,15 +232,40 @@ class TimeSeries:
 
     def points(self) -> list[SeriesPoint]:
         """Every slot from the first to the last request, empty ones included."""
+        return self._points(self._ok, self._failures, self.width)
+
+    def chart_points(self, length: float, bins: int = 120) -> list[SeriesPoint]:
+        """Slots for a chart of a run ``length`` seconds long: at most ``bins`` of them.
+
+        The width is the narrowest of :data:`WIDTHS` (from the series' own) that
+        covers ``length`` in ``bins`` slots, so a 0.2 s run is drawn in 10 ms
+        bars and an hour in 60 s ones. The last slot is as wide as the run
+        lasted into it, so its rate is not diluted by time after the run.
+        """
+        length = max(length, 1e-9)
+        width = self.width
+        while math.ceil(length / width - 1e-9) > bins:
+            width = wider(width)
+        ok, failures = self._merged(max(1, round(width / self.width)))
+        points = self._points(ok, failures, width)
+        if points:
+            last = points[-1]
+            covered = length - last.start
+            if 0 < covered < width:
+                points[-1] = dataclasses.replace(last, width=covered)
+        return points
+
+    @staticmethod
+    def _points(ok: list[EndpointStats], failures: list[int], width: float) -> list[SeriesPoint]:
         return [
             SeriesPoint(
-                i * self.width,
-                self.width,
+                i * width,
+                width,
                 s.count,
                 n,
                 s.percentile(0.50),
                 s.percentile(0.95),
                 s.percentile(0.99),
             )
-            for i, (s, n) in enumerate(zip(self._ok, self._failures, strict=True))
+            for i, (s, n) in enumerate(zip(ok, failures, strict=True))
         ]

@@ -109,8 +109,9 @@ def test_the_aggregate_counts_failures_verdicts_and_orders() -> None:
     assert (aggregate.orders, aggregate.order_lines, aggregate.revenue_cents) == (1, 2, 1975)
     assert aggregate.reasons == {"HTTP 503": 1, "refused (127.0.0.1:9)": 1}
     assert aggregate.verdicts == {"good": 1, "bad": 1, "not judged": 2, "no answer": 1}
-    assert aggregate.bad_messages == {"order_id: repeated": 1}
-    assert [p.ok for p in aggregate.series.points()] == [2, 1]
+    (group,) = aggregate.tally.ranked()  # by reason code (none given here) and field
+    assert (group.code, dict(group.fields), group.requests) == ("UNCODED", {"order_id": 1}, 1)
+    assert [p.ok for p in aggregate.series.chart_points(2.0, bins=2)] == [2, 1]
 
 
 def test_distinct_failure_reasons_are_bounded() -> None:
