@@ -129,4 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise CliError(_x11_problem(missing))
 
+    from simulator_app.cli._qt_messages import install
+
+    install()  # Qt's font noise as one line that says what to install
     return main(args.scenario, args.collector_port)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import math
 import threading
 import time
 from collections import Counter
@@ -34,6 +35,7 @@ from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.core.recording.replay import Planner
 from simulator_app.core.schedule import default_time_limit
 from simulator_app.core.stats import StatsTable
+from simulator_app.core.time_left import RunState, VisitLengths, sample_visits, time_left
 from simulator_app.sender.exchange import (
     ANSWERED,
     UNANSWERED,
@@ -166,6 +168,9 @@ class LoadRun:
         self._ok_steps: dict[int, set[str]] = {}  # visitors in flight: step types that succeeded
         self._had_failure: set[int] = set()  # visitors in flight with a failed request
         self._finished_at: float | None = None
+        self._visit_lengths: VisitLengths | None = None  # for the time left
+        self._time_limit: float | None = None
+        self._in_visit: dict[int, float] = {}  # visitors in flight: when each started (active s)
 
     def prepare(self) -> None:
         """Make the journey engine now (the data sets' tables load once per process, about
@@ -175,6 +180,10 @@ class LoadRun:
                 self._engine = self._planner(self.scenario, self.seed)
             else:
                 self._engine = JourneyEngine(self.scenario, seed=self.seed)
+        if self._visit_lengths is None:
+            self._visit_lengths = sample_visits(
+                self._engine, self._visitors_total, self.settings.think_scale
+            )
 
     # -- control from any thread ------------------------------------------------
 
@@ -212,6 +221,7 @@ class LoadRun:
 
     def progress(self) -> Progress:
         """A consistent snapshot of the counters."""
+        state: RunState | None = None
         with self._lock:
             now = self._finished_at or time.monotonic()
             elapsed = now - self._started_at if self._started_at is not None else 0.0
@@ -219,16 +229,20 @@ class LoadRun:
             eta: float | None = None
             if self._finished_at is not None:
                 eta = 0.0
-            elif self._started_at is not None:
-                active = self._active_time(time.monotonic())
-                guesses = []
-                span = self.scenario.schedule.duration
-                if started < total and span > active:
-                    guesses.append(span - active)  # arrivals still to come set the pace
-                if done:
-                    guesses.append((total - done) * active / done)
-                eta = max(guesses) if guesses else None
-            return Progress(
+            elif self._started_at is not None and self._visit_lengths is not None:
+                state = RunState(
+                    now=self._active_time(time.monotonic()),
+                    span=self.scenario.schedule.duration,
+                    visitors=total,
+                    started=started,
+                    in_flight=list(self._in_visit.items()),
+                    concurrency=self._slots(),
+                    latency=self._mean_latency(),
+                    requests=self._requests,
+                    rate=self.settings.rate,
+                    time_limit=self._time_limit,
+                )
+            progress = Progress(
                 visitors_total=total,
                 visitors_started=started,
                 visitors_done=done,
@@ -240,6 +254,10 @@ class LoadRun:
                 unanswered=self._by_kind[UNANSWERED],
                 in_flight=self._begun - self._requests,
             )
+        if state is not None and self._visit_lengths is not None:  # worked out off the lock
+            left = time_left(self._visit_lengths, state)
+            progress.eta = left if math.isfinite(left) else None
+        return progress
 
     # -- the run ----------------------------------------------------------------
 
@@ -254,6 +272,15 @@ class LoadRun:
                 self._loop = None
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    def _mean_latency(self) -> float:
+        """Seconds a request has taken so far, on average (0 before any answer)."""
+        try:
+            endpoints = list(self.stats.endpoints.values())
+        except RuntimeError:  # a new endpoint came in meanwhile: next time
+            return 0.0
+        count = sum(e.count for e in endpoints)
+        return sum(e.total_ms for e in endpoints) / count / 1000 if count else 0.0
 
     def _slots(self) -> int:
         """The run's workers: no more than visitors, so a huge --concurrency cannot stall
@@ -299,6 +326,7 @@ class LoadRun:
         limit = settings.time_limit
         if limit is None:
             limit = default_time_limit(self.scenario, slots, settings.think_scale)
+        self._time_limit = limit
         workers = [loop.create_task(self._worker()) for _ in range(slots)]
         flusher = loop.create_task(self._flush_periodically())
         dispatcher = loop.create_task(self._dispatch(len(workers)))
@@ -392,6 +420,7 @@ class LoadRun:
     async def _visit(self, index: int, connection: Exchanger) -> None:
         with self._lock:
             self._started += 1
+            self._in_visit[index] = self._active_time(time.monotonic())
         journey = ""
         finished = True
         loop = asyncio.get_running_loop()
@@ -438,6 +467,7 @@ class LoadRun:
         finally:
             with self._lock:
                 self._done += 1
+                self._in_visit.pop(index, None)
             # After every outcome of this visitor: _flush settles its journey after them.
             self._ended.append((index, journey, finished))
 

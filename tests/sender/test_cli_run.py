@@ -69,7 +69,7 @@ def test_run_against_the_embedded_collector(tmp_path: Path) -> None:
     assert code == 0, err
     assert "Traceback" not in err and "embedded collector on http://127.0.0.1:" in err
     assert f"{6 * REQUESTS_PER_VISITOR} requests" in out and "0 failed" in out
-    assert "journeys completed: 6 of 6 visitors (buyer 6)" in out
+    assert "journeys completed: 6 of 6 visitors (buyer: 6)" in out
     assert "collector: 36 received, 36 good, 0 bad" in out
     for endpoint in ("identify", "event/buy", "event/checkout", "Total"):
         assert any(line.startswith(endpoint) for line in out.splitlines()), endpoint
