@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -24,7 +25,8 @@ def snapshot(target: str) -> dict[str, Any] | None:
     """The collector's ``/_collector/all`` at ``target``; None when it is not a collector's."""
     if not is_loopback(target):
         return None
-    url = target.rstrip("/") + "/_collector/all"
+    parts = urllib.parse.urlsplit(target)
+    url = f"{parts.scheme}://{parts.netloc}/_collector/all"  # at the root, whatever the prefix
     try:
         with _OPENER.open(url, timeout=TIMEOUT) as answer:
             data = json.loads(answer.read(1_000_000))

@@ -135,3 +135,20 @@ def test_journeys_read_as_counts_per_journey_and_a_replay_s_as_one_each() -> Non
     assert journeys_text(journeys(visitor_1=1, visitor_2=1)) == (
         "journeys completed: 2 of 2 visitors (one each, of 2 recorded journeys)"
     )
+
+
+def test_a_target_collector_s_counts_are_those_of_the_run() -> None:
+    from simulator_app.cli._inspection import during, snapshot
+
+    before = {"total": 10, "good": 8, "bad": 2, "by_type": {"view": 10}, "bad_by_type": {"view": 2}}
+    after = {"total": 25, "good": 20, "bad": 5, "by_type": {"view": 15, "buy": 10},
+             "bad_by_type": {"view": 2, "buy": 3}}  # fmt: skip
+    counts = during("http://127.0.0.1:1", before, after)
+    assert counts is not None
+    assert (counts["total"], counts["good"], counts["bad"]) == (15, 12, 3)
+    assert counts["by_type"] == {"view": 5, "buy": 10} and counts["bad_by_type"]["buy"] == 3
+    reset = during("http://127.0.0.1:1", after, before)  # reset meanwhile: the counts since
+    assert reset is not None and reset["total"] == 10 and "reset" in reset["note"]
+    assert during("http://127.0.0.1:1", None, after) is None
+    # never asked of a target off this machine
+    assert snapshot("http://192.0.2.1:8787") is None
