@@ -42,6 +42,7 @@ examples:
   nitrox-sim run scenarios/buyer.yaml --visitors 20 --concurrency 5 --log run.jsonl
   nitrox-sim run scenarios/demo_mix.yaml --target http://127.0.0.1:8787 --think-scale 0 --duration 0
   nitrox-sim run scenarios/buyer.yaml --duration 0 --report run.html --har run.har
+  nitrox-sim run scenarios/buyer.yaml --think-scale 0 --summary-json summary.json --junit junit.xml
   nitrox-sim run --replay session.har --seed 7
 """
 

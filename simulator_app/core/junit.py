@@ -20,7 +20,9 @@ _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)}  # not allowed in
 
 
 def _clean(text: object) -> str:
-    return str(text).translate(_CONTROL)
+    """``text`` as XML 1.0 can carry it: control characters and lone surrogates replaced."""
+    cleaned = str(text).translate(_CONTROL).replace("\ufffe", " ").replace("\uffff", " ")
+    return cleaned.encode("utf-8", "replace").decode("utf-8")
 
 
 def _case(

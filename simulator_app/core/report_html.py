@@ -21,8 +21,6 @@ from simulator_app.core.model import Scenario
 from simulator_app.core.outcome import RunResult
 from simulator_app.core.report import RunAggregate
 
-__all__ = ["duration_text", "ms_text", "render_report"]  # duration_text, ms_text: as before
-
 GREEN, RED, BLUE, AMBER, PURPLE, GREY = (
     "#2f9e6a",
     "#d94848",

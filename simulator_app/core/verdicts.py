@@ -45,7 +45,8 @@ class CodeGroup:
 
 
 def _text(value: object) -> str:
-    text = " ".join(str(value).split())
+    """A receiver's text as one printable line: whitespace runs as one space, no lone surrogate."""
+    text = " ".join(str(value).encode("utf-8", "replace").decode("utf-8").split())
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 

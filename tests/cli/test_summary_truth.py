@@ -152,3 +152,24 @@ def test_a_target_collector_s_counts_are_those_of_the_run() -> None:
     assert during("http://127.0.0.1:1", None, after) is None
     # never asked of a target off this machine
     assert snapshot("http://192.0.2.1:8787") is None
+
+
+def test_a_receiver_s_messages_are_one_bounded_line_each() -> None:
+    from simulator_app.core.verdicts import MAX_CODES, OTHER, RunTally
+
+    def bad(code: str, description: str) -> RequestRecord:
+        return RequestRecord(
+            time=1.0, visitor=0, journey="j", step="view", name="event/view", method="POST",
+            url="http://127.0.0.1:9/x", status=200, latency_ms=1.0, request_headers=(),
+            request_body=None, response_body="", verdict="bad",
+            verdict_messages=({"code": code, "fieldPath": "f", "description": description},),
+        )  # fmt: skip
+
+    tally = RunTally()
+    tally.add([bad(f"C{i}", "two\nlines \ud800" + "x" * 500) for i in range(MAX_CODES + 10)])
+    groups = tally.ranked()
+    assert len(groups) == MAX_CODES + 1 and tally.codes[OTHER].requests == 10
+    example = groups[0].example
+    assert example is not None and "\n" not in example.description
+    assert "\ud800" not in example.description and len(example.description) <= 200
+    assert sum(g.requests for g in groups) == tally.judged_bad == MAX_CODES + 10
