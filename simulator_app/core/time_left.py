@@ -23,23 +23,31 @@ from dataclasses import dataclass
 from simulator_app.core.recording.replay import Planner
 
 SAMPLE = 200  # visitors planned to learn the lengths of visits
-MAX_PLANNED = 2000  # requests planned of one sampled visit; past it, the visit counts as endless
+MAX_PLANNED = 1000  # requests planned of one sampled visit; past it, the visit counts as endless
+MAX_SAMPLED = 10_000  # requests planned for the whole sample: a run starts in a blink
 
 
-@dataclass(frozen=True, slots=True)
 class VisitLengths:
     """Planned visits of a sample of a run's visitors: think seconds (scaled) and requests."""
 
-    by_index: dict[int, tuple[float, int]]
-    exact: bool  # every visitor of the run is in by_index
+    def __init__(self, by_index: dict[int, tuple[float, int]], exact: bool) -> None:
+        self.by_index = by_index
+        self.exact = exact  # every visitor of the run is in by_index
+        self.thinks = sorted(t for t, _ in by_index.values())
+        # after[k]: the sum of thinks[k:], so a residual costs one bisection
+        self.after = [0.0] * (len(self.thinks) + 1)
+        for k in range(len(self.thinks) - 1, -1, -1):
+            self.after[k] = self.after[k + 1] + self.thinks[k]
+        self.mean_requests = (
+            sum(n for _, n in by_index.values()) / len(by_index) if by_index else 0.0
+        )
+        self.mean_think = self.after[0] / len(self.thinks) if self.thinks else 0.0
 
-    @property
-    def thinks(self) -> list[float]:
-        return sorted(t for t, _ in self.by_index.values())
-
-    def mean_requests(self) -> float:
-        values = self.by_index.values()
-        return sum(n for _, n in values) / len(values) if values else 0.0
+    def residual(self, went: float) -> float:
+        """What visits that have gone ``went`` seconds have left, on average, by the sample."""
+        k = bisect.bisect_right(self.thinks, went)
+        longer = len(self.thinks) - k
+        return self.after[k] / longer - went if longer else 0.0
 
 
 def sample_visits(
@@ -51,7 +59,10 @@ def sample_visits(
     count = min(visitors, sample)
     indices = sorted({i * visitors // count for i in range(count)})
     lengths = {}
+    budget = MAX_SAMPLED
     for index in indices:
+        if budget <= 0:
+            break
         think, requests = 0.0, 0
         for planned in plans.plan(index):
             think += planned.think
@@ -59,8 +70,16 @@ def sample_visits(
             if requests >= MAX_PLANNED:  # an endless visit: it lasts until the time limit
                 think = math.inf
                 break
-        lengths[index] = (think if math.isinf(think) else think * think_scale, requests)
-    return VisitLengths(lengths, len(indices) == visitors)
+            if requests >= budget:
+                break
+        else:
+            budget -= requests
+            lengths[index] = (think * think_scale, requests)
+            continue
+        budget -= requests
+        if math.isinf(think):
+            lengths[index] = (think, requests)
+    return VisitLengths(lengths, len(lengths) == visitors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +98,6 @@ class RunState:
     time_limit: float | None = None
 
 
-def _residual(thinks: list[float], went: float) -> float:
-    """What visits that have gone ``went`` seconds have left, on average, by the sample."""
-    longer = thinks[bisect.bisect_right(thinks, went) :]
-    return sum(longer) / len(longer) - went if longer else 0.0
-
-
 def _longest_of(thinks: list[float], n: int) -> float:
     """About the longest of ``n`` visits drawn like the sample (its n/(n+1) quantile)."""
     if not thinks or n <= 0:
@@ -96,7 +109,7 @@ def _longest_of(thinks: list[float], n: int) -> float:
 def time_left(lengths: VisitLengths, state: RunState) -> float:
     """Seconds until the run ends, by :class:`RunState` and the visits' planned lengths."""
     thinks = lengths.thinks
-    mean_requests = lengths.mean_requests()
+    mean_requests = lengths.mean_requests
     candidates = [0.0]
     for index, began in state.in_flight:
         went = max(state.now - began, 0.0)
@@ -105,7 +118,7 @@ def time_left(lengths: VisitLengths, state: RunState) -> float:
             think, requests = known
             candidates.append(think + requests * state.latency - went)
         else:
-            candidates.append(_residual(thinks, went) + mean_requests * state.latency)
+            candidates.append(lengths.residual(went) + mean_requests * state.latency)
     waiting = state.visitors - state.started
     if waiting > 0:
         arrivals = max(state.span - state.now, 0.0)
@@ -118,7 +131,7 @@ def time_left(lengths: VisitLengths, state: RunState) -> float:
             longest = _longest_of(thinks, waiting) + mean_requests * state.latency
         candidates.append(arrivals + longest)
         if len(state.in_flight) >= state.concurrency:  # the rest queue behind the limit
-            mean = sum(thinks) / len(thinks) + mean_requests * state.latency if thinks else 0.0
+            mean = lengths.mean_think + mean_requests * state.latency
             candidates.append(math.ceil(waiting / max(state.concurrency, 1)) * mean)
     if state.rate:
         to_send = max(state.visitors * mean_requests - state.requests, 0.0)

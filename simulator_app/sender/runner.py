@@ -53,6 +53,7 @@ from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
 STOP_GRACE = 2.0  # seconds in-flight requests get to finish after stop()
+ETA_EVERY = 0.5  # seconds between two workings-out of the time left
 # Requests a worker sends back to back before it lets the loop run other work
 # for certain; an answer usually makes it wait anyway, a failure that comes at
 # once (a request that cannot be written) would not.
@@ -170,6 +171,7 @@ class LoadRun:
         self._finished_at: float | None = None
         self._visit_lengths: VisitLengths | None = None  # for the time left
         self._time_limit: float | None = None
+        self._eta: tuple[float | None, float] = (None, 0.0)  # (when worked out, time left then)
         self._in_visit: dict[int, float] = {}  # visitors in flight: when each started (active s)
 
     def prepare(self) -> None:
@@ -255,8 +257,7 @@ class LoadRun:
                 in_flight=self._begun - self._requests,
             )
         if state is not None and self._visit_lengths is not None:  # worked out off the lock
-            left = time_left(self._visit_lengths, state)
-            progress.eta = left if math.isfinite(left) else None
+            progress.eta = self._time_left(self._visit_lengths, state)
         return progress
 
     # -- the run ----------------------------------------------------------------
@@ -272,6 +273,17 @@ class LoadRun:
                 self._loop = None
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    def _time_left(self, lengths: VisitLengths, state: RunState) -> float | None:
+        """:func:`time_left`, worked out at most every :data:`ETA_EVERY` seconds (polling is
+        cheap: a bench looks every 10 ms at 5000 visitors in flight)."""
+        at, left = self._eta
+        if at is None or state.now - at >= ETA_EVERY or state.now < at:
+            left = time_left(lengths, state)
+            self._eta = (state.now, left)
+        else:
+            left = max(left - (state.now - at), 0.0)
+        return left if math.isfinite(left) else None
 
     def _mean_latency(self) -> float:
         """Seconds a request has taken so far, on average (0 before any answer)."""
