@@ -158,3 +158,16 @@ def test_read_bounded_reads_exactly_up_to_its_cap(tmp_path: Path) -> None:
         read_bounded(tmp_path, 10, "HAR file")
     with pytest.raises(FileNotFoundError):
         read_bounded(tmp_path / "missing", 10)
+
+
+@pytest.mark.timeout(120)
+def test_export_locust_does_not_read_a_fifo_or_device_named_locust_conf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(tmp_path / "locust.conf")
+    code = main(["export-locust", str(SCENARIOS / "buyer.yaml"), "-o", str(tmp_path / "x.py")])
+    _one_line_error(capsys, code, "locust.conf", "was not written by nitrox-sim")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "locust.conf").symlink_to("/dev/zero")
+    code = main(["export-locust", str(SCENARIOS / "buyer.yaml"), "-o", str(tmp_path / "d/x.py")])
+    _one_line_error(capsys, code, "locust.conf", "was not written by nitrox-sim")
