@@ -9,6 +9,7 @@ cap, and a sparse file far past it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from simulator_app.core import scenario_file
 from simulator_app.core.inputs import InputError, read_bounded
 from simulator_app.core.recording import har_reader
 from tests.conftest import SCENARIOS
+from tests.har.helpers import CHROME
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 
@@ -171,3 +173,29 @@ def test_export_locust_does_not_read_a_fifo_or_device_named_locust_conf(
     (tmp_path / "d" / "locust.conf").symlink_to("/dev/zero")
     code = main(["export-locust", str(SCENARIOS / "buyer.yaml"), "-o", str(tmp_path / "d/x.py")])
     _one_line_error(capsys, code, "locust.conf", "was not written by nitrox-sim")
+
+
+def test_a_har_of_millions_of_empty_objects_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(har_reader, "MAX_OBJECTS", 10_000)
+    har = tmp_path / "many.har"
+    har.write_text('{"log": {"entries": [' + ",".join(["{}"] * 10_001) + "]}}")
+    code = main(["import-har", str(har)])
+    _one_line_error(capsys, code, str(har), "holds 10,003 objects; at most 10,000 are read")
+
+
+def test_unreadable_entries_are_counted_all_and_kept_few(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    har = tmp_path / "broken.har"
+    entries = ["[]"] * 5000
+    har.write_text('{"log": {"entries": [' + ",".join(entries) + "]}}")
+    recording = har_reader.read_har_file(str(har))
+    assert recording.problem_count == 5000
+    assert len(recording.problems) == har_reader.MAX_PROBLEMS
+    document = json.loads(CHROME.read_text(encoding="utf-8"))
+    document["log"]["entries"] += [[]] * 5000
+    har.write_text(json.dumps(document))
+    assert main(["import-har", str(har)]) == 0
+    assert "... and 4,980 more unreadable entries" in capsys.readouterr().err

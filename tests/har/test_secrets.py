@@ -22,7 +22,12 @@ from hypothesis import strategies as st
 
 from simulator_app.core.recording.har_reader import read_har
 from simulator_app.core.recording.importer import import_recording
-from simulator_app.core.recording.scrub import Scrubber, name_is_sensitive, value_shape
+from simulator_app.core.recording.scrub import (
+    Scrubber,
+    decoded,
+    name_is_sensitive,
+    value_shape,
+)
 from simulator_app.core.recording.writer import scenario_text
 from simulator_app.core.scenario_file import load_scenario
 from tests.har.helpers import CHROME, records_of, run_cli
@@ -246,10 +251,25 @@ def test_value_shapes(value: str, shape: str | None) -> None:
         ("/p#id_token=abc&x=1", "/p#x=1"),
         ("/p?redirect=https%3A%2F%2Fu%3Ap%40evil.example%2F", "/p"),
         ("https://a:pa/ss@shop.example.com/", None),  # not a port: no URL a browser reads
+        ("https://ann%40example.com@shop.example.com/", "https://shop.example.com/"),
+        ("https://ann%2540x.example:pw%40@shop.example.com/", "https://shop.example.com/"),
     ],
 )
 def test_urls(url: str, clean: str | None) -> None:
     assert Scrubber().url(url) == clean
+
+
+URL_PIECES = ["https://", "//", "/", "?", "#", "&", "=", ";", "@", ":", "%40", "%2540", "%2B",
+              "+", "a", "Z", "9", "email", "users", ".", "-", "[::1]", "\\", " ", "%0A", "%3F"]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=25).map("".join))
+def test_no_at_sign_survives_in_any_url(url: str) -> None:
+    scrubber = Scrubber()
+    clean = scrubber.url(url)
+    assert clean is None or "@" not in decoded(clean)
+    assert all(k.isprintable() for k in scrubber.removed)
 
 
 def test_removed_names_never_carry_control_characters() -> None:

@@ -32,6 +32,8 @@ from simulator_app.core.inputs import InputError, read_bounded
 from simulator_app.core.recording.scrub import Removed, Scrubber
 
 MAX_HAR_BYTES = 512 * 1024 * 1024  # a day of devtools recording is far less
+MAX_OBJECTS = 10_000_000  # JSON objects: 10,000 entries with their headers hold about 300,000
+MAX_PROBLEMS = 1000  # lines kept about unreadable entries (all are counted)
 _MARK = "/jsv1/"
 
 
@@ -85,8 +87,15 @@ class Recording:
     file: str
     entries: int  # all entries of the file
     requests: list[RecordedRequest] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # "entry N: what is wrong"
+    problems: list[str] = field(default_factory=list)  # "entry N: what is wrong", the first ones
+    problem_count: int = 0  # all of them: only the first MAX_PROBLEMS lines are kept
     removed: Removed = field(default_factory=Removed)  # what scrubbing took out, by name
+
+    def problem(self, line: str) -> None:
+        """Note one unreadable entry (a file of millions of them keeps a few lines, and the count)."""
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(line)
 
     def visitors(self) -> dict[str, list[RecordedRequest]]:
         """Requests by nitro_id, visitors in the order they first appear."""
@@ -253,6 +262,12 @@ def _refuse(name: str) -> Any:
 
 def read_har(text: str, file: str = "<har>") -> Recording:
     """The Nitrox requests of a HAR document; :class:`HarError` when it is not one."""
+    # Each JSON object costs Python 64 bytes and more: "{}," three bytes of text. A count
+    # of braces (strings' included: an upper bound) keeps a file of millions of empty
+    # objects from filling memory before a line of it is read.
+    objects = text.count("{")
+    if objects > MAX_OBJECTS:
+        raise HarError(f"holds {objects:,} objects; at most {MAX_OBJECTS:,} are read")
     try:
         # json.loads, not read_json: a HAR's tens of megabytes are the user's own file,
         # and read_json's depth guard scans all of it first.
@@ -276,11 +291,11 @@ def read_har(text: str, file: str = "<har>") -> Recording:
         try:
             request = read_entry(number, entry, last, scrubber)
         except _Skip as exc:
-            recording.problems.append(f"entry {number}: {exc}")
+            recording.problem(f"entry {number}: {exc}")
             continue
         if request is not None:
             if _epoch(entry.get("startedDateTime")) is None:
-                recording.problems.append(
+                recording.problem(
                     f"entry {number}: startedDateTime: missing or not a date; "
                     "timed as the request before it"
                 )

@@ -65,6 +65,7 @@ _PATH_NOUNS = frozenset(
 )  # fmt: skip
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~:]{16,}", re.ASCII)
 _SPLIT = re.compile(r"[-_.~:+/=]")
+_AT = re.compile(r"@|%(?:25)*40", re.IGNORECASE)
 _SHOWN_NAME = re.compile(r"[A-Za-z0-9_\-.\[\]]{1,40}", re.ASCII)
 
 
@@ -148,9 +149,24 @@ class Scrubber:
 
     def __init__(self) -> None:
         self.removed = Removed()
+        # A recording repeats its URLs (every event of a page names it): each is read once.
+        self._seen: dict[str, tuple[str | None, Removed]] = {}
 
     def url(self, url: str) -> str | None:
         """``url`` without secrets or personal data (None: not a URL that can be read)."""
+        seen = self._seen.get(url)
+        if seen is None:
+            counted, self.removed = self.removed, Removed()
+            try:
+                seen = (self._url(url), self.removed)
+            finally:
+                self.removed = counted
+            if len(self._seen) < 100_000:
+                self._seen[url] = seen
+        self.removed.update(seen[1])
+        return seen[0]
+
+    def _url(self, url: str) -> str | None:
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -162,9 +178,11 @@ class Scrubber:
             self.removed["unreadable URL"] += 1
             return None
         netloc = parts.netloc
-        if "@" in netloc:
-            netloc = netloc.rpartition("@")[2]
+        if "@" in decoded(netloc):  # user info, its "@" percent-encoded or not
+            netloc = _AT.split(netloc)[-1]
             self.removed["user info (user:password@)"] += 1
+            if "@" in decoded(netloc):
+                return None
         path = "/".join(self._segments(parts.path.split("/")))
         query = self._pairs(parts.query, "query parameter")
         fragment = parts.fragment
