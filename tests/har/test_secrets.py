@@ -246,6 +246,9 @@ def test_value_shapes(value: str, shape: str | None) -> None:
         ("https://a@b@shop.example.com/", "https://shop.example.com/"),
         ("/cart;jsessionid=0123ABCD?page=2", "/cart?page=2"),
         ("/users/jane.doe/orders", "/users/redacted/orders"),
+        ("/customers/jane/orders", "/customers/redacted/orders"),  # /customers/<who>, always
+        ("/account/1234", "/account/redacted"),
+        ("/p?_ga=GA1.2.123456789.1712345678&_gl=1*abc&page=3", "/p?page=3"),  # ad trackers
         ("/account/orders", "/account/orders"),
         ("/p#reviews", "/p#reviews"),
         ("/p#id_token=abc&x=1", "/p#x=1"),

@@ -52,11 +52,24 @@ _PARTS = (
     "apikey", "auth", "bearer", "jwt", "signature", "credential", "userid", "username",
     "customer", "account", "gclid", "fbclid", "msclkid", "dclid", "clickid", "clid",
 )  # fmt: skip
+# Whole names (letters and digits only) of the parameters that ad and mail tools add to
+# follow one person: Google's _ga and srsltid, Meta's _fbp, Mailchimp's mc_eid, HubSpot's...
+_TRACKING = frozenset(
+    (
+        "ga", "gid", "gl", "cid", "vid", "fbp", "fbc", "mceid", "mccid", "mkttok", "hsenc",
+        "hsmi", "wbraid", "gbraid", "yclid", "ttclid", "twclid", "lifatid", "epik", "igshid",
+        "skwcid", "efid", "olyencid", "olyanonid", "rbclickid", "veroid", "srsltid", "ref",
+        "referrer", "aff", "affid", "affiliate", "subid", "irclickid", "kuid", "ckid",
+    )
+)  # fmt: skip
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _WORD = re.compile(r"[a-z]+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]{7,30}", re.ASCII)
 _DATE = re.compile(r"\d{4}[-/.]\d{2}[-/.]\d{2}|\d{2}[-/.]\d{2}[-/.]\d{4}", re.ASCII)
-# A path segment that names whose or what the next segment is (/users/<id>, /session/<token>).
+# A path segment that names whose the next one is: that one is always someone (/users/<who>).
+_PEOPLE = frozenset(("users", "customers", "members", "profiles", "people", "persons", "u"))
+# A path segment that names what the next segment is (/user/<id>, /session/<token>): that one
+# is taken out when it is more than a lower-case word (/account/orders stays).
 _PATH_NOUNS = frozenset(
     (
         "user", "customer", "account", "member", "profile", "session", "token", "email",
@@ -65,6 +78,7 @@ _PATH_NOUNS = frozenset(
 )  # fmt: skip
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~:]{16,}", re.ASCII)
 _SPLIT = re.compile(r"[-_.~:+/=]")
+_MORE_THAN_A_WORD = re.compile(r"[^a-z\-]").search
 _AT = re.compile(r"@|%(?:25)*40", re.IGNORECASE)
 _SHOWN_NAME = re.compile(r"[A-Za-z0-9_\-.\[\]]{1,40}", re.ASCII)
 
@@ -97,7 +111,7 @@ def name_is_sensitive(name: str) -> bool:
     """True when a parameter's or field's name says it carries a secret or a person."""
     plain = decoded(name)
     flat = "".join(_words(plain))
-    if any(part in flat for part in _PARTS):
+    if flat in _TRACKING or any(part in flat for part in _PARTS):
         return True
     return any(w in _WORDS or w.rstrip("s") in _WORDS for w in _words(plain))
 
@@ -210,18 +224,19 @@ class Scrubber:
 
     def _segments(self, segments: list[str]) -> list[str]:
         out: list[str] = []
-        after_sensitive = False
+        after = 0  # 2: the segment before names people; 1: it names a person or a secret
         for raw in segments:
             segment, *params = raw.split(";")
             kept = [p for p in params if not self._param_removed(p)]
             plain = decoded(segment)
             shape = value_shape(plain)
-            if shape is None and after_sensitive and re.search(r"[^a-z\-]", plain):
+            if shape is None and plain and (after == 2 or (after and _MORE_THAN_A_WORD(plain))):
                 shape = "after a segment that names a person or secret"
             if shape is not None:
                 self.removed[f"path segment ({shape})"] += 1
                 segment = REDACTED
-            after_sensitive = shape is None and plain.lower().rstrip("s") in _PATH_NOUNS
+            noun = plain.lower()
+            after = 0 if shape else 2 if noun in _PEOPLE else int(noun.rstrip("s") in _PATH_NOUNS)
             out.append(";".join([segment, *kept]))
         return out
 
