@@ -9,6 +9,7 @@ and in fragments, percent-encoded once or twice.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import string
@@ -279,3 +280,25 @@ def test_removed_names_never_carry_control_characters() -> None:
     scrubber = Scrubber()
     scrubber.url("/p?token%0A%1B%5B31m=1&%E2%80%AEemail=2")
     assert all(k.isprintable() for k in scrubber.removed)
+
+
+@pytest.mark.parametrize(
+    "email", ["ann.lee_at_example", "a-very-long-address-of-somebody-real-at-example-dot-com"]
+)
+def test_the_judges_messages_never_quote_a_recorded_persons_value(
+    email: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = {"email": email, "name": "Ann Lee", "phone": "+91 98765 43210", "source": "x"}
+    segment = quote(base64.b64encode(json.dumps(payload).encode()).decode(), safe="")
+    document = json.loads(CHROME.read_text(encoding="utf-8"))
+    for entry in document["log"]["entries"]:
+        url = entry["request"]["url"]
+        if "/jsv1/identify/" in url:
+            entry["request"]["url"] = url.rsplit("/", 1)[0] + "/" + segment
+    har = tmp_path / "person.har"
+    har.write_text(json.dumps(document), encoding="utf-8")
+    code, out, err = run_cli(capsys, "import-har", str(har), "-o", str(tmp_path / "p.yaml"))
+    assert code == 1, err  # the collector judges the e-mail bad...
+    assert "payload.email" in out and "is not an email address" in out
+    written = (tmp_path / "p.yaml").read_text(encoding="utf-8")
+    assert_none_of([email, email[:20], "Ann Lee", "98765 43210"], out, err, written)  # ...unseen
