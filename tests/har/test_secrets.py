@@ -302,3 +302,14 @@ def test_the_judges_messages_never_quote_a_recorded_persons_value(
     assert "payload.email" in out and "is not an email address" in out
     written = (tmp_path / "p.yaml").read_text(encoding="utf-8")
     assert_none_of([email, email[:20], "Ann Lee", "98765 43210"], out, err, written)  # ...unseen
+
+
+def test_an_unreadable_entry_is_named_without_its_data() -> None:
+    document = json.loads(CHROME.read_text(encoding="utf-8"))
+    for entry in document["log"]["entries"]:
+        url = entry["request"]["url"]
+        if "/event/categoryview" in url:
+            entry["request"]["url"] = url.replace("categoryview", "ann%40example.com")
+    recording = read_har(json.dumps(document), "x.har")
+    assert any("not one of the seven event types" in p for p in recording.problems)
+    assert_none_of(["ann@example.com", "example.com"], "\n".join(recording.problems))

@@ -223,7 +223,8 @@ def read_entry(
     else:
         org, roaming, nitro, nitrox, kind = ids[0], ids[1], ids[2], ids[3], ids[5]
         if kind not in EVENT_TYPES:
-            raise _Skip(f"event/{kind[:40]}: not one of the seven event types")
+            shown = kind if kind.isascii() and kind.isalpha() and len(kind) <= 40 else "…"
+            raise _Skip(f"event/{shown}: not one of the seven event types")  # never data shown
         if method == "GET":
             pages = [v for k, v in query if k == "page"]
             body = {"page": pages[0]} if pages else {}
