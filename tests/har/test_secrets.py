@@ -313,3 +313,25 @@ def test_an_unreadable_entry_is_named_without_its_data() -> None:
     recording = read_har(json.dumps(document), "x.har")
     assert any("not one of the seven event types" in p for p in recording.problems)
     assert_none_of(["ann@example.com", "example.com"], "\n".join(recording.problems))
+
+
+@pytest.mark.parametrize(
+    "pid", ["\u00b2", "\u0661\u0660\u0660\u0661", "\uff11\uff10\uff10\uff11", "1001\n"]
+)
+def test_a_product_id_of_lookalike_digits_is_no_product_id(
+    pid: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads(CHROME.read_text(encoding="utf-8"))
+    for entry in document["log"]["entries"]:
+        post = entry["request"].get("postData")
+        if isinstance(post, dict) and post.get("text"):
+            post["text"] = post["text"].replace(
+                '"product_id":1001', f'"product_id":{json.dumps(pid)}'
+            )
+    har = tmp_path / "digits.har"
+    har.write_text(json.dumps(document), encoding="utf-8")
+    code, _, err = run_cli(capsys, "import-har", str(har), "-o", str(tmp_path / "d.yaml"))
+    assert code in (0, 1) and "Traceback" not in err, err
+    catalog = load_scenario(tmp_path / "d.yaml").store.catalog
+    assert catalog is not None
+    assert 1001 not in {p.id for c in catalog.categories for p in c.products}
