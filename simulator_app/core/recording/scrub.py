@@ -43,7 +43,9 @@ _WORDS = frozenset(
         "birthday", "birthdate", "card", "cc", "cvv", "cvc", "iban", "ssn", "ip", "access",
         "refresh", "private", "person", "profile", "customer", "client", "visitor", "guest",
         "ticket", "reset", "verify", "verification", "invite", "oauth", "saml", "csrf",
-        "xsrf", "cookie", "credit", "tax", "vat", "passport", "license",
+        "xsrf", "cookie", "credit", "tax", "vat", "passport", "license", "pw", "pword",
+        "hmac", "cust", "recipient", "lat", "lng", "lon", "latitude", "longitude", "geo",
+        "device", "anon", "anonymous", "distinct", "uuid", "guid",
     )
 )  # fmt: skip
 # Parts of a name that say so wherever they appear ("customerEmail", "X-Api-Key", "jsessionid").
@@ -51,6 +53,7 @@ _PARTS = (
     "email", "mail", "phone", "passw", "pwd", "token", "secret", "session", "sessid",
     "apikey", "auth", "bearer", "jwt", "signature", "credential", "userid", "username",
     "customer", "account", "gclid", "fbclid", "msclkid", "dclid", "clickid", "clid",
+    "fullname", "firstname", "lastname", "surname", "nickname", "displayname", "birth",
 )  # fmt: skip
 # Whole names (letters and digits only) of the parameters that ad and mail tools add to
 # follow one person: Google's _ga and srsltid, Meta's _fbp, Mailchimp's mc_eid, HubSpot's...
@@ -236,7 +239,8 @@ class Scrubber:
                 self.removed[f"path segment ({shape})"] += 1
                 segment = REDACTED
             noun = plain.lower()
-            after = 0 if shape else 2 if noun in _PEOPLE else int(noun.rstrip("s") in _PATH_NOUNS)
+            named = any(w.rstrip("s") in _PATH_NOUNS for w in _words(plain))  # /reset-password/
+            after = 0 if shape else 2 if noun in _PEOPLE else int(named)
             out.append(";".join([segment, *kept]))
         return out
 
