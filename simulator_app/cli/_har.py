@@ -112,8 +112,9 @@ def replay_plan(args: argparse.Namespace) -> Replay | None:
 
 def _recording_replay(path: str) -> Replay:
     from simulator_app.core.journey import JourneyEngine
-    from simulator_app.core.recording.importer import import_recording
-    from simulator_app.core.recording.replay import RecordingReplay, recorded_length
+    from simulator_app.core.recording.gaps import MAX_GAP
+    from simulator_app.core.recording.importer import import_recording, removed_line
+    from simulator_app.core.recording.replay import RecordingReplay, replay_timing
 
     recording = read_recording(path)
     for line in recording.problems[:20]:
@@ -122,12 +123,21 @@ def _recording_replay(path: str) -> Replay:
         scenario = import_recording(recording).scenario
     except ValueError as exc:
         raise CliError(f"{path}: {exc}") from None
-    visitors, length = len(recording.visitors()), recorded_length(recording)
+    timing = replay_timing(recording)
+    visitors, length = len(recording.visitors()), timing.length
     print(
         f"replaying {path}: {plural(visitors, 'visitor')}, {plural(len(recording.requests), 'request')} "
         f"over {length:.1f} s, fresh visitor IDs",
         file=sys.stderr,
     )
+    if timing.capped:
+        print(
+            f"{path}: {plural(timing.capped, 'recorded gap')} longer than {MAX_GAP:,.0f} s "
+            f"replayed as {MAX_GAP:,.0f} s",
+            file=sys.stderr,
+        )
+    if recording.removed:
+        print(f"{path}: {removed_line(recording)}; not replayed", file=sys.stderr)
 
     def planner(effective: Scenario, seed: int) -> Planner:
         engine = JourneyEngine(effective, seed=seed)

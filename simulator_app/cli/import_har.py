@@ -47,10 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _shown(lines: list[str], what: str) -> list[str]:
-    if len(lines) <= MAX_SHOWN:
+def _shown(lines: list[str], what: str, total: int | None = None) -> list[str]:
+    total = len(lines) if total is None else total
+    if total <= MAX_SHOWN:
         return lines
-    return [*lines[:MAX_SHOWN], f"... and {len(lines) - MAX_SHOWN} more {what}"]
+    return [*lines[:MAX_SHOWN], f"... and {total - MAX_SHOWN:,} more {what}"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for line in _shown(judged_lines(verdicts), "messages"):
         print(f"  {line}")
-    for line in _shown(recording.problems, "unreadable entries"):
+    for line in _shown(recording.problems, "unreadable entries", recording.problem_count):
         print(f"{args.har}: {line}", file=sys.stderr)
     for line in _shown(imported.notes, "notes"):
         print(f"note: {line}", file=sys.stderr)

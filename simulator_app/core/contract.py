@@ -58,20 +58,37 @@ def _json_encoder() -> Callable[[Any], str]:
 encode_json = _json_encoder()
 """A body as the wire carries it: compact JSON, UTF-8 text kept as is."""
 
-_UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+UUID_FORM = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+"""A UUID in its canonical 8-4-4-4-12 form: ASCII hex digits only (never a Unicode digit)."""
+
+
+def whole(form: str) -> str:
+    """A pattern that matches all of a text or nothing, in Python and in JSON Schema alike.
+
+    ``$`` would also match before a final newline in Python (jsonschema's
+    ``re.search``); ``(?![\\s\\S])`` is the end of the text in both dialects.
+    """
+    return f"^(?:{form})(?![\\s\\S])"
+
+
+UUID_PATTERN = whole(UUID_FORM)
+ROAMING_PATTERN = whole(ROAMING_PREFIX + UUID_FORM)
+_UUID_RE = re.compile(UUID_FORM, re.ASCII)
 
 
 def is_uuid(text: str) -> bool:
-    """True when ``text`` is a UUID in its canonical 8-4-4-4-12 hex form."""
-    return bool(_UUID_RE.match(text))
+    """True when all of ``text`` is a UUID in its canonical 8-4-4-4-12 hex form."""
+    return _UUID_RE.fullmatch(text) is not None
 
 
 def id_problem(kind: str, value: str) -> str | None:
     """Why ``value`` is not a valid identifier of ``kind``, or None when it is.
 
     ``kind`` is one of ``org_id``, ``roaming_id``, ``nitro_id``, ``nitrox_id``.
+    The whole value must match: a trailing newline, a space or a lookalike
+    character (a fullwidth letter, another script's digit) is a problem. This
+    is the one ID rule: the collector, the scenario model (through
+    :data:`UUID_PATTERN` and :data:`ROAMING_PATTERN`) and the Locust options use it.
     """
     if kind == "roaming_id":
         if not value.startswith(ROAMING_PREFIX) or not is_uuid(value[len(ROAMING_PREFIX) :]):

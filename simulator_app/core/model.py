@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.contract import ROAMING_PATTERN, STEP_TYPES, UUID_PATTERN, whole
 from simulator_app.core.format import (
     MAX_SAFE_INTEGER,
     MAX_SEED,
@@ -68,8 +68,9 @@ MAX_COUNTRIES = 100
 MAX_SESSIONS = 20  # later sessions of one returning visitor
 MAX_RETURN_AFTER = 7 * 24 * 3600.0
 
-_UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-_ROAMING = "^biscuit_" + _UUID[1:]
+# The ID rules are the contract's (one source for the collector, this model and Locust).
+_UUID = UUID_PATTERN
+_ROAMING = ROAMING_PATTERN
 # The engine puts base_url before a page or product URL that has no "://" in it, so
 # "sale" would become "https://shop.example.comsale": a path must start with "/".
 _PATH_OR_URL = "/|https?://[^\\s/]+"
@@ -292,7 +293,9 @@ class Identities:
     )
     countries: tuple[tuple[str, float], ...] = option(
         MapOf(
-            Text(2, min_length=2, pattern="^[A-Z]{2}$", form="a country code such as IN or US"),
+            Text(
+                2, min_length=2, pattern=whole("[A-Z]{2}"), form="a country code such as IN or US"
+            ),
             Number(0, MAX_WEIGHT),
             MAX_COUNTRIES,
         ),
@@ -351,7 +354,7 @@ class Tracker:
     full_cart: bool = option(Flag(), False, "line_items carry every cart line, not just the change")
     client_ip_header: str = option(
         Either(
-            (Const("off", "off"), Text(100, pattern="^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")),
+            (Const("off", "off"), Text(100, pattern=whole("[A-Za-z0-9!#$%&'*+.^_`|~-]+"))),
             "an HTTP header name, or 'off'",
         ),
         "X-Forwarded-For",

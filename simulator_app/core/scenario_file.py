@@ -28,11 +28,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from simulator_app.core.format import non_finite
+from simulator_app.core.inputs import InputError, read_bounded
 from simulator_app.core.model import SCENARIO, Scenario, scenario_from_dict
 from simulator_app.core.rules import reference_problems, scenario_problems
 from simulator_app.core.schema import SCHEMA
@@ -77,17 +79,41 @@ def field_name(path: Iterable[PathPart]) -> str:
     return out
 
 
-class _Representer(RoundTripRepresenter):
-    """Writes text that holds U+0085 double-quoted, so it loads back unchanged.
+def _hidden(text: str) -> bool:
+    """True when ``text`` holds a character that may break a line or not show.
 
-    ruamel.yaml emits U+0085 (NEL) raw inside single quotes, where its reader
-    takes it for a line break and folds it into a space.
+    U+0085, U+2028 or a lone CR is a line break to some reader; a control, a
+    bidi override or a zero-width space is invisible in an editor.
+    """
+    return not text.isprintable()
+
+
+class _Representer(RoundTripRepresenter):
+    """Writes text that holds a hidden or line-breaking character double-quoted.
+
+    ruamel.yaml emits U+0085 (NEL) or U+2028 raw inside single quotes, where a
+    reader may take it for a line break; in double quotes :class:`_Emitter`
+    writes it as an escape, so a value stays one value on one line.
     """
 
     def represent_str(self, data: str) -> Any:
-        if "\x85" in data:
+        if _hidden(data):
             return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
         return super().represent_str(data)
+
+
+class _Emitter(Emitter):
+    """Escapes every hidden character of a double-quoted value (``\\u202E``, not the raw one)."""
+
+    def write_double_quoted(self, text: Any, split: Any = True) -> None:
+        if not _hidden(text):
+            return super().write_double_quoted(text, split)
+        unicode = self.allow_unicode
+        self.allow_unicode = False  # this one value: every character past ASCII escaped
+        try:
+            return super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = unicode
 
 
 _Representer.add_representer(str, _Representer.represent_str)
@@ -163,6 +189,7 @@ def _yaml() -> YAML:
     yaml.Composer = _BoundedComposer
     yaml.Constructor = _Constructor
     yaml.Representer = _Representer
+    yaml.Emitter = _Emitter
     yaml.max_depth = MAX_DEPTH
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -365,35 +392,23 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
 
 
 def read_text(path: str | Path) -> str:
-    """A scenario file's text; :class:`ScenarioError` when it cannot be read."""
+    """A scenario file's text, read with its cap; :class:`ScenarioError` when it cannot be read."""
+
+    def refused(why: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), None, "", why)])
+
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                [
-                    Problem(
-                        str(path),
-                        None,
-                        "",
-                        f"is {size:,} bytes; a scenario file has at most {MAX_FILE_BYTES:,}",
-                    )
-                ]
-            )
-        return Path(path).read_text(encoding="utf-8")
+        data = read_bounded(path, MAX_FILE_BYTES, "scenario file")
+    except InputError as exc:
+        raise refused(str(exc)) from None
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(path), None, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            [Problem(str(path), None, "", "is a directory, not a scenario file")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]
-        ) from None
+        raise refused("no such file") from None
     except OSError as exc:
-        raise ScenarioError(
-            [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
-        ) from None
+        raise refused(f"cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refused(f"not UTF-8 text ({exc.reason})") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulator_app.core.inputs import InputError, read_bounded
 from simulator_app.core.model import Scenario
 from simulator_app.exporter.bundle import bundle_locustfile
 from simulator_app.exporter.locustfile import (
@@ -50,7 +51,10 @@ def write_export(
     text = (bundle_locustfile if bundle else export_locustfile)(scenario, settings)
     conf_path = path.parent / "locust.conf"
     if conf is not None and conf_path.exists():
-        existing = conf_path.read_text(encoding="utf-8", errors="replace")
+        try:  # a bounded read: the path may be a FIFO or a device
+            existing = read_bounded(conf_path, 1 << 20, "locust.conf").decode("utf-8", "replace")
+        except (InputError, OSError):
+            existing = ""
         if not existing.startswith(CONF_MARKER):
             raise ExportError(
                 f"{conf_path}: exists and was not written by nitrox-sim; remove it or skip locust.conf"

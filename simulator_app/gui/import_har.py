@@ -59,10 +59,11 @@ class ImportSummary(QDialog):
         layout.addWidget(buttons)
 
 
-def _cut(lines: list[str], what: str) -> list[str]:
-    if len(lines) <= MAX_LINES:
+def _cut(lines: list[str], what: str, total: int | None = None) -> list[str]:
+    total = len(lines) if total is None else total
+    if total <= MAX_LINES:
         return lines
-    return [*lines[:MAX_LINES], f"... and {len(lines) - MAX_LINES} more {what}"]
+    return [*lines[:MAX_LINES], f"... and {total - MAX_LINES:,} more {what}"]
 
 
 def import_har(window: MainWindow, path: Path) -> ImportSummary | None:
@@ -92,7 +93,8 @@ def import_har(window: MainWindow, path: Path) -> ImportSummary | None:
         f"collector: {len(verdicts) - len(bad) - warned} good, {warned} warned, {len(bad)} bad"
     )
     lines += _cut([line for v in verdicts if v.verdict != "good" for line in v.lines()], "messages")
-    lines += _cut([f"{path.name}: {p}" for p in recording.problems], "unreadable entries")
+    problems = [f"{path.name}: {p}" for p in recording.problems]
+    lines += _cut(problems, "unreadable entries", recording.problem_count)
     lines += _cut([f"note: {n}" for n in imported.notes], "notes")
     lines += [f"warning: {w}" for w in imported.warnings]
     headline = (

@@ -28,8 +28,12 @@ from simulator_app.core.contract import (
     decode_payload,
     read_json,
 )
+from simulator_app.core.inputs import InputError, read_bounded
+from simulator_app.core.recording.scrub import Removed, Scrubber
 
 MAX_HAR_BYTES = 512 * 1024 * 1024  # a day of devtools recording is far less
+MAX_OBJECTS = 10_000_000  # JSON objects: 10,000 entries with their headers hold about 300,000
+MAX_PROBLEMS = 1000  # lines kept about unreadable entries (all are counted)
 _MARK = "/jsv1/"
 
 
@@ -56,10 +60,10 @@ class RecordedRequest:
     nitrox_id: str  # "" for identify (it has none)
     body: dict[str, Any] | None
     body_text: str | None  # the body as it was sent
-    payload: dict[str, Any] | None
+    payload: dict[str, Any] | None  # identify's ``source`` alone (scrubbed), when it has one
     payload_segment: str
     query: tuple[tuple[str, str], ...]
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]  # names only: values are never kept
     status: int
     origin: str  # scheme://host of the tracker
     page_url: str | None  # the page the browser was on (Referer), if recorded
@@ -83,7 +87,15 @@ class Recording:
     file: str
     entries: int  # all entries of the file
     requests: list[RecordedRequest] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # "entry N: what is wrong"
+    problems: list[str] = field(default_factory=list)  # "entry N: what is wrong", the first ones
+    problem_count: int = 0  # all of them: only the first MAX_PROBLEMS lines are kept
+    removed: Removed = field(default_factory=Removed)  # what scrubbing took out, by name
+
+    def problem(self, line: str) -> None:
+        """Note one unreadable entry (a file of millions of them keeps a few lines, and the count)."""
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(line)
 
     def visitors(self) -> dict[str, list[RecordedRequest]]:
         """Requests by nitro_id, visitors in the order they first appear."""
@@ -122,7 +134,7 @@ def _epoch(value: Any) -> float | None:
         return None
 
 
-def _nitrox_parts(url: str) -> tuple[str, list[str], str] | None:
+def _nitrox_parts(url: str, scrubber: Scrubber) -> tuple[str, list[str], str] | None:
     """(origin, path segments after /jsv1/, query) when ``url`` has the Nitrox shape."""
     if _MARK not in url:  # most entries of a recording: pages, images, scripts
         return None
@@ -140,10 +152,12 @@ def _nitrox_parts(url: str) -> tuple[str, list[str], str] | None:
             return None
     elif len(segments) != 6 or segments[4] != "event":
         return None
-    return f"{parts.scheme}://{parts.netloc}", segments, parts.query
+    origin = scrubber.url(f"{parts.scheme}://{parts.netloc}")  # without user:password@
+    return origin or f"{parts.scheme}://", segments, parts.query
 
 
 def _body(request: dict[str, Any], kind: str) -> tuple[dict[str, Any], str]:
+    """The event's JSON body and its text, as recorded (the caller scrubs them)."""
     post = request.get("postData")
     text = post.get("text") if isinstance(post, dict) else None
     if not isinstance(text, str) or not text.strip():
@@ -157,8 +171,14 @@ def _body(request: dict[str, Any], kind: str) -> tuple[dict[str, Any], str]:
     return data, text
 
 
-def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | None:
-    """Entry ``number``'s Nitrox request; None when it is not one; :class:`_Skip` when unreadable."""
+def read_entry(
+    number: int, entry: Any, last_time: float, scrubber: Scrubber | None = None
+) -> RecordedRequest | None:
+    """Entry ``number``'s Nitrox request; None when it is not one; :class:`_Skip` when unreadable.
+
+    Its URLs and texts come out scrubbed by ``scrubber`` (see :mod:`.scrub`).
+    """
+    scrubber = scrubber if scrubber is not None else Scrubber()
     if not isinstance(entry, dict):
         raise _Skip("not an object")
     request = entry.get("request")
@@ -167,7 +187,7 @@ def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | N
     url = request.get("url")
     if not isinstance(url, str):
         raise _Skip("request.url: missing or not text")
-    found = _nitrox_parts(url)
+    found = _nitrox_parts(url, scrubber)
     if found is None:
         return None
     origin, segments, query_text = found
@@ -175,7 +195,12 @@ def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | N
     if method in ("OPTIONS", "HEAD"):  # the browser's CORS preflight, not the tracker's
         return None
     started = _epoch(entry.get("startedDateTime"))
-    headers = _pairs(request.get("headers"))
+    # Only the names of headers are kept (a Cookie, an Authorization or a visitor's
+    # address is never needed), and the Referer, scrubbed: the page the browser was on.
+    recorded = _pairs(request.get("headers"))
+    referer = next((v for k, v in recorded if k.lower() == "referer"), None)
+    page_url = scrubber.url(referer) if referer is not None else None
+    headers = tuple((k, "") for k, _ in recorded)
     query = tuple(parse_qsl(query_text, keep_blank_values=True))
     response = entry.get("response")
     status = response.get("status") if isinstance(response, dict) else None
@@ -189,18 +214,28 @@ def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | N
         org, roaming, nitro, nitrox = ids[1], ids[2], ids[3], ""
         raw = "/".join(segments[4:])  # unencoded standard Base64 may hold a "/"
         try:
-            payload = decode_payload(raw)
+            decoded = decode_payload(raw)
         except PayloadError as exc:
             raise _Skip(f"identify: {exc}") from None
+        # Its name, e-mail and phone are judged from the segment and never kept.
+        source = decoded.get("source")
+        payload = {"source": scrubber.text(source, "source")} if isinstance(source, str) else {}
     else:
         org, roaming, nitro, nitrox, kind = ids[0], ids[1], ids[2], ids[3], ids[5]
         if kind not in EVENT_TYPES:
-            raise _Skip(f"event/{kind[:40]}: not one of the seven event types")
+            shown = kind if kind.isascii() and kind.isalpha() and len(kind) <= 40 else "…"
+            raise _Skip(f"event/{shown}: not one of the seven event types")  # never data shown
         if method == "GET":
             pages = [v for k, v in query if k == "page"]
             body = {"page": pages[0]} if pages else {}
         else:
             body, body_text = _body(request, kind)
+        clean = scrubber.body(body)
+        if clean != body:
+            body, body_text = (
+                clean,
+                None,
+            )  # sent re-encoded: the recorded text held what was removed
     return RecordedRequest(
         entry=number,
         time=last_time if started is None else started,
@@ -218,7 +253,7 @@ def read_entry(number: int, entry: Any, last_time: float) -> RecordedRequest | N
         headers=headers,
         status=status if isinstance(status, int) else 0,
         origin=origin,
-        page_url=next((v for k, v in headers if k.lower() == "referer"), None),
+        page_url=page_url,
     )
 
 
@@ -228,6 +263,12 @@ def _refuse(name: str) -> Any:
 
 def read_har(text: str, file: str = "<har>") -> Recording:
     """The Nitrox requests of a HAR document; :class:`HarError` when it is not one."""
+    # Each JSON object costs Python 64 bytes and more: "{}," three bytes of text. A count
+    # of braces (strings' included: an upper bound) keeps a file of millions of empty
+    # objects from filling memory before a line of it is read.
+    objects = text.count("{")
+    if objects > MAX_OBJECTS:
+        raise HarError(f"holds {objects:,} objects; at most {MAX_OBJECTS:,} are read")
     try:
         # json.loads, not read_json: a HAR's tens of megabytes are the user's own file,
         # and read_json's depth guard scans all of it first.
@@ -243,17 +284,19 @@ def read_har(text: str, file: str = "<har>") -> Recording:
     if not isinstance(entries, list):
         raise HarError("not a HAR file: it has no log.entries list")
     recording = Recording(file, len(entries))
+    scrubber = Scrubber()
+    recording.removed = scrubber.removed
     last = 0.0
     found: list[RecordedRequest] = []
     for number, entry in enumerate(entries, 1):
         try:
-            request = read_entry(number, entry, last)
+            request = read_entry(number, entry, last, scrubber)
         except _Skip as exc:
-            recording.problems.append(f"entry {number}: {exc}")
+            recording.problem(f"entry {number}: {exc}")
             continue
         if request is not None:
             if _epoch(entry.get("startedDateTime")) is None:
-                recording.problems.append(
+                recording.problem(
                     f"entry {number}: startedDateTime: missing or not a date; "
                     "timed as the request before it"
                 )
@@ -266,22 +309,20 @@ def read_har(text: str, file: str = "<har>") -> Recording:
 
 
 def read_har_file(path: str) -> Recording:
-    """:func:`read_har` of a file; :class:`HarError` (one line) when it cannot be read."""
-    from pathlib import Path
-
+    """:func:`read_har` of a file, read with its cap; :class:`HarError` (one line) when it cannot be."""
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_HAR_BYTES:
-            raise HarError(f"is {size:,} bytes; at most {MAX_HAR_BYTES:,} are read")
-        data = Path(path).read_bytes()
+        data = read_bounded(path, MAX_HAR_BYTES, "HAR file")
+    except InputError as exc:
+        raise HarError(str(exc)) from None
     except FileNotFoundError:
         raise HarError("no such file") from None
-    except IsADirectoryError:
-        raise HarError("is a directory, not a HAR file") from None
     except OSError as exc:
         raise HarError(f"cannot read: {exc.strerror}") from None
+    if not data:
+        raise HarError("is empty: nothing to read")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise HarError(f"not a HAR file: not UTF-8 text ({exc.reason})") from None
+    del data  # the text alone from here on: a big recording's bytes are not kept twice
     return read_har(text, path)

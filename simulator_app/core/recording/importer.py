@@ -30,7 +30,6 @@ from simulator_app.core.model import (
     MAX_JOURNEYS,
     MAX_NAME,
     MAX_STEPS,
-    MAX_THINK,
     RANDOM,
     IdSettings,
     Journey,
@@ -39,6 +38,7 @@ from simulator_app.core.model import (
     Step,
     Store,
 )
+from simulator_app.core.recording.gaps import MAX_GAP, capped, is_capped
 from simulator_app.core.recording.har_reader import RecordedRequest, Recording
 from simulator_app.core.recording.shop_reader import (
     ShopFound,
@@ -78,7 +78,7 @@ def journey_line(steps: tuple[Step, ...]) -> str:
 
 
 def _think(seconds: float) -> Range:
-    value = round(min(max(seconds, 0.0), MAX_THINK), 3)
+    value = round(capped(seconds), 3)
     return Range(value, value)
 
 
@@ -308,9 +308,9 @@ def import_recording(
         steps = []
         for k, (step, request) in enumerate(kept):
             after = kept[k + 1][1].time - request.time if k + 1 < len(kept) else 0.0
-            if after > MAX_THINK:
+            if is_capped(after):
                 notes.append(f"entry {request.entry}: {after:,.0f} s to the next request; "
-                             f"{MAX_THINK:,.0f} s written")  # fmt: skip
+                             f"{MAX_GAP:,.0f} s written")  # fmt: skip
             steps.append(dataclasses.replace(step, think=_think(after)))
         journeys.append(Journey(name=f"visitor {number}", steps=tuple(steps)))
         starts.append(kept[0][1].time)
@@ -378,7 +378,15 @@ def summary_lines(recording: Recording, imported: Imported) -> list[str]:
     lines = [head, f"store {scenario.store.base_url}, org {scenario.ids.org_id}; {settings}"]
     for number, journey in enumerate(scenario.journeys, 1):
         lines.append(f"journey {number}: {journey_line(journey.steps)}")
+    lines.append(removed_line(recording))
     return lines
+
+
+def removed_line(recording: Recording) -> str:
+    """What the reader took out of the recording's URLs and texts, by name (never a value)."""
+    if not recording.removed:
+        return "removed: nothing secret or personal was found in its URLs and texts"
+    return f"removed (secret or personal): {recording.removed.line()}"
 
 
 def _count(n: int, word: str) -> str:

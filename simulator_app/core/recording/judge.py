@@ -6,6 +6,7 @@ in the app and the CLI): the core knows its two methods, never the collector.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,14 +50,30 @@ class Judged:
             )
 
 
+# A quoted value in a message (the checker quotes with repr, cut short with "..."):
+# identify's are a person's.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*(?:'|\.\.\.)|\"(?:[^\"\\]|\\.)*(?:\"|\.\.\.)")
+
+
+def _unquoted(messages: list[Message]) -> list[Message]:
+    """Identify's messages without the values they quote (a recorded e-mail is never shown)."""
+    return [{**m, "description": _QUOTED.sub("(value not shown)", m.get("description", ""))}
+            for m in messages]  # fmt: skip
+
+
 def judge(recording: Recording, checker: Checker) -> list[Judged]:
-    """Every recorded request's verdict, as the receiver would have judged it live."""
+    """Every recorded request's verdict, as the receiver would have judged it live.
+
+    An event's body is the scrubbed one; identify's payload is judged as
+    recorded, and its messages never quote a value of it.
+    """
     out: list[Judged] = []
     for request in recording.requests:
         if request.kind == "identify":
             errors, warnings, _ = checker.check_identify(
                 request.org_id, request.roaming_id, request.nitro_id, request.payload_segment
             )
+            errors, warnings = _unquoted(errors), _unquoted(warnings)
             name = "identify"
         else:
             prefix = "query." if request.method == "GET" else "body."

@@ -37,7 +37,8 @@ _CART_EVENTS = ("updatecart", "removefromcart")
 
 def product_id(value: Any) -> int | None:
     """A product_id as the events carry it (a number; digits in text are read too)."""
-    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
+    # ASCII digits only: "²" is a digit to str.isdigit() and not to int(); "١٢" is to both
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 16:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INTEGER:
         return value

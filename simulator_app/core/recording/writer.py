@@ -25,8 +25,9 @@ def scenario_text(scenario: Scenario, source: str) -> str:
     for category in (data["store"].get("catalog") or {}).get("categories", ()):
         category["products"] = [_flow(product) for product in category.get("products", ())]
     document = CommentedMap(data)
-    document.yaml_set_start_comment(
-        f"Imported from {PurePath(source).name} by nitrox-sim import-har; every value can be edited."
+    name = "".join(c if c.isprintable() else "?" for c in PurePath(source).name)
+    document.yaml_set_start_comment(  # a comment line ends at any line break: none in the name
+        f"Imported from {name} by nitrox-sim import-har; every value can be edited."
     )
     return dump_document(document)
 
