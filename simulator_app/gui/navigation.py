@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator_app.gui.widgets import fit_to_screen
+
 DISTRIBUTION = "nitrox-traffic-simulator"
 RECENT_KEY = "file/recent"
 RECENT_LIMIT = 8
@@ -108,7 +110,7 @@ class GuideDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Guide to the desktop app")
-        self.resize(720, 560)
+        fit_to_screen(self, 760, 600, parent)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
         self.text.setMarkdown(guide_markdown())
@@ -139,4 +141,4 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(420, 420)
+        fit_to_screen(self, 520, 560, parent)
