@@ -88,7 +88,7 @@ class SendingArea(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
-        split.setSizes([300, 1000])
+        split.setSizes([380, 900])  # the run controls' width on a 1024-pixel screen
         self.modes.setMinimumWidth(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -118,6 +118,7 @@ class RunPanel(QWidget):
             widget.setToolTip("Saved to the scenario file (schedule)")
             changed.connect(lambda value, f=field: self._edited(f, value))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow pane
         form.addRow("Visitors", self.visitors)
         form.addRow("Arrivals over", self.duration)
         form.addRow("Arrival pattern", self.pattern)
