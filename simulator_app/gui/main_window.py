@@ -167,8 +167,13 @@ class MainWindow(FileWindow):
         self._fonts_reported: set[str] = set()
         self.identities_panel.preview_changed.connect(self.check_fonts)
         self.check_fonts()
+        self._collector_port = port
         if start_collector:
-            self.collector.start(port)
+            self.start_collector()
+
+    def start_collector(self) -> None:
+        """Start the embedded collector on the port the settings keep (app start-up)."""
+        self.collector.start(self._collector_port)
 
     def fit_screen(self) -> None:
         """Keep the window inside the screen's free area (a 1280x720 laptop shows it whole)."""
