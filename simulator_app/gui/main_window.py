@@ -237,6 +237,10 @@ class MainWindow(FileWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        # On the toolbar: one word each; the menu says what will be undone. A long undo text
+        # would push the run's controls into the toolbar's overflow on a small screen.
+        self.undo_action.setIconText("Undo")
+        self.redo_action.setIconText("Redo")
         self.guide_action = QAction("&Guide", self)
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)

@@ -112,12 +112,20 @@ def ask_user(parent: QWidget, question: str) -> bool:
 
 
 class ProblemLabel(QLabel):
-    """A red message next to a field; hidden while the field has no problem."""
+    """A red message next to a field; hidden while the field has no problem.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With ``reserve``, its line keeps its room while hidden, so the fields below
+    do not jump each time a one-line message comes and goes as the user types.
+    """
+
+    def __init__(self, parent: QWidget | None = None, reserve: bool = False) -> None:
         super().__init__(parent)
         self.setStyleSheet(PROBLEM_STYLE)
         self.setWordWrap(True)
+        if reserve:
+            policy = self.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.setSizePolicy(policy)
         self.hide()
 
     def show_message(self, message: str | None) -> None:

@@ -74,6 +74,7 @@ TOP_COUNTRIES = 10
 TOP_DEVICES = 8
 TIME_SPAN = 60  # seconds the time axes show at least
 TIME_STEP = 10  # the time axes move forward this many seconds at a time
+TIME_AXIS_WIDTH = 54  # pixels of the time charts' left axis at zoom 1
 ZOOM_STEP = 1.25  # Ctrl+plus / Ctrl+minus
 ZOOM_RANGE = (0.6, 4.0)
 PROJECTOR_ZOOM = 1.6  # the zoom projector mode starts at
@@ -173,9 +174,10 @@ def _pen(colour: str, width: float = 2.0) -> pg.mkPen:
     return pg.mkPen(QColor(colour), width=width)
 
 
-def _legend(plot: pg.PlotWidget) -> None:
-    legend = plot.addLegend(offset=(5, 5), labelTextColor="#222")
+def _legend(plot: pg.PlotWidget, offset: tuple[int, int] = (5, 5)) -> pg.LegendItem:
+    legend = plot.addLegend(offset=offset, labelTextColor="#222")
     legend.setCacheMode(_CACHED)
+    return legend
 
 
 class _TimeChart:
@@ -196,7 +198,7 @@ class _TimeChart:
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setYRange(0, 1, padding=0)
         # A fixed width: a longer top label ("10000") must not lay the whole plot out again.
-        plot.getAxis("left").setWidth(54)
+        plot.getAxis("left").setWidth(TIME_AXIS_WIDTH)
 
     def draw(self, series: Series, xs: Floats, span: tuple[float, float]) -> bool:
         """Show ``series``; False (and nothing redrawn) when it shows that already."""
@@ -253,6 +255,7 @@ class _Bars:
         self, plot: pg.PlotWidget, colours: tuple[str, ...], names_width: int = 112
     ) -> None:
         self.plot = plot
+        self.names_width = names_width
         self.names: list[str] = []
         self.values: list[list[float]] = []
         self.top = AxisEnd()
@@ -265,8 +268,10 @@ class _Bars:
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setXRange(0, 1, padding=0)
-        # A fixed axis: long names must not widen the plot past its cell.
+        # A fixed axis: long names must not widen the plot past its cell. Every name is drawn,
+        # however much of the axis the names fill (a large zoom would drop some).
         plot.getAxis("left").setWidth(names_width)
+        plot.getAxis("left").setStyle(textFillLimits=[(0, 1.0)])
 
     def set(self, names: list[str], *groups: list[float]) -> bool:
         """Show ``groups`` (one per colour) over ``names``; False when shown already."""
@@ -360,18 +365,19 @@ class Dashboard(QWidget):
         self.rps_plot = _plot("Requests per second", "req/s", time_axis=True)
         self.rps_curve = self.rps_plot.plot(pen=_pen(_BLUE), fillLevel=0, brush=(30, 110, 200, 50))
         self.latency_plot = _plot("Latency percentiles", "ms", time_axis=True)
-        _legend(self.latency_plot)
+        self.legends = [_legend(self.latency_plot)]
         self.p50_curve = self.latency_plot.plot(pen=_pen(_GREEN), name="p50")
         self.p95_curve = self.latency_plot.plot(pen=_pen(_ORANGE), name="p95")
         self.p99_curve = self.latency_plot.plot(pen=_pen(_RED), name="p99")
         self.error_plot = _plot("Errors per second", "req/s", time_axis=True)
-        _legend(self.error_plot)
+        self.legends.append(_legend(self.error_plot))
         self.transport_curve = self.error_plot.plot(pen=_pen(_RED), name="transport")
         self.contract_curve = self.error_plot.plot(pen=_pen(_ORANGE), name="judged bad")
         self.funnel_plot = _plot("Funnel", "", False)
         self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
-        funnel_legend = self.funnel_plot.addLegend(offset=(-5, -5), labelTextColor="#222")
+        funnel_legend = _legend(self.funnel_plot, offset=(-5, -5))
+        self.legends.append(funnel_legend)
         for item, name in zip(self.funnel_bars.items, ("expected", "measured"), strict=True):
             funnel_legend.addItem(item, name)
         self.funnel_note = pg.TextItem("", color="#a0301a", anchor=(0.5, 0.5))
@@ -402,7 +408,9 @@ class Dashboard(QWidget):
             self.device_plot,
         )
         # each plot's left axis width at zoom 1 (the zoom scales it with the text)
-        self._axis_widths = {id(p): int(p.getAxis("left").width()) for p in self.plots}
+        self._axis_widths = {id(c.plot): TIME_AXIS_WIDTH for c in self.time_charts}
+        for bars in (self.funnel_bars, self.country_bars, self.device_bars):
+            self._axis_widths[id(bars.plot)] = bars.names_width
         charts = QWidget()
         self.chart_grid = QGridLayout(charts)
         self.chart_grid.setContentsMargins(0, 0, 0, 0)
@@ -541,6 +549,10 @@ class Dashboard(QWidget):
             (self.contract_curve, _ORANGE),
         ):
             curve.setPen(_pen(colour, width))
+        for legend in self.legends:
+            legend.setLabelTextColor("#fff" if on else "#222")
+            for _sample, label in legend.items:  # the labels made so far keep their colour
+                label.setText(label.text, color="#fff" if on else "#222")
         self.setStyleSheet(
             "Dashboard, Dashboard QLabel { background: black; color: white; }" if on else ""
         )

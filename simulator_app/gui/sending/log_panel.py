@@ -107,7 +107,7 @@ class LogPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((96, 56, 90, 50, 220, 56, 80, 400)):
+        for col, width in enumerate((96, 56, 90, 50, 220, 56, 92, 400)):
             self.table.setColumnWidth(col, width)
         # The verdict's message is cut at its end (its code first), the path in its middle.
         self.table.setItemDelegateForColumn(VERDICT_COLUMN, _ElideRight(self.table))

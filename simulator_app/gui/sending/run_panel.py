@@ -156,6 +156,9 @@ class RunPanel(QWidget):
         self.start_note = QLabel()
         self.start_note.setWordWrap(True)
         self.start_note.setStyleSheet("color: #9a3b00;")
+        policy = self.start_note.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the controls below stay put as it comes and goes
+        self.start_note.setSizePolicy(policy)
         self.warnings: list[str] = []
         layout = QVBoxLayout(self)
         layout.addLayout(form)
