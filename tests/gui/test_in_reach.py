@@ -116,7 +116,10 @@ def test_every_control_is_in_reach(window: MainWindow, qtbot: QtBot, size: QSize
     window.show()
     window.resize(size)
     _settle(qtbot)
-    assert window.size() == size
+    # Offscreen it is that size; under a window manager on a screen that small, the window is
+    # fitted inside the screen with its frame: the checks below hold for what it gets.
+    assert window.width() <= size.width() and window.height() <= size.height()
+    assert window.width() >= size.width() - 40 and window.height() >= size.height() - 80
     # the banner is one line, whatever it says
     assert window.hint.height() <= 3 * window.hint.fontMetrics().height()
 
