@@ -34,7 +34,7 @@ def _views_agree(window: MainWindow) -> int:
     assert tally.sent == tally.succeeded + tally.transport
     assert tally.succeeded == tally.good + tally.bad + tally.not_judged
     bad = tally.bad
-    assert f"{bad:,} bad" in sending.counts_label.text()  # the status bar
+    assert f"{bad:,} bad" in sending.counts_label.full_text()  # the status bar
     assert sending.counts_label in window.statusBar().findChildren(type(sending.counts_label))
     assert sending.run_panel.counts.text() == tally.line()
     dashboard = sending.dashboard
@@ -123,6 +123,8 @@ def test_every_view_shows_the_same_bad_count_and_verdict(
     assert cell.startswith("bad · ID_CONFLICT")
     log.select_row(last)
     assert log.details.record is not None and log.details.record.url == record.url
+    summary = log.details.summary.text()
+    assert "verdict bad · ID_CONFLICT" in summary and "OK" not in summary
     verdict_tab = log.details.views["Verdict"].toPlainText()
     assert verdict_tab.startswith("Verdict: bad") and "ID_CONFLICT" in verdict_tab
 

@@ -33,7 +33,7 @@ from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.sending.log_panel import LogPanel
 from simulator_app.gui.sending.run_panel import RunPanel
 from simulator_app.gui.sending.store import LogStore
-from simulator_app.gui.widgets import scrolled
+from simulator_app.gui.widgets import ElidedLabel, scrolled
 
 FLUSH_MS = 100
 
@@ -65,12 +65,10 @@ class SendingArea(QWidget):
         self.run_panel.schedule_edited.connect(self._save_schedule)
         self.click_panel.busy_changed.connect(self.run_panel.set_blocked)
 
-        # The run's counts for the window's status bar (the main window places it there).
-        self.counts_label = QLabel()
-        self.counts_label.setToolTip(
-            "The run's requests by outcome: the Run tab, the dashboard"
-            " and the log show the same figures"
-        )
+        # The run's counts for the window's status bar (the main window places it there); cut
+        # at its end rather than widening the window when the figures grow (whole in the tooltip).
+        self.counts_label = ElidedLabel()
+        self.counts_label.HINT_WIDTH = 460
         self.target_label = QLabel()
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # A long target URL must not widen the window: the label takes what it is given.
@@ -191,7 +189,10 @@ class SendingArea(QWidget):
         """The tally's figures in the status bar, the log's status line and the dashboard."""
         tally = self.stats.tally
         self.counts_label.setText(tally.short())
-        self.counts_label.setToolTip(tally.line())
+        self.counts_label.setToolTip(
+            f"{tally.line()}. The Run tab, the dashboard and the log's"
+            " status line show the same figures."
+        )
         self.log.set_tally(tally)
         self.dashboard.set_counts(tally)
         self.run_panel.set_counts(tally)

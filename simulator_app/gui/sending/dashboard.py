@@ -37,6 +37,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QColor,
     QFont,
+    QFontMetrics,
     QKeySequence,
     QResizeEvent,
     QScreen,
@@ -257,6 +258,7 @@ class _Bars:
         self.plot = plot
         self.names_width = names_width
         self.names: list[str] = []
+        self._ticks: list[tuple[int, str]] = []
         self.values: list[list[float]] = []
         self.top = AxisEnd()
         self.items = [
@@ -268,10 +270,24 @@ class _Bars:
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setXRange(0, 1, padding=0)
-        # A fixed axis: long names must not widen the plot past its cell. Every name is drawn,
-        # however much of the axis the names fill (a large zoom would drop some).
+        # A fixed axis: long names must not widen the plot past its cell (the zoom scales it).
         plot.getAxis("left").setWidth(names_width)
-        plot.getAxis("left").setStyle(textFillLimits=[(0, 1.0)])
+
+    def fit_names(self) -> None:
+        """Name every row the plot has the height for, every second or third one if not.
+
+        Names written over each other cannot be read: on a short plot, fewer of them.
+        """
+        axis = self.plot.getAxis("left")
+        font = axis.style.get("tickFont") or QFont()
+        line = QFontMetrics(font).height()
+        height = self.plot.getViewBox().height()
+        rows = len(self.names)
+        step = max(1, math.ceil(rows * line / height)) if height > 0 else 1
+        ticks = [(i, n) for i, n in enumerate(self.names) if i % step == 0]
+        if ticks != self._ticks:
+            self._ticks = ticks
+            axis.setTicks([ticks, []])
 
     def set(self, names: list[str], *groups: list[float]) -> bool:
         """Show ``groups`` (one per colour) over ``names``; False when shown already."""
@@ -279,13 +295,15 @@ class _Bars:
         if names == self.names and values == self.values:
             return False
         if names != self.names:
-            self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
             self.plot.setYRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
         height = 0.8 / max(1, len(values))
         for n, (item, group) in enumerate(zip(self.items, values, strict=False)):
             ys = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
             item.setOpts(y=ys, height=height * 0.9, width=group)
+        renamed = names != self.names
         self.names, self.values = names, values
+        if renamed:
+            self.fit_names()
         if self.top.fit(max((v for g in values for v in g), default=0.0)):
             self.plot.setXRange(0, self.top.value, padding=0)
         return True
@@ -470,6 +488,11 @@ class Dashboard(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.reflow(event.size().width())
+        QTimer.singleShot(0, self, self._fit_names)  # once the plots have their new heights
+
+    def _fit_names(self) -> None:
+        for bars in (self.funnel_bars, self.country_bars, self.device_bars):
+            bars.fit_names()
 
     def reflow(self, width: int) -> None:
         """Charts in 3, 2 or 1 columns and the figures in 9, 5 or 3, as ``width`` allows."""
@@ -528,6 +551,7 @@ class Dashboard(QWidget):
             plot.getAxis("left").setWidth(round(self._axis_widths[id(plot)] * zoom))
             plot.getAxis("bottom").setHeight(round(tick_font.pointSizeF() * 3.2))
         self.reflow(self.width())
+        self._fit_names()
         self.refresh()
 
     def set_projector(self, on: bool) -> None:

@@ -108,7 +108,8 @@ def headers_text(headers: tuple[tuple[str, str], ...]) -> str:
 def summary_line(record: RequestRecord) -> str:
     """One line: visitor, journey, step, status, latency, outcome and verdict."""
     status = "no response" if record.status is None else str(record.status)
-    outcome = "OK" if record.ok else f"FAILED: {record.error}"
+    # "delivered", never "OK": a request the receiver judged bad was delivered, not OK
+    outcome = "delivered" if record.ok else f"FAILED: {record.error}"
     verdict = verdict_label(record.verdict, first_message(record.verdict_messages))
     return (
         f"visitor {record.visitor} · journey {record.journey or '?'} · step {record.step}"
