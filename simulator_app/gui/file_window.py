@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -27,22 +27,41 @@ from PySide6.QtWidgets import (
 from simulator_app.core.scenario_file import Problem, ScenarioError
 from simulator_app.gui.document import ScenarioDocument, template_text
 from simulator_app.gui.navigation import RecentFiles, example_title
-from simulator_app.gui.widgets import PROBLEM_STYLE
+from simulator_app.gui.widgets import PROBLEM_STYLE, ElidedLabel
 
 APP_NAME = "Nitrox Traffic Simulator"
 FILE_FILTER = "Scenario files (*.yaml *.yml);;All files (*)"
 
 
+class BannerText(ElidedLabel):
+    """The banner's line: ``text()`` is the whole text, the label shows what fits."""
+
+    def text(self) -> str:
+        return self.full_text()
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, super().sizeHint().height())
+
+    def _elide(self) -> None:
+        one_line = " · ".join(part for part in self.full_text().splitlines() if part.strip())
+        shown = self.fontMetrics().elidedText(one_line, Qt.TextElideMode.ElideRight, self.width())
+        QLabel.setText(self, shown)
+
+
 class Banner(QFrame):
-    """A message across the top of the window (a file that could not be opened, a hint...)."""
+    """A one-line message across the top of the window (a file that could not be opened, a hint).
+
+    One line, whatever it says: a longer text is cut at its end and shown whole in its
+    tooltip, so the banner never pushes the run's controls down. Dismiss hides it.
+    """
 
     def __init__(self, parent: QWidget | None = None, problem: bool = True) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(f"Banner {{ background: {'#fff4e5' if problem else '#e8f0fe'}; }}")
         layout = QHBoxLayout(self)
-        self.text = QLabel()
-        self.text.setWordWrap(True)
+        layout.setContentsMargins(6, 2, 6, 2)
+        self.text = BannerText()
         self.text.setStyleSheet(PROBLEM_STYLE if problem else "")
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text, 1)

@@ -46,11 +46,13 @@ class FunnelModel(ColumnsModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, float]] = [(t, 0.0) for t in FUNNEL_ORDER]
+        self.available = False  # False while there is no valid scenario to work it out from
 
     def set_funnel(self, funnel: Funnel | None) -> None:
-        """Show ``funnel`` (None: every share 0, e.g. while the scenario has problems)."""
+        """Show ``funnel`` (None: unavailable, e.g. while the scenario has problems)."""
         rows = funnel.ordered() if funnel is not None else [(t, 0.0) for t in FUNNEL_ORDER]
         self._rows = rows
+        self.available = funnel is not None
         self.cells_changed()
 
     def share(self, step_type: str) -> float:
@@ -67,8 +69,10 @@ class FunnelModel(ColumnsModel):
             if index.column() == 0:
                 return kind
             if index.column() == 1:
-                return f"{share:.1%}"
+                return f"{share:.1%}" if self.available else "unavailable"
             return None
+        if role == Qt.ItemDataRole.ToolTipRole and not self.available:
+            return "funnel unavailable: the scenario has problems (see the Problems list)"
         if role == SHARE_ROLE:
             return share
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:

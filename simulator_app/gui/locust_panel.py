@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -73,6 +74,20 @@ _LOCUST_MAIN = (
 )
 
 
+def collector_verdicts(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """The collector's (good, bad) per Locust request name between two of its summaries."""
+    out: dict[str, tuple[int, int]] = {}
+    by_type, bad_by_type = after.get("by_type", {}), after.get("bad_by_type", {})
+    old, old_bad = before.get("by_type", {}), before.get("bad_by_type", {})
+    for kind, count in by_type.items():
+        total = int(count) - int(old.get(kind, 0))
+        bad = int(bad_by_type.get(kind, 0)) - int(old_bad.get(kind, 0))
+        if total > 0:
+            name = kind if kind == "identify" else f"event/{kind}"
+            out[name] = (total - bad, bad)
+    return out
+
+
 def locust_environment(pythonpath: str = "") -> dict[str, str]:
     """What the Locust subprocess's environment adds to the app's own.
 
@@ -106,6 +121,9 @@ class LocustPanel(QWidget):
         self._run_dir: Path | None = None
         self.reports_dir: Path | None = None  # None: each run in a temporary folder
         self._stopping = False
+        # the collector's counts when this run began, and its latest (None: not the collector)
+        self._collector_before: dict[str, Any] | None = None
+        self._collector_now: dict[str, Any] | None = None
         # asked before Locust sends to another machine; tests replace it
         self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
 
@@ -222,6 +240,10 @@ class LocustPanel(QWidget):
         self.target_label.setText(self._target)
         self._update_buttons()
 
+    @property
+    def target(self) -> str:
+        return self._target
+
     def export_settings(self) -> ExportSettings:
         """What an export writes: the think scale, and the target this panel shows."""
         # before the collector is up there is no target yet: the collector's usual address
@@ -333,6 +355,8 @@ class LocustPanel(QWidget):
             return False
         self._run_dir = run_dir
         self._stopping = False
+        self._collector_before = self._collector_now
+        self.stats_model.set_verdicts(None)
         self.stats_model.set_rows([])
         self.console.clear()
         self.reports.clear()
@@ -409,6 +433,28 @@ class LocustPanel(QWidget):
         if text:
             self.console.appendPlainText(text.rstrip("\n"))
 
+    def set_collector_summary(self, summary: dict[str, Any] | None) -> None:
+        """The embedded collector's latest counts (None when Locust's target is not it).
+
+        Shown beside Locust's own figures: what the collector judged of the
+        requests since this run began, per request name. Locust counts a
+        request failed only on its status; a bad verdict shows here.
+        """
+        self._collector_now = summary
+        before = self._collector_before
+        if summary is None or before is None or self._run_dir is None:
+            self.stats_model.set_verdicts(None)
+            return
+        self.stats_model.set_verdicts(collector_verdicts(before, summary))
+
+    def collector_line(self) -> str:
+        """The collector's verdicts of this run in one line ("" when it does not judge it)."""
+        total = self.stats_model.total()
+        judged = self.stats_model.verdicts_of(total) if total is not None else None
+        if judged is None:
+            return ""
+        return f" · the collector judged {judged[0]:,} good, {judged[1]:,} bad"
+
     def _read_stats(self) -> None:
         if self._run_dir is None:
             return
@@ -419,7 +465,8 @@ class LocustPanel(QWidget):
             if total is not None and self.is_running() and not self._stopping:
                 self._say(
                     f"Running: {plural(total.requests, 'request')},"
-                    f" {plural(total.failures, 'failure')}, {number(total.rps)} req/s"
+                    f" {plural(total.failures, 'failure')} (Locust's),"
+                    f" {number(total.rps)} req/s{self.collector_line()}"
                 )
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
@@ -443,6 +490,7 @@ class LocustPanel(QWidget):
         total = self.stats_model.total()
         figures = (
             f": {plural(total.requests, 'request')}, {plural(total.failures, 'failure')}"
+            f" (Locust's){self.collector_line()}"
             if total
             else ""
         )

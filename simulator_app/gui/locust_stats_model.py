@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from simulator_app.exporter.locust_stats import LocustRow
@@ -30,17 +30,39 @@ class LocustStatsModel(ColumnsModel):
         "Name",
         "Requests",
         "Failures",
+        "Collector good",
+        "Collector bad",
         "Median ms",
         "95% ms",
         "99% ms",
         "Average ms",
         "req/s",
     )
-    DECIMALS = (0, 0, 0, 0, 0, 0, 0, 1, 1)
+    DECIMALS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[LocustRow] = []
+        # The collector's verdicts since the run began, per request name: (good, bad).
+        self._verdicts: dict[str, tuple[int, int]] | None = None
+
+    def set_verdicts(self, verdicts: dict[str, tuple[int, int]] | None) -> None:
+        """The collector's verdicts per request name (None: the target does not judge)."""
+        if verdicts == self._verdicts:
+            return
+        self._verdicts = verdicts
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 4), self.index(len(self._rows) - 1, 5), [Qt.ItemDataRole.DisplayRole]
+            )
+
+    def verdicts_of(self, row: LocustRow) -> tuple[int, int] | None:
+        verdicts = self._verdicts
+        if verdicts is None:
+            return None
+        if row.is_total:
+            return sum(g for g, _ in verdicts.values()), sum(b for _, b in verdicts.values())
+        return verdicts.get(row.name, (0, 0))
 
     @property
     def rows(self) -> list[LocustRow]:
@@ -65,11 +87,14 @@ class LocustStatsModel(ColumnsModel):
             return None
         row = self._rows[index.row()]
         column = index.column()
+        judged = self.verdicts_of(row)
         values: tuple[str | float, ...] = (
             row.method,
             row.name,
             row.requests,
             row.failures,
+            "—" if judged is None else judged[0],
+            "—" if judged is None else judged[1],
             row.median_ms,
             row.p95_ms,
             row.p99_ms,
@@ -80,7 +105,9 @@ class LocustStatsModel(ColumnsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return value if isinstance(value, str) else number(value, self.DECIMALS[column])
         if role == SORT_ROLE:
-            return value
+            return -1 if isinstance(value, str) and column >= 2 else value
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and judged and judged[1]:
+            return QBrush(QColor(170, 40, 20))
         if role == Qt.ItemDataRole.FontRole and row.is_total:
             bold = QFont()
             bold.setBold(True)

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
+    QProgressBar,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator_app.core.setup_warnings import setup_warnings
 from simulator_app.gui.builder import ScenarioBuilder
 from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
@@ -50,7 +52,7 @@ from simulator_app.gui.navigation import (
     example_title,
     shortcut_rows,
 )
-from simulator_app.gui.problems import ProblemsList
+from simulator_app.gui.problems import WARNING_STYLE, ProblemsList
 from simulator_app.gui.scenario_panel import ScenarioPanel
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.store_panel import StorePanel
@@ -127,6 +129,7 @@ class MainWindow(FileWindow):
         self.problems_dock = dock
         self.problems_label = QLabel()
         self.statusBar().addPermanentWidget(self.problems_label)
+        self.statusBar().addPermanentWidget(self.sending.counts_label)
 
         self.collector_label = QLabel("Collector: starting…")
         self.collector_label.setOpenExternalLinks(True)
@@ -164,8 +167,13 @@ class MainWindow(FileWindow):
         self._fonts_reported: set[str] = set()
         self.identities_panel.preview_changed.connect(self.check_fonts)
         self.check_fonts()
+        self._collector_port = port
         if start_collector:
-            self.collector.start(port)
+            self.start_collector()
+
+    def start_collector(self) -> None:
+        """Start the embedded collector on the port the settings keep (app start-up)."""
+        self.collector.start(self._collector_port)
 
     def fit_screen(self) -> None:
         """Keep the window inside the screen's free area (a 1280x720 laptop shows it whole)."""
@@ -229,21 +237,65 @@ class MainWindow(FileWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        # On the toolbar: one word each; the menu says what will be undone. A long undo text
+        # would push the run's controls into the toolbar's overflow on a small screen.
+        self.undo_action.setIconText("Undo")
+        self.redo_action.setIconText("Redo")
         self.guide_action = QAction("&Guide", self)
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
         self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
         self.start_action = QAction("&Start the run", self)
-        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.start_action.setShortcuts(
+            [QKeySequence("F5"), QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
+        )
+        self.start_action.setIconText("Start")
         self.filter_action = QAction("&Filter the log", self)
         self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
         self.guide_action.triggered.connect(self.show_guide)
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         self.start_action.triggered.connect(self.start_run)
         self.filter_action.triggered.connect(self.focus_log_filter)
-        self.dashboard_action = QAction("&Dashboard", self)
+        self.dashboard_action = QAction("&Dashboard or log", self)
         self.dashboard_action.setShortcut(QKeySequence("Ctrl+D"))
-        self.dashboard_action.triggered.connect(self.show_dashboard)
+        self.dashboard_action.triggered.connect(self.toggle_dashboard)
+        run = self.sending.run_panel
+        dashboard = self.sending.dashboard
+        self.pause_action = self._key_action("&Pause or resume the run", ("F6",), run.toggle_pause)
+        self.pause_action.setIconText("Pause")
+        self.stop_action = self._key_action("S&top the run", ("Shift+F5",), run.stop)
+        self.stop_action.setIconText("Stop")
+        self.next_action = self._key_action(
+            "&Next request (click-through)", ("F10",), self.next_request
+        )
+        self.to_end_action = self._key_action(
+            "Run to &end (click-through)", ("Shift+F10",), self.run_to_end
+        )
+        self.reset_action = self._key_action(
+            "&Reset the visitor (click-through)", ("Ctrl+Shift+R",), self.reset_visitor
+        )
+        self.new_visitor_action = self._key_action(
+            "New &visitor (click-through)", ("Ctrl+Shift+N",), self.new_visitor
+        )
+        self.next_bad_action = self._key_action(
+            "Next &bad or failed row", ("F8",), self.next_bad_row
+        )
+        self.full_screen_action = self._key_action(
+            "Dashboard &full screen", ("F11",), dashboard.toggle_full_screen
+        )
+        self.projector_action = self._key_action(
+            "&Projector mode (high contrast, large text)", ("Ctrl+Shift+P",), self.toggle_projector
+        )
+        self.zoom_in_action = self._key_action(
+            "Dashboard zoom &in", ("Ctrl++", "Ctrl+="), dashboard.zoom_in
+        )
+        self.zoom_out_action = self._key_action(
+            "Dashboard zoom &out", ("Ctrl+-",), dashboard.zoom_out
+        )
+        self.zoom_reset_action = self._key_action(
+            "Dashboard zoom &reset", ("Ctrl+0",), dashboard.zoom_reset
+        )
+        run.controls_changed.connect(self._sync_run_actions)
         self.new_action.triggered.connect(self.new_file)
         self.open_action.triggered.connect(lambda: self.open_file())
         self.save_action.triggered.connect(self.save)
@@ -278,8 +330,27 @@ class MainWindow(FileWindow):
         view_menu.addAction(self.editor_action)
         view_menu.addAction(self.problems_dock.toggleViewAction())
         view_menu.addAction(self.dashboard_action)
+        for action in (
+            self.full_screen_action,
+            self.projector_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.zoom_reset_action,
+        ):
+            view_menu.addAction(action)
         run_menu = self.menuBar().addMenu("&Run")
-        run_menu.addAction(self.start_action)
+        for action in (self.start_action, self.pause_action, self.stop_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        for action in (
+            self.next_action,
+            self.to_end_action,
+            self.reset_action,
+            self.new_visitor_action,
+        ):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.next_bad_action)
         run_menu.addAction(self.filter_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.guide_action)
@@ -297,6 +368,90 @@ class MainWindow(FileWindow):
             self.redo_action,
         ):
             toolbar.addAction(action)
+        # The run's controls and progress, always in sight whatever the panes below show.
+        toolbar.addSeparator()
+        for action in (self.start_action, self.pause_action, self.stop_action):
+            toolbar.addAction(action)
+        self.toolbar_progress = QProgressBar()
+        self.toolbar_progress.setFormat("%v / %m visitors")
+        self.toolbar_progress.setRange(0, 1)
+        self.toolbar_progress.setValue(0)
+        self.toolbar_progress.setMaximumWidth(220)
+        self.toolbar_progress.setMinimumWidth(120)
+        self.toolbar_progress.setToolTip("the run's visitors so far")
+        toolbar.addWidget(self.toolbar_progress)
+        self.toolbar = toolbar
+        self.sending.progress_changed.connect(self._show_toolbar_progress)
+        self._sync_run_actions()
+
+    def _key_action(self, text: str, keys: tuple[str, ...], slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _sync_run_actions(self) -> None:
+        """The toolbar's Start, Pause and Stop follow the Run tab's buttons (one state)."""
+        run = self.sending.run_panel
+        for action, button in (
+            (self.start_action, run.start_button),
+            (self.pause_action, run.pause_button),
+            (self.stop_action, run.stop_button),
+        ):
+            action.setEnabled(button.isEnabled())
+            action.setToolTip(button.toolTip() or button.text())
+        self.pause_action.setIconText(run.pause_button.text())
+
+    def _show_toolbar_progress(self, done: int, total: int, line: str) -> None:
+        bar = self.toolbar_progress
+        bar.setMaximum(max(1, total))
+        bar.setValue(min(done, max(1, total)))
+        bar.setToolTip(line)
+
+    # -- keyboard-driven QA ---------------------------------------------------------
+
+    def _click_through(self) -> None:
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.modes.setCurrentIndex(1)
+
+    def next_request(self) -> None:
+        """F10: send the click-through visitor's next request."""
+        self._click_through()
+        self.sending.click_panel.next_step()
+
+    def run_to_end(self) -> None:
+        self._click_through()
+        self.sending.click_panel.run_to_end()
+
+    def reset_visitor(self) -> None:
+        self._click_through()
+        self.sending.click_panel.reset()
+
+    def new_visitor(self) -> None:
+        self._click_through()
+        self.sending.click_panel.new_visitor()
+
+    def next_bad_row(self) -> None:
+        """F8: the next failed or bad request in the log."""
+        self.run_tabs.setCurrentIndex(0)
+        self.sending.views.setCurrentWidget(self.sending.log)
+        self.sending.log.next_problem()
+
+    def toggle_dashboard(self) -> None:
+        """Ctrl+D: the dashboard, or back to the log when it is in front."""
+        self.run_tabs.setCurrentIndex(0)
+        sending = self.sending
+        if sending.dashboard_host.window_ is None and sending.views.currentWidget() is (
+            sending.dashboard_host
+        ):
+            sending.views.setCurrentWidget(sending.log)
+        else:
+            sending.show_dashboard()
+
+    def toggle_projector(self) -> None:
+        dashboard = self.sending.dashboard
+        self.show_dashboard()
+        dashboard.set_projector(not dashboard.projector)
 
     # -- help and shortcuts --------------------------------------------------------
 
@@ -401,6 +556,16 @@ class MainWindow(FileWindow):
         )
         self.problems_label.setStyleSheet(PROBLEM_STYLE if count else "")
         scenario = self.document.scenario
+        warnings = setup_warnings(scenario) if scenario is not None else []
+        self.problems.set_warnings(warnings)
+        if warnings:
+            self.problems_dock.setWindowTitle(f"Problems ({count}) and warnings ({len(warnings)})")
+            self.problems_dock.setVisible(True)
+            self.problems_label.setText(
+                f"Scenario valid, {plural(len(warnings), 'warning')}: requests will be judged bad"
+            )
+            self.problems_label.setStyleSheet(WARNING_STYLE)
+        self.sending.run_panel.set_warnings([w.line() for w in warnings])
         if scenario is not None:
             self.collector.judge_as(scenario.tracker.full_cart, scenario.tracker.ip_header)
         self.sending.set_scenario(scenario)
@@ -415,9 +580,7 @@ class MainWindow(FileWindow):
         self.collector.start(port)
 
     def _collector_started(self, url: str) -> None:
-        self.collector_label.setText(
-            f'Collector: <a href="{url}/_collector/">{url}</a> — 0 good, 0 bad'
-        )
+        self.collector_label.setText(f'Collector: <a href="{url}/_collector/">{url}</a>')
 
     def _collector_failed(self, message: str) -> None:
         self.collector_label.setText("Collector: not running")
@@ -425,10 +588,17 @@ class MainWindow(FileWindow):
 
     def _collector_summary(self, summary: dict[str, Any]) -> None:
         url = self.collector.url or ""
+        # The collector's own figures cover all it received (every run, Locust too): said so.
         self.collector_label.setText(
-            f'Collector: <a href="{url}/_collector/">{url}</a> — '
+            f'Collector: <a href="{url}/_collector/">{url}</a> — all traffic '
             f"{number(summary.get('good', 0))} good, {number(summary.get('bad', 0))} bad"
         )
+        self.collector_label.setToolTip(
+            "Everything the collector received since it started; the run's own counts are beside it"
+        )
+        # beside Locust's figures only when Locust sends to this collector
+        sends_here = bool(url) and self.locust.target.startswith(url)
+        self.locust.set_collector_summary(summary if sends_here else None)
 
     # -- closing -----------------------------------------------------------------
 

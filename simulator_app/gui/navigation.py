@@ -9,6 +9,7 @@ installed app shows it too.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from simulator_app.gui.widgets import fit_to_screen
 
 DISTRIBUTION = "nitrox-traffic-simulator"
 RECENT_KEY = "file/recent"
@@ -92,6 +95,27 @@ def guide_markdown() -> str:
         )
 
 
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"  # in a source checkout
+
+
+def guide_for_reading(markdown: str, docs: Path = DOCS) -> str:
+    """The guide with each image that is here pointed at its file, the others said in words.
+
+    The guide's images sit beside docs/app.md, not in the installed package: a
+    picture the dialog cannot find would show as a broken image.
+    """
+
+    def image(found: re.Match[str]) -> str:
+        alt, name = found.group(1), found.group(2)
+        path = docs / name
+        if "://" not in name and path.is_file():
+            return f"![{alt}]({path.as_uri()})"
+        return f"*({alt}: docs/{name} in the project)*"
+
+    return _IMAGE.sub(image, markdown)
+
+
 def shortcut_rows(actions: list[QAction]) -> list[tuple[str, str]]:
     """(what, keys) of every action with a shortcut, in menu order, ``&`` and ``…`` dropped."""
     rows = []
@@ -108,10 +132,10 @@ class GuideDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Guide to the desktop app")
-        self.resize(720, 560)
+        fit_to_screen(self, 760, 600, parent)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
-        self.text.setMarkdown(guide_markdown())
+        self.text.setMarkdown(guide_for_reading(guide_markdown()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -139,4 +163,4 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(420, 420)
+        fit_to_screen(self, 520, 560, parent)

@@ -12,12 +12,15 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from simulator_app.core.scenario_file import Problem
+from simulator_app.core.setup_warnings import SetupWarning
 from simulator_app.gui.edits import Path as DocPath
 from simulator_app.gui.edits import get
 
+WARNING_STYLE = "color: #9a3b00;"
 _PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -88,6 +91,15 @@ class ProblemsList(QListWidget):
             item = QListWidgetItem(shown_problem(problem, document))
             item.setToolTip(str(problem))
             item.setData(PATH_ROLE, parse_field(problem.field))
+            self.addItem(item)
+
+    def set_warnings(self, warnings: list[SetupWarning]) -> None:
+        """Add the setups the core warns will be judged bad (after the problems)."""
+        for warning in warnings:
+            item = QListWidgetItem(f"Warning: {warning.line()}")
+            item.setToolTip(warning.line())
+            item.setForeground(QColor("#9a3b00"))
+            item.setData(PATH_ROLE, warning.path)
             self.addItem(item)
 
     def _chosen(self, item: QListWidgetItem) -> None:

@@ -67,7 +67,7 @@ class ScenarioPanel(QWidget):
         form = QFormLayout(about)
         self.name = QLineEdit()
         self.name.setToolTip("the scenario's name (it also keys the visitors of a seed)")
-        self.name_problem = ProblemLabel()
+        self.name_problem = ProblemLabel(reserve=True)
         form.addRow("Name", self.name)
         form.addRow("", self.name_problem)
         self.description = QPlainTextEdit()

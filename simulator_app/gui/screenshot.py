@@ -4,10 +4,13 @@ Starts the app offscreen with throw-away settings and its own embedded
 collector, opens the scenario (``scenarios/demo_mix.yaml`` by default),
 selects a step so the editor shows, sends a short run of it to the collector
 so the request log, details and counts have something to show, and saves the
-main window at 1366x768 (a laptop's screen) or the size given. VIEW is
+main window at 1366x768 (a laptop's screen), the size given, or maximized on
+its screen (``max``: under a window manager, frame and title bar included). VIEW is
 ``main`` (the default), ``dashboard`` (the live dashboard in mid-run, the
-editor folded away) or ``details`` (a request's details: the identify
-payload, decoded).
+editor folded away), ``details`` (a request's details: the identify
+payload, decoded) or ``projector`` (the dashboard detached, full screen on its
+screen, in projector mode: take it on a display of the size wanted, e.g. Xvfb
+at 1920x1080).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from simulator_app.gui.main_window import MainWindow
 
 WIDTH, HEIGHT = 1366, 768
-VIEWS = ("main", "dashboard", "details")
+VIEWS = ("main", "dashboard", "details", "projector")
 
 
 def take(
@@ -45,18 +50,28 @@ def take(
         try:
             if not window.open_file(scenario):
                 raise SystemExit(f"{scenario}: could not be opened: {window.banner.text.text()}")
-            window.show()
-            window.resize(*size)
+            if size == (0, 0):  # "max": the window maximized on its screen, frame and all
+                window.showMaximized()
+                _wait(lambda: False, 1500)  # the window manager frames and sizes it
+            else:
+                window.show()
+                window.resize(*size)
             window.builder.select_journey(2)
             window.builder.select_step(3)
             window.collector.wait_started()
-            if view == "dashboard":
+            shot: QWidget = window
+            if view in ("dashboard", "projector"):
                 _dashboard_mid_run(window)
             else:
                 _send_a_short_run(window)
             if view == "details":
                 _show_details(window)
-            window.grab().save(str(out))
+            if view == "projector":
+                shot = _projector(window)
+            if size == (0, 0) and view != "projector":  # the whole screen: frame, title bar
+                window.screen().grabWindow(0).save(str(out))
+            else:
+                shot.grab().save(str(out))
         finally:
             window.document.undo_stack.setClean()
             window.shutdown()
@@ -85,7 +100,7 @@ def _send_a_short_run(window: MainWindow) -> None:
     from PySide6.QtCore import Qt
 
     panel = window.sending.run_panel
-    _wait(lambda: bool(panel.target), 10_000)  # the collector's URL arrives by a signal
+    _wait(lambda: bool(panel.target), 60_000)  # the collector's URL arrives by a signal
     panel.visitors.setValue(60)
     panel.duration.setValue(2.0)
     panel.think.setValue(0.02)
@@ -109,7 +124,7 @@ def _send_a_short_run(window: MainWindow) -> None:
 def _dashboard_mid_run(window: MainWindow) -> None:
     """The demo mix's visitors arriving for a while, the dashboard filling the window."""
     panel = window.sending.run_panel
-    _wait(lambda: bool(panel.target), 10_000)
+    _wait(lambda: bool(panel.target), 60_000)
     panel.visitors.setValue(400)
     panel.duration.setValue(30.0)
     panel.think.setValue(0.1)
@@ -118,6 +133,15 @@ def _dashboard_mid_run(window: MainWindow) -> None:
     if not panel.start():
         raise SystemExit(f"the screenshot run did not start: {panel.message.text()}")
     _wait(lambda: False, 20_000)  # mid-run: arrivals still coming, a few orders in
+
+
+def _projector(window: MainWindow) -> QWidget:
+    """The dashboard full screen (F11) in projector mode; its window."""
+    dashboard = window.sending.dashboard
+    dashboard.toggle_full_screen()
+    dashboard.set_projector(True)
+    _wait(lambda: False, 3000)  # full screen, the charts' next draws at the new zoom
+    return dashboard.window()
 
 
 def _show_details(window: MainWindow) -> None:
@@ -135,15 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     if args and "x" in args[-1] and args[-1].replace("x", "").isdigit():
         width, _, height = args.pop().partition("x")
         size = (int(width), int(height))
+    elif args and args[-1] == "max":
+        args.pop()
+        size = (0, 0)
     if not args or len(args) > 2:
         print(
-            "usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH] [main|dashboard|details]",
+            "usage: python -m simulator_app.gui.screenshot OUT.png [SCENARIO] [WxH|max]"
+            " [main|dashboard|details|projector]",
             file=sys.stderr,
         )
         return 2
     scenario = Path(args[1]) if len(args) > 1 else Path("scenarios/demo_mix.yaml")
     take(Path(args[0]), scenario, size, view)
-    print(f"saved {args[0]} ({size[0]}x{size[1]}, {view})")
+    print(f"saved {args[0]} ({f'{size[0]}x{size[1]}' if any(size) else 'maximized'}, {view})")
     from simulator_app.gui.app import leave
 
     leave(0)  # as the app leaves: past PySide6's and pyqtgraph's crashes at finalization

@@ -55,7 +55,7 @@ class StorePanel(QWidget):
         form = QFormLayout(shop)
         self.base_url = QLineEdit()
         self.base_url.setToolTip("the shop's address, used in page, product and cart URLs")
-        self.base_url_problem = ProblemLabel()
+        self.base_url_problem = ProblemLabel(reserve=True)
         form.addRow("Base URL", self.base_url)
         form.addRow("", self.base_url_problem)
         self.pages = QLineEdit()

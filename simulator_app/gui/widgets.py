@@ -10,7 +10,7 @@ separators, a fixed number of decimals).
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFrame,
@@ -32,6 +32,22 @@ PROBLEM_STYLE = "color: #b00020;"
 def number(value: float, decimals: int = 0) -> str:
     """``value`` with thousands separators and ``decimals`` places: 12,345 or 0.86."""
     return f"{value:,.{decimals}f}"
+
+
+def fit_to_screen(window: QWidget, width: int, height: int, parent: QWidget | None = None) -> None:
+    """Size ``window`` to ``width`` x ``height``, or 90% of the screen it opens on if smaller.
+
+    The screen is ``parent``'s when given (a dialog opens over its window), else the
+    window's own; the window is centred on that screen's free area.
+    """
+    screen = (parent.screen() if parent is not None else None) or window.screen()
+    screen = screen or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(width, height)
+        return
+    free = screen.availableGeometry()
+    window.resize(min(width, free.width() * 9 // 10), min(height, free.height() * 9 // 10))
+    window.move(free.center() - window.rect().center())
 
 
 def scrolled(widget: QWidget) -> QScrollArea:
@@ -96,12 +112,20 @@ def ask_user(parent: QWidget, question: str) -> bool:
 
 
 class ProblemLabel(QLabel):
-    """A red message next to a field; hidden while the field has no problem."""
+    """A red message next to a field; hidden while the field has no problem.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With ``reserve``, its line keeps its room while hidden, so the fields below
+    do not jump each time a one-line message comes and goes as the user types.
+    """
+
+    def __init__(self, parent: QWidget | None = None, reserve: bool = False) -> None:
         super().__init__(parent)
         self.setStyleSheet(PROBLEM_STYLE)
         self.setWordWrap(True)
+        if reserve:
+            policy = self.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.setSizePolicy(policy)
         self.hide()
 
     def show_message(self, message: str | None) -> None:

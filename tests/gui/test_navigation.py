@@ -97,7 +97,7 @@ def test_help_shows_the_guide_and_every_shortcut(window: MainWindow, qtbot: QtBo
     assert guide.startswith("# The desktop app") and "## Journeys" in guide
     assert guide == (ROOT / "docs" / "app.md").read_text(encoding="utf-8")  # the docs' page
     rows = dict(window.shortcut_rows())
-    assert rows["Start the run"] == "Ctrl+Return, Ctrl+Enter"
+    assert rows["Start the run"] == "F5, Ctrl+Return, Ctrl+Enter"
     assert rows["Filter the log"] == "Ctrl+F"
     assert rows["Remove the selected step"] == "Del"
     assert rows["Guide"] == "F1" and "Save" in rows and "Undo" in rows

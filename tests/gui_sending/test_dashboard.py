@@ -17,6 +17,7 @@ from simulator_app.core.stats import EndpointStats
 from simulator_app.gui.sending import SendingArea
 from simulator_app.gui.sending.dashboard import AxisEnd, Dashboard, nice_top, ranked
 from simulator_app.gui.sending.live_stats import LiveStats
+from simulator_app.gui.sending.log_model import COLUMNS
 from tests.gui_sending.conftest import make_records
 
 
@@ -106,12 +107,12 @@ def test_a_repeated_run_shows_its_contract_failures(
         log.rowCount() == area.stats.requests == after["total"] - before["total"]
     )  # sent = logged = stored
     assert bad > 0 and area.stats.contract_failures == bad and area.stats.failures == 0
-    assert f"{bad:,} judged bad by the receiver" in area.run_panel.message.text()
+    assert f"judged {area.stats.tally.good:,} good, {bad:,} bad" in area.run_panel.message.text()
     area.log.result_box.setCurrentIndex(area.log.result_box.findData("contract"))
     log.finish_scan()
     assert log.rowCount() == bad
-    cells = [log.data(log.index(r, 7)) for r in range(log.rowCount())]
-    assert all(c.startswith("bad: ") for c in cells)
+    cells = [log.data(log.index(r, COLUMNS.index("Verdict"))) for r in range(log.rowCount())]
+    assert all(c.startswith("bad · ") for c in cells)
     area.log.select_row(0)
     assert area.log.details.views["Verdict"].toPlainText().startswith("Verdict: bad")
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.columns import LogFilter
-from simulator_app.gui.sending.log_model import LogModel
+from simulator_app.gui.sending.log_model import COLUMNS, LogModel
 from simulator_app.gui.sending.log_panel import LogPanel
 from simulator_app.gui.sending.store import LogStore
 from tests.gui_sending.conftest import make_records
@@ -49,12 +49,20 @@ def test_cells_show_the_request(buyer: Scenario) -> None:
     failed = next(i for i, r in enumerate(records) if not r.ok)
     cells = [model.index(failed, c).data() for c in range(model.columnCount())]
     record = records[failed]
-    assert cells[1:4] == [str(record.visitor), record.step, record.method]
-    assert cells[4].startswith("/jsv1/") and "_=" not in cells[4]
-    assert cells[5] == "500"
+    col = {name: n for n, name in enumerate(COLUMNS)}
+    assert [cells[col[c]] for c in ("Visitor", "Step", "Method")] == [
+        str(record.visitor),
+        record.step,
+        record.method,
+    ]
+    path = cells[col["Path"]]
+    assert path.startswith("/jsv1/") and "_=" not in path
+    assert cells[col["Status"]] == "500"
+    assert cells[col["Verdict"]].startswith("failed · ")
     assert model.index(failed, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert model.index(failed, 0).data(Qt.ItemDataRole.ToolTipRole) == "HTTP 500"
-    assert model.headerData(4, Qt.Orientation.Horizontal) == "Path"
+    # the Verdict comes before the long path, which is last: it is never scrolled away
+    assert col["Verdict"] < col["Path"] == len(COLUMNS) - 1
 
 
 def test_filter_view_follows_new_rows_and_trims(

@@ -42,13 +42,13 @@ def test_stats_panel_shows_endpoints_rates_and_funnel(
     assert panel.endpoints.text(total, 2) == str(failed)
     identify = rows["identify"]
     assert panel.endpoints.text(identify, 1) == "9"
-    assert float(panel.endpoints.text(total, 5)) >= float(panel.endpoints.text(total, 3))
+    assert panel.endpoints.text(total, 3) == "0"  # judged bad: none of these was judged
+    assert float(panel.endpoints.text(total, 6)) >= float(panel.endpoints.text(total, 4))
     buy = [funnel.text(r, 0) for r in range(funnel.rowCount())].index("buy")
     assert funnel.text(buy, 1) == "100.0%"
     assert funnel.text(buy, 2) == "90.0%"  # 9 of the 10 visitors seen have bought
-    assert panel.summary.text() == (
-        f"{cut} requests, {failed} failed (transport), 0 contract failures, 10 visitors"
-    )
+    assert panel.summary.text() == f"{stats.tally.line()} · 10 visitors"
+    assert f"{cut} requests sent: {cut - failed} succeeded, {failed} failed" in panel.summary.text()
 
     # make_records spaces requests 10 ms apart: 100 per second.
     rates = stats.rates()

@@ -143,7 +143,7 @@ def test_rebuilt_rows_keep_the_sent_url_and_the_verdict(buyer: Scenario) -> None
         assert entry.record.verdict == sent.verdict
         assert store.contract_failed(row_id) == (sent.verdict == "bad")
         if sent.verdict == "bad":
-            assert store.row(row_id).verdict_message == "items: empty cart"
+            assert store.row(row_id).verdict_message == "x · items: empty cart"  # code first
     bad = store.match(LogFilter(result="contract"), store.first, store.end)
     assert len(bad) == sum(r.verdict == "bad" for r in records) > 0
     assert store.match(LogFilter(result="failed"), store.first, store.end) == []

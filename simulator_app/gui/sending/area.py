@@ -33,7 +33,7 @@ from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.sending.log_panel import LogPanel
 from simulator_app.gui.sending.run_panel import RunPanel
 from simulator_app.gui.sending.store import LogStore
-from simulator_app.gui.widgets import scrolled
+from simulator_app.gui.widgets import ElidedLabel, scrolled
 
 FLUSH_MS = 100
 
@@ -42,10 +42,13 @@ class SendingArea(QWidget):
     """Sending (run and click-through), the request log and live statistics.
 
     Signals: ``run_state_changed(bool)``: True when a load run starts, False
-    once it has ended (its thread is gone and its last records are logged).
+    once it has ended (its thread is gone and its last records are logged);
+    ``progress_changed(int, int, str)``: visitors done, of how many, and the
+    line the Run tab shows (the toolbar's progress follows it).
     """
 
     run_state_changed = Signal(bool)
+    progress_changed = Signal(int, int, str)
 
     def __init__(self, parent: QWidget | None = None, store: LogStore | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,10 @@ class SendingArea(QWidget):
         self.run_panel.schedule_edited.connect(self._save_schedule)
         self.click_panel.busy_changed.connect(self.run_panel.set_blocked)
 
+        # The run's counts for the window's status bar (the main window places it there); cut
+        # at its end rather than widening the window when the figures grow (whole in the tooltip).
+        self.counts_label = ElidedLabel()
+        self.counts_label.HINT_WIDTH = 460
         self.target_label = QLabel()
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # A long target URL must not widen the window: the label takes what it is given.
@@ -79,7 +86,7 @@ class SendingArea(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
-        split.setSizes([300, 1000])
+        split.setSizes([380, 900])  # the run controls' width on a 1024-pixel screen
         self.modes.setMinimumWidth(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -95,6 +102,7 @@ class SendingArea(QWidget):
             app.aboutToQuit.connect(self.shutdown)
         self.set_target("")
         self.set_scenario(None)
+        self._show_counts()
 
     # -- public API -----------------------------------------------------------
 
@@ -157,6 +165,7 @@ class SendingArea(QWidget):
         self.click_panel.set_blocked(running)
         if running:
             self.stats.reset()
+        self._show_counts()
         self.dashboard.refresh()  # empty at the start, the final figures at the end
         self._show_progress()
         self.run_state_changed.emit(running)
@@ -169,15 +178,30 @@ class SendingArea(QWidget):
             self.log.ingest(records)
             self.stats.add(records)  # the dashboard redraws on its own 4 Hz timer
         if self.run_panel.running:
-            self.run_panel.poll(self.stats.contract_failures)
+            self.run_panel.poll(self.stats.tally)
             self._show_progress()
         if ended:
-            self.run_panel.collect()
+            self.run_panel.collect(self.stats.tally)
+        if records or ended:
+            self._show_counts()
+
+    def _show_counts(self) -> None:
+        """The tally's figures in the status bar, the log's status line and the dashboard."""
+        tally = self.stats.tally
+        self.counts_label.setText(tally.short())
+        self.counts_label.setToolTip(
+            f"{tally.line()}. The Run tab, the dashboard and the log's"
+            " status line show the same figures."
+        )
+        self.log.set_tally(tally)
+        self.dashboard.set_counts(tally)
+        self.run_panel.set_counts(tally)
 
     def _show_progress(self) -> None:
         panel = self.run_panel
         line = panel.message.text() if not panel.running else panel.time_left.text()
         self.dashboard.set_progress(panel.progress.value(), panel.progress.maximum(), line)
+        self.progress_changed.emit(panel.progress.value(), panel.progress.maximum(), line)
 
     def shutdown(self) -> None:
         """Stop sending and wait for the threads; call before the window goes away."""

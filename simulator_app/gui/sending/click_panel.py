@@ -17,7 +17,14 @@ import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -33,7 +40,12 @@ from simulator_app.core.journey import JourneyEngine, PlannedRequest
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.safety import target_problem
-from simulator_app.gui.sending.describe import identify_payload, pretty_body
+from simulator_app.gui.sending.describe import (
+    identify_payload,
+    outcome_lines,
+    pretty_body,
+    verdict_kind,
+)
 from simulator_app.gui.widgets import ElidedLabel, plural
 from simulator_app.sender import SingleSender
 
@@ -42,20 +54,32 @@ POLL_MS = 15
 ANY_JOURNEY = ""  # the journey picker's "by weight" entry
 
 
-def transcript(record: RequestRecord) -> str:
-    """How one exchange reads in the click-through transcript."""
-    status = "no response" if record.status is None else str(record.status)
-    verdict = "OK" if record.ok else f"FAILED: {record.error}"
+# The transcript's colour for each way a request can end (see describe.verdict_kind).
+VERDICT_COLOURS = {
+    "good": "#1b7a35",
+    "warn": "#9a5b00",
+    "bad": "#b3261e",
+    "failed": "#b3261e",
+    "unjudged": "#5f6368",
+}
+
+
+def transcript_parts(record: RequestRecord) -> tuple[str, list[str], str]:
+    """One exchange: the request, the answer's verdict lines, the response body."""
     lines = [f"→ {record.method} {record.url}"]
     if record.request_body is not None:
         lines.append(pretty_body(record.request_body))
     payload = identify_payload(record)
     if payload is not None:
         lines.append("identify payload: " + payload)
-    lines.append(f"← {status} in {record.latency_ms:.1f} ms · {verdict}")
-    if record.response_body:
-        lines.append(pretty_body(record.response_body))
-    return "\n".join(lines) + "\n"
+    body = pretty_body(record.response_body) if record.response_body else ""
+    return "\n".join(lines), outcome_lines(record), body
+
+
+def transcript(record: RequestRecord) -> str:
+    """How one exchange reads in the click-through transcript (as plain text)."""
+    request, outcome, body = transcript_parts(record)
+    return "\n".join([request, *outcome, *([body] if body else [])]) + "\n"
 
 
 class ClickPanel(QWidget):
@@ -112,18 +136,21 @@ class ClickPanel(QWidget):
         self.output.setReadOnly(True)
         self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.output.setPlaceholderText("Press Next to send this visitor's first request.")
+        # Two short rows, not one long one: the pane is narrow on a 1024-pixel screen.
         choose = QHBoxLayout()
         choose.addWidget(QLabel("Journey"))
         choose.addWidget(self.journey, 1)
-        choose.addWidget(QLabel("Visitor"))
-        choose.addWidget(self.visitor)
-        choose.addWidget(self.new_visitor_button)
+        who = QHBoxLayout()
+        who.addWidget(QLabel("Visitor"))
+        who.addWidget(self.visitor, 1)
+        who.addWidget(self.new_visitor_button)
         row = QHBoxLayout()
         for button in (self.next_button, self.to_end_button, self.reset_button):
             row.addWidget(button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
+        layout.addLayout(who)
         layout.addLayout(row)
         layout.addWidget(self.position_label)
         layout.addWidget(self.output, 1)
@@ -320,13 +347,29 @@ class ClickPanel(QWidget):
             return
         self.position += 1
         self.records.append(record)
-        self.output.appendPlainText(transcript(record))
+        self.show_exchange(record)
         self._sink([record])
         if self._to_end and not self.at_end and self.next_step():
             return
         self._to_end = False
         self._update()
         self.busy_changed.emit(False)
+
+    def show_exchange(self, record: RequestRecord) -> None:
+        """Add one exchange to the transcript, its verdict lines in the verdict's colour."""
+        request, outcome, body = transcript_parts(record)
+        self.output.appendPlainText(request)
+        cursor = self.output.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        coloured = QTextCharFormat()
+        coloured.setForeground(QColor(VERDICT_COLOURS[verdict_kind(record)]))
+        coloured.setFontWeight(QFont.Weight.Bold)
+        cursor.insertBlock()
+        cursor.insertText("\n".join(outcome), coloured)
+        cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+        cursor.insertText(body + "\n" if body else "", QTextCharFormat())
+        self.output.setTextCursor(cursor)
+        self.output.ensureCursorVisible()
 
     def shutdown(self) -> None:
         """Wait for any request in flight and close the connection (the window is closing)."""

@@ -24,8 +24,8 @@ RESULTS: tuple[tuple[str, str], ...] = (
     ("All results", "all"),
     ("OK only", "ok"),
     ("Failed (transport)", "failed"),
-    ("Contract failures", "contract"),
-    ("Failed or contract", "problem"),
+    ("Judged bad", "contract"),
+    ("Failed or judged bad", "problem"),
     ("Warnings", "warn"),
     ("Not judged", "unjudged"),
 )

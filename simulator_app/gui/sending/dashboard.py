@@ -33,7 +33,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QResizeEvent,
+    QScreen,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGridLayout,
@@ -53,7 +62,9 @@ import pyqtgraph as pg
 
 from simulator_app.core.funnel import FUNNEL_ORDER
 from simulator_app.gui.sending.live_stats import LiveStats, Series
+from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.sending.stats_view import StatsPanel
+from simulator_app.gui.widgets import fit_to_screen
 
 TICK_MS = 50  # one piece of the dashboard drawn per tick at most
 CALM_INTERVAL = 0.25  # seconds before one chart is drawn again (4 Hz)
@@ -64,7 +75,15 @@ TOP_COUNTRIES = 10
 TOP_DEVICES = 8
 TIME_SPAN = 60  # seconds the time axes show at least
 TIME_STEP = 10  # the time axes move forward this many seconds at a time
+TIME_AXIS_WIDTH = 54  # pixels of the time charts' left axis at zoom 1
+ZOOM_STEP = 1.25  # Ctrl+plus / Ctrl+minus
+ZOOM_RANGE = (0.6, 4.0)
+PROJECTOR_ZOOM = 1.6  # the zoom projector mode starts at
+# The dashboard's width from which the charts take 3, 2 columns (else 1), and the figures 9, 5
+CHART_COLUMNS = ((1000, 3), (560, 2))
+FIGURE_COLUMNS = ((760, 9), (400, 5))
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#1e6ec8", "#e08a00", "#c0392b", "#2e8b57", "#9aa4ad"
+_CYAN = "#4fc3ff"  # the blue of projector mode, bright on black
 _ROUND = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # axis ends, times 10**n
 _OVERTAKE = 1.05  # a bar moves above another once it is 5% longer
 _CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
@@ -104,11 +123,9 @@ class _Figure(QWidget):
     def __init__(self, caption: str) -> None:
         super().__init__()
         self.value = QLabel("—")
-        font = QFont(self.value.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.value.setFont(font)
+        self._base = QFont(self.value.font()).pointSizeF()
         self.caption = QLabel(caption)
+        self.set_zoom(1.0)
         for label in (self.value, self.caption):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -121,6 +138,16 @@ class _Figure(QWidget):
     def set(self, text: str) -> None:
         if self.value.text() != text:
             self.value.setText(text)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The number at 1.6 times the text size, both scaled by ``zoom`` (projector mode)."""
+        font = QFont(self.value.font())
+        font.setPointSizeF(self._base * 1.6 * zoom)
+        font.setBold(True)
+        self.value.setFont(font)
+        small = QFont(self.caption.font())
+        small.setPointSizeF(self._base * zoom)
+        self.caption.setFont(small)
 
 
 def _plot(title: str, left: str, time_axis: bool) -> pg.PlotWidget:
@@ -148,9 +175,10 @@ def _pen(colour: str, width: float = 2.0) -> pg.mkPen:
     return pg.mkPen(QColor(colour), width=width)
 
 
-def _legend(plot: pg.PlotWidget) -> None:
-    legend = plot.addLegend(offset=(5, 5), labelTextColor="#222")
+def _legend(plot: pg.PlotWidget, offset: tuple[int, int] = (5, 5)) -> pg.LegendItem:
+    legend = plot.addLegend(offset=offset, labelTextColor="#222")
     legend.setCacheMode(_CACHED)
+    return legend
 
 
 class _TimeChart:
@@ -171,7 +199,7 @@ class _TimeChart:
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setYRange(0, 1, padding=0)
         # A fixed width: a longer top label ("10000") must not lay the whole plot out again.
-        plot.getAxis("left").setWidth(54)
+        plot.getAxis("left").setWidth(TIME_AXIS_WIDTH)
 
     def draw(self, series: Series, xs: Floats, span: tuple[float, float]) -> bool:
         """Show ``series``; False (and nothing redrawn) when it shows that already."""
@@ -228,7 +256,9 @@ class _Bars:
         self, plot: pg.PlotWidget, colours: tuple[str, ...], names_width: int = 112
     ) -> None:
         self.plot = plot
+        self.names_width = names_width
         self.names: list[str] = []
+        self._ticks: list[tuple[int, str]] = []
         self.values: list[list[float]] = []
         self.top = AxisEnd()
         self.items = [
@@ -240,8 +270,24 @@ class _Bars:
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setXRange(0, 1, padding=0)
-        # A fixed axis: long names must not widen the plot past its cell.
+        # A fixed axis: long names must not widen the plot past its cell (the zoom scales it).
         plot.getAxis("left").setWidth(names_width)
+
+    def fit_names(self) -> None:
+        """Name every row the plot has the height for, every second or third one if not.
+
+        Names written over each other cannot be read: on a short plot, fewer of them.
+        """
+        axis = self.plot.getAxis("left")
+        font = axis.style.get("tickFont") or QFont()
+        line = QFontMetrics(font).height()
+        height = self.plot.getViewBox().height()
+        rows = len(self.names)
+        step = max(1, math.ceil(rows * line / height)) if height > 0 else 1
+        ticks = [(i, n) for i, n in enumerate(self.names) if i % step == 0]
+        if ticks != self._ticks:
+            self._ticks = ticks
+            axis.setTicks([ticks, []])
 
     def set(self, names: list[str], *groups: list[float]) -> bool:
         """Show ``groups`` (one per colour) over ``names``; False when shown already."""
@@ -249,13 +295,15 @@ class _Bars:
         if names == self.names and values == self.values:
             return False
         if names != self.names:
-            self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
             self.plot.setYRange(-0.6, max(0, len(names) - 1) + 0.6, padding=0)
         height = 0.8 / max(1, len(values))
         for n, (item, group) in enumerate(zip(self.items, values, strict=False)):
             ys = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
             item.setOpts(y=ys, height=height * 0.9, width=group)
+        renamed = names != self.names
         self.names, self.values = names, values
+        if renamed:
+            self.fit_names()
         if self.top.fit(max((v for g in values for v in g), default=0.0)):
             self.plot.setXRange(0, self.top.value, padding=0)
         return True
@@ -281,58 +329,77 @@ class Dashboard(QWidget):
         self.progress.setValue(0)
         self.progress.setMinimumWidth(60)
         self.run_line = QLabel("No run yet.")
-        self.run_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Wrapped, in a row of its own, two lines high: the end-of-run message is read whole,
+        # and a longer or shorter line never moves the charts below.
+        self.run_line.setWordWrap(True)
+        self.run_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.counts_line = QLabel("No requests sent yet.")
+        self.counts_line.setWordWrap(True)
+        self.counts_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.detach_button = QPushButton("Detach")
         self.detach_button.setToolTip("Show the dashboard in a window of its own (a second screen)")
         self.detach_button.clicked.connect(self._toggle_detached)
         self.full_button = QPushButton("Full screen")
-        self.full_button.clicked.connect(self._toggle_full_screen)
-        self.full_button.setVisible(False)
+        self.full_button.setToolTip("The dashboard full-screen on the screen it is on (F11; Esc)")
+        self.full_button.clicked.connect(self.toggle_full_screen)
+        self.projector_button = QPushButton("Projector")
+        self.projector_button.setCheckable(True)
+        self.projector_button.setToolTip(
+            "High contrast and larger text for a room (Ctrl+plus / Ctrl+minus zoom)"
+        )
+        self.projector_button.toggled.connect(self.set_projector)
         top = QHBoxLayout()
-        top.addWidget(self.progress, 2)
-        top.addWidget(self.run_line, 3)
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.projector_button)
         top.addWidget(self.full_button)
         top.addWidget(self.detach_button)
 
         self.figures = {
             key: _Figure(caption)
             for key, caption in (
-                ("requests", "requests"),
+                ("requests", "sent"),
                 ("rate", "req/s"),
                 ("transport", "failed"),
-                ("contract", "bad verdicts"),
+                ("good", "judged good"),
+                ("contract", "judged bad"),
                 ("visitors", "visitors"),
                 ("orders", "orders"),
                 ("revenue", "revenue"),
                 ("aov", "avg order"),
             )
         }
-        figures = QGridLayout()
-        figures.setSpacing(2)
+        self.figure_grid = QGridLayout()
+        self.figure_grid.setSpacing(2)
         tips = {
             "rate": "requests per second over the last 5 seconds",
             "transport": "no answer, or an error status",
+            "good": "delivered and judged good by the collector (with or without warnings)",
             "contract": "answered, but the collector judged them bad (contract failures)",
             "aov": "average order value",
         }
-        for i, (key, figure) in enumerate(self.figures.items()):
+        for key, figure in self.figures.items():
             figure.setToolTip(tips.get(key, ""))
-            figures.addWidget(figure, 0, i)
 
         self.rps_plot = _plot("Requests per second", "req/s", time_axis=True)
         self.rps_curve = self.rps_plot.plot(pen=_pen(_BLUE), fillLevel=0, brush=(30, 110, 200, 50))
         self.latency_plot = _plot("Latency percentiles", "ms", time_axis=True)
-        _legend(self.latency_plot)
+        self.legends = [_legend(self.latency_plot)]
         self.p50_curve = self.latency_plot.plot(pen=_pen(_GREEN), name="p50")
         self.p95_curve = self.latency_plot.plot(pen=_pen(_ORANGE), name="p95")
         self.p99_curve = self.latency_plot.plot(pen=_pen(_RED), name="p99")
         self.error_plot = _plot("Errors per second", "req/s", time_axis=True)
-        _legend(self.error_plot)
+        self.legends.append(_legend(self.error_plot))
         self.transport_curve = self.error_plot.plot(pen=_pen(_RED), name="transport")
-        self.contract_curve = self.error_plot.plot(pen=_pen(_ORANGE), name="contract")
-        self.funnel_plot = _plot("Funnel: expected / measured", "", False)
+        self.contract_curve = self.error_plot.plot(pen=_pen(_ORANGE), name="judged bad")
+        self.funnel_plot = _plot("Funnel", "", False)
         self.funnel_plot.setLabel("bottom", "% of visitors")
         self.funnel_bars = _Bars(self.funnel_plot, (_GREY, _BLUE))
+        funnel_legend = _legend(self.funnel_plot, offset=(-5, -5))
+        self.legends.append(funnel_legend)
+        for item, name in zip(self.funnel_bars.items, ("expected", "measured"), strict=True):
+            funnel_legend.addItem(item, name)
+        self.funnel_note = pg.TextItem("", color="#a0301a", anchor=(0.5, 0.5))
+        self.funnel_plot.addItem(self.funnel_note, ignoreBounds=True)
         self.country_plot = _plot("Visitors by country, %", "", False)
         self.country_bars = _Bars(self.country_plot, (_BLUE,), names_width=44)
         self.device_plot = _plot("Visitors by device, %", "", False)
@@ -350,21 +417,26 @@ class Dashboard(QWidget):
                 lambda s: (s.transport, s.contract),
             ),
         )
+        self.plots = (
+            self.rps_plot,
+            self.latency_plot,
+            self.error_plot,
+            self.funnel_plot,
+            self.country_plot,
+            self.device_plot,
+        )
+        # each plot's left axis width at zoom 1 (the zoom scales it with the text)
+        self._axis_widths = {id(c.plot): TIME_AXIS_WIDTH for c in self.time_charts}
+        for bars in (self.funnel_bars, self.country_bars, self.device_bars):
+            self._axis_widths[id(bars.plot)] = bars.names_width
         charts = QWidget()
-        grid = QGridLayout(charts)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        for i, plot in enumerate(
-            (
-                self.rps_plot,
-                self.latency_plot,
-                self.error_plot,
-                self.funnel_plot,
-                self.country_plot,
-                self.device_plot,
-            )
-        ):
-            grid.addWidget(plot, i // 3, i % 3)
+        self.chart_grid = QGridLayout(charts)
+        self.chart_grid.setContentsMargins(0, 0, 0, 0)
+        self.chart_grid.setSpacing(4)
+        self.chart_columns = 0
+        self.figure_columns = 0
+        self.zoom = 1.0
+        self.projector = False
 
         self.tables = StatsPanel(stats)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -373,11 +445,16 @@ class Dashboard(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setSizes([3000, 1000])
+        self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addLayout(figures)
+        layout.addWidget(self.run_line)
+        layout.addLayout(self.figure_grid)
+        layout.addWidget(self.counts_line)
         layout.addWidget(split, 1)
+        self._fix_line_heights()
+        self.reflow(1280)
 
         # The pieces drawn in turn: each returns False when it had nothing new to show.
         self._pieces: list[Callable[[], bool]] = [
@@ -399,6 +476,111 @@ class Dashboard(QWidget):
         self.refresh()
 
     # -- the run's progress (the area forwards it on every flush) -----------
+
+    def set_counts(self, tally: RunTally) -> None:
+        """The run's counts in the tally's own words (the Run tab and status bar say the same)."""
+        line = tally.line()
+        if self.counts_line.text() != line:
+            self.counts_line.setText(line)
+
+    # -- layout: reflow, zoom, projector ----------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.reflow(event.size().width())
+        QTimer.singleShot(0, self, self._fit_names)  # once the plots have their new heights
+
+    def _fit_names(self) -> None:
+        for bars in (self.funnel_bars, self.country_bars, self.device_bars):
+            bars.fit_names()
+
+    def reflow(self, width: int) -> None:
+        """Charts in 3, 2 or 1 columns and the figures in 9, 5 or 3, as ``width`` allows."""
+        zoomed = width / max(1.0, self.zoom)
+        charts = next((n for least, n in CHART_COLUMNS if zoomed >= least), 1)
+        figures = next((n for least, n in FIGURE_COLUMNS if zoomed >= least), 3)
+        if charts != self.chart_columns:
+            self.chart_columns = charts
+            for plot in self.plots:
+                self.chart_grid.removeWidget(plot)
+            for i, plot in enumerate(self.plots):
+                self.chart_grid.addWidget(plot, i // charts, i % charts)
+        if figures != self.figure_columns:
+            self.figure_columns = figures
+            for figure in self.figures.values():
+                self.figure_grid.removeWidget(figure)
+            for i, figure in enumerate(self.figures.values()):
+                self.figure_grid.addWidget(figure, i // figures, i % figures)
+
+    def _fix_line_heights(self) -> None:
+        for label in (self.run_line, self.counts_line):
+            label.setFixedHeight(label.fontMetrics().lineSpacing() * 2 + 4)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom / ZOOM_STEP)
+
+    def zoom_reset(self) -> None:
+        self.set_zoom(PROJECTOR_ZOOM if self.projector else 1.0)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Scale the text, the figures and the charts' titles and axes (Ctrl+plus/minus)."""
+        low, high = ZOOM_RANGE
+        self.zoom = zoom = min(high, max(low, zoom))
+        for figure in self.figures.values():
+            figure.set_zoom(zoom)
+        base = QFont().pointSizeF()
+        for label in (self.run_line, self.counts_line):
+            font = QFont(label.font())
+            font.setPointSizeF(base * zoom)
+            label.setFont(font)
+        self._fix_line_heights()
+        text = "#fff" if self.projector else "#222"
+        tick_font = QFont()
+        tick_font.setPointSizeF(base * 0.9 * zoom)
+        for plot in self.plots:
+            item = plot.getPlotItem()
+            plot.setTitle(item.titleLabel.text, color=text, size=f"{10 * zoom:.0f}pt")
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setTickFont(tick_font)
+                axis.setTextPen(text if self.projector else "#333")
+                axis.label.setFont(tick_font)
+            plot.getAxis("left").setWidth(round(self._axis_widths[id(plot)] * zoom))
+            plot.getAxis("bottom").setHeight(round(tick_font.pointSizeF() * 3.2))
+        self.reflow(self.width())
+        self._fit_names()
+        self.refresh()
+
+    def set_projector(self, on: bool) -> None:
+        """High contrast (white on black, thicker lines) and larger text, for a room."""
+        if self.projector_button.isChecked() != on:
+            self.projector_button.setChecked(on)  # calls back here once
+            return
+        self.projector = on
+        background = "k" if on else "w"
+        for plot in self.plots:
+            plot.setBackground(background)
+        width = 4.0 if on else 2.0
+        for curve, colour in (
+            (self.rps_curve, _BLUE if not on else _CYAN),
+            (self.p50_curve, _GREEN),
+            (self.p95_curve, _ORANGE),
+            (self.p99_curve, _RED),
+            (self.transport_curve, _RED),
+            (self.contract_curve, _ORANGE),
+        ):
+            curve.setPen(_pen(colour, width))
+        for legend in self.legends:
+            legend.setLabelTextColor("#fff" if on else "#222")
+            for _sample, label in legend.items:  # the labels made so far keep their colour
+                label.setText(label.text, color="#fff" if on else "#222")
+        self.setStyleSheet(
+            "Dashboard, Dashboard QLabel { background: black; color: white; }" if on else ""
+        )
+        self.set_zoom(PROJECTOR_ZOOM if on else 1.0)
 
     def set_progress(self, done: int, total: int, line: str) -> None:
         self.progress.setMaximum(max(1, total))
@@ -459,6 +641,10 @@ class Dashboard(QWidget):
 
     def _draw_funnel(self) -> bool:
         rows = self.stats.funnel_rows()
+        note = "" if rows else "funnel unavailable: the scenario has problems"
+        if self.funnel_note.toPlainText() != note:
+            self.funnel_note.setText(note)
+            self.funnel_note.setPos(50, 0)
         order = [t for t in FUNNEL_ORDER if any(t == r[0] for r in rows)]
         got = {t: (e, m) for t, e, m in rows}
         return self.funnel_bars.set(
@@ -479,8 +665,10 @@ class Dashboard(QWidget):
         figures["requests"].set(f"{stats.requests:,}")
         rate = stats.recent_rate()
         figures["rate"].set(f"{rate:,.0f}")
-        figures["transport"].set(f"{stats.failures:,}")
-        figures["contract"].set(f"{stats.contract_failures:,}")
+        tally = stats.tally
+        figures["transport"].set(f"{tally.transport:,}")
+        figures["good"].set(f"{tally.good:,}")
+        figures["contract"].set(f"{tally.bad:,}")
         figures["visitors"].set(f"{stats.measured.visitors:,}")
         figures["orders"].set(f"{stats.orders:,}")
         figures["revenue"].set(_money(stats.revenue))
@@ -512,19 +700,29 @@ class Dashboard(QWidget):
         else:
             self.detach_requested.emit()
 
-    def _toggle_full_screen(self) -> None:
+    def toggle_full_screen(self) -> None:
+        """F11: the dashboard full-screen on the screen it is on (detached first), or back."""
+        if not self.detached:
+            self.detach_requested.emit()  # the host opens its window on this screen
+            if not self.detached:
+                return
         window = self.window()
         if window.isFullScreen():
-            window.showNormal()
-            self.full_button.setText("Full screen")
+            self.leave_full_screen()
         else:
             window.showFullScreen()
             self.full_button.setText("Leave full screen")
 
+    def leave_full_screen(self) -> None:
+        """Esc: out of full screen (the dashboard stays in its window)."""
+        window = self.window()
+        if self.detached and window.isFullScreen():
+            window.showNormal()
+        self.full_button.setText("Full screen")
+
     def set_detached(self, detached: bool) -> None:
         self.detached = detached
         self.detach_button.setText("Bring back" if detached else "Detach")
-        self.full_button.setVisible(detached)
         self.full_button.setText("Full screen")
 
 
@@ -533,10 +731,23 @@ class _DashboardWindow(QWidget):
 
     closed = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, dashboard: Dashboard, screen: QScreen | None = None) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("Nitrox Traffic Simulator: dashboard")
-        self.resize(1280, 720)
+        if screen is not None:
+            self.setScreen(screen)  # the screen the app is on
+        fit_to_screen(self, 1280, 720)  # at most 1280x720, never larger than that screen
+        # The main window's View actions do not reach this window: its own keys, the same ones.
+        for keys, slot in (
+            (("Ctrl++", "Ctrl+="), dashboard.zoom_in),
+            (("Ctrl+-",), dashboard.zoom_out),
+            (("Ctrl+0",), dashboard.zoom_reset),
+            (("F11",), dashboard.toggle_full_screen),
+            (("Esc",), dashboard.leave_full_screen),
+        ):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.activated.connect(slot)
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
 
@@ -574,7 +785,7 @@ class DashboardHost(QWidget):
         """Move the dashboard to a window of its own."""
         if self.window_ is not None:
             return
-        window = self.window_ = _DashboardWindow()
+        window = self.window_ = _DashboardWindow(self.dashboard, self.screen())
         window.closed.connect(self.attach)
         window.box.addWidget(self.dashboard)
         self.dashboard.set_detached(True)

@@ -35,21 +35,53 @@ def identify_payload(record: RequestRecord) -> str | None:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
+def message_line(message: dict[str, str]) -> str:
+    """One verdict message in one line: ``CODE · field: description``."""
+    code = message.get("code", "")
+    text = message.get("description", "")
+    where = message.get("fieldPath", "")
+    said = f"{where}: {text}" if where and text else text or where
+    return f"{code} · {said}" if code and said else code or said
+
+
 def first_message(messages: tuple[dict[str, str], ...]) -> str:
-    """A verdict's first message in one line: ``field: description`` (empty when none)."""
-    if not messages:
-        return ""
-    first = messages[0]
-    text = first.get("description") or first.get("code") or ""
-    where = first.get("fieldPath", "")
-    return f"{where}: {text}" if where and text else text or where
+    """A verdict's first message in one line, its reason code first (empty when none)."""
+    return message_line(messages[0]) if messages else ""
 
 
 def verdict_label(verdict: str | None, message: str = "") -> str:
-    """The log's Verdict cell: ``good``, ``bad: <first message>`` or ``not judged``."""
+    """The log's Verdict cell: ``good``, ``bad · CODE · <first message>`` or ``not judged``."""
     if verdict is None:
         return "not judged"
-    return f"{verdict}: {message}" if message else verdict
+    return f"{verdict} · {message}" if message else verdict
+
+
+def verdict_kind(record: RequestRecord) -> str:
+    """How a request ended, as the colours name it: failed, bad, warn, good or unjudged."""
+    if record.error is not None:
+        return "failed"
+    return record.verdict if record.verdict in ("good", "warn", "bad") else "unjudged"
+
+
+def outcome_lines(record: RequestRecord) -> list[str]:
+    """The transcript's answer: status and time, then the verdict and each reason, one a line.
+
+    The same words as the log's Verdict cell and the details' Verdict tab: a
+    request the collector judged bad never reads as OK.
+    """
+    status = "no response" if record.status is None else str(record.status)
+    kind = verdict_kind(record)
+    if kind == "failed":
+        head = f"FAILED (transport): {record.error}"
+    elif kind == "unjudged":
+        head = "delivered, not judged (the target gives no verdict)"
+    else:
+        head = f"judged {record.verdict}" + (
+            f" ({len(record.verdict_messages)} reasons)" if len(record.verdict_messages) > 1 else ""
+        )
+    lines = [f"← {status} in {record.latency_ms:.1f} ms · {head}"]
+    lines += [f"   {message_line(m)}" for m in record.verdict_messages]
+    return lines
 
 
 def verdict_text(record: RequestRecord) -> str:
@@ -63,12 +95,7 @@ def verdict_text(record: RequestRecord) -> str:
     if record.error is not None:
         lines.append(f"Transport: FAILED ({record.error})")
     for m in record.verdict_messages:
-        where = m.get("fieldPath", "")
-        code = m.get("code", "")
-        lines.append(
-            f"- {where + ': ' if where else ''}{m.get('description', '')}"
-            + (f" [{code}]" if code else "")
-        )
+        lines.append(f"- {message_line(m)}")
     if len(lines) == 1 and record.verdict != "good":
         lines.append("(no messages kept)")
     return "\n".join(lines)
@@ -81,7 +108,8 @@ def headers_text(headers: tuple[tuple[str, str], ...]) -> str:
 def summary_line(record: RequestRecord) -> str:
     """One line: visitor, journey, step, status, latency, outcome and verdict."""
     status = "no response" if record.status is None else str(record.status)
-    outcome = "OK" if record.ok else f"FAILED: {record.error}"
+    # "delivered", never "OK": a request the receiver judged bad was delivered, not OK
+    outcome = "delivered" if record.ok else f"FAILED: {record.error}"
     verdict = verdict_label(record.verdict, first_message(record.verdict_messages))
     return (
         f"visitor {record.visitor} · journey {record.journey or '?'} · step {record.step}"

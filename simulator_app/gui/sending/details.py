@@ -88,6 +88,8 @@ class RequestDetails(QWidget):
         for name in self.TABS:
             view = self.views[name] = _text_view()
             self.tabs.addTab(view, name)
+        # a verdict's messages are sentences: wrapped, read whole
+        self.views["Verdict"].setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)

@@ -34,6 +34,7 @@ from simulator_app.core.funnel import Funnel, MeasuredFunnel, expected_funnel, o
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.stats import EndpointStats, StatsTable
+from simulator_app.gui.sending.run_state import RunTally
 
 if TYPE_CHECKING:
     from simulator_app.core.journey import JourneyEngine
@@ -122,9 +123,8 @@ class LiveStats:
         self._steps_of: OrderedDict[int, set[str]] = OrderedDict()
         self.seconds: dict[int, Second] = {}  # epoch second -> its figures
         self._newest = 0
-        self.requests = 0
-        self.failures = 0  # transport failures
-        self.contract_failures = 0
+        self.tally = RunTally()  # the counts every view shows
+        self.bad_by_name: Counter[str] = Counter()  # judged bad, per endpoint (stats name)
         self.orders = 0
         self.revenue_cents = 0
         self.countries: Counter[str] = Counter()
@@ -143,13 +143,14 @@ class LiveStats:
         lookup = self._lookup
         unresolved = lookup.pending
         newest = self._newest
+        records = list(records)
+        self.tally.add(records)
         for r in records:
             ok = r.error is None
             bad = ok and r.verdict == "bad"
             table.record(r.name, r.latency_ms, ok)
-            self.requests += 1
-            self.failures += not ok
-            self.contract_failures += bad
+            if bad:
+                self.bad_by_name[r.name] += 1
             second = int(r.time)
             bucket = seconds.get(second)
             if bucket is None:
@@ -215,6 +216,20 @@ class LiveStats:
     def rates(self) -> list[tuple[int, int]]:
         """Requests per second, oldest first, with quiet seconds filled in as zero."""
         return [(s, b.requests if b else 0) for s, b in self.timeline()]
+
+    @property
+    def requests(self) -> int:
+        return self.tally.sent
+
+    @property
+    def failures(self) -> int:
+        """Transport failures (the tally's)."""
+        return self.tally.transport
+
+    @property
+    def contract_failures(self) -> int:
+        """Delivered and judged bad (the tally's)."""
+        return self.tally.bad
 
     @property
     def revenue(self) -> float:

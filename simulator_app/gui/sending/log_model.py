@@ -31,16 +31,19 @@ from simulator_app.gui.sending.columns import LogFilter
 from simulator_app.gui.sending.describe import verdict_label
 from simulator_app.gui.sending.store import LogStore, Row
 
+# The Verdict sits before the long Path, which comes last: it is never scrolled away.
 COLUMNS: tuple[str, ...] = (
     "Time",
     "Visitor",
     "Step",
-    "Method",
-    "Path",
     "Status",
-    "Latency (ms)",
     "Verdict",
+    "Method",
+    "Latency (ms)",
+    "Path",
 )
+VERDICT_COLUMN = COLUMNS.index("Verdict")
+PATH_COLUMN = COLUMNS.index("Path")
 SCAN_SLICE = 40_000  # rows a filter scan looks at per event-loop turn
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _FAILED = QBrush(QColor(190, 30, 30))
@@ -50,9 +53,17 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
-_ROLES = frozenset({_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN})
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN, _BACKGROUND})
+# The Verdict cell as a chip: its background says the verdict before the words are read.
+_CHIPS = {
+    "bad": QBrush(QColor(250, 222, 220)),
+    "failed": QBrush(QColor(250, 222, 220)),
+    "warn": QBrush(QColor(253, 239, 208)),
+    "good": QBrush(QColor(222, 242, 226)),
+}
 _CELL_CACHE = 1024  # formatted rows kept: a screenful or two
-Cells = tuple[str, str, str, str, str, str, str, str, QBrush | None, str | None]
+Cells = tuple[str, str, str, str, str, str, str, str, QBrush | None, str | None, QBrush | None]
 
 
 def clock(epoch: float) -> str:
@@ -61,17 +72,19 @@ def clock(epoch: float) -> str:
 
 
 def _format(row: Row) -> Cells:
+    verdict = "failed" if row.failed else row.verdict or ""
     return (
         clock(row.time),
         str(row.visitor),
         row.step,
-        row.method,
-        row.path,
         "—" if row.status is None else str(row.status),
+        ("failed · " if row.failed else "") + verdict_label(row.verdict, row.verdict_message),
+        row.method,
         f"{row.latency_ms:.1f}",
-        verdict_label(row.verdict, row.verdict_message),
+        row.path,
         _FAILED if row.failed else _BAD if row.verdict == "bad" else None,
         "\n".join(t for t in (row.error, row.verdict_message) if t) or None,
+        _CHIPS.get(verdict),
     )
 
 
@@ -122,7 +135,7 @@ class LogModel(QAbstractTableModel):
             return None
         col = index.column()
         if role == _ALIGN:
-            return _RIGHT if col in (1, 5, 6) else None
+            return _RIGHT if col in (1, 3, 6) else None
         row = index.row()
         if row >= self.rowCount():
             return None
@@ -136,6 +149,8 @@ class LogModel(QAbstractTableModel):
             return cells[col]
         if role == _FOREGROUND:
             return cells[8]
+        if role == _BACKGROUND:
+            return cells[10] if col == VERDICT_COLUMN else None
         return cells[9]  # tooltip: the error and the verdict's message
 
     # -- rows -----------------------------------------------------------------
@@ -143,6 +158,14 @@ class LogModel(QAbstractTableModel):
     def row_id(self, row: int) -> int:
         """The store's id of the model's ``row``."""
         return self.store.first + row if self._ids is None else self._ids[row]
+
+    def row_of(self, row_id: int) -> int | None:
+        """The model's row showing store row ``row_id``; None when it is not shown."""
+        if self._ids is None:
+            row = row_id - self.store.first
+            return row if 0 <= row < self._count else None
+        at = bisect.bisect_left(self._ids, row_id)
+        return at if at < len(self._ids) and self._ids[at] == row_id else None
 
     def shown_ids(self) -> Sequence[int]:
         """The store ids of every row shown now, in order (a snapshot)."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QGuiApplication, QIntValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +27,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -32,8 +41,21 @@ from simulator_app.core.record import RequestRecord
 from simulator_app.gui.sending.columns import RESULTS, LogFilter
 from simulator_app.gui.sending.details import RequestDetails
 from simulator_app.gui.sending.exporting import ExportJob
-from simulator_app.gui.sending.log_model import LogModel
+from simulator_app.gui.sending.log_model import VERDICT_COLUMN, LogModel
+from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.sending.store import LogStore
+
+NEXT_PROBLEM_SLICE = 65_536  # rows looked at per step of the next-bad-row search
+
+
+class _ElideRight(QStyledItemDelegate):
+    """Cuts a cell's text at its end (the table cuts paths in their middle)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class LogPanel(QWidget):
@@ -44,6 +66,7 @@ class LogPanel(QWidget):
         self.model = LogModel(store, self)
         self.store = self.model.store
         self.export_job: ExportJob | None = None
+        self.tally: RunTally | None = None  # the run's counts, shown beside the rows held
 
         self.step_box = QComboBox()
         self.step_box.addItem("All steps", "")
@@ -84,8 +107,10 @@ class LogPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((96, 56, 90, 56, 300, 50, 90, 160)):
+        for col, width in enumerate((96, 56, 90, 50, 220, 56, 92, 400)):
             self.table.setColumnWidth(col, width)
+        # The verdict's message is cut at its end (its code first), the path in its middle.
+        self.table.setItemDelegateForColumn(VERDICT_COLUMN, _ElideRight(self.table))
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -186,10 +211,22 @@ class LogPanel(QWidget):
         if self.model.scanning:
             return
         shown, held = self.model.rowCount(), len(self.store)
+        tally = self.tally
+        counts = (
+            f" · run: {tally.sent:,} sent, {tally.transport:,} failed, {tally.bad:,} judged bad"
+            if tally is not None and tally.sent
+            else ""
+        )
         if self.model.filter.active:
-            self.status.setText(f"{shown:,} of {held:,} requests match")
+            self.status.setText(f"{shown:,} of {held:,} requests match{counts}")
         else:
-            self.status.setText(f"{held:,} requests")
+            self.status.setText(f"{held:,} requests in the log{counts}")
+        self.status.setToolTip(tally.line() if tally is not None else "")
+
+    def set_tally(self, tally: RunTally) -> None:
+        """The run's counts (the one tally every view reads), shown in the status line."""
+        self.tally = tally
+        self._update_status()
 
     # -- the selected request -------------------------------------------------
 
@@ -215,6 +252,30 @@ class LogPanel(QWidget):
             return
         entry = self.store.entry(self.model.row_id(current.row()))
         self.details.show_record(entry.record, entry.note)
+
+    def next_problem(self) -> bool:
+        """Select the next row after the current one that failed or was judged bad (F8).
+
+        Wraps around to the top once; False (and a line saying so) when none is shown.
+        """
+        store, model = self.store, self.model
+        current = self.current_id()
+        start = store.first if current is None else current + 1
+        problem = LogFilter(result="problem")
+        for begin, end in ((start, store.end), (store.first, start)):
+            at = begin
+            while at < end:
+                stop = min(end, at + NEXT_PROBLEM_SLICE)
+                for row_id in store.match(problem, at, stop):
+                    row = model.row_of(row_id)
+                    if row is not None:
+                        self.select_row(row)
+                        self.table.scrollTo(model.index(row, 0))
+                        self.follow.setChecked(False)  # stay on it as rows come in
+                        return True
+                at = stop
+        self.status.setText("No failed or bad request in the rows shown.")
+        return False
 
     def focus_filter(self) -> None:
         """Put the cursor in the search box, its text selected (Ctrl+F)."""

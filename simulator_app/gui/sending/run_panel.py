@@ -35,6 +35,7 @@ from simulator_app.core.record import RequestRecord
 from simulator_app.core.report import RunAggregate, write_report
 from simulator_app.core.safety import needs_confirmation, target_problem
 from simulator_app.core.words import plural
+from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.widgets import ask_user
 from simulator_app.sender import LoadRun, RunResult, RunSettings
 
@@ -57,11 +58,14 @@ class RunPanel(QWidget):
     Signals: ``run_state_changed(bool)`` when a run starts (True) and when it
     has ended and its thread is gone (False); ``schedule_edited(str, object)``
     when the user changes a setting the scenario file keeps (the field of
-    ``schedule`` and its new value), never when the panel prefills itself.
+    ``schedule`` and its new value), never when the panel prefills itself;
+    ``controls_changed()`` when Start, Pause or Stop changed state or words
+    (the toolbar's copies follow).
     """
 
     run_state_changed = Signal(bool)
     schedule_edited = Signal(str, object)
+    controls_changed = Signal()
 
     def __init__(
         self,
@@ -81,6 +85,7 @@ class RunPanel(QWidget):
         self._error: str | None = None
         self.confirm: Callable[[str], bool] = lambda question: ask_user(self, question)
         self.blocked = False  # set while click-through is sending
+        self._stopping = False  # Stop was pressed; the run's thread has not ended yet
 
         self.visitors = QSpinBox()
         self.visitors.setRange(1, 10_000_000)
@@ -113,6 +118,7 @@ class RunPanel(QWidget):
             widget.setToolTip("Saved to the scenario file (schedule)")
             changed.connect(lambda value, f=field: self._edited(f, value))
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow pane
         form.addRow("Visitors", self.visitors)
         form.addRow("Arrivals over", self.duration)
         form.addRow("Arrival pattern", self.pattern)
@@ -142,11 +148,25 @@ class RunPanel(QWidget):
         self.time_left.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        # The run's counts, live and after it: the same tally the status bar and dashboard show.
+        self.counts = QLabel("No requests sent yet.")
+        self.counts.setWordWrap(True)
+        self.counts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Why Start is off, or what the scenario will make the receiver judge bad.
+        self.start_note = QLabel()
+        self.start_note.setWordWrap(True)
+        self.start_note.setStyleSheet("color: #9a3b00;")
+        policy = self.start_note.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the controls below stay put as it comes and goes
+        self.start_note.setSizePolicy(policy)
+        self.warnings: list[str] = []
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.start_note)
         layout.addWidget(self.progress)
         layout.addWidget(self.time_left)
+        layout.addWidget(self.counts)
         layout.addWidget(self.message)
         layout.addWidget(self.report_button)
         layout.addStretch(1)
@@ -195,11 +215,36 @@ class RunPanel(QWidget):
             think_scale=self.think.value(),
         )
 
+    def start_problem(self) -> str | None:
+        """Why Start is off now, in one line; None when a run can start."""
+        if self.running:
+            return "a run is going"
+        if self.scenario is None:
+            return "the scenario has problems: fix them first (see the Problems list)"
+        if not self.target:
+            return "no target yet (the embedded collector is starting, or none is set)"
+        if self.blocked:
+            return "click-through is sending"
+        return None
+
+    def set_warnings(self, warnings: list[str]) -> None:
+        """Setups the core warns will be judged bad (shown under Start, which stays on)."""
+        self.warnings = warnings
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         running = self.running
-        self.start_button.setEnabled(
-            not running and not self.blocked and self.scenario is not None and bool(self.target)
-        )
+        problem = self.start_problem()
+        self.start_button.setEnabled(problem is None)
+        self.start_button.setToolTip(f"Start is off: {problem}" if problem else "Start the run")
+        if problem is not None and not running:
+            note = f"Start is off: {problem}."
+        elif self.warnings and not running:
+            note = "Warning: " + " · ".join(self.warnings)
+        else:
+            note = ""
+        self.start_note.setText(note)
+        self.start_note.setVisible(bool(note))
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.report_button.setEnabled(not running and self.result is not None)
@@ -214,6 +259,13 @@ class RunPanel(QWidget):
             widget.setEnabled(not running)
         if not running:
             self.pause_button.setText("Pause")
+        self.controls_changed.emit()
+
+    def set_counts(self, tally: RunTally) -> None:
+        """The run's counts (the tally every view reads), live and after the run."""
+        line = tally.line()
+        if self.counts.text() != line:
+            self.counts.setText(line)
 
     def set_blocked(self, blocked: bool) -> None:
         self.blocked = blocked
@@ -223,7 +275,10 @@ class RunPanel(QWidget):
 
     def start(self) -> bool:
         """Start a run with the settings shown; False (and a message) when it cannot."""
-        if self.running or self.scenario is None:
+        if self.running:
+            return False
+        if self.scenario is None:
+            self.message.setText(f"Not started: {self.start_problem()}.")
             return False
         problem = target_problem(self.target)
         if problem is not None:
@@ -253,6 +308,7 @@ class RunPanel(QWidget):
         self.aggregate = aggregate
         self._begin_run(dataclasses.replace(run.scenario, seed=run.seed))  # rows rebuild as sent
         self.run, self.result, self._error = run, None, None
+        self._stopping = False
         self._thread = threading.Thread(target=self._work, args=(run,), name="load-run")
         self._thread.start()
         self.progress.setRange(0, run.scenario.schedule.visitors)
@@ -279,13 +335,17 @@ class RunPanel(QWidget):
             self.run.pause()
             self.pause_button.setText("Resume")
             self.message.setText("Paused: requests in flight finish, no new one starts.")
+        self.controls_changed.emit()
 
     def stop(self) -> None:
         if self.run is not None:
             self.run.stop()
+            self._stopping = True
+            self.time_left.setText("Time left: stopping (requests in flight finish)")
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
             self.message.setText("Stopping: requests in flight get a moment to finish…")
+            self.controls_changed.emit()
 
     # -- every flush tick -----------------------------------------------------
 
@@ -293,28 +353,32 @@ class RunPanel(QWidget):
         """True when a run's thread has ended and :meth:`collect` should be called."""
         return self._thread is not None and not self._thread.is_alive()
 
-    def poll(self, contract_failures: int = 0) -> None:
-        """Show the run's progress and time left (and the receiver's bad verdicts so far)."""
+    def poll(self, tally: RunTally) -> None:
+        """Show the run's progress, time left and its counts (the one tally every view reads)."""
         if self.run is None or self._thread is None:
             return
         progress = self.run.progress()
         self.progress.setMaximum(max(1, progress.visitors_total))
         self.progress.setValue(progress.visitors_done)
-        left = "paused" if progress.paused else format_duration(progress.eta)
-        self.time_left.setText(
-            f"Time left: {left} · elapsed {format_duration(progress.elapsed)}"
-            f" · {plural(progress.requests, 'request')}, {progress.failures:,} failed"
-            f" (transport), {contract_failures:,} contract failures"
-        )
+        if self._stopping:
+            left = "stopping"
+        elif progress.paused:
+            left = "paused"
+        else:
+            left = format_duration(progress.eta)
+        self.time_left.setText(f"Time left: {left} · elapsed {format_duration(progress.elapsed)}")
+        self.set_counts(tally)
 
-    def collect(self) -> None:
-        """Join the ended run's thread and say how it went."""
+    def collect(self, tally: RunTally) -> None:
+        """Join the ended run's thread and say how it went, in the tally's figures."""
         if self._thread is None:
             return
-        self.poll()
         self._thread.join()
         self._thread = None
+        self._stopping = False
         result = self.result
+        elapsed = format_duration(result.elapsed) if result is not None else "—"
+        self.time_left.setText(f"Time left: none, the run has ended · took {elapsed}")
         if self._error is not None:
             self.message.setText(f"The run failed: {self._error}")
         elif result is not None:
@@ -322,13 +386,11 @@ class RunPanel(QWidget):
             if result.time_limit_hit:
                 how = "Stopped at the time limit"
             self.message.setText(
-                f"{how}: {plural(result.visitors_done, 'visitor')},"
-                f" {plural(result.requests, 'request')}, {result.failures:,} failed (transport),"
-                f" {result.contract_failures:,} judged bad by the receiver,"
-                f" in {format_duration(result.elapsed)}."
+                f"{how}: {plural(result.visitors_done, 'visitor')} in {elapsed} ·"
+                f" {tally.line()}."
                 + (
                     " Every request failed: is the target reachable?"
-                    if result.requests and result.failures == result.requests
+                    if tally.sent and tally.transport == tally.sent
                     else ""
                 )
             )

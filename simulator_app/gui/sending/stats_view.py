@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator_app.core.stats import StatsRow
+from simulator_app.core.words import plural
 from simulator_app.gui.sending.live_stats import LiveStats
 from simulator_app.gui.table_model import ColumnsModel
 
@@ -57,17 +58,20 @@ class _TableModel(ColumnsModel):
 
 
 class StatsModel(_TableModel):
-    """Per endpoint: requests, failures, p50/p95/p99 and mean latency (ms)."""
+    """Per endpoint: requests, failures, bad verdicts, p50/p95/p99 and mean latency (ms)."""
 
-    COLUMNS = ("Endpoint", "Requests", "Failures", "p50", "p95", "p99", "Mean")
+    COLUMNS = ("Endpoint", "Requests", "Failures", "Judged bad", "p50", "p95", "p99", "Mean")
 
-    def refresh(self, rows: list[StatsRow]) -> None:
+    def refresh(self, rows: list[StatsRow], bad: dict[str, int] | None = None) -> None:
+        bad = bad or {}
+        total_bad = sum(bad.values())
         self.set_rows(
             [
                 (
                     r.name,
                     str(r.count),
                     str(r.failures),
+                    str(total_bad if r.name == "Total" else bad.get(r.name, 0)),
                     f"{r.p50:g}",
                     f"{r.p95:g}",
                     f"{r.p99:g}",
@@ -122,13 +126,11 @@ class StatsPanel(QWidget):
     def refresh(self) -> None:
         """Show the figures as they are now (called once per flush tick)."""
         stats = self.stats
-        self.endpoints.refresh(stats.table.rows() if stats.requests else [])
+        self.endpoints.refresh(stats.table.rows() if stats.requests else [], stats.bad_by_name)
         self.funnel.refresh(stats.funnel_rows())
         if stats.requests:
             self.summary.setText(
-                f"{stats.requests:,} requests, {stats.failures:,} failed (transport),"
-                f" {stats.contract_failures:,} contract failures,"
-                f" {stats.measured.visitors:,} visitors"
+                f"{stats.tally.line()} · {plural(stats.measured.visitors, 'visitor')}"
             )
         else:
             self.summary.setText("No requests yet.")
