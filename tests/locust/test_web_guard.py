@@ -212,25 +212,33 @@ def test_the_web_ui_refuses_other_origins_forms_with_permissions_and_remote_host
 def test_a_host_changed_past_the_door_is_refused_by_the_users_themselves(
     tmp_path: Path, servers: tuple[RawServer, RawServer]
 ) -> None:
-    """The class picker's /user form may set a class's host: the users check it before sending."""
-    _target, remote = servers
+    """The class picker's /user form sets a class's host while a test runs, and more users
+    are started: no test starts again, so only the users' own check stands in the way."""
+    target, remote = servers
     ui = WebLocust(["-f", str(_file(tmp_path)), "--class-picker"], tmp_path)
-    own = f"http://127.0.0.1:{ui.port}"
-    try:
-        bad = remote_urls(remote.server_address[1])[0]
+    own = {"Origin": ui.url}
+
+    def set_host(host: str) -> None:
         answer = httpx.post(
             ui.url + "/user",
-            json={"user_class_name": "BuyerUser", "host": bad},
-            headers={"Origin": own},
+            json={"user_class_name": "BuyerUser", "host": host},
+            headers=own,
             timeout=10,
         )
         assert answer.status_code == 201, answer.text
-        form = {"user_count": "2", "spawn_rate": "2", "user_classes": "BuyerUser"}
-        assert ui.post("/swarm", form, Origin=own).json()["success"] is True
+
+    try:
+        set_host(target.url)
+        form = {"user_count": "1", "spawn_rate": "5", "user_classes": "BuyerUser"}
+        assert ui.post("/swarm", form, **own).json()["success"] is True
+        assert _wait_for(lambda: len(target.requests) > 0), ui.text()
+        bad = remote_urls(remote.server_address[1])[1]
+        set_host(bad)
+        assert ui.post("/swarm", {**form, "user_count": "4"}, **own).json()["success"] is True
         assert _wait_for(lambda: f"--host {bad}: not this machine" in ui.text()), ui.text()
-        time.sleep(1.5)
-        assert remote.requests == []
         assert _wait_for(lambda: ui.state() == "stopped"), ui.state()  # the test stops
+        time.sleep(1)
+        assert remote.requests == []
     finally:
         ui.close()
     assert remote.requests == []
