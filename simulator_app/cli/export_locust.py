@@ -86,13 +86,14 @@ def _tool(name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
-    from simulator_app.core.safety import is_loopback, target_problem
+    from simulator_app.core.safety import is_loopback
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
     from simulator_app.exporter.files import ConfSettings, write_export
     from simulator_app.exporter.locustfile import (
         DEFAULT_HOST,
         ExportError,
         ExportSettings,
+        host_problem,
         run_time_problem,
     )
 
@@ -100,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
     if output.suffix != ".py":
         raise CliError(f"{args.output}: the output must be a .py file (locust loads it as Python)")
     host = args.host or DEFAULT_HOST
-    problem = target_problem(host)
+    problem = host_problem(host, conf=not args.no_conf)
     if problem:
-        raise CliError(f"--host: {problem}")
+        raise CliError(f"--{problem}")
     if not is_loopback(host):
         raise CliError(
             f"--host {host}: the default target must be this machine; pass another host on the"

@@ -25,10 +25,10 @@ LOW_RATE = 2.0  # requests per second a non-loopback target may get without aski
 
 def target_problem(url: str) -> str | None:
     """Why ``url`` cannot be a target, or None when it is a usable http(s) URL."""
-    bad = next((c for c in url if is_control(c) or c.isspace()), None)
+    bad = _unsplittable(url)
     if bad is not None:
-        # urlsplit drops tabs and newlines silently: a URL checked that way would be
-        # another text than the one written to a file or sent (a new line of settings).
+        # urlsplit drops tabs, newlines and outer spaces silently: a URL checked that way
+        # would be another text than the one written to a file or sent (a new setting).
         return f"{url!r} contains {char_name(bad)}, which a URL cannot hold"
     try:
         parts = urlsplit(url)
@@ -42,6 +42,15 @@ def target_problem(url: str) -> str | None:
     if port == 0:
         return f"{url!r} has port 0"
     return None
+
+
+def _unsplittable(url: str) -> str | None:
+    """The first character urlsplit would drop or that ends a line: a control character,
+    or white space at either end (a space inside is percent-encoded when sent)."""
+    bad = next((c for c in url if is_control(c)), None)
+    if bad is None and url != url.strip():
+        bad = url[0] if url[0].isspace() else url[-1]
+    return bad
 
 
 def is_control(char: str) -> bool:
@@ -89,10 +98,10 @@ def is_loopback_host(host: str) -> bool:
 def is_loopback(url: str) -> bool:
     """True when ``url``'s host is this machine: 127.0.0.0/8, ::1 or localhost.
 
-    A URL with a control character or a space is never loopback: urlsplit would
-    drop some of them and judge another text than the one given.
+    A URL with a control character or outer white space is never loopback:
+    urlsplit would drop some of them and judge another text than the one given.
     """
-    if any(is_control(c) or c.isspace() for c in url):
+    if _unsplittable(url) is not None:
         return False
     try:
         return is_loopback_host(urlsplit(url).hostname or "")

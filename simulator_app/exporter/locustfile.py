@@ -199,9 +199,15 @@ def run_time_problem(run_time: str) -> str | None:
     return None
 
 
-def host_problem(host: str) -> str | None:
-    """Why ``host`` cannot be written as the file's default target (a URL, one line), or None."""
+def host_problem(host: str, conf: bool = False) -> str | None:
+    """Why ``host`` cannot be written as the file's default target (a URL, one line), or None.
+
+    In locust.conf (``conf``) it may hold no white space either: `` #`` would
+    start a comment there, and Locust would read another host than the one checked.
+    """
     problem = target_problem(host)
+    if problem is None and conf and any(c.isspace() for c in host):
+        problem = f"{host!r} holds white space, which locust.conf cannot hold (write it as %20)"
     return f"host: {problem}" if problem else None
 
 
@@ -214,7 +220,7 @@ def locust_conf(
     its line (no newline can add ``allow-remote = true``). Raises :class:`ExportError`.
     """
     problem = (
-        host_problem(host)
+        host_problem(host, conf=True)
         or run_time_problem(run_time)
         or (None if type(users) is int and users >= 1 else f"users {users!r}: must be 1 or more")
         or (

@@ -139,3 +139,14 @@ def test_a_good_export_has_one_setting_per_line(tmp_path: Path) -> None:
         "headless = true",
     ]
     assert conf == locust_conf(3, 5.0, "1h30m", "http://[::1]:8788/base")
+
+
+def test_a_space_inside_a_host_path_stays_out_of_locust_conf(tmp_path: Path) -> None:
+    """`` #`` would start a comment in locust.conf: there the host holds no white space; the
+    locustfile (a repr) and the runtime (percent-encoded) take it."""
+    done = export(tmp_path, "--host", "http://127.0.0.1:8787/a #b")
+    assert done.returncode != 0 and "locust.conf cannot hold (write it as %20)" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    done = export(tmp_path, "--host", "http://127.0.0.1:8787/a #b", "--no-conf")
+    assert done.returncode == 0, done.stderr
+    assert "host = 'http://127.0.0.1:8787/a #b'" in (tmp_path / "out.py").read_text("utf-8")
