@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -28,8 +27,6 @@ examples:
   locust -f - --worker --master-host 127.0.0.1
   nitrox-sim export-locust scenarios/demo_mix.yaml -o demo_mix_bundle.py --bundle --no-conf
 """
-
-_RUN_TIME = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$|^\d+$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,18 +86,24 @@ def _tool(name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
-    from simulator_app.core.safety import is_loopback, target_problem
+    from simulator_app.core.safety import is_loopback
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
     from simulator_app.exporter.files import ConfSettings, write_export
-    from simulator_app.exporter.locustfile import DEFAULT_HOST, ExportError, ExportSettings
+    from simulator_app.exporter.locustfile import (
+        DEFAULT_HOST,
+        ExportError,
+        ExportSettings,
+        host_problem,
+        run_time_problem,
+    )
 
     output = Path(args.output)
     if output.suffix != ".py":
         raise CliError(f"{args.output}: the output must be a .py file (locust loads it as Python)")
     host = args.host or DEFAULT_HOST
-    problem = target_problem(host)
+    problem = host_problem(host, conf=not args.no_conf)
     if problem:
-        raise CliError(f"--host: {problem}")
+        raise CliError(f"--{problem}")
     if not is_loopback(host):
         raise CliError(
             f"--host {host}: the default target must be this machine; pass another host on the"
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--users {args.users}: must be 1 or more")
     if not args.spawn_rate > 0:
         raise CliError(f"--spawn-rate {args.spawn_rate}: must be more than 0")
-    if not _RUN_TIME.match(args.run_time) or args.run_time in ("", "0"):
+    if run_time_problem(args.run_time):
         raise CliError(f"--run-time {args.run_time!r}: use a duration such as 30s, 5m, 1h30m")
     try:
         scenario = load_scenario(args.scenario)

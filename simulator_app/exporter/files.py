@@ -49,6 +49,11 @@ def write_export(
     if path.suffix != ".py":
         raise ExportError(f"{path}: the output must be a .py file (locust loads it as Python)")
     text = (bundle_locustfile if bundle else export_locustfile)(scenario, settings)
+    conf_text = (
+        None
+        if conf is None
+        else locust_conf(conf.users, conf.spawn_rate, conf.run_time, settings.host)
+    )  # checked before anything is written
     conf_path = path.parent / "locust.conf"
     if conf is not None and conf_path.exists():
         try:  # a bounded read: the path may be a FIFO or a device
@@ -63,11 +68,8 @@ def write_export(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        if conf is not None:
-            conf_path.write_text(
-                locust_conf(conf.users, conf.spawn_rate, conf.run_time, settings.host),
-                encoding="utf-8",
-            )
+        if conf_text is not None:
+            conf_path.write_text(conf_text, encoding="utf-8")
             written.append(conf_path)
     except OSError as exc:
         raise ExportError(f"{exc.filename or path}: cannot write: {exc.strerror}") from None

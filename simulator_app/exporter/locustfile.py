@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator_app.core.model import Scenario, scenario_from_dict, scenario_to_dict
+from simulator_app.core.safety import target_problem
 
 DEFAULT_HOST = "http://127.0.0.1:8787"  # the embedded collector; never the production host
 CONF_MARKER = "# written by nitrox-sim export-locust"
@@ -113,6 +114,9 @@ def _journey_classes(scenario: Scenario) -> str:
 def _checked_data(scenario: Scenario, settings: ExportSettings) -> dict[str, Any]:
     if not (math.isfinite(settings.think_scale) and settings.think_scale >= 0):
         raise ExportError(f"think scale {settings.think_scale!r}: must be 0 or more")
+    problem = host_problem(settings.host)
+    if problem:  # written as repr, so it would stay data: but as another URL than the one checked
+        raise ExportError(problem)
     data = scenario_to_dict(scenario)
     _check_finite(data)
     if scenario_from_dict(data) != scenario:
@@ -185,10 +189,48 @@ def scenario_data_of(text: str) -> Any:
     raise ValueError("no SCENARIO in this file")
 
 
+RUN_TIME = re.compile(r"(\d+h)?(\d+m)?(\d+s)?|\d+")  # Locust's -t: 30s, 5m, 1h30m, 90
+
+
+def run_time_problem(run_time: str) -> str | None:
+    """Why ``run_time`` is not a duration Locust's ``-t`` reads (matched whole), or None."""
+    if not RUN_TIME.fullmatch(run_time) or run_time.strip("0hms") == "":
+        return f"run time {run_time!r}: use a duration such as 30s, 5m, 1h30m"
+    return None
+
+
+def host_problem(host: str, conf: bool = False) -> str | None:
+    """Why ``host`` cannot be written as the file's default target (a URL, one line), or None.
+
+    In locust.conf (``conf``) it may hold no white space either: `` #`` would
+    start a comment there, and Locust would read another host than the one checked.
+    """
+    problem = target_problem(host)
+    if problem is None and conf and any(c.isspace() for c in host):
+        problem = f"{host!r} holds white space, which locust.conf cannot hold (write it as %20)"
+    return f"host: {problem}" if problem else None
+
+
 def locust_conf(
     users: int = 10, spawn_rate: float = 5.0, run_time: str = "1m", host: str = DEFAULT_HOST
 ) -> str:
-    """A locust.conf for an exported file: no scenario in it, so several exports can share it."""
+    """A locust.conf for an exported file: no scenario in it, so several exports can share it.
+
+    Every value is checked before it is written: each must stay one setting on
+    its line (no newline can add ``allow-remote = true``). Raises :class:`ExportError`.
+    """
+    problem = (
+        host_problem(host, conf=True)
+        or run_time_problem(run_time)
+        or (None if type(users) is int and users >= 1 else f"users {users!r}: must be 1 or more")
+        or (
+            None
+            if isinstance(spawn_rate, int | float) and math.isfinite(spawn_rate) and spawn_rate > 0
+            else f"spawn rate {spawn_rate!r}: must be a number above 0"
+        )
+    )
+    if problem:
+        raise ExportError(f"locust.conf: {problem}")
     return (
         f"{CONF_MARKER}: settings for `locust -f <exported file>`.\n"
         "# Command-line options override these; the scenario's own settings\n"

@@ -5,8 +5,10 @@ at import, as locust-plugins registers its options): the file's options on
 Locust's parser; at start-up, the settings check and the engine (Faker's
 locales load before the clock starts); at each test start, the settings
 again (the web UI sets host and options per test) and a fresh visitor pool;
-when Locust quits, the thresholds. A bad setting stops Locust with one line
-(``nitrox: --org-id 'x': must be a UUID ...``) before any request.
+when Locust quits, the thresholds and the workers lost. A bad setting stops
+Locust with one line (``nitrox: --org-id 'x': must be a UUID ...``) before any
+request. The permissions are this process's own, read at start-up, and each
+user checks its host before it sends (:mod:`.guard`).
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from locust.user.users import User
 from simulator_app.core.journey import JourneyEngine, fresh_seed
 from simulator_app.core.model import Scenario, scenario_from_dict
 from simulator_app.core.world import Population
+from simulator_app.locust import guard, lost
 from simulator_app.locust.options import (
     NitroxOptions,
     OptionError,
     add_options,
     host_problem,
+    permissions_of,
     read_options,
 )
 from simulator_app.locust.pool import VisitorPool, share, share_problem
@@ -189,7 +193,7 @@ def check(environment: Environment) -> tuple[NitroxOptions, Scenario, dict[type,
     """The settings of a test, checked: raises :class:`SettingsError` in one line."""
     classes = file_classes(environment)
     try:
-        options = read_options(environment.parsed_options)
+        options = permissions_of(read_options(environment.parsed_options), guard.start_up())
     except OptionError as exc:
         raise SettingsError(str(exc)) from None
     hosts = {environment.host} if environment.host else {c.host for c in classes}
@@ -214,11 +218,17 @@ def check(environment: Environment) -> tuple[NitroxOptions, Scenario, dict[type,
 
 def _on_parser(parser: Any, **_kwargs: Any) -> None:
     add_options(parser)
+    parser.set_defaults(web_host=guard.WEB_HOST)  # this machine only, unless --web-host says
 
 
-def _on_init(environment: Environment, **_kwargs: Any) -> None:
+def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> None:
     if not file_classes(environment):
         return
+    guard.remember_start_up(environment.parsed_options)  # before any form or master speaks
+    if web_ui is not None:
+        guard.protect_web_ui(web_ui, str(getattr(environment.parsed_options, "web_host", "")))
+    if isinstance(environment.runner, MasterRunner):
+        lost.watch(environment.runner)
     if isinstance(environment.runner, WorkerRunner):
         # The master checks the settings, which arrive with each test: the worker only
         # makes the engine ahead (its data sets' tables load), for the settings it has.
@@ -263,7 +273,11 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
     try:
         options, scenario, journeys = check(environment)
     except SettingsError as exc:
-        _log.error("nitrox: %s; this test sends nothing", exc)
+        _log.error(
+            "nitrox: %s%s; this test sends nothing",
+            exc,
+            guard.worker_hint(isinstance(runner, WorkerRunner)),
+        )
         _Process.run = RunState(pool=None)  # every user stops before its first request
         if runner is not None and not isinstance(runner, WorkerRunner):
             gevent.spawn(runner.stop)
@@ -282,12 +296,24 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
     _Process.run = RunState(pool=pool, options=options, journeys=journeys)
 
 
+def host_refused(environment: Environment, host: str | None) -> bool:
+    """True when a user may not send to ``host`` (said once; a lone Locust stops the test)."""
+    problem = guard.user_host_problem(host)
+    if problem is None:
+        return False
+    runner = environment.runner
+    worker = isinstance(runner, WorkerRunner)
+    if guard.say_refused(host, problem, worker) and runner is not None and not worker:
+        gevent.spawn(runner.stop)
+    return True
+
+
 def _on_quitting(environment: Environment, **_kwargs: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner) or not file_classes(environment):
         return
     try:
-        options = read_options(environment.parsed_options)
+        options = permissions_of(read_options(environment.parsed_options), guard.start_up())
     except OptionError:
         return  # refused at start-up already
     total = environment.stats.total
@@ -295,11 +321,12 @@ def _on_quitting(environment: Environment, **_kwargs: Any) -> None:
     p95 = float(total.get_response_time_percentile(0.95) or 0) if requests else 0.0
     broken = broken_thresholds(options, requests, float(total.fail_ratio), p95)
     code = exit_code(options, broken, bool(runner is not None and runner.exceptions))
-    if not options.has_thresholds:
-        return
-    if broken:
-        _log.error("nitrox thresholds failed: %s", "; ".join(broken))
-    else:
-        _log.info("nitrox thresholds passed")
+    if options.has_thresholds:
+        if broken:
+            _log.error("nitrox thresholds failed: %s", "; ".join(broken))
+        else:
+            _log.info("nitrox thresholds passed")
+    if isinstance(runner, MasterRunner):
+        code = lost.report(options.allow_lost_workers, code)
     if code is not None:
         environment.process_exit_code = code

@@ -5,21 +5,32 @@ and :func:`read_options` reads Locust's parsed options, which on a worker are
 the master's and, after a test started from the web UI, may hold text where
 a number belongs. Defaults of ``None`` mean "what the file says" (the
 scenario's org id and seed, the base class's think scale).
+
+The permissions (``--allow-remote``, ``--allow-host``, ``--allow-lost-workers``)
+are another kind: each process reads its own once, from its command line,
+config file or environment, at start-up (:mod:`.guard` keeps them), and never
+again. The web UI copies every field of its start form into the parsed
+options, and a worker takes the master's options with each test, so what
+they hold later is no permission; they are also kept out of the web UI's form.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from simulator_app.core.contract import id_problem
-from simulator_app.core.safety import is_loopback, target_problem
+from simulator_app.core.safety import is_loopback, target_problem, text_problem
+
+# The options that permit something: read from this process's own start-up only.
+PERMISSIONS = ("allow_remote", "allow_host", "allow_lost_workers")
 
 
 class _ArgumentGroup(Protocol):
-    def add_argument(self, *names: str, **settings: Any) -> object: ...
+    def add_argument(self, *names: str, **settings: Any) -> Any: ...
 
 
 class ArgumentParserLike(Protocol):
@@ -44,6 +55,7 @@ class NitroxOptions:
     max_p95_ms: float | None = None
     allow_remote: bool = False
     allow_hosts: tuple[str, ...] = ()  # host names allowed besides this machine
+    allow_lost_workers: bool = False  # a worker lost mid-test does not fail the run
 
     @property
     def has_thresholds(self) -> bool:
@@ -83,18 +95,34 @@ def add_options(parser: ArgumentParserLike) -> None:
         default=None,
         help="exit 1 when the 95th percentile response time, in ms, is above this",
     )
-    group.add_argument(
-        "--allow-remote",
+    # The permissions: command line, config file or environment, never the web UI's form.
+    env = any(c.__module__ == "configargparse" for c in type(parser).__mro__)
+
+    def permission(name: str, **settings: Any) -> None:
+        if env:  # Locust's parser (configargparse) reads LOCUST_ALLOW_REMOTE and the like
+            settings["env_var"] = "LOCUST_" + name.upper().replace("-", "_")
+        action = group.add_argument("--" + name, **settings)
+        action.include_in_web_ui = False  # Locust's web UI form skips it
+
+    permission(
+        "allow-remote",
         action="store_true",
         default=False,
-        help="allow a --host that is not this machine (you must own it)",
+        help="allow a --host that is not this machine (you must own it); each worker needs its own",
     )
-    group.add_argument(
-        "--allow-host",
+    permission(
+        "allow-host",
         action="append",
         default=None,
         metavar="NAME",
-        help="allow a --host with this host name, as a cluster's collector (repeatable)",
+        help="allow a --host with this host name, as a cluster's collector (repeatable;"
+        " each worker needs its own)",
+    )
+    permission(
+        "allow-lost-workers",
+        action="store_true",
+        default=False,
+        help="exit 0 even when a worker was lost mid-test (its last requests are not counted)",
     )
 
 
@@ -106,15 +134,26 @@ def _names(value: object) -> tuple[str, ...]:
     )
 
 
-def _text(value: object) -> str | None:
-    if value is None:
+def _flag(value: object) -> bool:
+    return str(value).lower() in ("true", "1", "yes", "on")
+
+
+def _text(name: str, value: object) -> str | None:
+    """A text option as given: a control character or space around it is an error.
+
+    Never stripped: ``--org-id 'UUID\\n'`` is refused, not sent as another UUID.
+    """
+    if value is None or value == "":
         return None
-    text = str(value).strip()
-    return text or None
+    text = str(value)
+    problem = text_problem(text)
+    if problem:
+        raise OptionError(f"--{name} {text!r}: {problem}")
+    return text
 
 
 def _number(name: str, value: object, kind: type[int] | type[float]) -> Any:
-    text = _text(value)
+    text = None if value is None else str(value).strip() or None  # a number is only a number
     if text is None:
         return None
     try:
@@ -136,14 +175,15 @@ def read_options(namespace: object | None) -> NitroxOptions:
         return NitroxOptions()
     get = vars(namespace).get
     options = NitroxOptions(
-        org_id=_text(get("org_id")),
+        org_id=_text("org-id", get("org_id")),
         seed=_number("seed", get("seed"), int),
         visitors=_number("visitors", get("visitors"), int) or 0,
         think_scale=_number("think-scale", get("think_scale"), float),
         max_fail_ratio=_number("max-fail-ratio", get("max_fail_ratio"), float),
         max_p95_ms=_number("max-p95-ms", get("max_p95_ms"), float),
-        allow_remote=str(get("allow_remote")).lower() in ("true", "1", "yes", "on"),
+        allow_remote=_flag(get("allow_remote")),
         allow_hosts=_names(get("allow_host")),
+        allow_lost_workers=_flag(get("allow_lost_workers")),
     )
     if options.org_id is not None:
         problem = id_problem("org_id", options.org_id)
@@ -158,6 +198,16 @@ def read_options(namespace: object | None) -> NitroxOptions:
     if options.max_p95_ms is not None and options.max_p95_ms < 0:
         raise OptionError(f"--max-p95-ms {options.max_p95_ms}: must be 0 or more")
     return options
+
+
+def permissions_of(options: NitroxOptions, start_up: NitroxOptions) -> NitroxOptions:
+    """``options`` with the permissions of ``start_up`` (this process's own, read once)."""
+    return dataclasses.replace(
+        options,
+        allow_remote=start_up.allow_remote,
+        allow_hosts=start_up.allow_hosts,
+        allow_lost_workers=start_up.allow_lost_workers,
+    )
 
 
 def host_problem(host: str | None, options: NitroxOptions) -> str | None:

@@ -65,8 +65,8 @@ class NitroxUser(User):
 
     def on_start(self) -> None:
         self._run = hooks.current_run()
-        if self._run.pool is None:
-            raise StopUser()  # the test's settings were refused: send nothing
+        if self._run.pool is None or hooks.host_refused(self.environment, self.host):
+            raise StopUser()  # the test's settings or this host were refused: send nothing
         self._journey = self._run.journeys.get(type(self))
         self._scale = self._run.think_scale(type(self))
         target = Target.parse(self.host or "")

@@ -23,6 +23,8 @@ from geventhttpclient.client import HTTPClient
 from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 
+from simulator_app.core.safety import connect_address
+
 # What a failed exchange can raise: a failure in Locust's stats, never a crash.
 FAILURES: tuple[type[BaseException], ...] = (OSError, Timeout, HTTPParseError, zlib.error)
 _PATH_SAFE = "/%!$&'()*+,;=:@~"  # what a path keeps unescaped (FastHttpSession's rule)
@@ -90,9 +92,12 @@ def merged_headers(headers: tuple[tuple[str, str], ...]) -> Headers:
 def open_client(
     target: Target, connection_timeout: float, network_timeout: float, insecure: bool
 ) -> PlainClient:
-    """One connection to ``target`` (opened on first use, kept alive between requests)."""
+    """One connection to ``target`` (opened on first use, kept alive between requests).
+
+    ``localhost`` is connected to as 127.0.0.1, never looked up (core.safety).
+    """
     return PlainClient(
-        target.hostname,
+        connect_address(target.hostname),
         port=target.port,
         ssl=target.ssl,
         insecure=insecure,
