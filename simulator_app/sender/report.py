@@ -15,6 +15,7 @@ from simulator_app.core.report import failure_reason
 from simulator_app.core.report_html import duration_text, ms_text
 from simulator_app.core.words import plural
 from simulator_app.sender.runner import Progress, RunResult
+from simulator_app.sender.summary_net import throttle_lines
 
 
 def progress_line(p: Progress, width: int = 24) -> str:
@@ -25,6 +26,8 @@ def progress_line(p: Progress, width: int = 24) -> str:
     rate = p.requests / p.elapsed if p.elapsed > 0 else 0.0
     eta = "?" if p.eta is None else duration_text(p.eta)
     state = "  PAUSED" if p.paused else ""
+    if p.waiting > 0:
+        state += f"  WAITING {p.waiting:.0f} s: the target asked to slow down"
     unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
@@ -68,6 +71,7 @@ def failure_kinds(result: RunResult) -> str:
     """The failures by what the target can have seen of them, as one line; "" when none."""
     parts = [
         (result.answered_failures, "answered with an error"),
+        (result.throttled, "throttled (429, or 503 with Retry-After: the target asked to wait)"),
         (result.unanswered, "sent and unanswered (the target may have received them)"),
         (result.unreached, "never reached the target"),
         (result.cancelled, "cancelled in flight by the stop (may have been received)"),
@@ -159,6 +163,7 @@ def summary_text(
             if result.contract_failures
             else []
         ),
+        *throttle_lines(result),
         f"seed {result.seed}: replay with --seed {result.seed}",
         "",
         *stats_table(result),
