@@ -419,17 +419,17 @@ class _TunnelOpener(asyncio.Protocol):
             if len(self.head) > MAX_PROXY_HEAD:
                 self.done.set_exception(OSError("the proxy's answer is too long"))
             return
-        if end + 4 != len(self.head):
-            # Bytes past the proxy's head before anything was sent: nothing to tunnel.
-            self.done.set_exception(OSError("the proxy sent more than an answer to CONNECT"))
-            return
         line = self.head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = line.split(" ", 2)
         if len(parts) < 2 or not parts[1].isdigit() or not parts[0].startswith("HTTP/"):
             self.done.set_exception(OSError(f"the proxy's answer is not HTTP ({line[:60]!r})"))
             return
         self.reason = parts[2] if len(parts) > 2 else ""
-        self.done.set_result(int(parts[1]))
+        if parts[1] == "200" and end + 4 != len(self.head):
+            # Bytes past an open tunnel's head before anything was sent through it.
+            self.done.set_exception(OSError("the proxy sent more than an answer to CONNECT"))
+            return
+        self.done.set_result(int(parts[1]))  # a refusal's body is not read
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():

@@ -94,9 +94,10 @@ class ProxyServer:
         if auth:
             args += ["--basic-auth", auth]
         self.log = folder / f"proxy-{self.port}.log"
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=self.log.open("w"), stdin=subprocess.DEVNULL
-        )
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                args, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
