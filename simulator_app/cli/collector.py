@@ -178,6 +178,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="share of connections closed without an answer",
     )
+    faults.add_argument(
+        "--throttle-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="share of requests answered 429 Too Many Requests, with --retry-after",
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=_seconds,
+        default=1.0,
+        metavar="S",
+        help="the Retry-After seconds of those 429 answers (default 1)",
+    )
     faults.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
     parser.add_argument(
         "--max-body",
@@ -218,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
             payload_error_rate=args.payload_error_rate,
             drop_rate=args.drop_rate,
             seed=args.seed,
+            throttle_rate=args.throttle_rate,
+            retry_after=args.retry_after,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
