@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from simulator_app.core.contract import id_problem
 from simulator_app.core.safety import is_loopback, target_problem
+from simulator_app.locust.network import add_network_options
 
 
 class _ArgumentGroup(Protocol):
@@ -44,6 +45,11 @@ class NitroxOptions:
     max_p95_ms: float | None = None
     allow_remote: bool = False
     allow_hosts: tuple[str, ...] = ()  # host names allowed besides this machine
+    # The network (simulator_app.net): a CA bundle, hosts whose certificates are not
+    # checked, an HTTP proxy (None: the worker's HTTPS_PROXY / HTTP_PROXY / NO_PROXY).
+    ca_bundle: str | None = None
+    insecure_hosts: tuple[str, ...] = ()
+    proxy: str | None = None
 
     @property
     def has_thresholds(self) -> bool:
@@ -96,6 +102,7 @@ def add_options(parser: ArgumentParserLike) -> None:
         metavar="NAME",
         help="allow a --host with this host name, as a cluster's collector (repeatable)",
     )
+    add_network_options(group)
 
 
 def _names(value: object) -> tuple[str, ...]:
@@ -144,6 +151,9 @@ def read_options(namespace: object | None) -> NitroxOptions:
         max_p95_ms=_number("max-p95-ms", get("max_p95_ms"), float),
         allow_remote=str(get("allow_remote")).lower() in ("true", "1", "yes", "on"),
         allow_hosts=_names(get("allow_host")),
+        ca_bundle=_text(get("ca_bundle")),
+        insecure_hosts=_names(get("insecure_host")),
+        proxy=_text(get("proxy")),
     )
     if options.org_id is not None:
         problem = id_problem("org_id", options.org_id)

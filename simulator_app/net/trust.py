@@ -5,7 +5,9 @@ In order: ``--ca-bundle FILE``; else the ``SSL_CERT_FILE`` or
 system's own trust store through ``truststore`` (where a company puts its root
 CA and a TLS-inspecting proxy's CA), or OpenSSL's default paths where
 truststore is not installed (a bare Locust worker). A named bundle replaces
-the system store, as ``curl --cacert`` does. ``--insecure HOST`` turns every
+the system store, as ``curl --cacert`` does. The Locust runtime reads the system's store
+through OpenSSL's default paths (truststore does not work under gevent): on Linux the
+same store, on macOS and Windows give ``--ca-bundle``. ``--insecure HOST`` turns every
 check off for that host alone, and says so (:meth:`Trust.warning`).
 """
 
@@ -34,6 +36,9 @@ class Trust:
     ca_bundle: str | None = None
     insecure_hosts: tuple[str, ...] = ()
     bundle_from: str = "--ca-bundle"
+    # False: OpenSSL's default paths for the system's store, not truststore (whose
+    # SSLContext recurses for ever under gevent's patched ssl: the Locust runtime's case).
+    truststore: bool = True
 
     def is_insecure(self, host: str) -> bool:
         """True when certificates of ``host`` are not checked."""
@@ -81,6 +86,8 @@ class Trust:
                 raise TrustError(
                     f"{self.bundle_from}: {self.ca_bundle} holds no PEM certificate ({exc})"
                 ) from None
+        if not self.truststore:
+            return ssl.create_default_context()
         try:
             import truststore
         except ImportError:  # a worker with locust alone: OpenSSL's own paths
@@ -100,6 +107,7 @@ def read_trust(
     ca_bundle: str | None = None,
     insecure_hosts: tuple[str, ...] | list[str] = (),
     environ: Mapping[str, str] | None = None,
+    truststore: bool = True,
 ) -> Trust:
     """The trust of ``--ca-bundle`` and ``--insecure`` with the environment's variables."""
     env = os.environ if environ is None else environ
@@ -110,4 +118,4 @@ def read_trust(
             if env.get(name):
                 ca_bundle, source = env[name], name
                 break
-    return Trust(ca_bundle, tuple(h for h in insecure_hosts if h), source)
+    return Trust(ca_bundle, tuple(h for h in insecure_hosts if h), source, truststore)
