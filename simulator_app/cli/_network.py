@@ -10,8 +10,11 @@ one-line error before anything is sent) and prints the warnings once.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
-from typing import TYPE_CHECKING
+import tempfile
+from typing import TYPE_CHECKING, Any
 
 from simulator_app.cli._common import CliError
 
@@ -23,6 +26,12 @@ DEFAULT_THROTTLE_WAIT = 60.0  # simulator_app.net.throttle.MAX_WAIT, without imp
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("network (HTTPS targets, proxies, throttling)")
+    group.add_argument(
+        "--collector-tls",
+        action="store_true",
+        help="without --target: the embedded collector serves HTTPS (a certificate of a CA"
+        " made for this run, which the run trusts)",
+    )
     group.add_argument(
         "--ca-bundle",
         metavar="FILE",
@@ -59,13 +68,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings(args: argparse.Namespace, target: str) -> NetworkSettings:
-    """The run's network settings for ``target``; its warnings printed on stderr, once."""
+def embedded_tls(args: argparse.Namespace) -> dict[str, Any]:
+    """The embedded collector's HTTPS settings for ``--collector-tls``: a CA made for this
+    run in a folder of its own, removed when the process ends."""
+    if not getattr(args, "collector_tls", False):
+        return {}
+    folder = tempfile.mkdtemp(prefix="nitrox-sim-tls-")
+    atexit.register(shutil.rmtree, folder, True)
+    return {"tls": True, "tls_folder": folder}
+
+
+def settings(args: argparse.Namespace, target: str, collector: Any = None) -> NetworkSettings:
+    """The run's network settings for ``target``; its warnings printed on stderr, once.
+
+    Sending to an embedded ``collector`` over HTTPS, its CA is trusted (unless --ca-bundle).
+    """
     from simulator_app.sender.network import NetworkSettings
     from simulator_app.sender.wire import WireTarget
 
+    ca_bundle, source = args.ca_bundle, "--ca-bundle"
+    certificate = getattr(collector, "certificate", None)
+    if ca_bundle is None and certificate is not None:
+        ca_bundle, source = certificate.ca, "the embedded collector's CA"
     network = NetworkSettings(
-        ca_bundle=args.ca_bundle, insecure_hosts=tuple(args.insecure), proxy=args.proxy
+        ca_bundle=ca_bundle,
+        insecure_hosts=tuple(args.insecure),
+        proxy=args.proxy,
+        bundle_from=source,
     )
     try:
         notes = network.check(WireTarget(target).origin)

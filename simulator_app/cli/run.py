@@ -325,6 +325,7 @@ def run(args: argparse.Namespace) -> int:
                 db=":memory:",
                 full_cart=scenario.tracker.full_cart,
                 client_ip_header=scenario.tracker.ip_header,  # it reads the header the run sends
+                **_network.embedded_tls(args),
             )
             try:
                 target = collector.start()
@@ -341,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
             time_limit=time_limit,
             seed=seed,
             timeout=timeout,
-            network=_network.settings(args, target),
+            network=_network.settings(args, target, collector),
             retry_throttled=args.retry_throttled,
             throttle_wait=_network.throttle_wait(args),
         )

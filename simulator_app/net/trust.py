@@ -108,10 +108,11 @@ def read_trust(
     insecure_hosts: tuple[str, ...] | list[str] = (),
     environ: Mapping[str, str] | None = None,
     truststore: bool = True,
+    bundle_from: str = "--ca-bundle",
 ) -> Trust:
     """The trust of ``--ca-bundle`` and ``--insecure`` with the environment's variables."""
     env = os.environ if environ is None else environ
-    source = "--ca-bundle"
+    source = bundle_from
     if not ca_bundle:
         ca_bundle = None
         for name in BUNDLE_VARIABLES:

@@ -26,11 +26,14 @@ class NetworkSettings:
     ca_bundle: str | None = None
     insecure_hosts: tuple[str, ...] = ()
     proxy: str | None = None  # --proxy URL (None: the proxy variables)
+    bundle_from: str = "--ca-bundle"  # what chose ca_bundle, as the notes say it
     environ: Mapping[str, str] | None = field(default=None, compare=False)
 
     def trust(self) -> Trust:
         """What is trusted (raises nothing: see :meth:`check`)."""
-        return read_trust(self.ca_bundle, self.insecure_hosts, self._env())
+        return read_trust(
+            self.ca_bundle, self.insecure_hosts, self._env(), bundle_from=self.bundle_from
+        )
 
     def proxy_for(self, origin: Origin) -> Proxy | None:
         """The proxy requests to ``origin`` go through, or None."""
