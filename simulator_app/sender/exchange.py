@@ -20,7 +20,7 @@ from simulator_app.core.record import CANCELLED, RequestRecord
 from simulator_app.net.throttle import THROTTLED as THROTTLED_WORD
 from simulator_app.net.throttle import header_value, is_throttled, throttled_error
 from simulator_app.sender.loop import new_event_loop
-from simulator_app.sender.network import NetworkSettings
+from simulator_app.sender.network import NetworkSettings, default_network
 from simulator_app.sender.transport import MAX_BODY, Answer, SendError
 from simulator_app.sender.wire import WireTarget
 
@@ -206,7 +206,7 @@ class SingleSender:
         self.target = target
         self.wire = WireTarget(target)
         self.timeout = timeout
-        self._connection = (network or NetworkSettings()).connector()(self.wire.origin)
+        self._connection = (network or default_network()).connector()(self.wire.origin)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def send(self, planned: PlannedRequest) -> RequestRecord:

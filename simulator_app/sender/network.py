@@ -69,6 +69,21 @@ class NetworkSettings:
         return os.environ if self.environ is None else self.environ
 
 
+_default = NetworkSettings()
+
+
+def default_network() -> NetworkSettings:
+    """The settings a run or a click-through request uses when given none: the desktop
+    app's Target tab sets them (:func:`use_by_default`); else the environment's alone."""
+    return _default
+
+
+def use_by_default(settings: NetworkSettings) -> None:
+    """Make ``settings`` what later runs and click-through senders use when given none."""
+    global _default
+    _default = settings
+
+
 class Connector:
     """Makes :class:`~.transport.Connection` objects to one origin; counts what they opened."""
 

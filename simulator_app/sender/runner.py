@@ -47,7 +47,7 @@ from simulator_app.sender.exchange import (
     send_planned,
 )
 from simulator_app.sender.loop import fewer_collections, new_event_loop, sleep_unless
-from simulator_app.sender.network import Connector, NetworkSettings
+from simulator_app.sender.network import Connector, NetworkSettings, default_network
 from simulator_app.sender.pacing import TokenBucket
 from simulator_app.sender.throttling import Throttle
 from simulator_app.sender.transport import Origin
@@ -83,7 +83,7 @@ class RunSettings:
     time_limit: float | None = None  # hard stop; default: schedule.default_time_limit
     seed: int | None = None  # overrides the scenario's identities seed
     timeout: float = 10.0  # per request
-    network: NetworkSettings = dataclasses.field(default_factory=NetworkSettings)
+    network: NetworkSettings = dataclasses.field(default_factory=default_network)
     retry_throttled: bool = False  # send a throttled request again, once the wait is over
     throttle_wait: float = MAX_WAIT  # seconds the run waits at most per throttled answer
 
