@@ -73,9 +73,14 @@ def free_port() -> int:
 class ProxyServer:
     """proxy.py on a free loopback port, in a subprocess of its own (``auth``: user:password)."""
 
-    def __init__(self, folder: Path, auth: str | None = None) -> None:
+    def __init__(
+        self, folder: Path, auth: str | None = None, inspect_upstream_ca: str | None = None
+    ) -> None:
+        """``inspect_upstream_ca``: inspect TLS (its own CA, :attr:`ca`, signs a certificate
+        per host), trusting this CA file for the servers behind it."""
         self.port = free_port()
         self.auth = auth
+        self.ca: str | None = None
         args = [
             sys.executable,
             "-m",
@@ -93,6 +98,8 @@ class ProxyServer:
         ]
         if auth:
             args += ["--basic-auth", auth]
+        if inspect_upstream_ca:
+            args += self._inspecting(folder, inspect_upstream_ca)
         self.log = folder / f"proxy-{self.port}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -109,6 +116,33 @@ class ProxyServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("proxy.py did not listen within 20 s")
+
+    def _inspecting(self, folder: Path, upstream_ca: str) -> list[str]:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        ca = trustme.CA(key_type=trustme.KeyType.RSA)
+        cert, key, signing = (
+            folder / "proxy-ca.pem",
+            folder / "proxy-ca-key.pem",
+            folder / "sign.pem",
+        )
+        cert.write_bytes(ca.cert_pem.bytes())
+        key.write_bytes(ca.private_key_pem.bytes())
+        signing.write_bytes(
+            rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+        (folder / "certs").mkdir(exist_ok=True)
+        self.ca = str(cert)
+        return [
+            *("--ca-cert-file", str(cert), "--ca-key-file", str(key)),
+            *("--ca-signing-key-file", str(signing), "--ca-cert-dir", str(folder / "certs")),
+            *("--ca-file", upstream_ca),
+        ]
 
     @property
     def url(self) -> str:

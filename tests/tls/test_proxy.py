@@ -4,6 +4,7 @@ them, basic authentication; and the proxy variables read as curl and httpx read 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,33 @@ def test_proxy_flag_covers_loopback_and_carries_credentials() -> None:
 def test_a_proxy_url_that_cannot_work_is_one_line(text: str, message: str) -> None:
     with pytest.raises(ProxySettingError, match=re.escape(message)):
         parse_proxy(text)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="proxy.py signs with openssl")
+def test_a_tls_inspecting_proxy_is_trusted_by_its_own_ca_only(
+    https_collector: EmbeddedCollector, tmp_path: Path
+) -> None:
+    """A corporate proxy that inspects TLS: its CA's certificates are not the target's."""
+    assert https_collector.certificate is not None and https_collector.certificate.ca
+    proxy = ProxyServer(tmp_path, inspect_upstream_ca=https_collector.certificate.ca)
+    try:
+        url = https_collector.url.replace("127.0.0.1", "localhost")
+        _, errors = run(
+            url,
+            tmp_path,
+            visitors=1,
+            concurrency=1,
+            proxy=proxy.url,
+            ca_bundle=https_collector.certificate.ca,
+        )
+        assert errors
+        assert {e.split(":")[1].strip() for e in errors} == {
+            "certificate not trusted (unknown issuer)"
+        }
+        before = https_collector.summary()["total"]
+        result, errors = run(url, tmp_path, proxy=proxy.url, ca_bundle=proxy.ca)
+        assert errors == []
+        assert https_collector.summary()["total"] - before == result.requests > 0
+    finally:
+        proxy.stop()
