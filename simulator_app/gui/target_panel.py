@@ -130,6 +130,11 @@ class TargetPanel(QWidget):
             "the port the collector listens on (any free: a new one each start)"
         )
         collector_row.addWidget(self.collector_port)
+        self.collector_tls = QCheckBox("HTTPS")
+        self.collector_tls.setToolTip(
+            "serve HTTPS with a certificate of a CA made for this session (the app trusts it)"
+        )
+        collector_row.addWidget(self.collector_tls)
         self.restart = QPushButton("Restart collector")
         collector_row.addWidget(self.restart)
         target_form.addLayout(collector_row)
@@ -178,6 +183,7 @@ class TargetPanel(QWidget):
         self.restart.clicked.connect(
             lambda: self.collector_port_changed.emit(self.collector_port.value())
         )
+        self.collector_tls.toggled.connect(self._collector_tls_toggled)
         collector.started.connect(self._collector_started)
         collector.failed.connect(self._collector_failed)
         collector.stopped.connect(self._collector_stopped)
@@ -214,8 +220,13 @@ class TargetPanel(QWidget):
             self.target_problem.show_message(None)
             self._set_target(self._collector.url or "")
 
+    def _collector_tls_toggled(self, on: bool) -> None:
+        self._collector.tls = on
+        self.collector_port_changed.emit(self.collector_port.value())  # restart it so
+
     def _set_target(self, url: str) -> None:
-        self.trust.set_target(url)
+        embedded = not self.use_custom.isChecked()
+        self.trust.set_target(url, self._collector.ca if embedded else None)
         if url != self.target:
             self.target = url
             self.target_changed.emit(url)
@@ -333,6 +344,7 @@ class TrustBox(QGroupBox):
         super().__init__("HTTPS and proxy", parent)
         form = QFormLayout(self)
         self._host = ""
+        self._collector_ca: str | None = None
         bundle_row = QHBoxLayout()
         self.ca_bundle = QLineEdit()
         self.ca_bundle.setPlaceholderText("the system's trust store (or SSL_CERT_FILE)")
@@ -360,11 +372,15 @@ class TrustBox(QGroupBox):
         self.insecure.toggled.connect(self._edited)
         self.browse.clicked.connect(self._choose)
 
-    def set_target(self, url: str) -> None:
-        """The target the settings are for (the insecure host is its host)."""
+    def set_target(self, url: str, collector_ca: str | None = None) -> None:
+        """The target the settings are for (the insecure host is its host); ``collector_ca``:
+        the embedded collector's CA, trusted when no CA bundle is given."""
         from urllib.parse import urlsplit
 
         host = (urlsplit(url).hostname or "") if url else ""
+        if collector_ca != self._collector_ca:
+            self._collector_ca = collector_ca
+            self._edited()
         if host != self._host:
             self._host = host
             self.insecure.setText(
@@ -382,10 +398,14 @@ class TrustBox(QGroupBox):
 
     def _edited(self, *_: object) -> None:
         insecure = (self._host,) if self.insecure.isChecked() and self._host else ()
+        bundle, source = self.ca_bundle.text().strip() or None, "CA bundle"
+        if bundle is None and self._collector_ca is not None:
+            bundle, source = self._collector_ca, "the embedded collector's CA"
         settings = NetworkSettings(
-            ca_bundle=self.ca_bundle.text().strip() or None,
+            ca_bundle=bundle,
             insecure_hosts=insecure,
             proxy=self.proxy.text().strip() or None,
+            bundle_from=source,
         )
         try:
             trust = settings.trust()
@@ -394,7 +414,7 @@ class TrustBox(QGroupBox):
             if settings.proxy is not None:
                 parse_proxy(settings.proxy, "Proxy")
         except (TrustError, ProxySettingError) as exc:
-            self.problem.show_message(str(exc).replace("--ca-bundle", "CA bundle"))
+            self.problem.show_message(str(exc))
             return
         self.problem.show_message(None)
         warning = trust.warning()

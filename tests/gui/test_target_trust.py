@@ -58,3 +58,25 @@ def test_insecure_for_the_targets_host_is_warned_and_used(
         finally:
             sender.close()
         assert record.error is None and record.status == 200
+
+
+@pytest.mark.slow
+def test_the_embedded_collector_over_https_is_trusted_by_the_app(live_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = live_window.target_panel
+    qtbot.waitUntil(lambda: panel.target.startswith("http://"), timeout=20_000)
+    panel.collector_tls.setChecked(True)
+    qtbot.waitUntil(lambda: panel.target.startswith("https://127.0.0.1:"), timeout=20_000)
+    ca = live_window.collector.ca
+    assert ca is not None
+    assert default_network().ca_bundle == ca
+    from simulator_app.core.journey import JourneyEngine
+    from simulator_app.core.scenario_file import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "buyer.yaml")
+    planned = next(iter(JourneyEngine(scenario, seed=1).plan(0)))
+    sender = SingleSender(panel.target)
+    try:
+        record = sender.send(planned)
+    finally:
+        sender.close()
+    assert record.error is None and record.status == 200
