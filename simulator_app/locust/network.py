@@ -11,12 +11,15 @@ master's options: the files and the proxy variables must be there too.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Callable
 from typing import Any
 
 from simulator_app.net.proxies import Proxy, proxy_for
 from simulator_app.net.trust import Trust, read_trust
+
+_warned: set[str] = set()
 
 
 def add_network_options(group: Any) -> None:
@@ -51,6 +54,10 @@ def client_trust(
     it asks with a ``cafile`` of its own, certifi's, which the user's choice replaces)."""
     trust = read_trust(ca_bundle, insecure_hosts, truststore=False)  # see Trust.truststore
     context = trust.context(host)
+    warning = trust.warning() if trust.is_insecure(host) else None
+    if warning is not None and warning not in _warned:
+        _warned.add(warning)  # once per process, not once per user
+        logging.getLogger("nitrox").warning("nitrox: %s", warning)
 
     def factory(*_: object, **__: object) -> ssl.SSLContext:
         return context

@@ -119,9 +119,12 @@ def open_client(
     options: dict[str, Any] = {}
     if target.ssl:
         trust, factory = client_trust(ca_bundle, insecure_hosts, target.hostname)
+        if insecure:  # the class's own flag: nothing checked, for any host
+            trust, factory = client_trust(None, (target.hostname,), target.hostname)
         insecure = insecure or trust.is_insecure(target.hostname)
-        if not insecure:
-            options["ssl_context_factory"] = factory
+        # Always a context of ours: geventhttpclient's insecure=True alone turns off the
+        # host name check only, and still refuses a certificate of an unknown CA.
+        options["ssl_context_factory"] = factory
     found = client_proxy(target.ssl, target.hostname, target.port, proxy)
     if found is not None:
         options.update(

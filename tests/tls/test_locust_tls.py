@@ -141,3 +141,23 @@ def test_master_and_bundle_workers_over_https_through_a_proxy(
     assert stats["requests"] > 50
     assert stats == {"requests": summary["total"], "failures": 0}
     assert summary["bad"] == 0
+
+
+def test_insecure_host_is_warned_once_and_reaches_a_self_signed_target(
+    tmp_path: Path, fresh_https: EmbeddedCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    file = export(tmp_path, load_scenario(DEMO))
+    url = fresh_https.url.replace("127.0.0.1", "localhost")
+    done = locust(
+        [
+            *("-f", str(file), *QUICK[:-2], "--loglevel", "INFO", "--host", url),
+            *("-u", "3", "-r", "3", "-t", "20s", "--think-scale", "0", "--visitors", "9"),
+            *("--insecure-host", "localhost"),
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("TLS certificates of localhost are NOT checked") == 1
+    summary = fresh_https.summary()
+    assert stats_of(done) == {"requests": summary["total"], "failures": 0}
