@@ -111,9 +111,7 @@ def test_each_certificate_problem_has_its_own_words(tmp_path: Path, make, cause:
     assert {failures.cause_of(e.removeprefix("connection error: ")) for e in errors} == {cause}
 
 
-def test_plain_http_to_the_https_port_and_a_closed_port(
-    https_collector: EmbeddedCollector, tmp_path: Path
-) -> None:
+def test_a_closed_port_is_connection_refused_with_its_remedy(tmp_path: Path) -> None:
     _, errors = run("https://127.0.0.1:1", tmp_path, visitors=1, concurrency=1)
     assert set(errors) == {
         "connection error: connection refused: nothing listens on 127.0.0.1:1; "
