@@ -434,6 +434,9 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
                 run.collector()
         run.gui()
     result = run.result
+    from simulator_app.bench.tls import suite_step  # what TLS costs (its own servers)
+
+    result.extras["tls"] = suite_step(settings.seconds, progress)
     if run.wrk:
         result.extras["collector_reference_rps"] = (
             round(run.bare_alone, 1) if run.bare_alone is not None else None

@@ -43,6 +43,7 @@ examples:
                                                         a slow collector failing 5% with 503
   nitrox-sim collector --drop-rate 0.01 --payload-error-rate 0.2 --seed 1
                                                         repeatable dropped connections and Payload Errors
+  nitrox-sim collector --tls                            HTTPS on 127.0.0.1:8787; prints the CA to trust
   nitrox-sim collector --full-cart                      storefronts whose cart events list the whole cart
   nitrox-sim collector --client-ip-header X-Real-IP     visitors' addresses come in X-Real-IP
   nitrox-sim collector --host 0.0.0.0 --allow-host devbox.lan
@@ -142,6 +143,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"seconds a client has to send a request's headers, then its body "
         f"(default {HEADER_TIMEOUT:g})",
     )
+    tls = parser.add_argument_group("HTTPS")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate for 127.0.0.1, ::1 and localhost, signed by a local"
+        " CA kept in --tls-dir (its ca.pem is printed: trust it with --ca-bundle)",
+    )
+    tls.add_argument(
+        "--tls-dir",
+        metavar="DIR",
+        help="folder of the local CA and certificate (default ~/.config/nitrox-sim/tls)",
+    )
+    tls.add_argument("--cert", metavar="FILE", help="serve HTTPS with this PEM certificate chain")
+    tls.add_argument("--key", metavar="FILE", help="the private key of --cert (PEM)")
     faults = parser.add_argument_group("fault injection (also changeable at /_collector/faults)")
     faults.add_argument(
         "--latency", default="0", metavar="MS|MIN-MAX", help="delay each answer, e.g. 200 or 50-300"
@@ -162,6 +177,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         metavar="R",
         help="share of connections closed without an answer",
+    )
+    faults.add_argument(
+        "--throttle-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="share of requests answered 429 Too Many Requests, with --retry-after",
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=_seconds,
+        default=1.0,
+        metavar="S",
+        help="the Retry-After seconds of those 429 answers (default 1)",
     )
     faults.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
     parser.add_argument(
@@ -194,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
         make_server,
     )
     from simulator_app.collector.store import EventStore, StoreError
+    from simulator_app.collector.tls_cli import server_certificate, tls_banner
 
     try:
         faults = FaultSettings(
@@ -202,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
             payload_error_rate=args.payload_error_rate,
             drop_rate=args.drop_rate,
             seed=args.seed,
+            throttle_rate=args.throttle_rate,
+            retry_after=args.retry_after,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
@@ -209,6 +241,11 @@ def run(args: argparse.Namespace) -> int:
         store = EventStore(args.db, args.memory * MIB)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    try:
+        certificate = server_certificate(args)
+    except CliError:
+        store.close()
+        raise
     try:
         sock = bind_socket(args.host, args.port)
     except CollectorStartError as exc:
@@ -219,9 +256,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"nitrox-sim collector: {warning}", file=sys.stderr)
     hosts = HostPolicy(args.host, args.allow_host)
     app = CollectorApp(store, faults, args.max_body, hosts, args.full_cart, args.client_ip_header)
-    server = make_server(app, False, header_timeout=args.header_timeout)
+    server = make_server(app, False, header_timeout=args.header_timeout, tls=certificate)
     app.geo.load()  # before the banner: whoever reads the URL may send at once
-    url = base_url(sock)
+    url = base_url(sock, certificate is not None)
     where = "memory" if args.db == ":memory:" else args.db
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal;
     # catch it here so the final count is printed and the exit is clean. A signal
@@ -230,6 +267,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(f"collector listening on {url} (storing in {where})", flush=True)
         print(f"inspect: {url}/_collector/   stop: Ctrl-C", flush=True)
+        if certificate is not None:
+            print(tls_banner(certificate), flush=True)
         if faults.active:
             print(f"faults: {faults.describe()}", flush=True)
         if args.full_cart:

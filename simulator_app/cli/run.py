@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from simulator_app.cli import _network
 from simulator_app.cli._common import CliError
 from simulator_app.interrupts import Interrupts
 
@@ -119,6 +120,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="confirm sending to a non-loopback target without being asked",
     )
+    _network.add_arguments(parser)
 
 
 MAX_CONCURRENCY = 10_000  # visitors in flight; the desktop app has the same bound
@@ -344,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
                 db=":memory:",
                 full_cart=scenario.tracker.full_cart,
                 client_ip_header=scenario.tracker.ip_header,  # it reads the header the run sends
+                **_network.embedded_tls(args),
             )
             try:
                 target = collector.start()
@@ -360,6 +363,9 @@ def run(args: argparse.Namespace) -> int:
             time_limit=time_limit,
             seed=seed,
             timeout=timeout,
+            network=_network.settings(args, target, collector),
+            retry_throttled=args.retry_throttled,
+            throttle_wait=_network.throttle_wait(args),
         )
         if replay is not None:
             replay.settle(settings)

@@ -50,6 +50,7 @@ from simulator_app.collector.faults import (
     DROP,
     ERROR,
     PAYLOAD_ERROR,
+    THROTTLE,
     FaultInjector,
     FaultSettings,
 )
@@ -109,7 +110,7 @@ class CollectorApp:
         self.faults = FaultInjector(faults or FaultSettings())
         self.max_body = max_body
         self.hosts = hosts or HostPolicy()
-        self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0}
+        self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0, THROTTLE: 0}
         self.unjudged = 0  # requests the checks failed on (a bug): filed bad, answered 400
 
     @property
@@ -140,7 +141,7 @@ class CollectorApp:
         self.store.reset()
         self.checker.reset()
         self.geo.reset()
-        self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0}
+        self.fault_counts = {ERROR: 0, PAYLOAD_ERROR: 0, DROP: 0, THROTTLE: 0}
         self.unjudged = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -456,6 +457,9 @@ class CollectorApp:
             await reply(send, 200, _PAYLOAD_ERROR, TRACKER_TEXT)
         elif fault == ERROR:
             await reply(send, 503, b"Service Unavailable (injected fault)", TRACKER_TEXT)
+        elif fault == THROTTLE:
+            retry = faults.settings.retry_after_header()
+            await reply(send, 429, b"Too Many Requests (injected fault)", [*TRACKER_TEXT, *retry])
         else:
             await _drop(send)
         return True

@@ -28,6 +28,7 @@ from simulator_app.collector.server import (
     make_server,
 )
 from simulator_app.collector.store import MEMORY_BUDGET, EventStore, StoreError
+from simulator_app.collector.tls import ServerCertificate, TlsError, local_certificate
 from simulator_app.collector.wire import DEFAULT_MAX_HEAD, DEFAULT_TIMEOUT
 
 __all__ = ["CollectorStartError", "EmbeddedCollector", "FaultSettings"]
@@ -48,7 +49,10 @@ class EmbeddedCollector:
     ``client_ip_header`` is the header that carries each visitor's address
     (the scenario's ``tracker.ip_header``; None: off), counted by country.
     ``immediate=False`` sends every request through ASGI, none answered
-    where it is read (see :mod:`simulator_app.collector.wire`).
+    where it is read (see :mod:`simulator_app.collector.wire`). ``tls=True`` serves HTTPS
+    with a certificate for loopback made by :func:`~.tls.local_certificate` (its CA in
+    ``tls_folder``, default :func:`~.tls.default_folder`), or with a given
+    :class:`~.tls.ServerCertificate`; :attr:`certificate` says which, with the CA to trust.
     """
 
     def __init__(
@@ -66,6 +70,8 @@ class EmbeddedCollector:
         max_head: int = DEFAULT_MAX_HEAD,
         client_ip_header: str | None = DEFAULT_HEADER,
         immediate: bool = True,
+        tls: bool | ServerCertificate = False,
+        tls_folder: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -79,6 +85,9 @@ class EmbeddedCollector:
         self.max_head = max_head
         self._client_ip_header = client_ip_header
         self.immediate = immediate
+        self.tls = tls
+        self.tls_folder = tls_folder
+        self.certificate: ServerCertificate | None = None  # served, once started with tls
         self._url: str | None = None
         self._app: CollectorApp | None = None
         self._server: Any = None
@@ -108,6 +117,7 @@ class EmbeddedCollector:
         except StoreError as exc:
             raise CollectorStartError(str(exc)) from None
         try:
+            certificate = self._certificate()
             sock = bind_socket(self.host, self.port)
         except CollectorStartError:
             store.close()
@@ -116,7 +126,9 @@ class EmbeddedCollector:
         app = CollectorApp(
             store, self._faults, self._max_body, hosts, self._full_cart, self._client_ip_header
         )
-        server = make_server(app, True, self.max_head, self.header_timeout, self.immediate)
+        server = make_server(
+            app, True, self.max_head, self.header_timeout, self.immediate, certificate
+        )
         self._app, self._server, self._error = app, server, None
         thread = threading.Thread(
             target=self._serve, args=(server, sock), name="embedded-collector", daemon=True
@@ -131,8 +143,21 @@ class EmbeddedCollector:
             self._shutdown()
             sock.close()
             raise CollectorStartError(f"the collector did not start: {why}")
-        self._url = base_url(sock)
+        self._url = base_url(sock, certificate is not None)
+        self.certificate = certificate
         return self._url
+
+    def _certificate(self) -> ServerCertificate | None:
+        """The certificate to serve (None: plain HTTP), made or checked now."""
+        if self.tls is False:
+            return None
+        try:
+            if self.tls is True:
+                return local_certificate(self.tls_folder)
+            self.tls.check()
+            return self.tls
+        except TlsError as exc:
+            raise CollectorStartError(f"HTTPS: {exc}") from None
 
     def _serve(self, server: Any, sock: Any) -> None:
         try:

@@ -1,7 +1,8 @@
 """Fault injection: the collector misbehaving on purpose, to test senders under stress.
 
 A :class:`FaultSettings` says how often and how badly; a :class:`FaultInjector`
-draws, per tracking request, whether to add latency, answer a 5xx, answer
+draws, per tracking request, whether to add latency, answer a 5xx or a 429
+with ``Retry-After`` (throttling), answer
 ``Payload Error`` (identify only) or drop the connection. The draws come from
 one seeded generator so a test gets the same faults every time.
 """
@@ -18,6 +19,8 @@ NO_FAULT = ""
 ERROR = "error"  # answer 503
 PAYLOAD_ERROR = "payload_error"  # identify answers the text "Payload Error"
 DROP = "drop"  # close the connection without an answer
+THROTTLE = "throttle"  # answer 429 Too Many Requests with Retry-After
+MAX_RETRY_AFTER = 3600  # seconds a throttled answer may ask for
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ class FaultSettings:
     payload_error_rate: float = 0.0
     drop_rate: float = 0.0
     seed: int | None = None
+    throttle_rate: float = 0.0  # share of requests answered 429
+    retry_after: float | None = 1.0  # their Retry-After in seconds (None: no header)
 
     def __post_init__(self) -> None:
         problem = self.problem()
@@ -54,19 +59,32 @@ class FaultSettings:
             return f"latency {low:g}-{high:g} ms has MIN above MAX (write it as {high:g}-{low:g})"
         if high > 60_000:
             return f"latency {high:g} ms is above the 60000 ms limit"
-        for name in ("error_rate", "payload_error_rate", "drop_rate"):
+        for name in _RATES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 return f"{name} must be between 0 and 1, got {value:g}"
-        if self.error_rate + self.drop_rate > 1.0:
-            return "error_rate + drop_rate must not exceed 1"
+        if self.error_rate + self.drop_rate + self.throttle_rate > 1.0:
+            return "error_rate + drop_rate + throttle_rate must not exceed 1"
+        after = self.retry_after
+        if after is not None and not (math.isfinite(after) and 0 <= after <= MAX_RETRY_AFTER):
+            return f"retry_after must be between 0 and {MAX_RETRY_AFTER} seconds, or null"
         return None
+
+    def retry_after_header(self) -> list[tuple[bytes, bytes]]:
+        """The Retry-After header of a throttled answer (whole seconds, as HTTP says)."""
+        if self.retry_after is None:
+            return []
+        return [(b"retry-after", str(math.ceil(self.retry_after)).encode("ascii"))]
 
     @property
     def active(self) -> bool:
         """True when any fault can happen."""
         return bool(
-            self.latency_ms[1] > 0 or self.error_rate or self.payload_error_rate or self.drop_rate
+            self.latency_ms[1] > 0
+            or self.error_rate
+            or self.payload_error_rate
+            or self.drop_rate
+            or self.throttle_rate
         )
 
     def describe(self) -> str:
@@ -83,6 +101,9 @@ class FaultSettings:
             )
         if self.drop_rate:
             parts.append(f"{_percent(self.drop_rate)} of connections dropped")
+        if self.throttle_rate:
+            after = "" if self.retry_after is None else f" (Retry-After {self.retry_after:g} s)"
+            parts.append(f"429 for {_percent(self.throttle_rate)} of requests{after}")
         if self.seed is not None:
             parts.append(f"seed {self.seed}")
         return ", ".join(parts) or "none"
@@ -121,7 +142,7 @@ class FaultSettings:
         else:
             raise ValueError("latency_ms must be a number, [min, max] or 'MIN-MAX'")
         rates = {}
-        for name in ("error_rate", "payload_error_rate", "drop_rate"):
+        for name in _RATES:
             value = current[name]
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ValueError(f"{name} must be a number between 0 and 1")
@@ -129,7 +150,18 @@ class FaultSettings:
         seed = current["seed"]
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise ValueError("seed must be an integer or null")
-        return cls(latency_ms=(low, high), seed=seed, **rates)
+        after = current["retry_after"]
+        if after is not None and (not isinstance(after, int | float) or isinstance(after, bool)):
+            raise ValueError("retry_after must be a number of seconds or null")
+        return cls(
+            latency_ms=(low, high),
+            seed=seed,
+            retry_after=None if after is None else float(after),
+            **rates,
+        )
+
+
+_RATES = ("error_rate", "payload_error_rate", "drop_rate", "throttle_rate")
 
 
 def parse_latency(text: str) -> tuple[float, float]:
@@ -180,12 +212,14 @@ class FaultInjector:
     def draw(self, identify: bool) -> str:
         """The fault for one request: NO_FAULT, ERROR, PAYLOAD_ERROR or DROP."""
         s = self.settings
-        if s.drop_rate or s.error_rate:
+        if s.drop_rate or s.error_rate or s.throttle_rate:
             pick = self._rng.random()
             if pick < s.drop_rate:
                 return DROP
             if pick < s.drop_rate + s.error_rate:
                 return ERROR
+            if pick < s.drop_rate + s.error_rate + s.throttle_rate:
+                return THROTTLE
         if identify and s.payload_error_rate and self._rng.random() < s.payload_error_rate:
             return PAYLOAD_ERROR
         return NO_FAULT

@@ -14,6 +14,7 @@ import socket
 from typing import Any
 
 from simulator_app.collector.app import CollectorApp
+from simulator_app.collector.tls import ServerCertificate
 from simulator_app.collector.wire import DEFAULT_MAX_HEAD, DEFAULT_TIMEOUT, protocol_class
 from simulator_app.core.safety import is_loopback_host
 
@@ -62,12 +63,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a bound socket (IPv6 hosts in brackets)."""
+def base_url(sock: socket.socket, tls: bool = False) -> str:
+    """``http://host:port`` of a bound socket (``https://`` with ``tls``; IPv6 hosts in brackets)."""
     host, port = sock.getsockname()[:2]
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{'https' if tls else 'http'}://{host}:{port}"
 
 
 def make_server(
@@ -76,6 +77,7 @@ def make_server(
     max_head: int = DEFAULT_MAX_HEAD,
     header_timeout: float = DEFAULT_TIMEOUT,
     immediate: bool = True,
+    tls: ServerCertificate | None = None,
 ) -> Any:
     """A uvicorn Server for ``app`` with the lean settings and the wire's limits.
 
@@ -89,6 +91,9 @@ def make_server(
     options: dict[str, Any] = {}
     if embedded:
         options["log_config"] = None
+    if tls is not None:  # HTTPS (see collector.tls)
+        options["ssl_certfile"] = tls.cert
+        options["ssl_keyfile"] = tls.key
     config = uvicorn.Config(
         app,
         http=protocol_class(max_head, header_timeout, app if immediate else None),

@@ -32,3 +32,8 @@ class RunResult:
     unreached: int = 0
     seed: int = 0  # replays this run exactly: --seed, or seed: in the file
     contract_failures: int = 0  # answered 2xx, judged bad by the receiver (its verdict)
+    throttled: int = 0  # failures answered 429 (or 503 with Retry-After): "slow down"
+    connections_opened: int = 0  # by the sender (on an https:// target, TLS handshakes)
+    throttle_waited: float = 0.0  # seconds the run waited because the target asked it to
+    rate_lowered_to: float | None = None  # the lowest rate throttling brought the run to
+    network_notes: tuple[str, ...] = ()  # e.g. the --insecure warning, the proxy used

@@ -56,6 +56,8 @@ def failure_reason(error: str) -> str:
     reason = error
     if kind == "connection error":
         found = _CANNOT_CONNECT.fullmatch(detail)
+        if found is None and detail[:1].islower():
+            return detail  # simulator_app.net.failures' line: cause, where, remedy, said whole
         reason = (
             f"{_plain(found[2])} ({found[1]})" if found else f"cannot connect: {_plain(detail)}"
         )

@@ -138,6 +138,7 @@ def build_summary(
         "succeeded_per_s": round(rate(succeeded, sending), 3),
         "failures": {
             "answered_with_error": result.answered_failures,
+            "throttled": result.throttled,
             "unanswered": result.unanswered,
             "unreached": result.unreached,
             "cancelled": result.cancelled,
@@ -152,4 +153,11 @@ def build_summary(
         "failure_reasons": failure_reasons(errors),
         "target_unreachable": bool(result.unreached and result.unreached == result.requests),
         "collector": None if collector is None else dict(collector),
+        "network": {
+            "throttled": result.throttled,
+            "throttle_waited_s": round(result.throttle_waited, 3),
+            "rate_lowered_to": result.rate_lowered_to,
+            "connections_opened": result.connections_opened,
+            "notes": list(result.network_notes),
+        },
     }

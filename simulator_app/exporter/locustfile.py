@@ -240,4 +240,9 @@ def locust_conf(
         f"spawn-rate = {spawn_rate:g}\n"
         f"run-time = {run_time}\n"
         "headless = true\n"
+        "# An https:// host is checked against the system's trust store; or name a CA bundle,\n"
+        "# a test server whose certificate is not checked, an HTTP proxy (else HTTPS_PROXY):\n"
+        "# ca-bundle = /path/to/ca.pem\n"
+        "# insecure-host = staging.example.test\n"
+        "# proxy = http://user:password@proxy.example.test:3128\n"
     )

@@ -9,6 +9,9 @@ stops the server, so nothing is left behind on quit or after a test.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import threading
 from typing import Any
 
@@ -47,6 +50,11 @@ class CollectorService(QObject):
         # How the scenario sends: the collector judges that form and reads that header.
         self.full_cart = False
         self.client_ip_header: str | None = DEFAULT_CLIENT_IP_HEADER
+        # HTTPS (see collector.tls): a CA made for this app's session, in a folder of its
+        # own; ``ca`` is its certificate once a collector serves HTTPS.
+        self.tls = False
+        self.ca: str | None = None
+        self._tls_folder: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -75,6 +83,8 @@ class CollectorService(QObject):
             db=":memory:",
             full_cart=self.full_cart,
             client_ip_header=self.client_ip_header,
+            tls=self.tls,
+            tls_folder=self._folder() if self.tls else None,
         )
         self._pending = collector
         generation = self._generation
@@ -93,6 +103,12 @@ class CollectorService(QObject):
         self._thread = threading.Thread(target=work, name="collector-start", daemon=True)
         self._thread.start()
 
+    def _folder(self) -> str:
+        if self._tls_folder is None:
+            self._tls_folder = tempfile.mkdtemp(prefix="nitrox-sim-app-tls-")
+            atexit.register(shutil.rmtree, self._tls_folder, True)
+        return self._tls_folder
+
     def judge_as(self, full_cart: bool, client_ip_header: str | None) -> None:
         """Judge the full-cart form or not, read ``client_ip_header`` (None: off), now and later."""
         self.full_cart, self.client_ip_header = full_cart, client_ip_header
@@ -106,6 +122,7 @@ class CollectorService(QObject):
             return  # stopped meanwhile; stop() already stopped this collector
         self._collector = collector
         self.url = url
+        self.ca = collector.certificate.ca if collector.certificate is not None else None
         self.started.emit(url)
         self.poll()
         self._timer.start()
@@ -144,6 +161,7 @@ class CollectorService(QObject):
         collector, self._pending, self._collector = self._pending, None, None
         was_running = self.url is not None
         self.url = None
+        self.ca = None
         self.summary = {}
         if collector is not None:
             collector.stop()

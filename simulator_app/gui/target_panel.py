@@ -15,7 +15,9 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +36,9 @@ from simulator_app.gui.collector_service import CollectorService
 from simulator_app.gui.document import ScenarioDocument
 from simulator_app.gui.edits import SetValue, get
 from simulator_app.gui.widgets import ProblemLabel, number, plural
+from simulator_app.net.proxies import ProxySettingError, parse_proxy
+from simulator_app.net.trust import TrustError
+from simulator_app.sender.network import NetworkSettings, use_by_default
 
 _STRATEGIES = {
     "roaming_id": ("random", "fixed"),
@@ -125,6 +130,11 @@ class TargetPanel(QWidget):
             "the port the collector listens on (any free: a new one each start)"
         )
         collector_row.addWidget(self.collector_port)
+        self.collector_tls = QCheckBox("HTTPS")
+        self.collector_tls.setToolTip(
+            "serve HTTPS with a certificate of a CA made for this session (the app trusts it)"
+        )
+        collector_row.addWidget(self.collector_tls)
         self.restart = QPushButton("Restart collector")
         collector_row.addWidget(self.restart)
         target_form.addLayout(collector_row)
@@ -151,6 +161,8 @@ class TargetPanel(QWidget):
         self.target_note.hide()
         target_form.addWidget(self.target_note)
         layout.addWidget(target_box)
+        self.trust = TrustBox()
+        layout.addWidget(self.trust)
 
         ids_box = QGroupBox("IDs (the scenario's ids section)")
         ids_form = QFormLayout(ids_box)
@@ -171,6 +183,7 @@ class TargetPanel(QWidget):
         self.restart.clicked.connect(
             lambda: self.collector_port_changed.emit(self.collector_port.value())
         )
+        self.collector_tls.toggled.connect(self._collector_tls_toggled)
         collector.started.connect(self._collector_started)
         collector.failed.connect(self._collector_failed)
         collector.stopped.connect(self._collector_stopped)
@@ -207,7 +220,13 @@ class TargetPanel(QWidget):
             self.target_problem.show_message(None)
             self._set_target(self._collector.url or "")
 
+    def _collector_tls_toggled(self, on: bool) -> None:
+        self._collector.tls = on
+        self.collector_port_changed.emit(self.collector_port.value())  # restart it so
+
     def _set_target(self, url: str) -> None:
+        embedded = not self.use_custom.isChecked()
+        self.trust.set_target(url, self._collector.ca if embedded else None)
         if url != self.target:
             self.target = url
             self.target_changed.emit(url)
@@ -306,3 +325,102 @@ class TargetPanel(QWidget):
         if kind == "nitrox_id" and value == NULL_NITROX_ID:
             value = NULL_NITROX_ID
         self._document.apply(SetValue(("ids", kind), value), f"Change {kind}", f"ids/{kind}")
+
+
+class TrustBox(QGroupBox):
+    """HTTPS and proxy: the CA bundle, the one host not checked, the proxy (as ``run``'s
+    ``--ca-bundle``, ``--insecure HOST`` and ``--proxy``).
+
+    What it holds is what every later run and click-through request of the app uses
+    (:func:`~simulator_app.sender.network.use_by_default`), once it is usable.
+
+    Signals:
+        network_changed(object): the usable :class:`NetworkSettings`.
+    """
+
+    network_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("HTTPS and proxy", parent)
+        form = QFormLayout(self)
+        self._host = ""
+        self._collector_ca: str | None = None
+        bundle_row = QHBoxLayout()
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setPlaceholderText("the system's trust store (or SSL_CERT_FILE)")
+        self.ca_bundle.setToolTip("a PEM file of the CA certificates to trust instead")
+        bundle_row.addWidget(self.ca_bundle, 1)
+        self.browse = QPushButton("Choose…")
+        bundle_row.addWidget(self.browse)
+        form.addRow("CA bundle", bundle_row)
+        self.insecure = QCheckBox("Do not check this host's certificate (a test server's)")
+        form.addRow("", self.insecure)
+        self.proxy = QLineEdit()
+        self.proxy.setPlaceholderText("HTTPS_PROXY / HTTP_PROXY, or none")
+        self.proxy.setToolTip("http://[user:password@]host:port; loopback targets too")
+        form.addRow("Proxy", self.proxy)
+        self.problem = ProblemLabel()
+        form.addRow("", self.problem)
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #8a5a00;")
+        self.warning.hide()
+        form.addRow("", self.warning)
+        self.settings = NetworkSettings()
+        self.ca_bundle.editingFinished.connect(self._edited)
+        self.proxy.editingFinished.connect(self._edited)
+        self.insecure.toggled.connect(self._edited)
+        self.browse.clicked.connect(self._choose)
+
+    def set_target(self, url: str, collector_ca: str | None = None) -> None:
+        """The target the settings are for (the insecure host is its host); ``collector_ca``:
+        the embedded collector's CA, trusted when no CA bundle is given."""
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "") if url else ""
+        if collector_ca != self._collector_ca:
+            self._collector_ca = collector_ca
+            self._edited()
+        if host != self._host:
+            self._host = host
+            self.insecure.setText(
+                f"Do not check the certificate of {host} (a test server's)"
+                if host
+                else "Do not check this host's certificate (a test server's)"
+            )
+            self._edited()
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "CA bundle", "", "PEM files (*.pem *.crt)")
+        if path:
+            self.ca_bundle.setText(path)
+            self._edited()
+
+    def _edited(self, *_: object) -> None:
+        insecure = (self._host,) if self.insecure.isChecked() and self._host else ()
+        bundle, source = self.ca_bundle.text().strip() or None, "CA bundle"
+        if bundle is None and self._collector_ca is not None:
+            bundle, source = self._collector_ca, "the embedded collector's CA"
+        settings = NetworkSettings(
+            ca_bundle=bundle,
+            insecure_hosts=insecure,
+            proxy=self.proxy.text().strip() or None,
+            bundle_from=source,
+        )
+        try:
+            trust = settings.trust()
+            if settings.ca_bundle is not None:
+                trust.check()
+            if settings.proxy is not None:
+                parse_proxy(settings.proxy, "Proxy")
+        except (TrustError, ProxySettingError) as exc:
+            self.problem.show_message(str(exc))
+            return
+        self.problem.show_message(None)
+        warning = trust.warning()
+        self.warning.setText(warning[:1].upper() + warning[1:] if warning else "")
+        self.warning.setVisible(bool(warning))
+        if settings != self.settings:
+            self.settings = settings
+            use_by_default(settings)
+            self.network_changed.emit(settings)

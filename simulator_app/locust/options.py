@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from simulator_app.core.contract import id_problem
 from simulator_app.core.safety import is_loopback, target_problem, text_problem
+from simulator_app.locust.network import add_network_options
 
 # The options that permit something: read from this process's own start-up only.
 PERMISSIONS = ("allow_remote", "allow_host", "allow_lost_workers")
@@ -56,6 +57,11 @@ class NitroxOptions:
     allow_remote: bool = False
     allow_hosts: tuple[str, ...] = ()  # host names allowed besides this machine
     allow_lost_workers: bool = False  # a worker lost mid-test does not fail the run
+    # The network (simulator_app.net): a CA bundle, hosts whose certificates are not
+    # checked, an HTTP proxy (None: the worker's HTTPS_PROXY / HTTP_PROXY / NO_PROXY).
+    ca_bundle: str | None = None
+    insecure_hosts: tuple[str, ...] = ()
+    proxy: str | None = None
 
     @property
     def has_thresholds(self) -> bool:
@@ -124,6 +130,7 @@ def add_options(parser: ArgumentParserLike) -> None:
         default=False,
         help="exit 0 even when a worker was lost mid-test (its last requests are not counted)",
     )
+    add_network_options(group)
 
 
 def _names(value: object) -> tuple[str, ...]:
@@ -184,6 +191,9 @@ def read_options(namespace: object | None) -> NitroxOptions:
         allow_remote=_flag(get("allow_remote")),
         allow_hosts=_names(get("allow_host")),
         allow_lost_workers=_flag(get("allow_lost_workers")),
+        ca_bundle=_text("ca-bundle", get("ca_bundle")),
+        insecure_hosts=_names(get("insecure_host")),
+        proxy=_text("proxy", get("proxy")),
     )
     if options.org_id is not None:
         problem = id_problem("org_id", options.org_id)

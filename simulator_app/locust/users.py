@@ -36,6 +36,7 @@ from simulator_app.locust.wire import (
     open_client,
     read_body,
 )
+from simulator_app.net.throttle import is_throttled, throttled_error
 
 
 class NitroxUser(User):
@@ -43,7 +44,8 @@ class NitroxUser(User):
 
     Class settings, as on Locust's FastHttpUser: ``host``, ``default_headers``
     (sent with every request), ``connection_timeout`` and ``network_timeout``
-    (seconds), ``insecure`` (no TLS verification); and the runtime's own:
+    (seconds), ``insecure`` (no TLS verification at all; ``--insecure-host`` names one
+    host instead); and the runtime's own:
     ``scenario`` (the scenario's data), ``journey`` (a journey's name or
     number) and ``think_scale`` (every think time × this; ``--think-scale``
     overrides it).
@@ -59,7 +61,7 @@ class NitroxUser(User):
     default_headers: ClassVar[Mapping[str, str] | None] = None
     connection_timeout: ClassVar[float] = 60.0
     network_timeout: ClassVar[float] = 60.0
-    insecure: ClassVar[bool] = True
+    insecure: ClassVar[bool] = False  # True: no certificate checked (--insecure-host: one)
 
     _client: PlainClient | None = None
 
@@ -70,9 +72,17 @@ class NitroxUser(User):
         self._journey = self._run.journeys.get(type(self))
         self._scale = self._run.think_scale(type(self))
         target = Target.parse(self.host or "")
+        options = self._run.options
         self._client = open_client(
-            target, self.connection_timeout, self.network_timeout, self.insecure
+            target,
+            self.connection_timeout,
+            self.network_timeout,
+            self.insecure,
+            options.ca_bundle,
+            options.insecure_hosts,
+            options.proxy,
         )
+        self._target = target
         self._prefix = target.prefix
         self._base = target.base_url
         host, *credentials = target.headers
@@ -132,11 +142,17 @@ class NitroxUser(User):
             content = read_body(response)
             response_time = (time.perf_counter() - started) * 1000
             length = len(content)
-            problem = judge_response(spec, response.status_code, content.decode("utf-8", "replace"))
+            status = response.status_code
+            problem = judge_response(spec, status, content.decode("utf-8", "replace"))
+            if status in (429, 503):
+                asked = response.get("retry-after")
+                asked = None if asked is None else str(asked)
+                if is_throttled(status, asked):
+                    problem = throttled_error(status, asked)  # its own name in the stats
             exception = RequestFailure(problem) if problem else None
         except FAILURES as error:
             response_time = (time.perf_counter() - started) * 1000
-            exception = RequestFailure(describe_failure(error, self.network_timeout))
+            exception = RequestFailure(describe_failure(error, self.network_timeout, self._target))
         self.environment.events.request.fire(
             request_type=spec.method,
             name=spec.name,

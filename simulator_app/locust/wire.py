@@ -13,9 +13,12 @@ cookies and no redirects: the API uses none of them.
 from __future__ import annotations
 
 import base64
+import re
 import socket
+import ssl
 import zlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from gevent import Timeout
@@ -24,9 +27,18 @@ from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 
 from simulator_app.core.safety import connect_address
+from simulator_app.locust.network import client_proxy, client_trust
+from simulator_app.net.failures import ProxyError, describe
 
 # What a failed exchange can raise: a failure in Locust's stats, never a crash.
-FAILURES: tuple[type[BaseException], ...] = (OSError, Timeout, HTTPParseError, zlib.error)
+# (geventhttpclient raises RuntimeError when a proxy refuses a CONNECT tunnel.)
+FAILURES: tuple[type[BaseException], ...] = (
+    OSError,
+    Timeout,
+    HTTPParseError,
+    zlib.error,
+    RuntimeError,
+)
 _PATH_SAFE = "/%!$&'()*+,;=:@~"  # what a path keeps unescaped (FastHttpSession's rule)
 
 
@@ -90,12 +102,40 @@ def merged_headers(headers: tuple[tuple[str, str], ...]) -> Headers:
 
 
 def open_client(
-    target: Target, connection_timeout: float, network_timeout: float, insecure: bool
+    target: Target,
+    connection_timeout: float,
+    network_timeout: float,
+    insecure: bool,
+    ca_bundle: str | None = None,
+    insecure_hosts: tuple[str, ...] = (),
+    proxy: str | None = None,
 ) -> PlainClient:
     """One connection to ``target`` (opened on first use, kept alive between requests).
 
     ``localhost`` is connected to as 127.0.0.1, never looked up (core.safety).
+
+    Trusted as :mod:`simulator_app.net.trust` says (``insecure``: no check at
+    all, as FastHttpUser's own flag), through the proxy
+    :mod:`simulator_app.net.proxies` picks (geventhttpclient tunnels HTTPS
+    with ``CONNECT``, and sends plain HTTP to the proxy in absolute form).
     """
+    options: dict[str, Any] = {}
+    if target.ssl:
+        trust, factory = client_trust(ca_bundle, insecure_hosts, target.hostname)
+        if insecure:  # the class's own flag: nothing checked, for any host
+            trust, factory = client_trust(None, (target.hostname,), target.hostname)
+        insecure = insecure or trust.is_insecure(target.hostname)
+        # Always a context of ours: geventhttpclient's insecure=True alone turns off the
+        # host name check only, and still refuses a certificate of an unknown CA.
+        options["ssl_context_factory"] = factory
+    found = client_proxy(target.ssl, target.hostname, target.port, proxy)
+    if found is not None:
+        options.update(
+            proxy_host=found.host,
+            proxy_port=found.port,
+            proxy_user=found.username or None,
+            proxy_password=found.password or None,
+        )
     return PlainClient(
         connect_address(target.hostname),
         port=target.port,
@@ -104,6 +144,7 @@ def open_client(
         connection_timeout=connection_timeout,
         network_timeout=network_timeout,
         concurrency=1,
+        **options,
     )
 
 
@@ -121,8 +162,11 @@ def read_body(response: HTTPSocketPoolResponse) -> bytes:
     return content
 
 
-def describe_failure(error: BaseException, network_timeout: float) -> str:
-    """A failed exchange in plain words: "connection refused", "no answer within 60 s"."""
+def describe_failure(
+    error: BaseException, network_timeout: float, target: Target | None = None
+) -> str:
+    """A failed exchange in one line: :func:`simulator_app.net.failures.describe`'s words for
+    anything met connecting, "no answer within 60 s" and the like after."""
     if isinstance(error, Timeout | socket.timeout | TimeoutError):
         return f"no answer within {network_timeout:g} s"
     if isinstance(error, HTTPConnectionClosed):
@@ -131,6 +175,20 @@ def describe_failure(error: BaseException, network_timeout: float) -> str:
         return f"unreadable answer: {error}"
     if isinstance(error, zlib.error):
         return f"undecodable compressed answer: {error}"
+    host, port = (target.hostname, target.port) if target is not None else ("", 0)
+    if isinstance(error, RuntimeError):
+        # geventhttpclient's "Proxy CONNECT failed: HTTP/1.1 407 Proxy Authentication ..."
+        found = _PROXY_STATUS.search(str(error))
+        status = int(found[1]) if found else 0
+        reason = found[2].strip() if found else str(error)
+        return describe(ProxyError("the proxy", status, reason), host, port)
+    if isinstance(error, _CONNECTING) and target is not None:
+        return describe(error, host, port)
     if isinstance(error, OSError) and error.strerror:
         return error.strerror[:1].lower() + error.strerror[1:]
     return str(error) or type(error).__name__
+
+
+# What only connecting raises (a reset or a broken pipe later is said as the OS says it).
+_CONNECTING = (ssl.SSLError, socket.gaierror, ConnectionRefusedError)
+_PROXY_STATUS = re.compile(r"HTTP/\S+ (\d{3})([^\r\n]*)")

@@ -17,8 +17,11 @@ from typing import Protocol
 from simulator_app.core.contract import judge_response, read_verdict
 from simulator_app.core.journey import PlannedRequest
 from simulator_app.core.record import CANCELLED, RequestRecord
+from simulator_app.net.throttle import THROTTLED as THROTTLED_WORD
+from simulator_app.net.throttle import header_value, is_throttled, throttled_error
 from simulator_app.sender.loop import new_event_loop
-from simulator_app.sender.transport import MAX_BODY, Answer, Connection, SendError
+from simulator_app.sender.network import NetworkSettings, default_network
+from simulator_app.sender.transport import MAX_BODY, Answer, SendError
 from simulator_app.sender.wire import WireTarget
 
 MAX_BODY_CHARS = MAX_BODY  # a log line stays readable even if a server answers a page
@@ -28,6 +31,7 @@ CUT_NOTE = f"\n[answer cut at {MAX_BODY // 1024} KiB; connection closed]"
 ANSWERED = "answered"  # the target answered, with an HTTP error or a wrong identify
 UNANSWERED = "unanswered"  # sent, then no (readable) answer: the target may have received it
 UNREACHED = "unreached"  # never sent: the target surely did not receive it
+THROTTLED = THROTTLED_WORD  # answered 429, or 503 with Retry-After: the target asks to slow down
 NOT_SENT_PREFIXES = ("connection error", "connect timeout", "not sent")
 
 # What became of one request, the parts of its record: planned, url, sent at,
@@ -55,7 +59,7 @@ def failure_kind(status: int | None, error: str | None) -> str | None:
     if error is None:
         return None
     if status is not None:
-        return ANSWERED
+        return THROTTLED if error.startswith(THROTTLED) else ANSWERED
     if error == CANCELLED:
         return CANCELLED
     if error.startswith(NOT_SENT_PREFIXES):
@@ -116,6 +120,10 @@ def record_of(
         content = answer.body
         text = content.decode("utf-8", "replace")
         error = judge_response(spec, status, text)
+        if status in (429, 503):
+            asked = header_value(answer.headers, "retry-after")
+            if is_throttled(status, asked):
+                error = throttled_error(status, asked)
         if answer.cut:
             text += CUT_NOTE
             response_headers = header_items(answer.headers, b"")
@@ -192,11 +200,13 @@ class SingleSender:
     at the end.
     """
 
-    def __init__(self, target: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, target: str, timeout: float = 10.0, network: NetworkSettings | None = None
+    ) -> None:
         self.target = target
         self.wire = WireTarget(target)
         self.timeout = timeout
-        self._connection = Connection(self.wire.origin)
+        self._connection = (network or default_network()).connector()(self.wire.origin)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def send(self, planned: PlannedRequest) -> RequestRecord:
@@ -218,9 +228,14 @@ class SingleSender:
             loop.close()
 
 
-def send_one(target: str, planned: PlannedRequest, timeout: float = 10.0) -> RequestRecord:
+def send_one(
+    target: str,
+    planned: PlannedRequest,
+    timeout: float = 10.0,
+    network: NetworkSettings | None = None,
+) -> RequestRecord:
     """Send one planned request synchronously on a connection of its own; its record."""
-    sender = SingleSender(target, timeout)
+    sender = SingleSender(target, timeout, network)
     try:
         return sender.send(planned)
     finally:

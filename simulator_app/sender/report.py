@@ -16,6 +16,7 @@ from simulator_app.core.run_summary import build_summary, failure_reasons
 from simulator_app.core.verdicts import RunTally
 from simulator_app.core.words import plural
 from simulator_app.sender.runner import Progress, RunResult
+from simulator_app.sender.summary_net import throttle_lines
 
 
 def progress_line(p: Progress, width: int = 24) -> str:
@@ -26,6 +27,8 @@ def progress_line(p: Progress, width: int = 24) -> str:
     rate = rate_text(p.requests / p.elapsed) if p.elapsed > 0 else "0"
     eta = "?" if p.eta is None else duration_text(p.eta)
     state = "  PAUSED" if p.paused else ""
+    if p.waiting > 0:
+        state += f"  WAITING {p.waiting:.0f} s: the target asked to slow down"
     unanswered = f" ({p.unanswered} unanswered)" if p.unanswered else ""
     return (
         f"[{bar}] visitors {p.visitors_done}/{p.visitors_total} "
@@ -41,6 +44,10 @@ def failure_kinds(failures: dict[str, int]) -> str:
     """
     parts = [
         (failures["answered_with_error"], "answered with an error"),
+        (
+            failures.get("throttled", 0),
+            "throttled (429, or 503 with Retry-After: the target asked to wait)",
+        ),
         (failures["unanswered"], "sent and unanswered (the target may have received them)"),
         (failures["unreached"], "never reached the target"),
         (failures["cancelled"], "cancelled in flight by the stop (may have been received)"),
@@ -172,6 +179,7 @@ def render_summary(data: dict[str, Any]) -> str:
             if judged_bad
             else []
         ),
+        *throttle_lines(data["network"]),
         f"seed {data['seed']}: replay with --seed {data['seed']}",
         "",
         *_endpoint_lines(data["endpoints"]),

@@ -36,8 +36,10 @@ from simulator_app.core.recording.replay import Planner
 from simulator_app.core.schedule import default_time_limit
 from simulator_app.core.stats import StatsTable
 from simulator_app.core.time_left import RunState, VisitLengths, sample_visits, time_left
+from simulator_app.net.throttle import MAX_WAIT
 from simulator_app.sender.exchange import (
     ANSWERED,
+    THROTTLED,
     UNANSWERED,
     UNREACHED,
     Exchanger,
@@ -47,8 +49,10 @@ from simulator_app.sender.exchange import (
     send_planned,
 )
 from simulator_app.sender.loop import fewer_collections, new_event_loop, sleep_unless
+from simulator_app.sender.network import Connector, NetworkSettings, default_network
 from simulator_app.sender.pacing import TokenBucket
-from simulator_app.sender.transport import Connection, Origin
+from simulator_app.sender.throttling import Throttle
+from simulator_app.sender.transport import Origin
 from simulator_app.sender.wire import SHAPES_KEPT, WireTarget
 
 FLUSH_INTERVAL = 0.05  # seconds between on_records batches
@@ -58,6 +62,7 @@ ETA_EVERY = 0.5  # seconds between two workings-out of the time left
 # for certain; an answer usually makes it wait anyway, a failure that comes at
 # once (a request that cannot be written) would not.
 YIELD_EVERY = 64
+RETRIES_THROTTLED = 3  # sends of one request at most with --retry-throttled
 
 RecordsCallback = Callable[[list[RequestRecord]], None]
 
@@ -81,6 +86,9 @@ class RunSettings:
     time_limit: float | None = None  # hard stop; default: schedule.default_time_limit
     seed: int | None = None  # overrides the scenario's identities seed
     timeout: float = 10.0  # per request
+    network: NetworkSettings = dataclasses.field(default_factory=default_network)
+    retry_throttled: bool = False  # send a throttled request again, once the wait is over
+    throttle_wait: float = MAX_WAIT  # seconds the run waits at most per throttled answer
 
 
 @dataclass
@@ -97,6 +105,9 @@ class Progress:
     paused: bool
     unanswered: int = 0  # failures the target may have received (timed out, connection broke)
     in_flight: int = 0  # requests sent and not answered (nor failed) yet
+    throttled: int = 0  # answered 429 (or 503 with Retry-After)
+    waiting: float = 0.0  # seconds the run still waits because the target asked to slow down
+    rate_limit: float | None = None  # the run's current rate cap, lowered after throttling
 
 
 def effective_scenario(scenario: Scenario, settings: RunSettings) -> Scenario:
@@ -136,7 +147,10 @@ class LoadRun:
         self._planner = planner
         self.settings = settings
         self.on_records = on_records  # may be set until run() starts
-        self._connect: ConnectionFactory = connect or Connection
+        self.connector: Connector | None = None  # counts the connections a run opened
+        if connect is None:
+            connect = self.connector = settings.network.connector()
+        self._connect: ConnectionFactory = connect
         # A visitor in flight sends a few request shapes (its path per event type,
         # its headers) again and again: remember them all, or at concurrency 5000
         # each would be worked out anew for almost every request.
@@ -173,6 +187,8 @@ class LoadRun:
         self._time_limit: float | None = None
         self._eta: tuple[float | None, float] = (None, 0.0)  # (when worked out, time left then)
         self._in_visit: dict[int, float] = {}  # visitors in flight: when each started (active s)
+        self._throttle: Throttle | None = None  # made on the run's loop
+        self._throttled_last: object = None  # the planned request last answered "throttled"
 
     def prepare(self) -> None:
         """Make the journey engine now (the data sets' tables load once per process, about
@@ -255,6 +271,9 @@ class LoadRun:
                 paused=self._paused,
                 unanswered=self._by_kind[UNANSWERED],
                 in_flight=self._begun - self._requests,
+                throttled=self._by_kind[THROTTLED],
+                waiting=self._throttle.waiting() if self._throttle is not None else 0.0,
+                rate_limit=self._throttle.rate() if self._throttle is not None else None,
             )
         if state is not None and self._visit_lengths is not None:  # worked out off the lock
             progress.eta = self._time_left(self._visit_lengths, state)
@@ -324,6 +343,7 @@ class LoadRun:
         self._queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=self.settings.concurrency)
         settings = self.settings
         self._bucket = TokenBucket(settings.rate, 1.0, loop.time()) if settings.rate else None
+        self._throttle = Throttle(loop, self._stop_event, settings.throttle_wait, settings.rate)
         self.prepare()
         engine = self._engine
         assert engine is not None
@@ -393,7 +413,18 @@ class LoadRun:
             unreached=self._by_kind[UNREACHED],
             seed=self.seed,
             contract_failures=self._contract_failures,
+            throttled=self._by_kind[THROTTLED],
+            connections_opened=self.connector.opened if self.connector is not None else 0,
+            throttle_waited=self._throttle.waited,
+            rate_lowered_to=self._throttle.lowest,
+            network_notes=tuple(self._network_notes()),
         )
+
+    def _network_notes(self) -> list[str]:
+        try:
+            return self.settings.network.notes(self._wire.origin)
+        except ValueError as exc:  # a proxy URL that cannot be used: every request said so
+            return [str(exc)]
 
     async def _dispatch(self, workers: int) -> None:
         """Hands visitor indices to workers at their arrival times, then one None per worker."""
@@ -455,6 +486,11 @@ class LoadRun:
                 if stop.is_set():
                     finished = False
                     break
+                throttle = self._throttle
+                assert throttle is not None
+                if not await throttle.ready():
+                    finished = False
+                    break
                 if self._bucket is not None:
                     wait = self._bucket.reserve(loop.time())
                     if wait > 0 and not await sleep_unless(stop, wait, loop):
@@ -463,6 +499,20 @@ class LoadRun:
                 self._begun += 1
                 try:
                     await send_planned(planned, wire, connection, timeout, add)
+                    tries = 1
+                    while (
+                        self._throttled_last is planned
+                        and self.settings.retry_throttled
+                        and tries < RETRIES_THROTTLED
+                    ):
+                        # --retry-throttled: the target answered and asked to wait, so it
+                        # did not take the request; sent again once the wait is over.
+                        self._throttled_last = None
+                        if not await throttle.ready():
+                            break
+                        tries += 1
+                        self._begun += 1
+                        await send_planned(planned, wire, connection, timeout, add)
                 except asyncio.CancelledError:
                     finished = False
                     raise
@@ -487,6 +537,14 @@ class LoadRun:
         # All a request's own path does: its record is made in the next batch.
         self._outcomes.append(outcome)
         self._requests += 1
+        answer = outcome[4]
+        if answer is not None and answer.status in (429, 503):
+            throttle = self._throttle
+            if throttle is not None and throttle.answered(answer.status, answer.headers):
+                self._throttled_last = outcome[0]
+                self._bucket = throttle.bucket(
+                    self._bucket, self._active_time(time.monotonic()), self._requests
+                )
 
     def _flush(self) -> None:
         """Records for the outcomes so far: judged, counted, measured, handed on."""

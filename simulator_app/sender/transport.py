@@ -25,12 +25,15 @@ reported, never retried.
 from __future__ import annotations
 
 import asyncio
-import os
 import select
 import ssl
 from typing import cast
 
 import httptools
+
+from simulator_app.net.failures import ProxyError, describe
+from simulator_app.net.proxies import Proxy
+from simulator_app.net.trust import Trust
 
 MAX_HEAD = 64 * 1024  # bytes of status line and headers (interim answers included)
 MAX_INTERIM = 8  # 1xx answers before the real one (a server sends one 100 Continue at most)
@@ -40,6 +43,8 @@ MAX_BODY = 64 * 1024  # bytes of body kept: what the log shows, and enough to ju
 MAX_READ = 1024 * 1024
 
 MAY_HAVE_ARRIVED = "the target may have received it"
+CONNECTION_ERROR = "connection error"  # how every failure to connect starts (never sent)
+MAX_PROXY_HEAD = 16 * 1024  # bytes of a proxy's answer to CONNECT
 
 Origin = tuple[str, str, int]  # scheme, host, port
 
@@ -275,9 +280,16 @@ class Connection:
     that was written and got no full answer is an error, never sent again.
     """
 
-    def __init__(self, origin: Origin, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        origin: Origin,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
+    ) -> None:
         self.origin = origin
         self._ssl = ssl_context
+        self.proxy = proxy
+        self.opened = 0  # connections made (each a TLS handshake on an https:// origin)
         self._protocol: _Protocol | None = None
         self._busy = False
         # One timer per connection, moved on lazily: a request's deadline is a
@@ -338,18 +350,28 @@ class Connection:
         scheme, host, port = self.origin
         context: ssl.SSLContext | None = None
         if scheme == "https":
-            context = self._ssl or ssl.create_default_context()
+            context = self._ssl or Trust().context(host)
+        proxy = self.proxy
         try:
             async with asyncio.timeout_at(deadline):
-                _, protocol = await loop.create_connection(_Protocol, host, port, ssl=context)
+                if proxy is None:
+                    _, protocol = await loop.create_connection(_Protocol, host, port, ssl=context)
+                else:
+                    protocol = await _through_tunnel(loop, proxy, host, port, context)
         except TimeoutError:
-            raise NotSent(f"connect timeout: connect to {host}:{port} timed out") from None
+            raise NotSent(self._failure(TimeoutError())) from None
         except (OSError, ValueError, UnicodeError) as exc:
-            # "Connection refused", not "[Errno 111] ..." nor asyncio's "Connect call failed"
-            errno = getattr(exc, "errno", None)
-            reason = os.strerror(errno) if isinstance(errno, int) and errno > 0 else str(exc)
-            raise NotSent(f"connection error: cannot connect to {host}:{port}: {reason}") from None
+            raise NotSent(self._failure(exc)) from None
+        self.opened += 1
         return protocol
+
+    def _failure(self, error: BaseException) -> str:
+        """What went wrong connecting, in :func:`~simulator_app.net.failures.describe`'s words."""
+        _, host, port = self.origin
+        proxy = self.proxy.address if self.proxy is not None else None
+        if isinstance(error, ValueError | UnicodeError) and not isinstance(error, OSError):
+            return f"{CONNECTION_ERROR}: cannot connect to {host}:{port}: {error}"
+        return f"{CONNECTION_ERROR}: {describe(error, host, port, None, proxy)}"
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -366,7 +388,79 @@ class Connection:
         """Close the connection (the next request opens a new one)."""
         protocol, self._protocol = self._protocol, None
         if protocol is not None and protocol.transport is not None:
-            protocol.transport.close()
+            if self.origin[0] == "https":
+                # A TLS close waits for the server's close_notify, up to 30 s, and keeps
+                # the run's loop from closing meanwhile; every answer asked for is read.
+                protocol.transport.abort()
+            else:
+                protocol.transport.close()
         if self._timer is not None and self._waiter is None:
             self._timer.cancel()
             self._timer = None
+
+
+class _TunnelOpener(asyncio.Protocol):
+    """Reads a proxy's answer to ``CONNECT``: its status, once the head is complete."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.head = b""
+        self.done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():
+            return
+        self.head += data
+        end = self.head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.head) > MAX_PROXY_HEAD:
+                self.done.set_exception(OSError("the proxy's answer is too long"))
+            return
+        line = self.head.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = line.split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit() or not parts[0].startswith("HTTP/"):
+            self.done.set_exception(OSError(f"the proxy's answer is not HTTP ({line[:60]!r})"))
+            return
+        self.reason = parts[2] if len(parts) > 2 else ""
+        if parts[1] == "200" and end + 4 != len(self.head):
+            # Bytes past an open tunnel's head before anything was sent through it.
+            self.done.set_exception(OSError("the proxy sent more than an answer to CONNECT"))
+            return
+        self.done.set_result(int(parts[1]))  # a refusal's body is not read
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc or OSError("the proxy closed the connection"))
+
+
+async def _through_tunnel(
+    loop: asyncio.AbstractEventLoop,
+    proxy: Proxy,
+    host: str,
+    port: int,
+    context: ssl.SSLContext | None,
+) -> _Protocol:
+    """A connection to ``host:port`` in a ``CONNECT`` tunnel through ``proxy`` (TLS inside it
+    when ``context`` is given, made with the target itself)."""
+    transport, opener = await loop.create_connection(_TunnelOpener, proxy.host, proxy.port)
+    try:
+        transport.write(proxy.connect_request(host.strip("[]"), port))
+        status = await opener.done
+        if status != 200:
+            raise ProxyError(proxy.address, status, getattr(opener, "reason", ""))
+        protocol = _Protocol()
+        transport.set_protocol(protocol)
+        if context is None:
+            protocol.connection_made(transport)
+            return protocol
+        tls = await loop.start_tls(transport, protocol, context, server_hostname=host.strip("[]"))
+        if tls is None:  # pragma: no cover - only when the loop is closing
+            raise OSError("the connection closed during the TLS handshake")
+        protocol.connection_made(tls)
+        return protocol
+    except BaseException:
+        transport.close()
+        raise

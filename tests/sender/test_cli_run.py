@@ -110,7 +110,7 @@ def test_unreachable_target_is_logged_and_ends_the_run(tmp_path: Path) -> None:
     code, out, err = finish(nitrox(str(scenario), "--target", url, "--log", str(log)), timeout=60)
     assert code == 1
     assert "Traceback" not in err
-    assert f"36 x connection refused (127.0.0.1:{port})" in out  # the cause, in plain words
+    assert f"36 x connection refused: nothing listens on 127.0.0.1:{port};" in out  # in plain words
     assert "the target could not be reached" in out
     records = read_log(log)
     assert len(records) == 36

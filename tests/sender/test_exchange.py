@@ -58,8 +58,9 @@ def test_send_one_records_an_unreachable_target_instead_of_raising(scenario: Sce
         port = probe.getsockname()[1]  # closed again: nothing listens there
     record = send_one(f"http://127.0.0.1:{port}", planned)
     assert record.status is None
-    assert (
-        record.error == f"connection error: cannot connect to 127.0.0.1:{port}: Connection refused"
+    assert record.error == (
+        f"connection error: connection refused: nothing listens on 127.0.0.1:{port}; "
+        "is the target running, on this port?"
     )
     assert json.loads(record.to_jsonl())["error"] == record.error
 

@@ -233,7 +233,7 @@ def test_refused_connection_is_a_connect_error() -> None:
 
     async def main() -> None:
         transport = connection(f"http://127.0.0.1:{port}")
-        with pytest.raises(NotSent, match="Connection refused"):
+        with pytest.raises(NotSent, match="connection refused: nothing listens"):
             await fetch(transport)
 
     asyncio.run(main())
