@@ -32,8 +32,10 @@ judges every request; its verdict is added to the summary.
 """
 EPILOG = """\
 Exit status: 0 when every request succeeded, 1 when any failed (or the time
-limit cut the run short), 2 on bad input, 130 when stopped with Ctrl-C, 143
-when stopped with SIGTERM. Stopped either way, the run sends no new request,
+limit cut the run short, or an output could not be written whole: the
+summary is kept and a line names the file), 2 on bad input (an output that
+is not a regular file, or is the scenario or another output), 130 when
+stopped with Ctrl-C, 143 when stopped with SIGTERM. Stopped either way, the run sends no new request,
 prints its summary and completes the log.
 
 examples:

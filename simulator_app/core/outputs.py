@@ -72,7 +72,7 @@ def _problem(path: Path) -> tuple[Path, str | None]:
     if info is not None and stat.S_ISLNK(info.st_mode):
         target = Path(os.path.realpath(path))
         try:
-            info = os.stat(target)
+            info = os.stat(path)  # through the link as the kernel follows it (/dev/stdout too)
         except FileNotFoundError:
             if not target.parent.is_dir():
                 return target, "is a symbolic link that points nowhere (refused)"

@@ -186,6 +186,13 @@ def foreign_files(tmp_path: Path) -> dict[str, Path]:
         db.execute("PRAGMA user_version = 7")
         db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY)")
     files["another user_version"] = versioned
+    wal = tmp_path / "wal.sqlite"  # in WAL mode already, and holding a table of its own
+    db = sqlite3.connect(wal)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    files["another program's WAL file"] = wal
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n" * 20, "utf-8")
     files["a text file"] = text
