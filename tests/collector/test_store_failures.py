@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -279,3 +280,41 @@ def test_a_db_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -
         EventStore(str(path))
     assert "\n" not in str(caught.value) and str(path) in str(caught.value)
     assert os.path.lexists(path)
+
+
+def pipelined(url: str, paths: list[str]) -> list[int]:
+    """Every path sent at once on one connection (pipelined); the statuses, in order."""
+    import socket
+
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    requests = [f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() for p in paths]
+    requests[-1] = requests[-1].replace(b"Host:", b"Connection: close\r\nHost:")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"".join(requests))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+
+
+@pytest.mark.parametrize("immediate", [True, False], ids=["wire", "asgi"])
+@pytest.mark.parametrize("where", ["file", "memory"])
+def test_both_ways_in_answer_503_once_the_store_cannot_write(
+    tmp_path: Path, immediate: bool, where: str
+) -> None:
+    db = str(tmp_path / "events.sqlite") if where == "file" else ":memory:"
+    with EmbeddedCollector(db=db, immediate=immediate) as collector:
+        store = collector.app.store
+        assert send_views(collector.url, 6) == Counter({200: 6})
+        with store._lock:  # the database may not grow: SQLite fails as on a full disk
+            pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+            store._db.execute(f"PRAGMA max_page_count = {pages}")
+        statuses = send_views(collector.url, 300) + Counter(
+            pipelined(collector.url, [view_path(i) for i in range(50)])
+        )
+        summary = collector.summary()
+        kept = store.stored_rows
+    assert statuses[503] > 0 and set(statuses) <= {200, 503}, statuses
+    assert 6 + statuses[200] == kept, (statuses, kept)  # every 2xx has its row, no more
+    assert summary["refused_unstorable"] == statuses[503], (statuses, summary)
+    assert summary["total"] == kept  # requests not stored are not counted as filed
