@@ -576,6 +576,7 @@ class EventStore:
             "unstored": self.answered_unstored(),
             "refused_unstorable": self.refused,
             "store_failing": self.failing,
+            "store_problem": self.failure_line(),  # what the CLI and the app say, or None
             "stored_bytes": self.stored_bytes if self.budget is not None else None,
             "memory_budget": self.budget,
         }
