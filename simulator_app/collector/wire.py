@@ -51,7 +51,7 @@ from simulator_app.collector.bodies import stated_too_large
 
 DEFAULT_MAX_HEAD = 32 * 1024  # bytes of request line and headers
 DEFAULT_TIMEOUT = 10.0  # seconds to receive a request's head, and then its body
-MAX_HELD = 64  # answers of one connection waiting for the store, before reading stops
+MAX_HELD = 1024  # answers of one connection waiting for the store (about one read of them)
 LOG = logging.getLogger("simulator_app.collector")
 
 
