@@ -452,6 +452,9 @@ class EventStore:
 
     def _insert(self, batch: list[Any]) -> None:
         db = self._db
+        if len(batch) == 1:  # one statement is its own transaction (a kept-alive client alone)
+            db.execute(_INSERT, batch[0])
+            return
         db.execute("BEGIN")
         try:
             db.executemany(_INSERT, batch)
