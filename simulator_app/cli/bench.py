@@ -74,6 +74,11 @@ def _json_target(text: str | None) -> Path | None:
     path = Path(text)
     if path.is_dir():
         raise CliError(f"--json: {text} is a directory")
+    from simulator_app.core.outputs import output_problem
+
+    problem = output_problem(path)  # a FIFO, a device: never written into
+    if problem is not None:
+        raise CliError(f"--json: {text}: {problem}")
     if not path.parent.is_dir():
         raise CliError(f"--json: the folder {str(path.parent)!r} does not exist")
     return path

@@ -52,7 +52,11 @@ examples:
   curl -s -X POST localhost:8787/_collector/faults -H 'Content-Type: application/json' \\
        -d '{"error_rate": 0.5}'
 
-Ctrl-C (SIGINT) or SIGTERM stops it gracefully: every request answered is in --db.
+Ctrl-C (SIGINT) or SIGTERM stops it gracefully: every request answered 2xx is in --db.
+When --db cannot be written (a full disk), tracking requests are answered 503 until
+it can, and the exit status is 1 with a line saying how many were not stored.
+--db opens only the collector's own databases (or a new file): any other file is
+left untouched.
 """
 
 
@@ -281,9 +285,13 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         sock.close()
     s = app.summary()
+    failure = store.failure_line()
+    stored = f"stored in {where}" if failure is None else f"{s['stored']} stored in {where}"
     print(
-        f"collector stopped: {s['total']} requests ({s['good']} good, {s['bad']} bad), "
-        f"stored in {where}",
+        f"collector stopped: {s['total']} requests ({s['good']} good, {s['bad']} bad), {stored}",
         flush=True,
     )
+    if failure is not None:
+        print(f"nitrox-sim collector: error: {failure}", file=sys.stderr, flush=True)
+        return 1
     return 0

@@ -55,9 +55,11 @@ def _shown(lines: list[str], what: str, total: int | None = None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator_app.cli._outputs import refuse_bad_outputs
     from simulator_app.core.atomic import write_atomically
     from simulator_app.core.recording.importer import summary_lines
 
+    refuse_bad_outputs([("-o", args.output)], [("the recording", args.har)])
     recording, imported, verdicts = import_har_file(args.har, args.name, args.keep_identities)
     for line in summary_lines(recording, imported):
         print(line)

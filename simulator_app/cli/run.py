@@ -6,15 +6,15 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import sys
 import threading
 import time
 from collections import Counter
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 from simulator_app.cli import _network
 from simulator_app.cli._common import CliError
+from simulator_app.cli._outputs import close_stream, open_stream, refuse_bad_outputs, report_failure
 from simulator_app.interrupts import Interrupts
 
 if TYPE_CHECKING:
@@ -34,8 +34,10 @@ judges every request; its verdict is added to the summary.
 """
 EPILOG = """\
 Exit status: 0 when every request succeeded, 1 when any failed (or the time
-limit cut the run short), 2 on bad input, 130 when stopped with Ctrl-C, 143
-when stopped with SIGTERM. Stopped either way, the run sends no new request,
+limit cut the run short, or an output could not be written whole: the
+summary is kept and a line names the file), 2 on bad input (an output that
+is not a regular file, or is the scenario or another output), 130 when
+stopped with Ctrl-C, 143 when stopped with SIGTERM. Stopped either way, the run sends no new request,
 prints its summary and completes the log.
 
 examples:
@@ -199,6 +201,8 @@ class _Log:
         self.errors: Counter[str] = Counter()
         self.write_error: str | None = None
         self.har_error: str | None = None
+        self.logged = 0  # records the log holds whole
+        self.har_written = 0  # entries the HAR file holds
 
     def __call__(self, records: list[RequestRecord]) -> None:
         for record in records:
@@ -216,35 +220,18 @@ class _Log:
                         for r in records
                     )
                 )
+                self.stream.flush()  # so that what `logged` counts is in the file
+                self.logged += len(records)
             except OSError as exc:
                 self.write_error = exc.strerror or str(exc)
         if self.har is not None and self.har_error is None:
             try:
                 for record in records:
                     self.har.add(record)
+                self.har.out.flush()
+                self.har_written = self.har.count
             except OSError as exc:
                 self.har_error = exc.strerror or str(exc)
-
-
-def _open_output(path: str | None, option: str) -> TextIO | None:
-    """``path`` opened for writing (the caller closes it); None without a path."""
-    if not path:
-        return None
-    try:
-        return open(path, "w", encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"{option}: cannot write {path}: {exc.strerror}") from None
-
-
-def _check_writable(path: str, option: str) -> None:
-    """Refuse before sending anything a file that could not be written at the end."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CliError(f"{option}: {path} is a folder")
-    if not os.path.isdir(folder):
-        raise CliError(f"{option}: cannot write {path}: no folder {folder}")
-    if not os.access(folder, os.W_OK):
-        raise CliError(f"{option}: cannot write {path}: the folder is not writable")
 
 
 def _watch(run: LoadRun, done: threading.Event, interrupts: Interrupts) -> int | None:
@@ -317,20 +304,29 @@ def run(args: argparse.Namespace) -> int:
     # Ctrl-C and SIGTERM are noted from the first line of the program on (see
     # simulator_app.interrupts): whenever they come, the run stops sending, the
     # log is completed and the summary printed.
-    if args.report:
-        _check_writable(args.report, "--report")
-    for path, option in ((args.summary_json, "--summary-json"), (args.junit, "--junit")):
-        if path:
-            _check_writable(path, option)
-    log_stream = _open_output(args.log, "--log")
+    refuse_bad_outputs(
+        [
+            ("--log", args.log),
+            ("--har", args.har),
+            ("--report", args.report),
+            ("--summary-json", args.summary_json),
+            ("--junit", args.junit),
+        ],
+        [
+            ("the scenario", args.scenario),
+            ("the recording replayed", args.replay),
+            ("the CA bundle", getattr(args, "ca_bundle", None)),
+        ],
+    )
+    log_stream = open_stream(args.log, "--log")
     try:
-        har_stream = _open_output(args.har, "--har")
+        har_stream = open_stream(args.har, "--har")
     except CliError:
-        if log_stream is not None:
-            log_stream.close()
+        close_stream(log_stream)
         raise
     har: HarWriter | None = None
     collector: Any = None
+    log: _Log | None = None
     try:
         if har_stream is not None:
             from simulator_app.core.har import HarWriter, package_version
@@ -418,33 +414,48 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if collector is not None:
             collector.stop()
-        if log_stream is not None:
-            log_stream.close()
-        if har_stream is not None:
-            if har is not None and log.har_error is None:
-                try:
-                    har.close()
-                except OSError as exc:
-                    log.har_error = exc.strerror or str(exc)
-            har_stream.close()
+        closed = close_stream(log_stream)
+        if closed and log is not None and log.write_error is None:
+            log.write_error = closed
+        if har is not None and log is not None and log.har_error is None:
+            try:
+                har.close()
+            except OSError as exc:
+                log.har_error = exc.strerror or str(exc)
+        closed = close_stream(har_stream)
+        if closed and log is not None and log.har_error is None:
+            log.har_error = closed
+    assert log is not None  # made before the run, which has ended without an exception
     summary = build_summary(
         result, expected_funnel(load.scenario), dict(log.errors), tally, verdict
     )
     sys.stdout.write(render_summary(summary))
+    if collector is not None:
+        for line in collector.unstored_lines():
+            print(f"nitrox-sim run: error: {line}", file=sys.stderr)
     summary_error = write_summary_files(summary, args.summary_json, args.junit)
     if args.log:
         if log.write_error:
-            print(
-                f"nitrox-sim run: error: --log: writing {args.log} failed: {log.write_error}",
-                file=sys.stderr,
+            report_failure(
+                "run",
+                "--log",
+                args.log,
+                log.write_error,
+                f"it holds {log.logged} of the {result.requests} requests whole"
+                " (a last line may be cut short)",
             )
         else:
             print(f"log: {args.log} ({result.requests} requests)")
     if args.har:
         if log.har_error:
-            print(
-                f"nitrox-sim run: error: --har: writing {args.har} failed: {log.har_error}",
-                file=sys.stderr,
+            entries = log.har_written
+            report_failure(
+                "run",
+                "--har",
+                args.har,
+                log.har_error,
+                f"it holds at most {entries} of the {result.requests} entries and lacks"
+                " its end: it is not a valid HAR file",
             )
         else:
             print(f"har: {args.har} ({result.requests} entries, HAR 1.2)")
@@ -457,14 +468,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"report: {args.report}")
         except OSError as exc:
             report_error = exc.strerror or str(exc)
-            print(
-                f"nitrox-sim run: error: --report: writing {args.report} failed: {report_error}",
-                file=sys.stderr,
+            report_failure(
+                "run",
+                "--report",
+                args.report,
+                report_error,
+                "no report was written (a file already there is left as it was)",
             )
     if stopped_by is not None:
         return 128 + stopped_by  # as a shell reports a command the signal ended: 130, 143
     if result.failures or result.time_limit_hit or log.write_error or log.har_error:
         return 1
-    if report_error or summary_error:
+    unstored = collector is not None and collector.unstored_lines()
+    if report_error or summary_error or unstored:
         return 1
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 COMMAND = "schema"
 HELP = "print (or write) the JSON Schema of scenario files, for editors"
@@ -21,10 +20,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator_app.cli._common import CliError
+    from simulator_app.cli._outputs import check_output
+    from simulator_app.core.atomic import write_atomically
     from simulator_app.core.schema import schema_json
 
     if args.output:
-        Path(args.output).write_text(schema_json(), encoding="utf-8")
+        check_output("-o", args.output)
+        try:
+            write_atomically(args.output, schema_json())
+        except OSError as exc:
+            raise CliError(f"-o: cannot write {args.output}: {exc.strerror}", exit_code=1) from None
     else:
         sys.stdout.write(schema_json())
     return 0

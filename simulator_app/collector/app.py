@@ -9,7 +9,12 @@ logging, no database I/O (the :class:`EventStore` queues rows for its writer).
 Tracker answers stay exactly as CONTRACT.md says; verdicts go to the store and
 to the answer's ``X-Nitrox-Verdict`` and ``X-Nitrox-Messages`` headers.
 
-No tracking request gets a 5xx (but for injected faults): what cannot be read
+Every answer to a tracking request waits for its row to be written (once per
+turn of the event loop, see :meth:`EventStore.when_stored`); when that write
+fails the answer is ``503`` instead, since a 2xx would say it was kept, and
+for a moment after, every tracking request is answered 503 unjudged
+(counted in ``refused_unstorable``). No other tracking request gets a 5xx
+(but for injected faults): what cannot be read
 is a 4xx with a message, and should judging itself fail (a bug), the request
 is filed bad with a message saying so and answered 400; the first such
 failure is logged with its traceback.
@@ -21,6 +26,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from simulator_app.collector import fields
@@ -68,6 +74,14 @@ LOG = logging.getLogger("simulator_app.collector")
 _OK_BODY = b'{"status":"ok"}'
 _OK_HEADERS = [*TRACKER_JSON, (b"content-length", str(len(_OK_BODY)).encode()), *GOOD]
 _PAYLOAD_ERROR = PAYLOAD_ERROR_TEXT.encode()
+_UNSTORABLE_BODY = b"the collector cannot store requests now (see /_collector/all); try again later"
+# No Retry-After: a store that cannot write is breakage, not throttling, and a sender
+# must not count it among the answers that asked it to slow down.
+_UNSTORABLE: tuple[int, bytes, Headers] = (
+    503,
+    _UNSTORABLE_BODY,
+    with_length(TRACKER_TEXT, _UNSTORABLE_BODY),
+)
 _PREFLIGHT = [
     *CORS,
     (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
@@ -168,7 +182,7 @@ class CollectorApp:
         while True:
             event = await receive()
             if event["type"] == "lifespan.startup":
-                self.store.start()
+                self.store.start(asyncio.get_running_loop())
                 await asyncio.to_thread(self.geo.load)  # not on the first visitor's request
                 await send({"type": "lifespan.startup.complete"})
             elif event["type"] == "lifespan.shutdown":
@@ -214,6 +228,10 @@ class CollectorApp:
     async def _tracking(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         method: str = scope["method"]
         query: bytes = scope["query_string"]
+        if method != "OPTIONS" and self.store.refusing():  # a preflight stores nothing
+            self.store.refuse()
+            await _answer(send, _UNSTORABLE)
+            return
         try:
             seen = self.checker.seen
             content_type, length, client_ip = self._read_headers(scope["headers"])
@@ -223,8 +241,16 @@ class CollectorApp:
             status, body, headers = self._file(judged, method, path, query, client_ip, seen)
         except Exception as exc:  # a bug in judging: filed bad and answered 400, never a 500
             status, body, headers = self._unjudged(method, path, query, exc)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        # written before it is answered, in this turn (a client that half-closed its
+        # connection would be gone in the next)
+        stored = self.store.write_now()
+        await _answer(send, (status, body, headers) if stored else _UNSTORABLE)
+
+    def when_stored(self, done: Callable[[bool], None]) -> None:
+        """``done(True)`` once the requests filed so far are stored, ``done(False)`` if not."""
+        self.store.when_stored(done)
+
+    unstorable = _UNSTORABLE  # the answer instead, when they are not
 
     def answers_now(self) -> bool:
         """True when a tracking GET or POST read whole may be answered by :meth:`answer_now`."""
@@ -238,6 +264,9 @@ class CollectorApp:
         ``body`` may be cut after ``max_body`` bytes (it is refused past
         ``max_body`` anyway). The answer's headers include its Content-Length.
         """
+        if self.store.refusing():
+            self.store.refuse()
+            return _UNSTORABLE
         try:
             seen = self.checker.seen
             content_type, length, client_ip = self._read_headers(headers)
@@ -505,6 +534,12 @@ def _unknown_path(path: str) -> Message:
 
 def _error_json(msg: Message) -> dict[str, Any]:
     return {"error": msg["description"], "messages": [msg]}
+
+
+async def _answer(send: Send, answer: Answer) -> None:
+    status, body, headers = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _drop(send: Send) -> None:

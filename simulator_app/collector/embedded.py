@@ -186,6 +186,12 @@ class EmbeddedCollector:
         """The JSON of ``GET /_collector/all``: total, good, bad, by_type, bad_by_type, ..."""
         return self.app.summary()
 
+    def unstored_lines(self) -> list[str]:
+        """The store's failure in a line, when it answered or refused requests it could not
+        store (``unstored``, ``refused_unstorable`` in :meth:`summary`); empty if none."""
+        line = self.app.store.failure_line()
+        return [] if line is None else [f"the embedded collector: {line}"]
+
     def recent_bad(self, limit: int = 5) -> list[dict[str, Any]]:
         """The most recent bad requests, newest first, each with its messages."""
         return [row_to_json(r) for r in reversed(self.app.store.recent_bad.latest(limit))]

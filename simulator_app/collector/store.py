@@ -1,12 +1,30 @@
 """Where the collector keeps every request and its verdict: SQLite, written in batches.
 
-The request path never touches the database: :meth:`EventStore.add` appends a
-row to an in-memory queue and bumps in-memory counters; a writer thread
-flushes the queue every ~50 ms in one transaction (``executemany``).
-:meth:`EventStore.close` flushes whatever is left, so every request that was
-answered is in the file after a clean shutdown. Queries of the inspection API
-flush first, so they always see every request answered so far; they run off
-the event loop and page by id (:meth:`EventStore.page_ids`, :meth:`EventStore.rows`).
+:meth:`EventStore.add` appends a row to an in-memory queue and bumps
+in-memory counters. A served collector writes the queue once per turn of its
+event loop, in one transaction (``executemany``), and every answer waits for
+that write (:meth:`EventStore.when_stored`): a request is answered 2xx only
+once its row is in the database. Without a loop (a store used directly) a
+writer thread flushes the queue every ~50 ms. :meth:`EventStore.close`
+flushes whatever is left. Queries of the inspection API flush first, so they
+always see every request answered so far; they run off the event loop and
+page by id (:meth:`EventStore.page_ids`, :meth:`EventStore.rows`).
+
+When a write fails (a full disk, a quota, a file gone read-only) the
+answers waiting for it say ``503`` instead, their rows are let go and
+counted in :attr:`EventStore.refused`, and for :data:`RETRY_AFTER` seconds
+every tracking request is answered 503 unjudged (:meth:`EventStore.refusing`);
+then requests are filed again and the next write decides. Rows that a
+store without a loop could not write by :meth:`EventStore.close` are
+counted in :attr:`EventStore.unstored`. :meth:`EventStore.failure_line`
+says both in a line (the CLI prints it and exits 1).
+
+The collector opens only its own database: a file it makes is marked with
+``PRAGMA application_id`` (:data:`APPLICATION_ID`) and ``user_version``;
+any other SQLite file, or a file that is not SQLite at all, is refused
+before SQLite writes a byte to it (:func:`foreign_problem`). A file of an
+earlier version (no mark, one ``events`` table of the collector's columns)
+is marked and kept.
 
 A file keeps every request. Memory keeps the latest requests up to a budget
 in bytes (:data:`MEMORY_BUDGET` by default), so neither a long soak test nor
@@ -15,11 +33,17 @@ large bodies can grow it without bound; the counts always cover every request.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import os
 import sqlite3
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from simulator_app.collector.rows import (
     ROW_OVERHEAD,
@@ -30,9 +54,30 @@ from simulator_app.collector.rows import (
     text_bytes,
 )
 from simulator_app.core.contract import STEP_TYPES
+from simulator_app.core.outputs import output_problem
+
+LOG = logging.getLogger("simulator_app.collector")
+APPLICATION_ID = 0x4E545853  # "NTXS" in the file's header: a Nitrox collector's database
+SCHEMA_VERSION = 1  # PRAGMA user_version of the events table as _SCHEMA makes it
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# the columns of the events table, as every version of the collector made it
+_OUR_COLUMNS = {
+    "id",
+    "time",
+    "type",
+    "good",
+    "status",
+    "method",
+    "path",
+    "visitor",
+    "messages",
+    "body",
+    "warnings",
+}
 
 UNKNOWN = "unknown"  # the type of a request to no known endpoint
 FLUSH_INTERVAL = 0.05  # seconds between the writer's batches
+RETRY_AFTER = 1.0  # seconds a failed write makes every tracking request a 503, unfiled
 MEMORY_BUDGET = 256 * 1024 * 1024  # bytes of stored requests an in-memory database keeps
 RECENT = (50, 512 * 1024)  # rows and bytes of recent requests kept for the HTML page
 RECENT_BAD = (200, 2 * 1024 * 1024)  # the same for recent bad requests
@@ -70,6 +115,70 @@ class StoreError(Exception):
     """The database could not be opened or written (one-line message)."""
 
 
+def foreign_problem(path: str) -> str | None:
+    """Why the file at ``path`` is not the collector's to open (None: ours, or new).
+
+    Reads the file's header and, for an unmarked SQLite file, its schema
+    through a read-only, immutable connection: nothing is written to it.
+    """
+    problem = output_problem(path)
+    if problem is not None:
+        return problem
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if not header:
+        return None  # an empty file: SQLite makes a new database in it
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        return "is not a SQLite database; left untouched"
+    application_id = int.from_bytes(header[68:72], "big")
+    user_version = int.from_bytes(header[60:64], "big")
+    if application_id == APPLICATION_ID:
+        if user_version > SCHEMA_VERSION:
+            return (
+                f"was written by a newer collector (schema {user_version}, this one reads"
+                f" {SCHEMA_VERSION}); left untouched"
+            )
+        return None
+    if application_id != 0 or user_version != 0:
+        return (
+            f"is another program's SQLite database (application_id {application_id:#x},"
+            f" user_version {user_version}); left untouched"
+        )
+    uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro&immutable=1"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+        try:
+            names = [
+                (kind, name)
+                for kind, name in db.execute("SELECT type, name FROM sqlite_master")
+                if not name.startswith("sqlite_")
+            ]
+            columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"cannot be read as a SQLite database ({exc}); left untouched"
+    if not names:
+        return None  # an empty SQLite database: nobody's yet
+    if names != [("table", "events")] or not _OUR_COLUMNS - {"warnings"} <= columns <= _OUR_COLUMNS:
+        shown = ", ".join(name for _, name in names[:5]) + (", ..." if len(names) > 5 else "")
+        return f"is another program's SQLite database (it holds {shown}); left untouched"
+    return None  # the collector's own, from before it marked its files
+
+
+def _storable(row: Any) -> Any:
+    """The row with text SQLite cannot take (lone surrogates) escaped, so it is kept."""
+    return tuple(
+        v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
+        for v in row
+    )
+
+
 def _types() -> dict[str, int]:
     return dict.fromkeys((*STEP_TYPES, UNKNOWN), 0)
 
@@ -101,8 +210,15 @@ class EventStore:
     def __init__(self, path: str = ":memory:", memory_budget: int = MEMORY_BUDGET) -> None:
         self.path = path
         self.budget: int | None = memory_budget if path == ":memory:" else None
+        if path != ":memory:":
+            problem = foreign_problem(path)
+            if problem is not None:
+                raise StoreError(f"cannot open database {path!r}: it {problem}")
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path!r}: {exc}") from None
+        try:
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
@@ -112,7 +228,10 @@ class EventStore:
                 self._db.execute(
                     "ALTER TABLE events ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'"
                 )
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
+            self._db.close()
             raise StoreError(f"cannot open database {path!r}: {exc}") from None
         self._lock = threading.Lock()
         self._pending: deque[Row] = deque()
@@ -131,7 +250,14 @@ class EventStore:
         self._stop = threading.Event()
         self._writer: threading.Thread | None = None
         self._closed = False
-        self.write_error: str | None = None
+        self.write_error: str | None = None  # the last write that failed, said in a line
+        self.failing = False  # the last write failed: tracking requests are answered 503
+        self.refused = 0  # tracking requests answered 503 because the store was failing
+        self.unstored = 0  # requests answered but never written (counted at close)
+        self._retry_at = 0.0  # refusing until then (time.monotonic())
+        self._loop: asyncio.AbstractEventLoop | None = None  # rows written on it, see start()
+        self._waiting: list[Callable[[bool], None]] = []  # answers waiting for their rows
+        self._flush_soon = False
 
     def _load_counts(self) -> None:
         # A database file from an earlier session: its requests count too.
@@ -167,9 +293,17 @@ class EventStore:
 
     # -- the writer ----------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the writer thread that flushes the queue in batches."""
-        if self._writer is None and not self._closed:
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Begin writing: on ``loop`` (a served collector), else from a writer thread.
+
+        On a loop, rows are written once per turn of the loop in one
+        transaction, and an answer waits for its row (:meth:`when_stored`).
+        """
+        if self._closed:
+            return
+        if loop is not None:
+            self._loop = loop
+        elif self._writer is None:
             self._writer = threading.Thread(
                 target=self._write_loop, name="collector-store", daemon=True
             )
@@ -180,15 +314,67 @@ class EventStore:
             self.flush()
 
     def flush(self) -> int:
-        """Write every queued row in one transaction; returns how many."""
-        with self._lock:
-            return self._flush_locked()
+        """Write every queued row in one transaction; returns how many.
 
-    def _flush_locked(self) -> int:
+        Rows a failed write could not take stay queued for the next try.
+        """
+        with self._lock:
+            return self._flush_locked()[0]
+
+    def refusing(self) -> bool:
+        """True while tracking requests are answered 503 unfiled: a write failed just now.
+
+        A second after a failure requests are filed again, and the next write says
+        whether the store took them (each answer waits for it, see :meth:`when_stored`).
+        """
+        return self.failing and time.monotonic() < self._retry_at
+
+    def when_stored(self, done: Callable[[bool], None]) -> None:
+        """Call ``done(True)`` once every row added so far is written, ``done(False)`` if not.
+
+        On the loop the store was started on, ``done`` is called in a later turn
+        of the loop, after one write for every answer waiting then (rows of a
+        write that failed are let go and counted in :attr:`refused`: their
+        answers say 503). Without a loop, the rows are written now.
+        """
+        if self._loop is None:
+            with self._lock:
+                ok = self._flush_locked(drop=True)[1]
+            done(ok)
+            return
+        self._waiting.append(done)
+        if not self._flush_soon:
+            self._flush_soon = True
+            self._loop.call_soon(self._write_for_answers)
+
+    def _write_for_answers(self) -> None:
+        self._flush_soon = False
+        self.write_now()
+
+    def write_now(self) -> bool:
+        """Write every queued row now and tell the answers waiting; True if it was written.
+
+        For an answer that cannot wait a turn of the loop (one made through ASGI).
+        """
+        waiting, self._waiting = self._waiting, []
+        with self._lock:
+            ok = self._flush_locked(drop=True)[1]
+        for done in waiting:
+            done(ok)
+        return ok
+
+    def _flush_locked(self, drop: bool = False) -> tuple[int, bool]:
+        """Write the queue: (rows written, True unless the write failed).
+
+        On a failure the rows go back to the queue, or with ``drop`` are let go
+        (their answers will say 503) and taken out of the counts.
+        """
         if self._closed:
-            return 0
+            return 0, True
         pending = self._pending
         rows = [pending.popleft() for _ in range(len(pending))]  # others may append meanwhile
+        if not rows:
+            return 0, True
         dumps = json.dumps
         # a row's columns are in the INSERT's order; only messages need encoding
         batch = [
@@ -218,25 +404,65 @@ class EventStore:
             if budget is not None
             else []
         )
-        if not batch:
-            return 0
         try:
-            self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, batch)
-            self._db.execute("COMMIT")
+            try:
+                self._insert(batch)
+            except ValueError:  # text SQLite cannot take (a lone surrogate): kept, escaped
+                batch = [_storable(b) for b in batch]
+                self._insert(batch)
+        except (sqlite3.Error, ValueError) as exc:
+            if drop:
+                self._let_go(rows)
+            else:
+                pending.extendleft(reversed(rows))
+            if not self.failing:
+                LOG.error(
+                    "the collector cannot store requests in %s (%s): answering 503 until it can",
+                    self.path,
+                    exc,
+                )
+            self.failing = True
+            self._retry_at = time.monotonic() + RETRY_AFTER
+            self.write_error = f"writing to {self.path!r} failed: {exc}"
+            return 0, False
+        if self.failing:
+            LOG.warning("the collector stores requests in %s again", self.path)
+            self.failing = False
+        try:
             if budget is None:
                 self.stored_rows += len(batch)
             else:
                 last = self._db.execute("SELECT max(id) FROM events").fetchone()[0]
                 self._count_in(last - len(batch) + 1, sizes)
                 self._fit(budget)
-        except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot take
-            # Keep serving; the inspection API reports the failure.
-            self.write_error = f"writing to {self.path!r} failed: {exc}"
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            return 0
-        return len(batch)
+        except sqlite3.Error as exc:  # the rows are in; letting old ones go failed
+            self.write_error = f"trimming {self.path!r} to its budget failed: {exc}"
+        return len(batch), True
+
+    def _let_go(self, rows: list[Row]) -> None:
+        """Take rows that could not be written out of the counts; their answers say 503."""
+        self.refused += len(rows)
+        for row in rows:
+            kind = row[1]
+            self.by_type[kind] -= 1
+            if not row[2]:
+                self.bad_by_type[kind] -= 1
+            if row[8]:
+                self.warned -= 1
+
+    def _insert(self, batch: list[Any]) -> None:
+        db = self._db
+        if len(batch) == 1:  # one statement is its own transaction (a kept-alive client alone)
+            db.execute(_INSERT, batch[0])
+            return
+        db.execute("BEGIN")
+        try:
+            db.executemany(_INSERT, batch)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def _count_in(self, first_id: int, sizes: list[int]) -> None:
         """Add a batch (ids from ``first_id``) to the pieces the budget lets go."""
@@ -294,9 +520,37 @@ class EventStore:
         with self._lock:
             if self._closed:
                 return
-            self._flush_locked()
+            ok = self._flush_locked()[1]
+            self.unstored = len(self._pending)  # answered, and the last try failed too
+            waiting, self._waiting = self._waiting, []
+            self._pending.clear()
             self._closed = True
             self._db.close()
+        for done in waiting:  # answers still waiting (a server stopped mid-turn)
+            done(ok)
+
+    def answered_unstored(self) -> int:
+        """Requests answered whose rows a write failed on (so far; at close, for good)."""
+        if self._closed:
+            return self.unstored
+        return len(self._pending) if self.failing else 0
+
+    def refuse(self) -> None:
+        """Count a tracking request answered 503 because the store is failing."""
+        self.refused += 1
+
+    def failure_line(self) -> str | None:
+        """One line on the requests answered but not stored, and those refused; None if none."""
+        waiting = self.answered_unstored()
+        if not waiting and not self.refused:
+            return None
+        where = "memory" if self.path == ":memory:" else self.path
+        parts = []
+        if waiting:
+            parts.append(f"{waiting} answered requests could not be stored in {where}")
+        if self.refused:
+            parts.append(f"{self.refused} requests were answered 503 and not stored")
+        return f"{', '.join(parts)} ({self.write_error})"
 
     # -- the inspection API ------------------------------------------------------
 
@@ -322,6 +576,10 @@ class EventStore:
             "by_type": by_type,
             "bad_by_type": bad_by_type,
             "stored": self.stored_rows,
+            "unstored": self.answered_unstored(),
+            "refused_unstorable": self.refused,
+            "store_failing": self.failing,
+            "store_problem": self.failure_line(),  # what the CLI and the app say, or None
             "stored_bytes": self.stored_bytes if self.budget is not None else None,
             "memory_budget": self.budget,
         }

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from simulator_app.collector.asgi import Headers
@@ -50,6 +51,7 @@ from simulator_app.collector.bodies import stated_too_large
 
 DEFAULT_MAX_HEAD = 32 * 1024  # bytes of request line and headers
 DEFAULT_TIMEOUT = 10.0  # seconds to receive a request's head, and then its body
+MAX_HELD = 1024  # answers of one connection waiting for the store (about one read of them)
 LOG = logging.getLogger("simulator_app.collector")
 
 
@@ -67,6 +69,72 @@ class Immediate(Protocol):
     ) -> tuple[int, bytes, Headers]:
         """Status, body and headers (with Content-Length) for a request read whole."""
         ...
+
+    def when_stored(self, done: Callable[[bool], None]) -> None:
+        """``done(True)`` once the requests answered so far are stored, else ``done(False)``."""
+        ...
+
+    @property
+    def unstorable(self) -> tuple[int, bytes, Headers]:
+        """The answer instead of one whose request could not be stored (a 503)."""
+        ...
+
+
+class Held:
+    """An answer made where its request was read, waiting for the store to keep the request.
+
+    It stands as the connection's request cycle meanwhile (uvicorn reads
+    ``response_complete``, ``keep_alive``, ``disconnected``, ``message_event``),
+    so a request pipelined behind it waits in uvicorn's pipeline, and its
+    answer follows this one.
+    """
+
+    __slots__ = (
+        "data",
+        "disconnected",
+        "keep_alive",
+        "message_event",
+        "more_body",
+        "protocol",
+        "refused",
+        "response_complete",
+    )
+
+    def __init__(self, protocol: Any, data: bytes, refused: bytes, keep_alive: bool) -> None:
+        self.protocol = protocol
+        self.data = data  # the answer, sent once the request is stored
+        self.refused = refused  # the 503 sent instead when it is not
+        self.keep_alive = keep_alive
+        self.response_complete = False
+        self.disconnected = False
+        self.more_body = False
+        self.message_event = _NO_EVENT
+
+    def release(self, stored: bool) -> None:
+        """Send the answer (or, not ``stored``, the 503) and let the connection go on."""
+        self.response_complete = True
+        protocol = self.protocol
+        transport = protocol.transport
+        if self.disconnected or transport.is_closing():
+            return
+        transport.write(self.data if stored else self.refused)
+        if not self.keep_alive or protocol._closing:
+            transport.close()
+        elif protocol._last_held is self:  # the last one held: the connection goes on
+            protocol._last_held, protocol._held = None, 0
+            protocol.on_response_complete()  # counts it, resumes reading, starts a pipelined one
+        else:  # one held answer of several: the later ones follow in the same turn, in order
+            protocol.server_state.total_requests += 1
+
+
+class _NoEvent:
+    """What uvicorn sets on a lost connection's cycle; a held answer waits on nothing."""
+
+    def set(self) -> None:
+        pass
+
+
+_NO_EVENT = _NoEvent()
 
 
 class _Refused(Exception):
@@ -129,19 +197,29 @@ def protocol_class(
     # the last answer head made, reused while answers share their headers (good ones do)
     last_head: list[Any] = [None, 0, False, b""]  # headers, status, keep-alive, bytes
 
+    def make_head(status: int, headers: Headers, keep_alive: bool) -> bytes:
+        lines = [STATUS_LINE[status]]  # as uvicorn writes a head (its default headers are off)
+        for name, value in headers:
+            lines += (name, b": ", value, b"\r\n")
+        if not keep_alive:
+            lines.append(b"connection: close\r\n")
+        lines.append(b"\r\n")
+        return b"".join(lines)
+
     def answer_bytes(status: int, headers: Headers, body: bytes, keep_alive: bool) -> bytes:
         if headers is last_head[0] and status == last_head[1] and keep_alive == last_head[2]:
             head: bytes = last_head[3]
-        else:  # as uvicorn writes a head (its default headers are off)
-            lines = [STATUS_LINE[status]]
-            for name, value in headers:
-                lines += (name, b": ", value, b"\r\n")
-            if not keep_alive:
-                lines.append(b"connection: close\r\n")
-            lines.append(b"\r\n")
-            head = b"".join(lines)
+        else:
+            head = make_head(status, headers, keep_alive)
             last_head[:] = headers, status, keep_alive, head
         return head + body
+
+    # the 503 sent instead of an answer whose request the store could not keep
+    refused_answer = {False: b"", True: b""}
+    if immediate is not None:
+        refused_status, refused_body, refused_headers = immediate.unstorable
+        for alive in (False, True):
+            refused_answer[alive] = make_head(refused_status, refused_headers, alive) + refused_body
 
     max_body_now = immediate.max_body if immediate is not None else 0
 
@@ -158,6 +236,8 @@ def protocol_class(
             self._now_body: list[bytes] = []  # its body's pieces, kept up to past max_body
             self._now_size = 0
             self._closing = False  # shut down once the request being read is answered
+            self._last_held: Held | None = None  # answers held for the store: the latest
+            self._held = 0  # answers held, of which that is the latest
 
         # -- the connection --------------------------------------------------------
 
@@ -255,15 +335,16 @@ def protocol_class(
             status, answer, headers = immediate.answer_now(
                 method, url.path.decode("latin-1"), url.query or b"", self.headers, body
             )
-            transport = self.transport
-            transport.write(answer_bytes(status, headers, answer, keep_alive))
-            self.server_state.total_requests += 1
-            if not keep_alive or self._closing:
-                transport.close()
-            elif self.timeout_keep_alive_task is None:  # as uvicorn's on_response_complete
-                self.timeout_keep_alive_task = self.loop.call_later(
-                    self.timeout_keep_alive, self.timeout_keep_alive_handler
-                )
+            # the answer leaves once the store holds the request (a 503 if it cannot)
+            held = Held(
+                self,
+                answer_bytes(status, headers, answer, keep_alive),
+                refused_answer[keep_alive],
+                keep_alive,
+            )
+            self.cycle = self._last_held = held  # type: ignore[assignment]  # duck-typed: see Held
+            self._held += 1
+            immediate.when_stored(held.release)
 
         def _takes_now(self) -> bool:
             """Is this request answered here? (see the module's text for those that are not)"""
@@ -280,8 +361,14 @@ def protocol_class(
             elif method != b"GET":
                 return False
             cycle = self.cycle
-            if (cycle is not None and not cycle.response_complete) or self.pipeline:
-                return False  # the answer to an earlier request is still being made
+            held = self._last_held
+            if cycle is not None and not cycle.response_complete:
+                if held is None or cycle is not held:  # type: ignore[comparison-overlap]
+                    return False  # the answer to an earlier request is still being made
+                if self._held >= MAX_HELD:  # answers wait to be written: let ASGI pipeline it,
+                    return False  # which stops reading (uvicorn's flow), as unread answers do
+            if self.pipeline:
+                return False
             if self.flow.write_paused or self.transport.is_closing():
                 return False  # answers wait for the client to read them (uvicorn's flow)
             if parser.should_upgrade() or not immediate.answers_now():

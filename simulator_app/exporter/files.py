@@ -7,11 +7,13 @@ both refuse the same things: an output that is not a ``.py`` file, and a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from simulator_app.core.inputs import InputError, read_bounded
 from simulator_app.core.model import Scenario
+from simulator_app.core.outputs import output_problem
 from simulator_app.exporter.bundle import bundle_locustfile
 from simulator_app.exporter.locustfile import (
     CONF_MARKER,
@@ -64,6 +66,11 @@ def write_export(
             raise ExportError(
                 f"{conf_path}: exists and was not written by nitrox-sim; remove it or skip locust.conf"
             )
+    for output in (path, conf_path) if conf is not None else (path,):
+        # a FIFO, a device, a folder: never written into (a missing folder is made below)
+        problem = output_problem(output) if os.path.lexists(output) else None
+        if problem is not None:
+            raise ExportError(f"{output}: {problem}")
     written = [path]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -254,6 +254,7 @@ class TargetPanel(QWidget):
         self.collector_counts.setText(
             f"Received {plural(int(summary.get('total', 0)), 'request')}: "
             f"{number(summary.get('good', 0))} good, {number(summary.get('bad', 0))} bad"
+            + (f"; {summary['store_problem']}" if summary.get("store_problem") else "")
         )
 
     # -- IDs ---------------------------------------------------------------

@@ -120,4 +120,5 @@ def test_an_unwritable_summary_file_is_refused_before_anything_is_sent(
     code = main(["run", str(write_scenario(tmp_path)), "--summary-json", str(missing)])
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
-    assert f"--summary-json: cannot write {missing}: no folder" in captured.err
+    assert f"--summary-json: {missing}: cannot be made: no folder" in captured.err
+    assert len(captured.err.splitlines()) == 1

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def _collector_line(out: str) -> str:
-    found = re.search(r"^collector: .*$", out, re.M)
+    found = re.search(r"^(?:embedded )?collector(?: at \S+)?: .*$", out, re.M)
     assert found, out
     return found.group(0)
 
