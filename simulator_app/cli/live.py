@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 from simulator_app.cli._common import CliError
 from simulator_app.interrupts import Interrupts
@@ -39,6 +40,8 @@ examples:
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --visitors-per-day 2000 --plan
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --orders-per-day 40 --campaign demo.json
   nitrox-sim live --resume demo.json
+  nitrox-sim live scenarios/demo_mix.yaml --for 7d --campaign /var/lib/nitrox-live/demo.json \
+      --resume-if-exists --log-dir /var/log/nitrox-live          (a service's command)
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --visitors-per-day 500 --time-scale 10080
 """
 
@@ -52,6 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--campaign",
         metavar="FILE",
         help="the campaign file to create (default: SCENARIO's name + .campaign.json, here)",
+    )
+    parser.add_argument(
+        "--resume-if-exists",
+        action="store_true",
+        help="with --campaign FILE: resume FILE when it exists, else start it (for a service)",
+    )
+    parser.add_argument(
+        "--log-dir",
+        metavar="DIR",
+        help="also write what is printed into DIR, one file a day (live-YYYY-MM-DD.log)",
+    )
+    parser.add_argument(
+        "--log-max-mb",
+        metavar="MB",
+        default="100",
+        help="with --log-dir: the most the day files take together; the oldest go (default 100)",
     )
     parser.add_argument(
         "--for", dest="length", metavar="T", help="how long: 7d, 36h, 90m, 600 (default: 366d)"
@@ -181,10 +200,36 @@ def _default_path(scenario_path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    interrupts: Interrupts = getattr(args, "interrupts", None) or Interrupts()
+    if args.resume_if_exists:
+        if not args.campaign:
+            raise CliError("--resume-if-exists needs --campaign FILE")
+        if os.path.exists(args.campaign):
+            args.resume, args.scenario, args.length, args.seed, args.funnel = (
+                args.campaign, None, None, None, [])  # fmt: skip
+    if not args.log_dir:
+        return _run(args, interrupts)
+    from simulator_app.cli._daily_log import DailyLog
+    from simulator_app.cli.run import _number
+
+    most = _number(args.log_max_mb, "--log-max-mb", float, 0, strict=True)
+    try:
+        log = DailyLog(args.log_dir, int(most * 2**20), echo=sys.stdout)
+    except OSError as exc:
+        raise CliError(f"--log-dir: cannot write {args.log_dir}: {exc.strerror}") from None
+    out = sys.stdout
+    sys.stdout = cast(TextIO, log)
+    try:
+        return _run(args, interrupts)
+    finally:
+        sys.stdout = out
+        log.close()
+
+
+def _run(args: argparse.Namespace, interrupts: Interrupts) -> int:
     from simulator_app.core.campaign import Campaign, CampaignError
     from simulator_app.core.targets import parse_target
 
-    interrupts: Interrupts = getattr(args, "interrupts", None) or Interrupts()
     if args.resume:
         if args.scenario or args.length or args.seed or args.funnel:
             raise CliError("--resume FILE takes the scenario, --for, --seed and --funnel from FILE")
