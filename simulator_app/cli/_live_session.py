@@ -74,9 +74,14 @@ def live_session(
     from simulator_app.sender.runner import LoadRun, RunSettings
 
     engine = JourneyEngine(campaign.schedule_of(scenario), seed=campaign.seed)
-    plan = _plan(campaign, scenario, engine)
     plan_csv = args.plan_csv or os.path.splitext(path)[0] + ".plan.csv"
+    # The plan (a few seconds of planned visitors) is made when asked for and when the
+    # campaign starts; a resume reuses it, so a restart loses as little of the clock as it can.
+    plan = None
+    if args.plan or not campaign.sessions or not os.path.exists(plan_csv):
+        plan = _plan(campaign, scenario, engine)
     if args.plan:
+        assert plan is not None
         sys.stdout.write(plan.text())
         _write_plan(plan, plan_csv)
         print(f"plan: {plan_csv}")
@@ -88,7 +93,7 @@ def live_session(
 
         sample = 200
         requests = sum(sum(1 for _ in engine.plan(i)) for i in range(sample)) / sample
-        rate = ceiling_rate(peak, requests)
+        rate = campaign.rate = ceiling_rate(peak, requests)  # kept: the same ceiling on resume
     target = campaign.target
     if target is not None:
         problem = target_problem(target)
@@ -105,7 +110,8 @@ def live_session(
     tally.save(force=True)
     if tally.save_error is not None:
         raise CliError(f"campaign file: cannot write {path}: {tally.save_error}")
-    _write_plan(plan, plan_csv)
+    if plan is not None:
+        _write_plan(plan, plan_csv)
     print(f"campaign: {path} (resume with: nitrox-sim live --resume {path}); plan: {plan_csv}")
     print(
         f"seed {campaign.seed}; {campaign.visitors_per_day:,.0f} visitors a day;"

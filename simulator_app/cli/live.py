@@ -231,8 +231,10 @@ def _run(args: argparse.Namespace, interrupts: Interrupts) -> int:
     from simulator_app.core.targets import parse_target
 
     if args.resume:
-        if args.scenario or args.length or args.seed or args.funnel:
-            raise CliError("--resume FILE takes the scenario, --for, --seed and --funnel from FILE")
+        if args.scenario or args.length or args.seed or args.funnel or args.target:
+            raise CliError(
+                "--resume FILE takes the scenario, --for, --seed, --funnel and --target from FILE"
+            )
         try:
             campaign = Campaign.load(args.resume)
         except CampaignError as exc:

@@ -38,6 +38,12 @@ def _live(*args: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+def _end(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.communicate()
+
+
 def _wait_sending(campaign: Path, sessions: int, timeout: float = 60.0) -> None:
     """Until the campaign's file says its ``sessions``-th session has begun sending."""
     deadline = time.monotonic() + timeout
@@ -58,12 +64,14 @@ def test_a_week_killed_twice_and_resumed_sends_nothing_twice(tmp_path: Path) -> 
     campaign_path = tmp_path / "week.json"
     collector, url = start_collector(db)
     windows: list[tuple[float, float]] = []  # wall times each session was sending
+    started: list[subprocess.Popen[str]] = []
     try:
         first = _live(
             str(scenario_path), "--for", "7d", "--visitors-per-day", str(PER_DAY),
             "--time-scale", str(SCALE), "--seed", "29", "--target", url,
             "--campaign", str(campaign_path),
         )  # fmt: skip
+        started.append(first)
         _wait_sending(campaign_path, 1)
         began = time.time()
         time.sleep(5)
@@ -72,6 +80,7 @@ def test_a_week_killed_twice_and_resumed_sends_nothing_twice(tmp_path: Path) -> 
         first.communicate()
 
         second = _live("--resume", str(campaign_path))
+        started.append(second)
         _wait_sending(campaign_path, 2)
         began = time.time()
         time.sleep(4)
@@ -81,12 +90,17 @@ def test_a_week_killed_twice_and_resumed_sends_nothing_twice(tmp_path: Path) -> 
         time.sleep(2)  # a pause: these hours stay missed
 
         third = _live("--resume", str(campaign_path))
+        started.append(third)
         _wait_sending(campaign_path, 3)
         began = time.time()
         out, err = third.communicate(timeout=120)
         windows.append((began, time.time()))
         assert third.returncode == 0, err
     finally:
+        for proc in started:  # none left behind, whatever failed
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
         collector.send_signal(signal.SIGINT)
         collector.communicate(timeout=30)
 
@@ -173,3 +187,35 @@ def test_a_week_killed_twice_and_resumed_sends_nothing_twice(tmp_path: Path) -> 
         for block in (1, 2, 3):
             share = wanted[block] / sum(wanted.values())
             assert abs(counts[block] / total - share) < 0.06, (country, counts, wanted)
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_session_cleanly_and_the_resume_starts_past_it(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    scenario_path = curve_scenario(tmp_path)
+    campaign_path = tmp_path / "day.json"
+    first = _live(
+        str(scenario_path), "--for", "1d", "--visitors-per-day", "3000",
+        "--time-scale", "4320", "--seed", "30", "--campaign", str(campaign_path),
+    )  # fmt: skip
+    request.addfinalizer(lambda: _end(first))
+    _wait_sending(campaign_path, 1)
+    time.sleep(3)
+    first.send_signal(signal.SIGTERM)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 143, err
+    assert "stopping: letting in-flight requests finish" in err
+    stopped = Campaign.load(str(campaign_path))
+    assert [s.how for s in stopped.sessions] == ["stopped"]
+    sent = sum(d.visitors for d in stopped.days.values())
+    assert 0 < sent <= stopped.next_index
+    assert f"campaign {campaign_path}: {sent} visitors sent so far" in out
+
+    second = _live("--resume", str(campaign_path))
+    request.addfinalizer(lambda: _end(second))
+    _wait_sending(campaign_path, 2)
+    second.send_signal(signal.SIGTERM)
+    second.communicate(timeout=60)
+    resumed = Campaign.load(str(campaign_path))
+    assert resumed.sessions[1].first_index >= stopped.next_index  # nobody again
