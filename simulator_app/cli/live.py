@@ -35,13 +35,14 @@ with Ctrl-C/SIGTERM (the file is saved: resume it).
 
 --time-scale F runs the campaign clock F times faster than the wall clock
 (think times too): 10080 puts a week into a minute, for demos and tests.
+--campaign FILE --resume-if-exists starts FILE's campaign once and resumes
+it every later time: the one command of a service (deploy/systemd).
 
 examples:
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --visitors-per-day 2000 --plan
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --orders-per-day 40 --campaign demo.json
   nitrox-sim live --resume demo.json
-  nitrox-sim live scenarios/demo_mix.yaml --for 7d --campaign /var/lib/nitrox-live/demo.json \
-      --resume-if-exists --log-dir /var/log/nitrox-live          (a service's command)
+  nitrox-sim live scenarios/demo_mix.yaml --for 7d --campaign state/demo.json --resume-if-exists
   nitrox-sim live scenarios/demo_mix.yaml --for 7d --visitors-per-day 500 --time-scale 10080
 """
 
