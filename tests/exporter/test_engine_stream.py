@@ -16,11 +16,11 @@ from tests.exporter.stream_digest import stream_digest, variants
 
 PINNED = {
     "browser.yaml": "a09374d87937ec2a548eb100b2c389120fae913cc00428e80655c1ff18d68ab9",
-    "buyer.yaml": "38124951eb08c519bf5986f46e546a1e2d3294a81a41ae44bec04f1adb4147f8",
+    "buyer.yaml": "83b46ded3005cd3e250409416c276af4f6c3d1ea6926828991cdd31d7c133c4e",
     "cart_abandoner.yaml": "fdc29a7fdec720f53d578f29840cb30453be5ebd60c5f569110ad6277c2b1123",
-    "demo_mix.yaml": "1f2fa0aabfdc4f35d9f54e91acfa9b711bd100748b971c5d6bfe12c618bc9ee7",
-    "demo_mix#tracker": "f2f26293408dfb39fd39eb06075b67946a980cf225eb35f442a993c405a80680",
-    "demo_mix#ids": "ed39bbcd3e98e0ed822a56a6fddc235b97b8055afdb6bbd8286f06cbdba37917",
+    "demo_mix.yaml": "84f6ef6ef70ba8bdbf1f6322412fafebc082ada3fa9cb835ad09142950874d7d",
+    "demo_mix#tracker": "91bbf808e6da5d7a8ad8a6a010d44de0b4d3f88c880052803f531819bf44541c",
+    "demo_mix#ids": "3c2d09d53afda8328b00ad5a24243bc21fe4673b73a63c57c22c01b83e0b480f",
 }
 
 
