@@ -24,6 +24,7 @@ from simulator_app.interrupts import Interrupts
 
 _ORDER = (
     "run",
+    "live",
     "validate",
     "funnel",
     "import-har",

@@ -10,7 +10,7 @@ Locust worker) asked for the same visitor gets the same one, in any order:
 - made from the index through keyed permutations (:mod:`.permute`), so that
   no two visitors of a run can share one: its phone (a valid mobile number of
   its country, with the prefix's time zone) and its e-mail's local part
-  (``first.last``, ``first_last``, ``flast``, a short number at most, made
+  (``first.last``, ``first_last``, ``flast``, with three or four digits, made
   from the visitor's own name in Latin letters; names books never share a
   first name). The domain is one of its country's free-mail domains.
 
@@ -155,18 +155,20 @@ class Visitor:
 
 
 # E-mail patterns by the index's residue modulo 20: (pattern, numbers). The numbers
-# 0 (none), 90 (10..99) or 47 (a year, 1960..2006); "flast" only in the first book.
-# Two thirds carry a number, as addresses on the big free-mail services do.
+# 9000 (1000..9999, a year or a PIN-like number, as the big free-mail services hand out
+# once the plain name is taken) or 900 (100..999); "flast" only in the first book.
+# Every address carries a number: a name alone, or with two digits, is a small space,
+# and runs drawn apart would meet in it (see bench/identity_merges.py for the odds).
 _PATTERNS: tuple[tuple[str, int], ...] = (
-    *[("f.l", 0)] * 4,
-    *[("f_l", 0)] * 2,
-    *[("fl", 0)] * 1,
-    *[("f.l", 90)] * 6,
-    *[("f.l", 47)] * 4,
-    *[("fl", 90)] * 3,
+    *[("f.l", 9000)] * 9,
+    *[("f_l", 9000)] * 5,
+    *[("fl", 9000)] * 4,
+    ("f.l", 900),
+    ("f_l", 900),
 )
 _WITHOUT_INITIALS = {"fl": "f.l"}  # books that may not use "flast" use first.last instead
 _ROOM = 10_000_000  # visitors a run may have (schema's maximum): the overflow's room
+_STARTS = {9000: 1000, 900: 100, 90: 10}  # the numbers' ranges never overlap
 
 
 class _Book:
@@ -214,8 +216,8 @@ class _Book:
         slot = index // 20 * self.shares[kind] + rank
         space = self._space(kind)
         if slot >= space.size:  # more visitors of this book than the pattern has room for:
-            # first.last and three digits (four, past the years, for small books), by index
-            numbers = 900 if sum(self.pairs) * 900 >= _ROOM else 7900
+            # first.last and two digits, by index
+            numbers = 90
             kind, pattern = ("f.l", numbers), "f.l"
             space = self._space(kind)
             slot = index % space.size
@@ -223,8 +225,7 @@ class _Book:
         number = ""
         if numbers:
             value, extra = divmod(value, numbers)
-            start = {90: 10, 47: 1960, 900: 100, 7900: 2100}[numbers]  # ranges never overlap
-            number = str(start + extra)
+            number = str(_STARTS[numbers] + extra)
         if pattern == "fl":
             gender, initial, last = self.flasts[value]
             choices = self.by_initial[gender][initial]
@@ -341,8 +342,7 @@ class People:
         """Name, unique e-mail and unique E.164 mobile number of ``visitor``."""
         country, slot = self._phone_slot(visitor)
         plan = country.phone
-        prefix, number = plan.prefixes[slot % len(plan.prefixes)], slot // len(plan.prefixes)
-        phone = f"+{plan.code}{prefix}{number:0{plan.free}d}"
+        phone = f"+{plan.code}{plan.number(slot)}"
         style = self.population.styles[visitor.locale]
         book = self._books[style.book]
         rng = random.Random(key_of(self.key, "contact", visitor.index))

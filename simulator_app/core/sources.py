@@ -29,7 +29,7 @@ import pickle
 import random
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,14 @@ from simulator_app.core.world import (
 )
 
 NETWORKS_PER_COUNTRY = 256  # sampled by size: enough variety, small enough for a bundle
-PHONE_PREFIXES = 400  # per country, each with 10,000 or 100,000 numbers after it
+PHONE_PREFIXES = 400  # per country, each with up to 10 million numbers after it
+MAX_FREE_DIGITS = 7
+PHONE_ROOM = 4 * 10**9  # numbers a country's plan need not exceed (see phone_plan)
+DIGITS = "0123456789"
+# Free-mail services used in every country besides the locale's own (Microsoft's, Apple's):
+# more domains, fewer addresses two runs drawn apart can both make.
+GLOBAL_DOMAINS = ("gmail.com", "outlook.com", "icloud.com")
+LEADS = (DIGITS, "23456789")  # the first free digit: any, or 2-9 (North America's exchanges)
 SHARED_NAMES = 0.25  # locales sharing more of their first names than this share a name book
 
 # Locales whose name is not a country of its own, and where their people are.
@@ -214,23 +221,43 @@ def _prefixes(
     calling: int,
     rng: random.Random,
     valid: Callable[[str], bool],
+    leads: str = DIGITS,
 ) -> dict[str, str]:
-    """Up to :data:`PHONE_PREFIXES` prefixes (and their time zone) that ``free`` digits complete."""
+    """Up to :data:`PHONE_PREFIXES` prefixes (and their time zone) that ``free`` digits
+    complete, the first of them one of ``leads``."""
     prefixes: dict[str, str] = {}
     keep = length - free
-    for tries in range(40_000):
-        if len(prefixes) >= PHONE_PREFIXES:
+    room = len(leads) * 10 ** (free - 1)
+
+    def suffix() -> str:
+        return rng.choice(leads) + "".join(rng.choice(DIGITS) for _ in range(free - 1))
+
+    def candidates() -> Iterator[str]:
+        if keep <= 3:  # few enough to try each once, in a shuffled order
+            every = [str(n) for n in range(10 ** (keep - 1), 10**keep)]
+            rng.shuffle(every)
+            yield from every
+            return
+        for tries in range(24_000):  # what is found by then (a second or so)
+            lead = national[: 1 + tries % 3] if tries % 2 else str(rng.randrange(1, 10))
+            digits = lead + "".join(rng.choice(DIGITS) for _ in range(keep))
+            yield digits[:keep]
+
+    for tries, prefix in enumerate(candidates()):
+        if len(prefixes) >= PHONE_PREFIXES or len(prefixes) * room >= PHONE_ROOM:
             break
-        lead = national[: 1 + tries % 3] if tries % 2 else str(rng.randrange(1, 10))
-        digits = lead + "".join(rng.choice("0123456789") for _ in range(length - len(lead)))
-        prefix = digits[:keep]
-        if prefix in prefixes or not valid(digits):
+        if tries == 4000 and not prefixes:
+            break  # none this long: fewer free digits will find them
+        if prefix in prefixes:
             continue
-        suffixes = ["0" * free, "9" * free, digits[keep:]]
-        suffixes += ["".join(rng.choice("0123456789") for _ in range(free)) for _ in range(2)]
+        digits = prefix + suffix()
+        if not valid(digits):
+            continue
+        suffixes = [leads[0] + "0" * (free - 1), leads[-1] + "9" * (free - 1), digits[keep:]]
+        suffixes += [suffix() for _ in range(free)]
         if not all(valid(prefix + s) for s in suffixes):
             continue
-        zones = {_zones(calling, prefix + s) for s in suffixes}
+        zones = {_zones(calling, prefix + s) for s in suffixes[:4]}  # the ends, two inside
         if len(zones) == 1:  # every number after the prefix is in one time zone
             prefixes[prefix] = next(iter(zones))
     return prefixes
@@ -238,8 +265,8 @@ def _prefixes(
 
 @functools.cache
 def phone_plan(code: str) -> PhonePlan:
-    """Prefixes after which any few digits (five where numbers are long, else four or
-    three) make a valid mobile number of ``code``: up to 40 million numbers of a country."""
+    """Prefixes after which any few digits (up to seven where numbers are long) make a valid
+    mobile number of ``code``: up to about four billion numbers of a country."""
     import phonenumbers
     from phonenumbers import PhoneNumberType
 
@@ -262,9 +289,16 @@ def phone_plan(code: str) -> PhonePlan:
         )
 
     prefixes: dict[str, str] = {}
-    # Five free digits where numbers are long; fewer where mobile ranges are narrow (Montserrat).
-    for free in (5, 4, 3) if length >= 10 else (4, 3):
-        prefixes = _prefixes(national, length, free, calling, rng, valid)
+    # As many free digits as the plan allows: seven where numbers are long and mobile ranges
+    # wide (India), fewer where they are narrow (Montserrat); a first free digit of 2-9 where
+    # the plan wants one (the exchange of a North American number). Runs drawn apart share
+    # a number about once in (capacity / its visitors squared): room counts.
+    leads = DIGITS
+    for free in range(min(MAX_FREE_DIGITS, length - 2), 2, -1):
+        for leads in LEADS:
+            prefixes = _prefixes(national, length, free, calling, rng, valid, leads)
+            if prefixes:
+                break
         if prefixes:
             break
     if not prefixes:
@@ -275,6 +309,7 @@ def phone_plan(code: str) -> PhonePlan:
         tuple(ordered),
         len(national) - len(ordered[0]),
         tuple(prefixes[p] for p in ordered),
+        leads,
     )
 
 
@@ -422,7 +457,9 @@ def _domains(locales: Iterable[str]) -> tuple[str, ...]:
         provider = next(p for p in Faker(locale).providers if ".internet." in type(p).__module__)
         for domain in getattr(provider, "free_email_domains", ()):
             out.setdefault(domain, None)
-    return tuple(out) or ("gmail.com",)
+    for domain in GLOBAL_DOMAINS:
+        out.setdefault(domain, None)
+    return tuple(out)
 
 
 def accept_language(locale: str) -> str:

@@ -23,17 +23,25 @@ class PhonePlan:
     """Mobile numbers of one country: ``+code prefix digits``, every such number valid.
 
     ``prefixes`` are national-number beginnings after which any ``free``
-    digits make a valid mobile number; ``zones`` is each prefix's time zone.
+    digits (the first of them one of ``leads``) make a valid mobile number;
+    ``zones`` is each prefix's time zone.
     """
 
     code: str
     prefixes: tuple[str, ...]
     free: int
     zones: tuple[str, ...]
+    leads: str = "0123456789"  # what the first free digit may be (North America: 2-9)
 
     @property
     def capacity(self) -> int:
-        return len(self.prefixes) * int(10**self.free)
+        return len(self.prefixes) * len(self.leads) * int(10 ** (self.free - 1))
+
+    def number(self, slot: int) -> str:
+        """The national number of ``slot`` (0 <= slot < capacity): distinct slots, distinct numbers."""
+        prefix, rest = self.prefixes[slot % len(self.prefixes)], slot // len(self.prefixes)
+        lead, tail = divmod(rest, int(10 ** (self.free - 1)))
+        return f"{prefix}{self.leads[lead]}{tail:0{self.free - 1}d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +120,13 @@ class Population:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Population:
         def plan(d: dict[str, Any]) -> PhonePlan:
-            return PhonePlan(d["code"], tuple(d["prefixes"]), d["free"], tuple(d["zones"]))
+            return PhonePlan(
+                d["code"],
+                tuple(d["prefixes"]),
+                d["free"],
+                tuple(d["zones"]),
+                d.get("leads", "0123456789"),
+            )
 
         countries = tuple(
             Country(

@@ -431,7 +431,10 @@ class LoadRun:
         loop = asyncio.get_running_loop()
         stop = self._stop_event
         assert self._engine is not None
-        for index, offset in enumerate(self._engine.arrival_offsets()):
+        # A planner may give (index, offset) pairs itself: a resumed campaign starts past 0.
+        arrivals = getattr(self._engine, "arrivals", None)
+        pairs = arrivals() if arrivals is not None else enumerate(self._engine.arrival_offsets())
+        for index, offset in pairs:
             while not stop.is_set():
                 await self._running.wait()
                 if stop.is_set():
