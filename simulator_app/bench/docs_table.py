@@ -27,10 +27,9 @@ END = "<!-- end of bench figures -->"
 
 # (key, label, unit) in the order the page shows them; units "req/s", "ms" or "bytes"
 FIGURES = (
-    ("bare_server_rps", "bare server (uvicorn + raw ASGI) under wrk", "req/s"),
-    ("bare_server_rps_c10", "bare server under wrk, 10 connections (as sender c10)", "req/s"),
-    ("bare_server_rps_c200", "bare server under wrk alone, 200 connections", "req/s"),
-    ("bare_server_rps_c5000", "bare server under wrk alone, 5000 connections", "req/s"),
+    ("wrk_rps_c10", "wrk against the sink, 10 connections (as sender c10)", "req/s"),
+    ("wrk_rps_c200", "wrk against the sink alone, 200 connections", "req/s"),
+    ("wrk_rps_c5000", "wrk against the sink alone, 5000 connections", "req/s"),
     ("locust_httpuser_rps", "Locust, minimal HttpUser file", "req/s"),
     ("locust_fasthttpuser_rps", "Locust, minimal FastHttpUser file", "req/s"),
     ("exported_rps", "Locust, the exported demo mix (think-scale 0)", "req/s"),
@@ -38,6 +37,7 @@ FIGURES = (
     ("sender_rps_c10", "nitrox-sim run's sender, concurrency 10", "req/s"),
     ("sender_rps_c200", "nitrox-sim run's sender, concurrency 200", "req/s"),
     ("sender_rps_c5000", "nitrox-sim run's sender, concurrency 5000", "req/s"),
+    ("bare_server_rps", "bare uvicorn server (uvicorn + raw ASGI) under wrk", "req/s"),
     ("collector_rps", "collector, checks + SQLite, same load as the bare server", "req/s"),
     ("collector_reference_rps", "what the collector is compared with (bare server)", "req/s"),
     ("gui_max_stall_ms", "desktop log: longest event-loop stall", "ms"),
