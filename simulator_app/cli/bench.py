@@ -13,20 +13,23 @@ from simulator_app.cli._common import CliError
 COMMAND = "bench"
 HELP = "measure what this machine generates: sender, Locust, exported file, collector, GUI log"
 DESCRIPTION = """\
-Measure, side by side in one run on 127.0.0.1, against one bare server: its
-capacity under wrk, Locust with a minimal HttpUser and FastHttpUser file, the
-exported demo mix (thin, and --bundle), nitrox-sim run's sender at
-concurrency 10, 200 and 5000 (taking turns with wrk), wrk alone at those
-numbers of connections, the collector under the same load as the bare server,
-and the desktop app's request log. Prints a table of figures, the goals as
-ratios (PASS/MISS), and beside them what the server itself gave as its
-connections grew (no goal: where the server is the busy side, the sender's
-scaling cannot do better); a progress line per measurement goes to stderr.
-With two CPUs the server is pinned to one and the load to the other (taskset).
-Without wrk the first line says how to install it (apt-get install -y wrk) and
-the ratios to the bare server say "not measured (no wrk)". --json FILE writes
-every figure, ratio and goal in one documented shape (schema 1, see
-simulator_app.bench.report.to_json).
+Measure, side by side in one run on 127.0.0.1: nitrox-sim run's sender at
+concurrency 10, 200 and 5000 (taking turns with wrk at 10 connections), wrk
+alone at those numbers of connections, Locust with a minimal HttpUser and
+FastHttpUser file, and the exported demo mix (thin, and --bundle), all against
+a reference sink: an asyncio + httptools server on uvloop that answers the
+contract's success rules and nothing else, so that the client, not the
+receiver, is the busy side (beside each figure, the sink's share of its CPU;
+above 60%, the figure is marked as measuring the sink). Then the collector
+against the bare uvicorn server under the same wrk load (the same server
+stack), and the desktop app's request log. Prints a table of figures, the
+goals as ratios (PASS/MISS, the worst of the interleaved rounds), and what wrk
+got from the sink as its connections grew; a progress line per measurement
+goes to stderr. With two CPUs the receivers are pinned to one and the load to
+the other (taskset). Without wrk the first line says how to install it
+(apt-get install -y wrk) and the ratios to it say "not measured (no wrk)".
+--json FILE writes every figure, ratio and goal in one documented shape
+(schema 2, see simulator_app.bench.report.to_json).
 """
 EPILOG = """\
 Exit status: 0 when the bench ran (missed goals are reported, not errors),
