@@ -39,9 +39,12 @@ examples:
   nitrox-sim bench --quick                      about a minute and a half
   nitrox-sim bench --json bench.json            three rounds of 10 s each, about 9 minutes
   nitrox-sim bench --seconds 20                 longer measurements, steadier figures
+  nitrox-sim bench --soak --json soak.json      20 minutes into the collector: memory, accounting
 """
 
 MAX_SECONDS = 300.0
+SOAK_MINUTES = 20.0
+MAX_SOAK_MINUTES = 24 * 60
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +58,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seconds",
         metavar="S",
         help="length of each load measurement (default 4 with --quick, else 10)",
+    )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="instead of the figures: a weekly curve compressed into 20 minutes at about "
+        "200 req/s into the collector; the sender's and the collector's memory after the "
+        "first minute (goal: at most 5%% growth) and every request accounted",
+    )
+    parser.add_argument(
+        "--soak-minutes", metavar="M", help="the soak's length in minutes (default 20)"
     )
 
 
@@ -86,16 +99,46 @@ def _progress(message: str) -> None:
     print(f"nitrox-sim bench: {message}", file=sys.stderr, flush=True)
 
 
+def _minutes(text: str | None) -> float:
+    if text is None:
+        return SOAK_MINUTES
+    try:
+        value = float(text)
+    except ValueError:
+        raise CliError(f"--soak-minutes: {text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_SOAK_MINUTES:
+        raise CliError(f"--soak-minutes: {text} must be more than 0 and at most {MAX_SOAK_MINUTES}")
+    return value
+
+
+def _soak(args: argparse.Namespace, target: Path | None) -> int:
+    from simulator_app.bench.soak import run_soak
+
+    result = run_soak(_minutes(args.soak_minutes), progress=_progress)
+    print("\n".join(result.lines()))
+    if target is not None:
+        _write(target, result.to_json())
+    return 0
+
+
+def _write(target: Path, document: object) -> None:
+    try:
+        target.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    except OSError as exc:
+        raise CliError(f"--json: cannot write {target}: {exc.strerror}", exit_code=1) from None
+
+
 def run(args: argparse.Namespace) -> int:
     seconds = _seconds(args.seconds)
     target = _json_target(args.json)
+    if args.soak:
+        return _soak(args, target)
+    if args.soak_minutes is not None:
+        raise CliError("--soak-minutes goes with --soak")
     from simulator_app.bench import report, suite
 
     result = suite.run_bench(suite.settings_for(args.quick, seconds), _progress)
     print(report.format_table(result))
     if target is not None:
-        try:
-            target.write_text(json.dumps(report.to_json(result), indent=2) + "\n", "utf-8")
-        except OSError as exc:
-            raise CliError(f"--json: cannot write {target}: {exc.strerror}", exit_code=1) from None
+        _write(target, report.to_json(result))
     return 0
