@@ -40,6 +40,7 @@ examples:
   nitrox-sim bench --json bench.json            three rounds of 10 s each, about 9 minutes
   nitrox-sim bench --seconds 20                 longer measurements, steadier figures
   nitrox-sim bench --soak --json soak.json      20 minutes into the collector: memory, accounting
+  nitrox-sim bench --scale                      10,000 Locust users of each kind: memory, spawn
 """
 
 MAX_SECONDS = 300.0
@@ -68,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--soak-minutes", metavar="M", help="the soak's length in minutes (default 20)"
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="instead of the figures: one Locust process with 10,000 users of the exported "
+        "demo mix at its think times beside 10,000 minimal FastHttpUsers: memory per user "
+        "(goal: at most 1.5 times the minimal user's) and spawn time",
     )
 
 
@@ -133,6 +141,14 @@ def run(args: argparse.Namespace) -> int:
     target = _json_target(args.json)
     if args.soak:
         return _soak(args, target)
+    if args.scale:
+        from simulator_app.bench.scale import lines, locust_scale
+
+        document = locust_scale(progress=_progress)
+        print("\n".join(lines(document)))
+        if target is not None:
+            _write(target, document)
+        return 0
     if args.soak_minutes is not None:
         raise CliError("--soak-minutes goes with --soak")
     from simulator_app.bench import report, suite
