@@ -196,6 +196,87 @@ def locust_scale(
     }
 
 
+SENDER_VISITORS = 100_000  # the goal's visitors in flight
+SENDER_KB_GOAL = 10.0  # memory per visitor in flight, at most
+SPARE_FILES = 256
+
+
+def sender_scale(
+    visitors: int = SENDER_VISITORS,
+    arrivals: float = 20.0,
+    progress: Progress = lambda _: None,
+    think_scale: float = 1.0,
+) -> dict[str, Any]:
+    """The sender with up to ``visitors`` visitors in flight, the demo mix's think times.
+
+    Every visitor in flight holds one connection, so the count is capped by the
+    file-descriptor limit this process can reach (the hard limit; the sink has
+    its own): the document says how many were asked for and how many ran.
+    Memory per visitor: resident memory at the most visitors in flight over
+    the idle process's. Bounded by the run's time limit.
+    """
+    import dataclasses
+    import threading
+
+    from simulator_app.sender.runner import LoadRun, RunSettings
+
+    limit = raise_fd_limit(visitors + SPARE_FILES)
+    ran = min(visitors, limit - SPARE_FILES)
+    scenario = default_scenario()
+    scenario = dataclasses.replace(
+        scenario,
+        schedule=dataclasses.replace(
+            scenario.schedule, visitors=ran, duration=arrivals, pattern="steady"
+        ),
+    )
+    server_pin, _ = cpu_pins()
+    with Sink(pin=server_pin) as sink:
+        run = LoadRun(
+            scenario,
+            RunSettings(
+                target=sink.url,
+                concurrency=ran,
+                seed=1,
+                think_scale=think_scale,
+                time_limit=arrivals + 600,
+            ),
+        )
+        run.prepare()  # the data sets' tables: once per process, not per visitor
+        idle = resident_kb() or 0
+        results: list[Any] = []
+        thread = threading.Thread(target=lambda: results.append(run.run()), daemon=True)
+        thread.start()
+        most, memory_then, began = 0, idle, time.monotonic()
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+            p = run.progress()
+            in_flight = p.visitors_started - p.visitors_done
+            if in_flight >= most:
+                most, memory_then = in_flight, resident_kb() or 0
+            if time.monotonic() - began > arrivals + 5 and in_flight < most / 2:
+                run.stop()  # the peak is past: the rest would only measure the tail
+        (result,) = results
+    per_visitor = (memory_then - idle) / most if most else 0.0
+    document = {
+        "visitors_asked": visitors,
+        "visitors_ran": ran,
+        "fd_limit": limit,
+        "most_in_flight": most,
+        "idle_kb": idle,
+        "kb_at_most": memory_then,
+        "kb_per_visitor": round(per_visitor, 2),
+        "kb_goal": SENDER_KB_GOAL,
+        "requests": result.requests,
+        "failures": result.failures,
+        "result": "PASS" if per_visitor <= SENDER_KB_GOAL and not result.failures else "MISS",
+    }
+    progress(
+        f"sender: {most:,} visitors in flight, {per_visitor:.1f} kB a visitor, "
+        f"{result.requests:,} requests, {result.failures} failed"
+    )
+    return document
+
+
 def lines(document: dict[str, Any]) -> list[str]:
     out = [f"Locust, one process, {document['users']:,} users at think times:"]
     for name, figure in document["figures"].items():
@@ -208,6 +289,20 @@ def lines(document: dict[str, Any]) -> list[str]:
         f"  exported / minimal memory per user: {document['memory_ratio']:.2f} "
         f"(goal at most {document['memory_goal']:.1f}): {document['result']}"
     )
+    sender = document.get("sender")
+    if sender:
+        capped = ""
+        if sender["visitors_ran"] < sender["visitors_asked"]:
+            capped = (
+                f" (of {sender['visitors_asked']:,} asked: this process may open "
+                f"{sender['fd_limit']:,} files, one connection a visitor)"
+            )
+        out.append(
+            f"sender, one process: {sender['most_in_flight']:,} visitors in flight{capped}, "
+            f"{sender['kb_per_visitor']:.1f} kB a visitor (goal at most "
+            f"{sender['kb_goal']:g}), {sender['failures']} of {sender['requests']:,} requests "
+            f"failed: {sender['result']}"
+        )
     return out
 
 
@@ -219,11 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator_app.bench.scale")
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--spawn-rate", type=int, default=SPAWN_RATE)
+    parser.add_argument("--visitors", type=int, default=SENDER_VISITORS)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    document = locust_scale(
-        args.users, args.spawn_rate, progress=lambda m: print(m, file=sys.stderr, flush=True)
-    )
+    said = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    document = locust_scale(args.users, args.spawn_rate, progress=said)
+    document["sender"] = sender_scale(args.visitors, progress=said)
     print(json.dumps(document) if args.json else "\n".join(lines(document)))
     return 0
 

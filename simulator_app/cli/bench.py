@@ -75,7 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="instead of the figures: one Locust process with 10,000 users of the exported "
         "demo mix at its think times beside 10,000 minimal FastHttpUsers: memory per user "
-        "(goal: at most 1.5 times the minimal user's) and spawn time",
+        "(goal: at most 1.5 times the minimal user's) and spawn time; then the sender with "
+        "up to 100,000 visitors in flight (as many as the file limit allows): memory per "
+        "visitor (goal: at most 10 kB)",
     )
 
 
@@ -142,9 +144,10 @@ def run(args: argparse.Namespace) -> int:
     if args.soak:
         return _soak(args, target)
     if args.scale:
-        from simulator_app.bench.scale import lines, locust_scale
+        from simulator_app.bench.scale import lines, locust_scale, sender_scale
 
         document = locust_scale(progress=_progress)
+        document["sender"] = sender_scale(progress=_progress)
         print("\n".join(lines(document)))
         if target is not None:
             _write(target, document)

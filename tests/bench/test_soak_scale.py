@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator_app.bench.scale import closing_stats, lines, locust_scale
+from simulator_app.bench.scale import closing_stats, lines, locust_scale, sender_scale
 from simulator_app.bench.soak import GROWTH_GOAL, SoakResult, run_soak
 from simulator_app.cli import main
 
@@ -63,3 +63,12 @@ Type     Name     50%    66%    75%    80%    90%    95%    98%    99%  99.9% 99
          Aggregated      2      2      3      3      4      5      7      9     20     30     30   2999
 """
     assert closing_stats(summary) == (2999, 3)
+
+
+@pytest.mark.slow
+def test_the_sender_at_scale_reads_memory_per_visitor_in_flight() -> None:
+    document = sender_scale(400, arrivals=1.0, think_scale=0.2)
+    assert document["visitors_ran"] == 400 and document["failures"] == 0
+    assert 0 < document["most_in_flight"] <= 400
+    assert document["kb_at_most"] >= document["idle_kb"] > 0
+    assert document["result"] in ("PASS", "MISS")
