@@ -291,6 +291,7 @@ class _Run:
             bundled_locustfile,
             default_scenario,
             exported_locustfile,
+            user_request_rate,
         )
 
         s = self.settings
@@ -343,6 +344,9 @@ class _Run:
             if problem:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
+        # What one user of the same file sends at the scenario's own think times:
+        # docs/performance.md's users per worker and cluster arithmetic.
+        self.result.extras["user_rps_at_think_times"] = round(user_request_rate(scenario), 4)
         # Locust's CPU a request over each test (start-up not in it), the least of the
         # rounds: what each file costs whatever else the machine runs meanwhile.
         cpu = {
