@@ -18,14 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TextIO
 
-from simulator_app.bench.processes import Pin, raise_fd_limit, start_and_read_url, stop_process
+from simulator_app.bench.processes import Pin, ServerProcess, raise_fd_limit
 from simulator_app.sender.loop import fewer_collections
 
 Scope = MutableMapping[str, Any]
@@ -100,7 +98,7 @@ class BareApp:
         await send({"type": "http.response.body", "body": answer})
 
 
-class BareServer:
+class BareServer(ServerProcess):
     """:class:`BareApp` in a subprocess on 127.0.0.1; a context manager with ``url``.
 
     ``pin`` is a command prefix such as ``("taskset", "-c", "0")``; ``record``
@@ -108,41 +106,10 @@ class BareServer:
     """
 
     def __init__(self, record: str | Path | None = None, pin: Pin = (), port: int = 0) -> None:
-        self.command = [*pin, sys.executable, "-m", MODULE, "--port", str(port)]
+        command = [*pin, sys.executable, "-m", MODULE, "--port", str(port)]
         if record is not None:
-            self.command += ["--record", str(record)]
-        self.process: subprocess.Popen[str] | None = None
-        self.url = ""
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1]) if self.url else 0
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id while it runs (the bench reads how busy it was)."""
-        return self.process.pid if self.process is not None else None
-
-    def start(self) -> BareServer:
-        """Start the subprocess and return once it listens (:attr:`url` is then set)."""
-        self.process, self.url = start_and_read_url(self.command)
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
-
-    def __enter__(self) -> BareServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+            command += ["--record", str(record)]
+        super().__init__(command)
 
 
 def serve(port: int, record: TextIO | None = None) -> None:

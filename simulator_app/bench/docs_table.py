@@ -27,10 +27,9 @@ END = "<!-- end of bench figures -->"
 
 # (key, label, unit) in the order the page shows them; units "req/s", "ms" or "bytes"
 FIGURES = (
-    ("bare_server_rps", "bare server (uvicorn + raw ASGI) under wrk", "req/s"),
-    ("bare_server_rps_c10", "bare server under wrk, 10 connections (as sender c10)", "req/s"),
-    ("bare_server_rps_c200", "bare server under wrk alone, 200 connections", "req/s"),
-    ("bare_server_rps_c5000", "bare server under wrk alone, 5000 connections", "req/s"),
+    ("wrk_rps_c10", "wrk against the sink, 10 connections (as sender c10)", "req/s"),
+    ("wrk_rps_c200", "wrk against the sink alone, 200 connections", "req/s"),
+    ("wrk_rps_c5000", "wrk against the sink alone, 5000 connections", "req/s"),
     ("locust_httpuser_rps", "Locust, minimal HttpUser file", "req/s"),
     ("locust_fasthttpuser_rps", "Locust, minimal FastHttpUser file", "req/s"),
     ("exported_rps", "Locust, the exported demo mix (think-scale 0)", "req/s"),
@@ -38,6 +37,7 @@ FIGURES = (
     ("sender_rps_c10", "nitrox-sim run's sender, concurrency 10", "req/s"),
     ("sender_rps_c200", "nitrox-sim run's sender, concurrency 200", "req/s"),
     ("sender_rps_c5000", "nitrox-sim run's sender, concurrency 5000", "req/s"),
+    ("bare_server_rps", "bare uvicorn server (uvicorn + raw ASGI) under wrk", "req/s"),
     ("collector_rps", "collector, checks + SQLite, same load as the bare server", "req/s"),
     ("collector_reference_rps", "what the collector is compared with (bare server)", "req/s"),
     ("gui_max_stall_ms", "desktop log: longest event-loop stall", "ms"),
@@ -151,6 +151,49 @@ def references_rows(document: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+CLUSTER_CORES = 100
+
+
+def past_one_machine(document: Mapping[str, Any]) -> list[str]:
+    """The cluster arithmetic from this run's figures ([] when they were not measured).
+
+    One Locust worker process uses one core: its req/s is the exported file's
+    figure (think times 0, the most one core sends). At the scenario's think
+    times a user sends ``user_rps_at_think_times``, so a core carries that many
+    times fewer users' worth of load; a cluster of :data:`CLUSTER_CORES` worker
+    cores multiplies both (the master only aggregates stats). One collector
+    process takes ``collector_rps``.
+    """
+    per_core = _number(document.get("exported_rps"))
+    per_user = _number(document.get("user_rps_at_think_times"))
+    collector = _number(document.get("collector_rps"))
+    if per_core is None or not per_user:
+        return []
+    users = per_core / per_user
+    cores = CLUSTER_CORES
+    lines = [
+        "Past one machine, from this run's figures (one Locust worker process uses one core):",
+        "",
+        f"- a worker core sends at most {per_core:,.0f} req/s of the exported demo mix "
+        "(`exported_rps`, think times 0);",
+        f"- at the demo mix's own think times one user sends {per_user:.3f} req/s "
+        "(`user_rps_at_think_times`), so a core carries about "
+        f"{per_core:,.0f} / {per_user:.3f} = {users:,.0f} users;",
+        f"- {cores} worker cores: {cores} × {per_core:,.0f} = {cores * per_core:,.0f} req/s, "
+        f"or about {cores * users:,.0f} users at those think times (the master only adds up "
+        "stats: it sends nothing);",
+    ]
+    if collector:
+        lines.append(
+            f"- one collector process takes {collector:,.0f} req/s (`collector_rps`): "
+            f"{collector / per_core:.1f} worker cores saturate it, so a cluster that size "
+            "needs the real API (or several collectors behind a balancer), not one local "
+            "collector. How much the real API takes is not known here: measure it with a "
+            "few workers first and grow the cluster while its answers stay fast."
+        )
+    return lines
+
+
 def _escape(cell: str) -> str:
     return cell.replace("|", "\\|")
 
@@ -180,7 +223,10 @@ def tables(document: Mapping[str, Any], source: str = "bench.json") -> str:
         lines += ["", *_table(("goal (same run)", "measured", "goal", "result"), goals)]
     given = references_rows(document)
     if given:
-        lines += ["", *_table(("what the server gave (no goal)", "measured"), given)]
+        lines += ["", *_table(("wrk against the sink (no goal)", "measured"), given)]
+    past = past_one_machine(document)
+    if past:
+        lines += ["", *past]
     notes = _mapping(document.get("notes"))
     if notes:
         lines += ["", "Notes of that run:", ""]

@@ -43,6 +43,25 @@ def default_scenario() -> Scenario:
     )
 
 
+def user_request_rate(scenario: Scenario, visitors: int = 2000) -> float:
+    """Requests a second one user sends at the scenario's own think times.
+
+    A Locust user of an exported file plays one visitor after another; over
+    ``visitors`` planned visitors (seed 1), its requests over the think times
+    they wait (the answers' own time, a few ms, is left out: the rate is an upper
+    bound).
+    """
+    from simulator_app.core.journey import JourneyEngine
+
+    engine = JourneyEngine(scenario, seed=1)
+    requests, thinking = 0, 0.0
+    for index in range(visitors):
+        for planned in engine.plan(index):
+            requests += 1
+            thinking += planned.think * scenario.schedule.think_scale
+    return requests / thinking if thinking > 0 else 0.0
+
+
 def exported_locustfile(scenario: Scenario) -> str:
     """The scenario exported for maximum throughput: think times scaled to 0."""
     return export_locustfile(scenario, ExportSettings(think_scale=0.0))

@@ -9,7 +9,8 @@ import shutil
 import socket
 import subprocess
 import time
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 Pin = tuple[str, ...]
 
@@ -206,3 +207,45 @@ def describe_pins(server: Pin, load: Pin) -> str:
     if not server:
         return "not pinned (one CPU or no taskset)"
     return f"server on CPU {server[-1]}, load on CPU {load[-1]}"
+
+
+class ServerProcess:
+    """A server subprocess that prints its URL once it listens; a context manager.
+
+    ``url`` is set once it listens, ``pid`` while it runs (the bench reads how
+    busy it was), ``port`` from the URL.
+    """
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1]) if self.url else 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> Self:
+        """Start the subprocess and return it once it listens (:attr:`url` is then set)."""
+        self.process, self.url = start_and_read_url(self.command)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()

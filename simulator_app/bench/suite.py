@@ -1,20 +1,22 @@
-"""The whole benchmark: every figure side by side in one run, against one bare server.
+"""The whole benchmark: every figure side by side in one run, against one reference sink.
 
 :func:`run_bench` measures, in this order and each bounded in time, ``rounds``
-times: the bare server's capacity under wrk, the collector under the same
-load right after it, the live sender at concurrency 10, 200 and 5000 (a
-subprocess on the load CPU), and wrk alone at those numbers of connections
-(the server's own scaling, ``extras["server_rounds"]``); then Locust's
-minimal HttpUser and FastHttpUser files and the exported demo mix, thin and
-bundled (``rounds`` times, interleaved); and the desktop app's request log
-(a Qt subprocess, so this process never loads Qt).
-The best round of each figure counts; the sender's rounds are kept too
-(``extras["sender_rounds"]``), for the goals that must hold in every round.
-Without wrk the collector gets the FastHttpUser file's load instead, right
-after that file's own figure, and the bare server's figure and the ratios to
-it are not measured (the progress says so first, with how to install wrk).
-A figure that cannot be measured is None, with the reason in ``notes``; the
-run goes on.
+times: the bare uvicorn server's capacity under wrk and the collector under
+the same load right after it (the collector's reference: the same server
+stack); the live sender at concurrency 10, 200 and 5000 (a subprocess on the
+load CPU, taking turns with wrk at 10 connections) and wrk alone at those
+numbers of connections, both against the reference sink
+(:mod:`~simulator_app.bench.sink`, the cheapest receiver that answers the
+contract, so the client is the busy side); then Locust's minimal HttpUser and
+FastHttpUser files and the exported demo mix, thin and bundled, against the
+sink (interleaved); and the desktop app's request log (a Qt subprocess, so
+this process never loads Qt).
+Every client figure says how busy the sink was (``extras["sink_busy"]``); one
+taken while the sink was above :data:`SINK_BUSY` of its CPU measured the sink,
+and its note says so. The best round of each figure counts; every round is
+kept too (``sender_rounds``, ``server_rounds``, ``locust_rounds``), for the
+goals judged on the worst round. A figure that cannot be measured is None,
+with the reason in ``notes``; the run goes on.
 """
 
 from __future__ import annotations
@@ -36,19 +38,21 @@ from simulator_app.bench.bare_server import BareServer
 from simulator_app.bench.loads import Load, LocustLoad, WrkLoad
 from simulator_app.bench.locust_runs import LocustResult, minimal_locustfile, run_locust
 from simulator_app.bench.processes import (
+    CpuMeter,
     cpu_pins,
     describe_cpu,
     describe_pins,
     machine_ticks,
     steal_share,
 )
-from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, run_wrk, wrk_path
+from simulator_app.bench.sink import Sink
+from simulator_app.bench.wrk import INSTALL_HINT, WRK_MISSING, WrkResult, run_wrk, wrk_path
 
 FIGURE_KEYS = (
     "bare_server_rps",
-    "bare_server_rps_c10",
-    "bare_server_rps_c200",
-    "bare_server_rps_c5000",
+    "wrk_rps_c10",
+    "wrk_rps_c200",
+    "wrk_rps_c5000",
     "locust_httpuser_rps",
     "locust_fasthttpuser_rps",
     "exported_rps",
@@ -61,9 +65,13 @@ FIGURE_KEYS = (
     "gui_bytes_per_row",
 )
 SENDER_CONCURRENCIES = (10, 200, 5000)
-# wrk alone at the sender's larger concurrencies (its c10 is bare_server_rps_c10's turns)
-SCALING_FIGURES = ("bare_server_rps_c200", "bare_server_rps_c5000")
-WRK_FIGURES = ("bare_server_rps", "bare_server_rps_c10", *SCALING_FIGURES)  # none without wrk
+# wrk alone against the sink at the sender's concurrencies (c10 is also taken in its turns)
+SCALING_FIGURES = ("wrk_rps_c10", "wrk_rps_c200", "wrk_rps_c5000")
+WRK_FIGURES = ("bare_server_rps", *SCALING_FIGURES)  # none without wrk
+# The sink's share of its CPU above which a client's figure measured the sink, not the client.
+SINK_BUSY = 0.6
+WRK_MIN_SECONDS = 3  # each wrk-alone figure's least length
+WRK_ERRORS_VOID = 0.01  # wrk's failed share above which its figure measured the failures
 # Failures a measurement may raise without stopping the others.
 MEASUREMENT_ERRORS = (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired)
 
@@ -167,9 +175,8 @@ class _Run:
         self.server_pin, self.load_pin = cpu_pins()
         self.result = BenchResult()
         self.wrk = wrk_path() is not None
-        # The bare server's best under wrk on its own, each right before the collector's turn
-        # under the same wrk: the collector's reference (the sender's rounds interleave wrk
-        # in 1 s turns, a different load, kept in bare_server_rps for the sender's ratio).
+        # The bare server's best under the collector's load, each right before the
+        # collector's turn: the collector's reference (same server stack, same load).
         self.bare_alone: float | None = None
         # With wrk: the bare server, the collector and the server's scaling each round;
         # without, one note and one collector figure. Plus the sender and four Locust files
@@ -206,46 +213,85 @@ class _Run:
         self.bare_alone = max(rps, self.bare_alone or 0.0)
         self.steps.announce(label, f"{rps:,.0f} req/s", started)
 
-    def server_scaling(self, bare: BareServer, round_: int = 0) -> None:
-        """wrk alone at the sender's concurrencies, one after the other (``server_rounds``).
+    def sink_busy(self, key: str, shares: dict[str, float]) -> str:
+        """Keep how busy the sink was for figure ``key``; its words for the progress line.
 
-        What the bare server itself gives at 10, 200 and 5000 connections to a
-        client that costs next to nothing: where the server is the busy side (the
-        sender's ``busy`` shares say so), the sender's own c200 / c10 and c5000 / c10
-        can do no better than the server's. Each wrk opens its connections inside
-        its own seconds (5000 of them take a fraction of one).
+        A share above :data:`SINK_BUSY` means the figure measured the sink, not
+        the client: the note says so, and so does the line.
+        """
+        share = shares.get("server")
+        if share is None:
+            return ""
+        busy = self.result.extras.setdefault("sink_busy", {})
+        busy[key] = round(max(share, busy.get(key, 0.0)), 3)
+        if share <= SINK_BUSY:
+            return f"sink {share:.0%}"
+        self.result.notes[key] = (
+            f"the sink was {share:.0%} busy (over {SINK_BUSY:.0%}): this figure measured the "
+            "sink, not the client"
+        )
+        return f"sink {share:.0%}: measured the sink"
+
+    def wrk_errors(self, key: str, done: WrkResult, seconds: float) -> str:
+        """wrk's failed requests beside its figure (a few connect errors at 5000 connections
+        do not void it); a figure with more than :data:`WRK_ERRORS_VOID` of them failed
+        raises, as it measured the failures."""
+        if not done.errors:
+            return ""
+        share = done.errors / max(1.0, done.rps * seconds + done.errors)
+        if share > WRK_ERRORS_VOID:
+            raise RuntimeError(f"{done.errors} of wrk's requests failed ({share:.1%})")
+        self.result.notes[key] = f"{done.errors} of wrk's requests failed ({share:.2%})"
+        return f"{done.errors} errors"
+
+    def client_scaling(self, sink: Sink, round_: int = 0) -> None:
+        """wrk alone against the sink at 10, 200 and 5000 connections (``server_rounds``).
+
+        What a C client that costs next to nothing gets from the sink: the
+        reference of the sender's c10 (``sender c10 / wrk c10``), and proof that
+        the sink is not the busy side as connections grow (its share is beside
+        each figure). Each wrk opens its connections inside its own seconds.
         """
         from simulator_app.bench.sender import fd_problem
 
         started = time.monotonic()
-        label = "bare server under wrk at " + ", ".join(str(c) for c in SENDER_CONCURRENCIES)
+        label = "wrk alone against the sink at " + ", ".join(str(c) for c in SENDER_CONCURRENCIES)
         label += " connections" + self._round(round_)
         measured: dict[str, float] = {}
+        said: list[str] = []
         try:
             for connections in SENDER_CONCURRENCIES:
+                key = f"wrk_rps_c{connections}"
                 if (problem := fd_problem(connections)) is not None:
                     raise RuntimeError(problem)
-                done = run_wrk(
-                    bare.url, self.settings.seconds, self.workdir, self.load_pin, connections
-                )
-                if done.errors:
-                    raise RuntimeError(f"{done.errors} of wrk's requests failed")
+                meter = CpuMeter(sink.pid, load=False)
+                meter.start()
+                # Opening thousands of connections takes wrk a second on a busy machine,
+                # inside its own duration: never less than WRK_MIN_SECONDS of it.
+                seconds = max(WRK_MIN_SECONDS, round(self.settings.seconds))
+                done = run_wrk(sink.url, seconds, self.workdir, self.load_pin, connections)
+                meter.stop()
+                if done.rps <= 0:
+                    raise RuntimeError(f"wrk at {connections} connections got no answer")
+                words = [w for w in (self.sink_busy(key, meter.take()),) if w]
+                if errors := self.wrk_errors(key, done, seconds):
+                    words.append(errors)
                 measured[f"c{connections}"] = round(done.rps, 1)
+                said.append(f"{done.rps:,.0f}" + (f" ({', '.join(words)})" if words else ""))
         except MEASUREMENT_ERRORS as exc:
             self.steps.fail(SCALING_FIGURES, label, str(exc), started)
             return
         for key in SCALING_FIGURES:
-            self._keep_best(key, measured[key.removeprefix("bare_server_rps_")])
+            self._keep_best(key, measured[key.removeprefix("wrk_rps_")])
         self.result.extras.setdefault("server_rounds", []).append(measured)
-        self.steps.announce(
-            label, ", ".join(f"{rps:,.0f}" for rps in measured.values()) + " req/s", started
-        )
+        self.steps.announce(label, ", ".join(said) + " req/s", started)
 
-    def locust_files(self, bare: BareServer) -> None:
+    def locust_files(self, sink: Sink) -> None:
         from simulator_app.bench.exporter import (
             bundled_locustfile,
             default_scenario,
             exported_locustfile,
+            user_request_rate,
         )
 
         s = self.settings
@@ -260,24 +306,34 @@ class _Run:
             "bundled_rps": (f"exported {scenario.name}, bundled", bundled_locustfile(scenario)),
         }
         runs: dict[str, list[LocustResult]] = {key: [] for key in files}
+        rounds = self.result.extras.setdefault("locust_rounds", [])
         for round_ in range(s.rounds):
             suffix = f", round {round_ + 1} of {s.rounds}" if s.rounds > 1 else ""
+            this_round: dict[str, float] = {}
             for key, (label, text) in files.items():
                 started = time.monotonic()
                 path = self.workdir / f"{key}.py"
                 path.write_text(text, encoding="utf-8")
+                meter = CpuMeter(sink.pid, load=False)  # Locust's start-up is in the span
                 try:
-                    run = run_locust(path, bare.url, s.seconds, s.users, self.load_pin)
+                    meter.start()
+                    run = run_locust(path, sink.url, s.seconds, s.users, self.load_pin)
+                    meter.stop()
                 except MEASUREMENT_ERRORS as exc:
                     runs[key].append(LocustResult(0, 0, 0.0, -1))
                     self.result.notes[key] = str(exc)
                     self.steps.announce(label + suffix, f"failed: {exc}", started)
                     continue
                 runs[key].append(run)
+                if not run.failures and run.requests:
+                    this_round[key] = round(run.rps, 1)
                 outcome = f"{run.rps:,.0f} req/s" if not run.failures else f"{run.failures} failed"
                 if run.cpu_us_per_request is not None:
                     outcome += f", {run.cpu_us_per_request:,.0f} us CPU a request"
+                if busy := self.sink_busy(key, meter.take()):
+                    outcome += f"; {busy}"
                 self.steps.announce(f"{label}, {s.users} users{suffix}", outcome, started)
+            rounds.append(this_round)
         for key, results in runs.items():
             best, problem = _best_locust(results)
             figure = None if best is None else round(best, 1)
@@ -288,6 +344,9 @@ class _Run:
             if problem:
                 self.result.notes.setdefault(key, problem)
         self.result.extras["exported_scenario"] = scenario.name
+        # What one user of the same file sends at the scenario's own think times:
+        # docs/performance.md's users per worker and cluster arithmetic.
+        self.result.extras["user_rps_at_think_times"] = round(user_request_rate(scenario), 4)
         # Locust's CPU a request over each test (start-up not in it), the least of the
         # rounds: what each file costs whatever else the machine runs meanwhile.
         cpu = {
@@ -297,8 +356,9 @@ class _Run:
         }
         self.result.extras["locust_cpu_us_per_request"] = cpu
 
-    def sender(self, bare: BareServer, round_: int = 0) -> None:
-        """The sender at each concurrency, taking turns (with wrk, when there is one)."""
+    def sender(self, sink: Sink, round_: int = 0) -> None:
+        """The sender at each concurrency against the sink, taking turns (with wrk at 10
+        connections, when there is one: the same moments, for the worst-round ratio)."""
         from simulator_app.bench.sender import MAX_DRAIN, MAX_SETTLE, MAX_WARMUP, WRK_TURNS
 
         s = self.settings
@@ -310,11 +370,11 @@ class _Run:
         started = time.monotonic()
         command = [
             *self.load_pin,
-            *(sys.executable, "-m", "simulator_app.bench.sender", "--url", bare.url),
+            *(sys.executable, "-m", "simulator_app.bench.sender", "--url", sink.url),
             *(arg for c in SENDER_CONCURRENCIES for arg in ("-c", str(c))),
             *("--seconds", str(s.seconds), "--rounds", "1", "--json"),
             *(("--wrk",) if self.wrk else ()),
-            *(("--server-pid", str(bare.pid)) if bare.pid is not None else ()),
+            *(("--server-pid", str(sink.pid)) if sink.pid is not None else ()),
         ]
         turns = max(1, round(s.seconds))  # bench.sender's one-second slices
         per_run = MAX_WARMUP + s.seconds + turns * (MAX_SETTLE + MAX_DRAIN) + 30
@@ -326,7 +386,7 @@ class _Run:
             notes: dict[str, str] = document["notes"]
             (busy,) = document.get("cpu") or [{}]
         except (*MEASUREMENT_ERRORS, IndexError, TypeError) as exc:
-            lost = (*keys, "bare_server_rps_c10") if self.wrk else keys  # measured only in there
+            lost = (*keys, "wrk_rps_c10") if self.wrk else keys
             self.steps.fail(lost, label, str(exc) or type(exc).__name__, started)
             return
         for key, rps in values.items():
@@ -337,10 +397,10 @@ class _Run:
         )
         self.result.extras.setdefault("sender_cpu_rounds", []).append(busy)
         outcome = ", ".join(f"{values[k]:,.0f}" for k in keys if k in values) + " req/s"
-        if "bare_server_rps" in values:
-            outcome += f"; wrk {values['bare_server_rps']:,.0f} req/s"
-            if "bare_server_rps_c10" in values:
-                outcome += f" (10 connections: {values['bare_server_rps_c10']:,.0f})"
+        if "wrk_rps_c10" in values:
+            outcome += f"; wrk at 10 connections {values['wrk_rps_c10']:,.0f} req/s"
+        for key in (*keys, "wrk_rps_c10"):
+            self.sink_busy(key, busy.get(key, {}))
         shown = [
             f"c{c} {cpu}"
             for c, k in zip(SENDER_CONCURRENCIES, keys, strict=True)
@@ -348,24 +408,28 @@ class _Run:
         ]
         if shown:
             outcome += "; busy: " + ", ".join(shown)
+        notes = {**notes, **{k: n for k, n in self.result.notes.items() if k in values}}
         if notes:
             outcome += "; " + "; ".join(notes.values())
         self.steps.announce(label, outcome, started)
 
-    def collector(self, round_: int = 0) -> None:
+    def collector(self, bare: BareServer, round_: int = 0) -> None:
+        """The collector under wrk (right after the bare server's turn under the same wrk),
+        or without wrk under the minimal FastHttpUser file, the bare server first."""
         from simulator_app.bench.collector import measure_collector
 
         load: Load
         if self.wrk:
             load = WrkLoad(self.workdir, self.load_pin)
         else:
-            # The same file, users and pin as the FastHttpUser figure, which is
-            # then the bare server's figure under this load.
             load = LocustLoad(self.workdir, self.settings.users, self.load_pin)
         self.result.extras["collector_load"] = load.name
         label = f"collector (checks + SQLite) under {load.name}" + self._round(round_)
         started = time.monotonic()
         try:
+            if not self.wrk:
+                reference = load.measure(bare.url, self.settings.seconds)
+                self.bare_alone = max(reference, self.bare_alone or 0.0)
             figure = measure_collector(
                 load, self.settings.seconds, self.workdir, self.server_pin, self.settings.warmup
             )
@@ -417,7 +481,7 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
         progress(f"{describe_pins(run.server_pin, run.load_pin)}; {settings.seconds:g} s each")
         if not run.wrk:
             progress(WRK_MISSING)
-        with BareServer(pin=run.server_pin) as bare:
+        with BareServer(pin=run.server_pin) as bare, Sink(pin=run.server_pin) as sink:
             if run.wrk:
                 run.warm_up(bare)
             else:
@@ -425,24 +489,20 @@ def run_bench(settings: BenchSettings, progress: Progress = _quiet) -> BenchResu
             for round_ in range(settings.rounds):
                 if run.wrk:  # the collector right after the bare server, under the same load
                     run.bare_capacity(bare, round_)
-                    run.collector(round_)
-                run.sender(bare, round_)
+                    run.collector(bare, round_)
+                run.sender(sink, round_)
                 if run.wrk:
-                    run.server_scaling(bare, round_)
-            run.locust_files(bare)
-            if not run.wrk:  # right after the FastHttpUser figure, its reference
-                run.collector()
+                    run.client_scaling(sink, round_)
+            run.locust_files(sink)
+            if not run.wrk:  # the bare server and the collector under Locust's load
+                run.collector(bare)
         run.gui()
     result = run.result
     from simulator_app.bench.tls import suite_step  # what TLS costs (its own servers)
 
     result.extras["tls"] = suite_step(settings.seconds, progress)
-    if run.wrk:
-        result.extras["collector_reference_rps"] = (
-            round(run.bare_alone, 1) if run.bare_alone is not None else None
-        )
-    else:
-        result.extras["collector_reference_rps"] = result.figures["locust_fasthttpuser_rps"]
+    reference = run.bare_alone
+    result.extras["collector_reference_rps"] = None if reference is None else round(reference, 1)
     result.extras.update(
         {
             "steal_share": steal_share(run.steps.began, machine_ticks()),

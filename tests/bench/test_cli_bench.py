@@ -85,23 +85,24 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
     assert measured | needs_wrk == set(suite.FIGURE_KEYS), document["notes"]
     if wrk == "hidden":
         assert document["notes"]["bare_server_rps"] == INSTALL_HINT
-        assert document["notes"]["bare_server_rps_c10"] == INSTALL_HINT
+        assert document["notes"]["wrk_rps_c10"] == INSTALL_HINT
         assert document["collector_load"].startswith("Locust FastHttpUser")
         # Said before anything is measured, and in every ratio to the bare server.
         assert err.splitlines()[1] == f"nitrox-sim bench: {WRK_MISSING}"
         assert "apt-get install -y wrk" in WRK_MISSING
-        assert document["goals"]["sender_c10_vs_bare_server"]["result"] == NOT_MEASURED
-        assert document["ratios"]["sender_c10_vs_bare_server"] is None
-        goal_line = next(line for line in out.splitlines() if line.startswith("sender c10 / bare"))
+        assert document["goals"]["sender_c10_vs_wrk_c10"]["result"] == NOT_MEASURED
+        assert document["ratios"]["sender_c10_vs_wrk_c10"] is None
+        goal_line = next(line for line in out.splitlines() if line.startswith("sender c10 / wrk"))
         assert goal_line.endswith(NOT_MEASURED)
     else:
         assert document["collector_load"].startswith("wrk")
-        assert document["ratios"]["sender_c10_vs_bare_server"] > 0
-        # wrk alone at the sender's concurrencies: what the server itself gives there.
+        assert document["ratios"]["sender_c10_vs_wrk_c10"] > 0
+        # wrk alone against the sink at the sender's concurrencies.
         (alone,) = document["server_rounds"]
         assert set(alone) == {"c10", "c200", "c5000"} and min(alone.values()) > 0
-        assert document["references"]["server_c200_vs_c10"]["value"] > 0
-        assert "what the server gave (no goal)" in out
+        assert document["references"]["sink_c200_vs_c10"]["value"] > 0
+        assert "wrk against the sink (no goal)" in out
+        assert set(document["sink_busy"]) >= {"wrk_rps_c10", "wrk_rps_c200", "sender_rps_c10"}
     steps = 9 if wrk == "installed" else 8
     assert len(document["sender_rounds"]) == 1
     # How busy each side was, per figure of the round: the sender's process and the server.
@@ -117,7 +118,9 @@ def test_a_tiny_run_prints_the_table_and_writes_every_key(
         assert out.splitlines()[1].startswith("steal: the host took ")
     assert document["collector_verdicts"]["bad"] == 0
     assert set(document["goals"]) == {goal.key for goal in GOALS}
-    assert document["schema"] == 1 and document["figures"]["bundled_rps"] is not None
+    assert len(document["locust_rounds"]) == 1
+    assert set(document["sink_busy"]) >= {"sender_rps_c10", "exported_rps"}
+    assert document["schema"] == 2 and document["figures"]["bundled_rps"] is not None
 
     # One progress line per measurement on stderr; the table on stdout.
     progress = [line for line in err.splitlines() if line.startswith("nitrox-sim bench: [")]

@@ -1,0 +1,123 @@
+"""The reference sink: the cheapest receiver that answers the contract's success rules.
+
+An asyncio protocol on uvloop with httptools' parser and nothing else: no
+ASGI, no scope, no task per request. Identify gets the nitro_id from its path,
+every other request ``ok``, on kept-alive and pipelined connections. It is the
+target of every sender, Locust and wrk figure, so that the client is the busy
+side; the uvicorn bare server stays the collector's reference (same stack).
+
+Run it as ``python -m simulator_app.bench.sink [--port 0]``: it binds 127.0.0.1
+only and prints ``sink listening on http://127.0.0.1:PORT`` once it listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+from typing import cast
+
+import httptools
+
+from simulator_app.bench.bare_server import BACKLOG, MAX_CONNECTIONS, identify_answer
+from simulator_app.bench.processes import Pin, ServerProcess, raise_fd_limit
+
+MODULE = "simulator_app.bench.sink"
+OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+BAD = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+def answer_for(path: bytes) -> bytes:
+    """The whole HTTP answer to a request for ``path`` (query included)."""
+    nitro = identify_answer(path.partition(b"?")[0].decode("latin-1"))
+    if nitro is None:
+        return OK
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n\r\n"
+    return head % len(nitro) + nitro
+
+
+class SinkProtocol(asyncio.Protocol):
+    """One connection: parse with httptools, answer each request as it completes."""
+
+    __slots__ = ("_keep", "_parser", "_path", "_transport")
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpRequestParser(self)
+        self._path = b""
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._transport is not None:
+                self._transport.write(BAD)
+                self._transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    # httptools' callbacks
+    def on_url(self, url: bytes) -> None:
+        self._path += url
+
+    def on_message_complete(self) -> None:
+        path, self._path = self._path, b""
+        if self._transport is not None:
+            self._transport.write(answer_for(path))
+            if not self._parser.should_keep_alive():
+                self._transport.close()
+
+
+async def _serve(sock: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(SinkProtocol, sock=sock, backlog=BACKLOG)
+    print(f"sink listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def serve(port: int) -> None:
+    """Serve on 127.0.0.1:``port`` until interrupted or terminated."""
+    import signal
+
+    import uvloop
+
+    raise_fd_limit(MAX_CONNECTIONS)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"sink: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    sock.listen(BACKLOG)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvloop.run(_serve(sock))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+
+
+class Sink(ServerProcess):
+    """The sink in a subprocess on 127.0.0.1; a context manager with ``url`` and ``pid``."""
+
+    def __init__(self, pin: Pin = (), port: int = 0) -> None:
+        super().__init__([*pin, sys.executable, "-m", MODULE, "--port", str(port)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=0, help="default 0: any free port")
+    serve(parser.parse_args(argv).port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
