@@ -25,7 +25,7 @@ def free_port() -> int:
 def start_and_read_url(
     command: list[str], timeout: float = 15.0, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """Start a server that prints its ``http://`` URL once it listens; return it and the URL.
+    """Start a server that prints its ``http(s)://`` URL once it listens; return it and the URL.
 
     The server binds the port itself (port 0: any free one) and says so, which,
     unlike probing a port chosen beforehand, cannot be fooled by another
@@ -48,7 +48,7 @@ def start_and_read_url(
                     raise RuntimeError(
                         f"{command_name(command)} exited with status {proc.returncode}"
                     )
-                found = re.search(r"http://[\w.\[\]:]+", line)
+                found = re.search(r"https?://[\w.\[\]:]+", line)
                 if found:
                     return proc, found.group(0)
         raise RuntimeError(f"{command_name(command)} did not start within {timeout:g} s")

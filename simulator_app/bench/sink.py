@@ -8,6 +8,9 @@ side; the uvicorn bare server stays the collector's reference (same stack).
 
 Run it as ``python -m simulator_app.bench.sink [--port 0]``: it binds 127.0.0.1
 only and prints ``sink listening on http://127.0.0.1:PORT`` once it listens.
+With ``--cert FILE --key FILE`` it serves HTTPS (:class:`Sink` with
+``tls_dir`` makes them with the collector's local CA, whose ``ca.pem`` a client
+then trusts): the reference for what TLS costs a client.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import socket
+import ssl
 import sys
+from pathlib import Path
 from typing import cast
 
 import httptools
@@ -73,16 +78,17 @@ class SinkProtocol(asyncio.Protocol):
                 self._transport.close()
 
 
-async def _serve(sock: socket.socket) -> None:
+async def _serve(sock: socket.socket, tls: ssl.SSLContext | None) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(SinkProtocol, sock=sock, backlog=BACKLOG)
-    print(f"sink listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    server = await loop.create_server(SinkProtocol, sock=sock, backlog=BACKLOG, ssl=tls)
+    scheme = "https" if tls is not None else "http"
+    print(f"sink listening on {scheme}://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
 
 
-def serve(port: int) -> None:
-    """Serve on 127.0.0.1:``port`` until interrupted or terminated."""
+def serve(port: int, cert: str | None = None, key: str | None = None) -> None:
+    """Serve on 127.0.0.1:``port`` until interrupted or terminated (HTTPS with a cert)."""
     import signal
 
     import uvloop
@@ -97,8 +103,12 @@ def serve(port: int) -> None:
         raise SystemExit(f"sink: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
     sock.listen(BACKLOG)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    tls = None
+    if cert is not None and key is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
     try:
-        uvloop.run(_serve(sock))
+        uvloop.run(_serve(sock, tls))
     except KeyboardInterrupt:
         pass
     finally:
@@ -108,14 +118,27 @@ def serve(port: int) -> None:
 class Sink(ServerProcess):
     """The sink in a subprocess on 127.0.0.1; a context manager with ``url`` and ``pid``."""
 
-    def __init__(self, pin: Pin = (), port: int = 0) -> None:
-        super().__init__([*pin, sys.executable, "-m", MODULE, "--port", str(port)])
+    def __init__(self, pin: Pin = (), port: int = 0, tls_dir: Path | None = None) -> None:
+        command = [*pin, sys.executable, "-m", MODULE, "--port", str(port)]
+        self.ca: str | None = None  # with tls_dir: the CA a client trusts
+        if tls_dir is not None:
+            from simulator_app.collector.tls import local_certificate
+
+            certificate = local_certificate(tls_dir)
+            command += ["--cert", certificate.cert, "--key", certificate.key]
+            self.ca = certificate.ca
+        super().__init__(command)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0, help="default 0: any free port")
-    serve(parser.parse_args(argv).port)
+    parser.add_argument("--cert", help="serve HTTPS with this PEM certificate (and --key)")
+    parser.add_argument("--key", help="the certificate's private key (PEM)")
+    args = parser.parse_args(argv)
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+    serve(args.port, args.cert, args.key)
     return 0
 
 

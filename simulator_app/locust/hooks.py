@@ -284,7 +284,15 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
         return
     if isinstance(runner, MasterRunner):
         return
-    engine = engine_for(file_classes(environment), scenario)
+    if isinstance(runner, WorkerRunner):
+        # Made in a thread of the hub's pool: under load a test's engine (its seed's
+        # visitors) takes seconds to build, and on the hub's own thread the worker sent
+        # no heartbeat meanwhile, so the master counted it missing and sent it nothing.
+        engine = gevent.get_hub().threadpool.apply(
+            engine_for, (file_classes(environment), scenario)
+        )
+    else:
+        engine = engine_for(file_classes(environment), scenario)
     start, stride = 0, 1
     if isinstance(runner, WorkerRunner):
         workers = int(getattr(environment.parsed_options, "expect_workers", 1) or 1)

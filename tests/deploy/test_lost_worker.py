@@ -100,15 +100,16 @@ def test_a_lost_worker_is_named_the_totals_marked_and_the_exit_code_fails(
     tmp_path: Path,
 ) -> None:
     code, log = _run_losing_a_worker(tmp_path, [])
+    # Killed after its first requests: before or after its first stats report (every 3 s).
     lost = re.findall(
         r"nitrox: worker (\d) \((\S+)\) stopped answering (\d+\.\d) s into the test;"
-        r" its last report came (\d+\.\d) s in",
+        r" (?:its last report came (\d+\.\d) s in|it never reported)",
         log,
     )
     assert lost, log[-3000:]
     assert {w[1] for w in lost} == {lost[0][1]}  # one worker, named the same each time
     _index, _client, after, last = lost[-1]
-    assert 0 < float(last) <= float(after) < 20
+    assert 0 < float(last or after) <= float(after) < 20
     table = log.rindex("Aggregated")
     assert "these totals are INCOMPLETE: 1 worker lost mid-test" in log[table:]
     assert "pass --allow-lost-workers" in log
