@@ -10,12 +10,27 @@ from __future__ import annotations
 import time
 from collections import Counter
 from html import escape
+from typing import Protocol
 
 from simulator_app.core.charts import Series, line_chart, stacked_bars
 from simulator_app.core.funnel import expected_funnel, expected_orders
 from simulator_app.core.model import Scenario
 from simulator_app.core.outcome import RunResult
-from simulator_app.core.report import RunAggregate
+from simulator_app.core.stats import TimeSeries
+
+
+class Aggregate(Protocol):
+    """What the report reads of :class:`simulator_app.core.report.RunAggregate` (which imports
+    this module to render itself)."""
+
+    series: TimeSeries
+    reasons: Counter[str]
+    verdicts: Counter[str]
+    bad_messages: Counter[str]
+    orders: int
+    order_lines: int
+    revenue_cents: int
+
 
 GREEN, RED, BLUE, AMBER, PURPLE, GREY = (
     "#2f9e6a",
@@ -128,7 +143,7 @@ def _counts(counter: Counter[str], empty: str, limit: int = 10) -> str:
     return _table(["", "count"], rows) + note
 
 
-def _charts(aggregate: RunAggregate, elapsed: float) -> str:
+def _charts(aggregate: Aggregate, elapsed: float) -> str:
     points = aggregate.series.points()
     if not points:
         return '<section><h2>Over time</h2><p class="empty">No request was sent.</p></section>'
@@ -185,7 +200,7 @@ def _endpoints(result: RunResult) -> str:
     return f"<section><h2>Endpoints</h2>{_table(head, rows, total=True)}</section>"
 
 
-def _failures(result: RunResult, aggregate: RunAggregate) -> str:
+def _failures(result: RunResult, aggregate: Aggregate) -> str:
     kinds = [
         ("answered with an error", result.answered_failures),
         ("sent, unanswered (may have been received)", result.unanswered),
@@ -207,7 +222,7 @@ def _failures(result: RunResult, aggregate: RunAggregate) -> str:
     )
 
 
-def _verdicts(aggregate: RunAggregate) -> str:
+def _verdicts(aggregate: Aggregate) -> str:
     order = ["good", "warn", "bad", "not judged", "no answer"]
     counts = aggregate.verdicts
     rows = [
@@ -260,7 +275,7 @@ def _funnel(scenario: Scenario, result: RunResult) -> str:
     return f"<section><h2>Funnel</h2>{table}{note}</section>"
 
 
-def _orders(scenario: Scenario, result: RunResult, aggregate: RunAggregate) -> str:
+def _orders(scenario: Scenario, result: RunResult, aggregate: Aggregate) -> str:
     estimate = expected_orders(scenario, visitors=ORDERS_PLANNED)
     count, revenue = estimate.for_visitors(result.visitors_done)
     measured_revenue = aggregate.revenue_cents / 100
@@ -284,7 +299,7 @@ def _orders(scenario: Scenario, result: RunResult, aggregate: RunAggregate) -> s
 def render_report(
     scenario: Scenario,
     settings: list[tuple[str, str]],
-    aggregate: RunAggregate,
+    aggregate: Aggregate,
     result: RunResult,
     title: str | None = None,
 ) -> str:
