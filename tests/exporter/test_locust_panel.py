@@ -120,7 +120,7 @@ def test_a_run_shows_live_stats_and_its_reports(
             10
         )  # long enough that stats arrive before the end, even on a busy machine
         panel.think_scale.setValue(0.05)
-        with qtbot.waitSignal(panel.runningChanged, timeout=5000):  # type: ignore[attr-defined]
+        with qtbot.waitSignal(panel.runningChanged, timeout=30_000):  # type: ignore[attr-defined]
             assert panel.start_run()
         assert panel.stop_button.isEnabled() and not panel.run_button.isEnabled()
         # live: the table fills while Locust still runs

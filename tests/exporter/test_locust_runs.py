@@ -240,18 +240,18 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
         except subprocess.TimeoutExpired as exc:  # seen once in CI: one worker never came
             for worker in workers:
                 worker.kill()
-                worker.wait(10)
+                worker.wait(60)
             said = [(w.returncode, w.stderr.read()[-2000:] if w.stderr else "") for w in workers]
             master = exc.stderr[-2000:] if exc.stderr else ""
             pytest.fail(f"the master timed out; workers (exit code, stderr): {said}; {master!r}")
         for worker in workers:
-            worker.wait(timeout=30)
+            worker.wait(timeout=120)
         errors = [w.stderr.read() if w.stderr else "" for w in workers]
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
-                worker.wait(10)
+                worker.wait(60)
             if worker.stderr:
                 worker.stderr.close()
     assert done.returncode == 0, done.stderr

@@ -79,7 +79,7 @@ def test_dashboard_series_match_the_records(buyer: Scenario, qtbot: QtBot) -> No
 
 
 def _run(area: SendingArea, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(area.run_state_changed, timeout=5000):
+    with qtbot.waitSignal(area.run_state_changed, timeout=30_000):
         assert area.start()
     with qtbot.waitSignal(area.run_state_changed, timeout=60_000):
         pass
