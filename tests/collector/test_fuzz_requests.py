@@ -1,4 +1,4 @@
-"""The fuzz suite of issue 10, in the app: any JSON, any bytes, for every event type, for
+"""The collector fuzzed in the app: any JSON, any bytes, for every event type, for
 identify payloads, the faults API and the inspection API's filters. Whatever comes in:
 no exception escapes, nothing answers 5xx, every tracking request is filed exactly once
 with a verdict the headers repeat, every answer of the inspection API is strict JSON,

@@ -1,4 +1,4 @@
-"""The fuzz suite of issue 10, on the wire: any bytes, and HTTP/1.1 of every malformed
+"""The collector fuzzed on the wire: any bytes, and HTTP/1.1 of every malformed
 shape, on raw sockets to a running collector. Whatever is sent: no answer is a 5xx, no
 error is logged (no traceback), every connection ends (the header timeout is short
 here), and afterwards no connection or file descriptor is left and the collector serves.

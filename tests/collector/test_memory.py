@@ -1,4 +1,4 @@
-"""Item 10 of issue 10: the collector's memory is capped in bytes, whatever it is sent.
+"""The collector's memory is capped in bytes, whatever it is sent.
 
 The in-memory store is measured where its bytes are (SQLite's own allocator, read
 with ``sqlite3_memory_used``), the checks' state with tracemalloc: each stays within

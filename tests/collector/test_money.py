@@ -1,7 +1,7 @@
-"""Item 11 of issue 10: money is judged in integer cents, never with a float tolerance.
+"""Money is judged in integer cents, never with a float tolerance.
 
-Two-decimal amounts around 1e8-1e9 were called bad (186 of 2000) when judged as
-``value * 100`` within 1e-6; absurd magnitudes are refused with a message."""
+Two-decimal amounts around 1e8-1e9 are good (a tolerance of 1e-6 on ``value * 100``
+calls some bad); absurd magnitudes are refused with a message."""
 
 from __future__ import annotations
 

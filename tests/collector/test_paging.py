@@ -1,6 +1,6 @@
-"""Item 10 of issue 10: ``GET /_collector/good?limit=...`` never stalls the tracking
-endpoints (it is queried off the event loop), is bounded (a maximum limit) and pages
-with a ``before=<id>`` cursor named in a ``Link`` header; a large page is streamed."""
+"""``GET /_collector/good?limit=...`` never stalls the tracking endpoints (it is queried
+off the event loop), is bounded (a maximum limit) and pages with a ``before=<id>``
+cursor named in a ``Link`` header; a large page is streamed."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def test_every_bundled_scenario_validates(path: Path, capsys: pytest.CaptureFixt
     assert first == "# yaml-language-server: $schema=scenario.schema.json"
 
 
-def test_the_bundled_set_has_the_journeys_the_issue_asks_for() -> None:
+def test_the_bundled_set_has_a_browser_a_buyer_a_cart_abandoner_and_a_mix() -> None:
     assert all(path.exists() for path in BUNDLED)
     mix = load_scenario(SCENARIOS / "demo_mix.yaml")
     assert len(mix.journeys) >= 3

@@ -1,4 +1,4 @@
-"""Visitors a real dashboard can take: places, devices, names, e-mails and phones (issue 12).
+"""Visitors a real dashboard can take: places, devices, names, e-mails and phones.
 
 Each check is made against a source the code under test does not use to make
 the value: phones with phonenumbers' own validation, addresses with the

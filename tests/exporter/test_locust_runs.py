@@ -280,7 +280,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
                 tmp_path,
                 timeout=180,
             )
-        except subprocess.TimeoutExpired as exc:  # seen once in CI: one worker never came
+        except subprocess.TimeoutExpired as exc:  # a worker that never came
             for worker in workers:
                 worker.kill()
                 worker.wait(60)
