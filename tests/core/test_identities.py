@@ -217,6 +217,7 @@ def test_domains_fit_the_country() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # CPU-bound: a minute alone, past 300 s on a machine shared by eight
 def test_a_million_visitors_never_share_an_email_or_a_phone() -> None:
     engine = JourneyEngine(scenario(), seed=4711)
     people = engine.people
