@@ -13,3 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 BUNDLED_NAMES = ("browser", "buyer", "cart_abandoner", "demo_mix")
 BUNDLED = tuple(SCENARIOS / f"{name}.yaml" for name in BUNDLED_NAMES)
+
+# The visitor IDs tests send and expect (the contract's forms: a UUID, biscuit_ + a UUID).
+ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
+ROAMING = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
+NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"

@@ -19,10 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator_app.collector import EmbeddedCollector
+from tests.factory import NITRO, ORG, ROAMING
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
-ROAMING = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
-NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
 WAIT = 15.0  # seconds a connection may stay open before the test fails
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

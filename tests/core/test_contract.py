@@ -31,6 +31,7 @@ from simulator_app.core.contract import (
     encode_payload,
     judge_response,
 )
+from tests.factory import NITRO, ORG, ROAMING
 
 HOSTILE = [
     "a/b",
@@ -55,9 +56,6 @@ HOSTILE = [
     "\x00nul",
 ]
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
-ROAMING = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
-NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
 IDS = VisitorIds(ORG, ROAMING, NITRO)
 
 # A Devanagari name whose payload's standard Base64 holds both '/' and '+'.

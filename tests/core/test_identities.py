@@ -24,8 +24,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Identities, IdSettings, Journey, Scenario, Step, Store
 from simulator_app.core.romanize import address_part
 from simulator_app.core.sources import locale_country, phone_plan
-
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
+from tests.factory import ORG
 
 
 def scenario(
