@@ -2,8 +2,9 @@
 
 Run it as ``.venv/bin/python tests/check.py`` (README, .ci/run). Extra
 arguments go to pytest, e.g. ``tests/check.py -k collector``. The tests run on
-every core (pytest-xdist ``-n auto``; tests that share something are grouped
-with ``@pytest.mark.xdist_group``); ``-n 0`` runs them in this process.
+every core (pytest-xdist ``-n auto --dist loadfile``: a module's tests run in one
+worker, in order, as modules that share a module-scoped app expect); ``-n 0`` runs
+them in this process.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def main() -> int:
     given = sys.argv[1:]
     parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in given) else ["-n", "auto"]
     tests = subprocess.run(
-        [sys.executable, "-m", "pytest", *parallel, "--dist", "loadgroup", *given], cwd=ROOT
+        [sys.executable, "-m", "pytest", *parallel, "--dist", "loadfile", *given], cwd=ROOT
     ).returncode
     if tests != 0:
         failed.append("pytest")
