@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from simulator_app.interrupts import main
+from simulator_app.cli import main
 
 sys.exit(main())

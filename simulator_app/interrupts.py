@@ -4,8 +4,8 @@ Python turns SIGINT into a KeyboardInterrupt wherever the main thread is: in
 an import, in the middle of printing a summary, in the ``finally`` that
 closes a log. ``nitrox-sim run`` must instead stop sending, print its summary
 and complete its log whenever the signal comes, even twice in a row. So the
-console script installs :class:`Interrupts` before it imports anything
-heavy, and the command polls it.
+console script (:func:`simulator_app.cli.main`) installs :class:`Interrupts`
+before it imports any command, and the command polls it.
 
 This module imports nothing but the standard library's signal and threading.
 """
@@ -60,11 +60,3 @@ class Interrupts:
     def first(self) -> int | None:
         """The first signal received, or None."""
         return self.received[0] if self.received else None
-
-
-def main() -> int:
-    """The ``nitrox-sim`` console script: signals are noted from its first line on."""
-    interrupts = Interrupts().install()
-    from simulator_app.cli import main as cli_main
-
-    return cli_main(interrupts=interrupts)

@@ -1,7 +1,10 @@
 """Every check the project runs, in one command: lint, format, types, import rules, tests.
 
 Run it as ``.venv/bin/python tests/check.py`` (README, .ci/run). Extra
-arguments go to pytest, e.g. ``tests/check.py -k collector``.
+arguments go to pytest, e.g. ``tests/check.py -k collector``. The tests run on
+every core (pytest-xdist ``-n auto --dist loadfile``: a module's tests run in one
+worker, in order, as modules that share a module-scoped app expect); ``-n 0`` runs
+them in this process.
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ def main() -> int:
         if subprocess.run(cmd, cwd=ROOT).returncode != 0:
             failed.append(label)
     print("== pytest", flush=True)
-    tests = subprocess.run([sys.executable, "-m", "pytest", *sys.argv[1:]], cwd=ROOT).returncode
+    given = sys.argv[1:]
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in given) else ["-n", "auto"]
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", *parallel, "--dist", "loadfile", *given], cwd=ROOT
+    ).returncode
     if tests != 0:
         failed.append("pytest")
     if failed:

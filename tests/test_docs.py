@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import glob
 import io
+import itertools
 import os
 import re
 import shlex
@@ -423,3 +424,31 @@ def test_every_help_example_parses() -> None:
         if words[0] == "nitrox-sim" and (error := _parse(words)) is not None
     ]
     assert not problems, "\n".join(problems)
+
+
+OUTPUT_FLAGS = {"-o", "--report", "--har", "--log", "--json", "--html", "--csv"}
+
+
+def _outputs(words: Iterable[str]) -> list[str]:
+    """The files a command writes (the word after an output flag), placeholders left out."""
+    words = list(words)
+    named = [after for flag, after in itertools.pairwise(words) if flag in OUTPUT_FLAGS]
+    return [w for w in named if w != "-" and not re.search(r"\b(FILE|X)\b", w)]
+
+
+def test_every_file_the_examples_write_is_tracked_or_ignored() -> None:
+    """Trying the docs' and --help's examples leaves ``git status`` clean of their outputs."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    commands = [(c.where, c.words) for c in ALL] + _help_examples()
+    written = {path: where for where, words in commands for path in _outputs(words)}
+    assert {"run.html", "run.har", "scenarios/session.yaml"} <= written.keys()
+    loose = []
+    for path, where in sorted(written.items()):
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
+        tracked = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", path], cwd=ROOT, capture_output=True, check=False
+        )
+        if ignored.returncode != 0 and tracked.returncode != 0:
+            loose.append(f"{path} (written by {where})")
+    assert not loose, "neither tracked nor in .gitignore:\n" + "\n".join(loose)

@@ -103,7 +103,9 @@ def recording(scenario: Scenario, entries: int, tracker_share: float, seed: int 
 
 def measure(entries: int = 10_000, tracker_share: float = 0.3) -> dict[str, Any]:
     """Seconds each part of an import takes, for a HAR file of ``entries`` entries."""
-    from simulator_app.cli._har import import_har_file, scenario_text
+    from simulator_app.collector.recordings import import_and_judge
+    from simulator_app.core.recording.har_reader import read_har_file
+    from simulator_app.core.recording.writer import scenario_text
     from simulator_app.core.scenario_file import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "buyer.yaml")
@@ -112,7 +114,8 @@ def measure(entries: int = 10_000, tracker_share: float = 0.3) -> dict[str, Any]
         path = Path(tmp) / "big.har"
         path.write_text(text, encoding="utf-8")
         started = time.perf_counter()
-        recorded, imported, verdicts = import_har_file(str(path))
+        recorded = read_har_file(str(path))
+        imported, verdicts = import_and_judge(recorded)
         read_done = time.perf_counter()
         yaml_text = scenario_text(imported.scenario, str(path))
         finished = time.perf_counter()

@@ -104,14 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, interrupts: Interrupts | None = None) -> int:
-    """Entry point of ``nitrox-sim`` (the console script passes the signals it noted since start).
+    """The ``nitrox-sim`` console script: signals are noted before any command is imported.
 
     Everything printed goes through :class:`TerminalStream`. Commands that
     say ``NOTES_SIGNALS = True`` (``run``) get the :class:`Interrupts` as
     ``args.interrupts`` and stop on them in their own time; the others get
     Ctrl-C back as KeyboardInterrupt once their options are read.
     """
-    if interrupts is None:  # called in-process, not by the console script
+    if interrupts is None:  # the console script, or a caller with no signals of its own
         interrupts = Interrupts().install()
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = TerminalStream(out), TerminalStream(err)

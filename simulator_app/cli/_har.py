@@ -1,8 +1,7 @@
 """HAR recordings on the command line: ``import-har``, and ``run --replay`` / ``run --exact``.
 
 The recorded requests are judged with the collector's own checker, in this
-process (the core's :mod:`~simulator_app.core.recording.judge` takes it as a
-parameter and never imports the collector).
+process (:mod:`simulator_app.collector.recordings`).
 """
 
 from __future__ import annotations
@@ -42,18 +41,15 @@ def import_har_file(
     path: str, name: str | None = None, keep_identities: bool = False
 ) -> tuple[Recording, Imported, list[Judged]]:
     """Read, import and judge a HAR file; :class:`CliError` when there is nothing to import."""
-    from simulator_app.collector.checks import Checker
-    from simulator_app.core.recording.importer import import_recording
-    from simulator_app.core.recording.judge import judge
+    from simulator_app.collector.recordings import import_and_judge
 
     recording = read_recording(path)
     try:
-        imported = import_recording(recording, name, keep_identities)
+        imported, verdicts = import_and_judge(recording, name, keep_identities)
     except ValueError as exc:
         for line in recording.problems[:20]:
             print(f"{path}: {line}", file=sys.stderr)
         raise CliError(f"{path}: {exc}") from None
-    verdicts = judge(recording, Checker(full_cart=imported.scenario.tracker.full_cart))
     return recording, imported, verdicts
 
 

@@ -216,6 +216,7 @@ def _on_term(signum: int, frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from simulator_app.cli._common import CliError
+    from simulator_app.cli._tls import server_certificate, tls_banner
     from simulator_app.collector.app import CollectorApp
     from simulator_app.collector.faults import FaultSettings, parse_latency
     from simulator_app.collector.guard import HostPolicy
@@ -227,7 +228,6 @@ def run(args: argparse.Namespace) -> int:
         make_server,
     )
     from simulator_app.collector.store import EventStore, StoreError
-    from simulator_app.collector.tls_cli import server_certificate, tls_banner
 
     try:
         faults = FaultSettings(

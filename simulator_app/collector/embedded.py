@@ -33,7 +33,7 @@ from simulator_app.collector.wire import DEFAULT_MAX_HEAD, DEFAULT_TIMEOUT
 
 __all__ = ["CollectorStartError", "EmbeddedCollector", "FaultSettings"]
 
-START_TIMEOUT = 10.0  # seconds to wait for uvicorn to accept connections
+START_TIMEOUT = 60.0  # seconds uvicorn may take to accept connections (a busy machine: many)
 STOP_TIMEOUT = 15.0  # seconds to wait for the graceful shutdown
 
 

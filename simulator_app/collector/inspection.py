@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
 from simulator_app.collector.asgi import (
@@ -30,13 +30,30 @@ from simulator_app.collector.asgi import (
     reply,
     reply_json,
 )
-from simulator_app.collector.faults import FaultSettings
+from simulator_app.collector.checks import Checker
+from simulator_app.collector.faults import FaultInjector, FaultSettings
+from simulator_app.collector.geo import Geography
+from simulator_app.collector.guard import HostPolicy
 from simulator_app.collector.page import render_page
-from simulator_app.collector.store import UNKNOWN
+from simulator_app.collector.store import UNKNOWN, EventStore
 from simulator_app.core.contract import STEP_TYPES, JsonError, read_json
 
-if TYPE_CHECKING:
-    from simulator_app.collector.app import CollectorApp
+
+class CollectorApp(Protocol):
+    """What the inspection API reads and changes of the collector
+    (:class:`simulator_app.collector.app.CollectorApp`, which calls :func:`inspect`)."""
+
+    hosts: HostPolicy
+    faults: FaultInjector
+    store: EventStore
+    geo: Geography
+    checker: Checker
+    max_body: int
+
+    def summary(self) -> dict[str, Any]: ...
+    def set_faults(self, settings: FaultSettings) -> None: ...
+    def reset(self) -> None: ...
+
 
 PREFIX = "/_collector"
 MAX_LIMIT = 10_000  # requests in one page of good or bad

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -19,7 +19,8 @@ from simulator_app.core.figures import duration_text, ms_text, rate, rate_text
 from simulator_app.core.funnel import expected_funnel, expected_orders
 from simulator_app.core.model import Scenario
 from simulator_app.core.outcome import RunResult
-from simulator_app.core.report import RunAggregate
+from simulator_app.core.stats import TimeSeries
+from simulator_app.core.verdicts import RunTally
 
 GREEN, RED, BLUE, AMBER, PURPLE, GREY = (
     "#2f9e6a",
@@ -38,6 +39,19 @@ _TEMPLATES = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
+
+
+class RunAggregate(Protocol):
+    """What the report reads of a run's records (core.report.RunAggregate counts them;
+    core.report renders through this module, so it is named here by its shape)."""
+
+    series: TimeSeries
+    tally: RunTally
+    reasons: Counter[str]
+    verdicts: Counter[str]
+    orders: int
+    order_lines: int
+    revenue_cents: int
 
 
 def _money(cents_or_value: float) -> str:

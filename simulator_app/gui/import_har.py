@@ -11,7 +11,6 @@ one line in the window's banner, and the work in the window is kept.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication
@@ -31,9 +30,7 @@ from simulator_app.core.recording.har_reader import HarError, read_har_file
 from simulator_app.core.recording.importer import import_recording, summary_lines
 from simulator_app.core.recording.judge import judge
 from simulator_app.core.recording.writer import scenario_text
-
-if TYPE_CHECKING:
-    from simulator_app.gui.main_window import MainWindow
+from simulator_app.gui.file_window import FileWindow
 
 HAR_FILTER = "HAR recordings (*.har *.json);;All files (*)"
 MAX_LINES = 200  # lines of messages, unreadable entries and notes shown
@@ -66,7 +63,7 @@ def _cut(lines: list[str], what: str, total: int | None = None) -> list[str]:
     return [*lines[:MAX_LINES], f"... and {total - MAX_LINES:,} more {what}"]
 
 
-def import_har(window: MainWindow, path: Path) -> ImportSummary | None:
+def import_har(window: FileWindow, path: Path) -> ImportSummary | None:
     """Import ``path`` into ``window`` as a new scenario; the summary dialog, shown (None: not)."""
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
@@ -109,7 +106,7 @@ def import_har(window: MainWindow, path: Path) -> ImportSummary | None:
     return dialog
 
 
-def add_import_har_action(window: MainWindow) -> QAction:
+def add_import_har_action(window: FileWindow) -> QAction:
     """Add File > Import HAR… to ``window`` (after Open…); the action."""
     action = QAction("Import &HAR…", window)
     action.setStatusTip("Make a scenario of a browser recording of a storefront (HAR file)")

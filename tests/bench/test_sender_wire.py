@@ -1,7 +1,7 @@
 """The sender writes exactly the bytes httpx would put on the wire, whichever way it writes them.
 
 ``nitrox-sim run`` skips ``httpx.Request`` when :class:`WireTarget` can write
-a request itself (the speed work of the bench issue) and takes httpx's bytes
+a request itself (it is faster) and takes httpx's bytes
 otherwise; these tests hold both to what httpx sends through httpcore and h11
 (request line, headers and their order, body), to the URL httpx logs, and the
 response headers to what httpx records.

@@ -1,8 +1,8 @@
 """Ctrl-C and SIGTERM at any moment of ``nitrox-sim run``: always the summary and a whole log.
 
-Before, a second Ctrl-C 50 ms after the first could lose the summary and the
-log's last lines, and a Ctrl-C in the first 0.3 s (imports, the collector
-starting) printed a KeyboardInterrupt traceback (issue 10, point 6).
+A second Ctrl-C 50 ms after the first keeps the summary and the log's last
+lines, and a Ctrl-C in the first 0.3 s (imports, the collector starting)
+prints one line, never a KeyboardInterrupt traceback.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Text from a scenario or a server never reaches the terminal as control codes (issue 10.7)."""
+"""Text from a scenario or a server never reaches the terminal as control codes."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from simulator_app.core.contract import (
     build_event,
     build_identify,
 )
+from tests.factory import ORG
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
 URL = "https://shop.example.com"
 
 

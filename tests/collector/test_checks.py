@@ -18,10 +18,9 @@ from simulator_app.collector.fields import (
     body_problems,
 )
 from simulator_app.core.contract import encode_payload
+from tests.factory import NITRO, ORG
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
 ROAM = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
-NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
 IDS = (ORG, ROAM, NITRO, "null")
 URL = "https://shop.example.com"
 

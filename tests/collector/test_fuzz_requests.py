@@ -1,4 +1,4 @@
-"""The fuzz suite of issue 10, in the app: any JSON, any bytes, for every event type, for
+"""The collector fuzzed in the app: any JSON, any bytes, for every event type, for
 identify payloads, the faults API and the inspection API's filters. Whatever comes in:
 no exception escapes, nothing answers 5xx, every tracking request is filed exactly once
 with a verdict the headers repeat, every answer of the inspection API is strict JSON,
@@ -28,10 +28,10 @@ from simulator_app.collector.fields import FIELDS, LISTS
 from simulator_app.collector.store import EventStore
 from simulator_app.collector.verdict import MAX_MESSAGES_BYTES
 from simulator_app.core.contract import EVENT_TYPES
+from tests.factory import ORG
 
 from .asgi_driver import Answer, Driver
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
 VISITORS = [
     (f"biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a{n}", f"de8daa44-ac2e-4ba2-8e1c-987a0681735{n}")
     for n in range(3)

@@ -1,4 +1,4 @@
-"""The fuzz suite of issue 10, on the wire: any bytes, and HTTP/1.1 of every malformed
+"""The collector fuzzed on the wire: any bytes, and HTTP/1.1 of every malformed
 shape, on raw sockets to a running collector. Whatever is sent: no answer is a 5xx, no
 error is logged (no traceback), every connection ends (the header timeout is short
 here), and afterwards no connection or file descriptor is left and the collector serves.
@@ -19,10 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator_app.collector import EmbeddedCollector
+from tests.factory import NITRO, ORG, ROAMING
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
-ROAMING = "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4"
-NITRO = "de8daa44-ac2e-4ba2-8e1c-987a06817353"
 WAIT = 15.0  # seconds a connection may stay open before the test fails
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,4 +1,4 @@
-"""Visitors by country at the receiver (issue 12, point 2): the client-IP header, geolocated."""
+"""Visitors by country at the receiver: the client-IP header, geolocated."""
 
 from __future__ import annotations
 

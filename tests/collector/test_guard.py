@@ -1,4 +1,4 @@
-"""Item 9 of issue 10: no web page can read or drive the inspection API. It answers only
+"""No web page can read or drive the inspection API. It answers only
 this machine's Host names (DNS rebinding sends the attacker's), carries no CORS header,
 and its state-changing calls refuse cross-origin requests; tracking keeps its CORS."""
 

@@ -1,4 +1,4 @@
-"""Item 8 of issue 10: nothing answers 5xx. What JSON cannot hold (NaN, Infinity), numbers
+"""Nothing answers 5xx. What JSON cannot hold (NaN, Infinity), numbers
 out of range or too long, nesting 2000 deep, in event bodies, identify payloads and the
 faults API, is a 4xx with a plain message, filed and counted bad; a bug in judging is
 filed bad and answered 400, and logged once."""

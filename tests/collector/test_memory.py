@@ -1,4 +1,4 @@
-"""Item 10 of issue 10: the collector's memory is capped in bytes, whatever it is sent.
+"""The collector's memory is capped in bytes, whatever it is sent.
 
 The in-memory store is measured where its bytes are (SQLite's own allocator, read
 with ``sqlite3_memory_used``), the checks' state with tracemalloc: each stays within
@@ -23,8 +23,8 @@ from simulator_app.collector.checks import (
 )
 from simulator_app.collector.rows import RecentRows, Row
 from simulator_app.collector.store import EventStore
+from tests.factory import ORG
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
 URL = "https://shop.example.com"
 PATH = f"/jsv1/{ORG}/biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4/de8daa44-ac2e-4ba2-8e1c-987a06817353/null/event/view"
 

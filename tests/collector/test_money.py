@@ -1,7 +1,7 @@
-"""Item 11 of issue 10: money is judged in integer cents, never with a float tolerance.
+"""Money is judged in integer cents, never with a float tolerance.
 
-Two-decimal amounts around 1e8-1e9 were called bad (186 of 2000) when judged as
-``value * 100`` within 1e-6; absurd magnitudes are refused with a message."""
+Two-decimal amounts around 1e8-1e9 are good (a tolerance of 1e-6 on ``value * 100``
+calls some bad); absurd magnitudes are refused with a message."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from simulator_app.collector.checks import Checker
 from simulator_app.collector.fields import MAX_MONEY, body_problems
 from simulator_app.core.cart import to_cents as cents
 from simulator_app.core.contract import encode_json, read_json
+from tests.factory import ORG
 
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
 IDS = (ORG, "biscuit_4c6e224d-96f6-430c-bfc4-d41ec31e38a4", "de8daa44-ac2e-4ba2-8e1c-987a06817353")
 URL = "https://shop.example.com"
 

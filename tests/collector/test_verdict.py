@@ -1,4 +1,4 @@
-"""Issue 13 (collector side) and items 12-13 of issue 10, end to end: every tracking answer
+"""End to end: every tracking answer
 carries its verdict in headers a sender can record, the tracker's status and body stay as
 the contract says; identify with one contact field is good with warnings (the seed's own
 example among them); the full-cart form is a declared setting shown in /_collector/all."""

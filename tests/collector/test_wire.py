@@ -1,4 +1,4 @@
-"""Item 10 of issue 10, on raw sockets: a request's head is bounded in size (431 beyond)
+"""On raw sockets: a request's head is bounded in size (431 beyond)
 and in time (a head that never ends is closed after the timeout, set short here), and
 many such connections exhaust nothing: each is closed, and the collector keeps serving.
 

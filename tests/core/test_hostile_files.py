@@ -1,7 +1,7 @@
 """Hostile scenario files: each gets one ``file:line: field: message`` line, fast and small.
 
-Before the loader was bounded, each of these printed a traceback, ran for
-minutes or grew without bound (issue 10, points 1 to 4).
+Unbounded, each of these would print a traceback, run for minutes or grow
+without bound.
 """
 
 from __future__ import annotations

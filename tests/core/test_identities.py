@@ -1,4 +1,4 @@
-"""Visitors a real dashboard can take: places, devices, names, e-mails and phones (issue 12).
+"""Visitors a real dashboard can take: places, devices, names, e-mails and phones.
 
 Each check is made against a source the code under test does not use to make
 the value: phones with phonenumbers' own validation, addresses with the
@@ -24,8 +24,7 @@ from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Identities, IdSettings, Journey, Scenario, Step, Store
 from simulator_app.core.romanize import address_part
 from simulator_app.core.sources import locale_country, phone_plan
-
-ORG = "34a3f9a2-5057-431b-bd3f-aa9fdf9ff733"
+from tests.factory import ORG
 
 
 def scenario(
@@ -217,6 +216,7 @@ def test_domains_fit_the_country() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # CPU-bound: a minute alone, past 300 s on a machine shared by eight
 def test_a_million_visitors_never_share_an_email_or_a_phone() -> None:
     engine = JourneyEngine(scenario(), seed=4711)
     people = engine.people

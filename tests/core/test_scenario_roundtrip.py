@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from simulator_app.core.model import Scenario, scenario_from_dict, scenario_to_dict
 from simulator_app.core.scenario_file import dump_document, parse_document, parse_scenario
 from tests.core.scenario_strategies import scenarios
-
-BUNDLED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+from tests.factory import BUNDLED
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Shopping that looks like a shop (issue 12, points 5 to 7): best sellers, fuller carts,
+"""Shopping that looks like a shop: best sellers, fuller carts,
 visitors who come back, shoppers on their own clocks, and funnels worked back from targets."""
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def test_one_image_from_the_official_locust_image_plus_this_project() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(400)
 def test_the_cluster_commands_run_here_and_lose_nothing(tmp_path: Path) -> None:
     """The three commands on this machine: host names to 127.0.0.1, ports free, two workers.
 
@@ -198,11 +198,11 @@ def test_the_cluster_commands_run_here_and_lose_nothing(tmp_path: Path) -> None:
             env=master_env,
             capture_output=True,
             text=True,
-            timeout=90,
+            timeout=180,
             check=False,
         )
         for worker in workers:
-            worker.wait(timeout=30)
+            worker.wait(timeout=120)
         summary = httpx.get(f"{url}/_collector/all", timeout=10).json()
     finally:
         for worker in workers:

@@ -11,13 +11,14 @@ from pathlib import Path
 from simulator_app.core.journey import JourneyEngine
 from simulator_app.core.model import Scenario
 from simulator_app.core.scenario_file import load_scenario
+from tests.factory import BUNDLED
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def variants() -> Iterator[tuple[str, Scenario]]:
     """The bundled scenarios, and demo_mix with every tracker and ID option flipped."""
-    for path in sorted(SCENARIOS.glob("*.yaml")):
+    for path in BUNDLED:
         scenario = dataclasses.replace(load_scenario(path), seed=7)  # as --seed 7 replays it
         yield path.name, scenario
         if path.name != "demo_mix.yaml":

@@ -1,8 +1,7 @@
 """The engine's request stream is pinned: speed work on the core must not change one byte.
 
-The digests were re-pinned when visitors got countries, devices and names from
-the data sets (issue 12), and when e-mails and phones got room enough that runs
-drawn apart do not meet (issue 29); they hold for the pinned versions of those packages.
+The digests hold for the pinned versions of the data sets visitors are made of
+(countries, devices, names).
 A change here means every runner (CLI, desktop app, exported locustfiles)
 now sends different requests for the same seed and visitor: if that is
 intended, re-pin with ``python tests/exporter/stream_digest.py``.

@@ -30,9 +30,9 @@ from simulator_app.exporter.locustfile import (
     user_weights,
 )
 from tests.core.scenario_strategies import scenarios
+from tests.factory import BUNDLED
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
 BUNDLED_EXPORTS = [ROOT / "loadtests" / f"{p.stem}.py" for p in BUNDLED]
 HOSTILE = [
     "'''",

@@ -120,12 +120,12 @@ def test_a_run_shows_live_stats_and_its_reports(
             10
         )  # long enough that stats arrive before the end, even on a busy machine
         panel.think_scale.setValue(0.05)
-        with qtbot.waitSignal(panel.runningChanged, timeout=5000):  # type: ignore[attr-defined]
+        with qtbot.waitSignal(panel.runningChanged, timeout=30_000):  # type: ignore[attr-defined]
             assert panel.start_run()
         assert panel.stop_button.isEnabled() and not panel.run_button.isEnabled()
         # live: the table fills while Locust still runs
         qtbot.waitUntil(  # type: ignore[attr-defined]
-            lambda: (t := panel.stats_model.total()) is not None and t.requests > 0, timeout=15000
+            lambda: (t := panel.stats_model.total()) is not None and t.requests > 0, timeout=60_000
         )
         assert panel.is_running()
         with qtbot.waitSignal(panel.runFinished, timeout=30000) as finished:  # type: ignore[attr-defined]
@@ -158,7 +158,7 @@ def test_stop_ends_a_long_run_cleanly(panel: LocustPanel, qtbot: object) -> None
         panel.think_scale.setValue(0.05)
         assert panel.start_run()
         qtbot.waitUntil(  # type: ignore[attr-defined]
-            lambda: (t := panel.stats_model.total()) is not None and t.requests > 0, timeout=15000
+            lambda: (t := panel.stats_model.total()) is not None and t.requests > 0, timeout=60_000
         )
         with qtbot.waitSignal(panel.runFinished, timeout=20000):  # type: ignore[attr-defined]
             panel.stop_button.click()

@@ -38,7 +38,7 @@ from tests.exporter.locust_helpers import (
 )
 from tests.locust.without_modules import PROJECT_ONLY, command
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "demo_mix.yaml"
@@ -115,11 +115,23 @@ def test_locust_sends_what_nitrox_sim_run_sends(tmp_path: Path) -> None:
     assert from_locust == [r for i in range(visitors) for r in plans[i]]
 
 
-@pytest.mark.parametrize("form", FORMS)
-def test_hostile_text_reaches_the_server_byte_for_byte(
-    tmp_path: Path, recorder: tuple[str, Path], form: str
-) -> None:
-    url, record = recorder
+TEAM_CLASS = '\n\nclass TeamJourneys(AllJourneys):\n    default_headers = {"X-Team": "qa"}\n'
+ORG = "0b6c1d56-3f43-4c5e-9a55-2f1f2a0f6a11"
+
+
+def test_both_forms_send_hostile_text_to_a_host_path_byte_for_byte(tmp_path: Path) -> None:
+    """Thin file and bundle (the bundle with this project unimportable, as on a worker that
+    has only locust and Faker), each on a ``--host`` with a path outside ASCII and
+    credentials, a class with ``default_headers``, and ``--seed``/``--org-id`` given:
+
+    - what reaches the server is the plan, byte for byte (quotes, backslashes, Devanagari,
+      Japanese and Arabic names, GET views, full carts), in order, with the path prefixed
+      once and percent-encoded (``/ł a/`` -> ``/%C5%82%20a/jsv1/...``);
+    - the seed and org ID of the command line are the ones sent (not the file's);
+    - what FastHttpSession adds to a request, NitroxUser adds: ``default_headers`` and
+      ``user:password@`` as Basic authorization, never in Host;
+    - both forms send the same stream, and Locust counts every request.
+    """
     base = load_seeded(ROOT / "scenarios" / "buyer.yaml")
     scenario = dataclasses.replace(
         base,
@@ -130,72 +142,103 @@ def test_hostile_text_reaches_the_server_byte_for_byte(
             Journey(name="मराठी \\ '''", weight=j.weight, steps=j.steps) for j in base.journeys
         ),
     )
-    file = export(tmp_path, scenario, form=form, think_scale=0.0)
-    done = locust(
-        [
-            "-f",
-            str(file),
-            *QUICK,
-            "--host",
-            url,
-            "-u",
-            "1",
-            "-r",
-            "1",
-            "-t",
-            "30s",
-            "--visitors",
-            "4",
-        ],
-        tmp_path,
+    visitors = 4
+    changed = dataclasses.replace(
+        scenario, ids=dataclasses.replace(scenario.ids, org_id=ORG), seed=99
     )
-    assert done.returncode == 0, done.stderr
-    plans = planned(scenario, range(4))
-    assert recorded(record) == [r for i in range(4) for r in plans[i]]
-    assert stats_of(done) == {"requests": sum(map(len, plans.values())), "failures": 0}
+    plans = planned(changed, range(visitors))
+    expected = [r for i in range(visitors) for r in plans[i]]
+    assert expected != [r for i in range(visitors) for r in planned(scenario, range(visitors))[i]]
+    streams = {}
+    for form in FORMS:
+        file = export(tmp_path, scenario, name=f"{form}.py", form=form, think_scale=0.0)
+        file.write_text(file.read_text(encoding="utf-8") + TEAM_CLASS, encoding="utf-8")
+        record = tmp_path / f"{form}.jsonl"
+        with BareServer(record=record) as server:
+            host = server.url.replace("http://", "http://user:secret@") + "/ł a/"
+            args = [
+                *("-f", str(file), "TeamJourneys", *QUICK, "--host", host, "-u", "1", "-r", "1"),
+                *("-t", "30s", "--visitors", str(visitors), "--seed", "99", "--org-id", ORG),
+            ]
+            if form == "bundle":
+                done = subprocess.run(
+                    command(PROJECT_ONLY, "locust", *args),
+                    cwd=tmp_path,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
+            else:
+                done = locust(args, tmp_path, timeout=120)
+        assert "Traceback" not in done.stderr
+        got = recorded(record)
+        assert got and all(path.startswith("/%C5%82%20a/jsv1/") for _, path, _ in got), form
+        streams[form] = [(m, path.removeprefix("/%C5%82%20a"), body) for m, path, body in got]
+        assert streams[form] == expected, form
+        # The recording server answers identify with its nitro_id only on an unprefixed path
+        # (/jsv1/identify/...): here it answers 'ok', which the runtime judges a failure.
+        identifies = sum("/identify/" in path for _, path, _ in expected)
+        assert identifies and stats_of(done) == {"requests": len(expected), "failures": identifies}
+        assert done.stderr.count("identify answered 'ok', expected the nitro_id") == identifies
+        for sent in recorded_headers(record):
+            assert sent["x-team"] == "qa"
+            assert sent["authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
+            assert "user" not in sent.get("host", "")
+    assert streams["bundle"] == streams["thin"]
 
 
-def test_journey_classes_share_visitors_without_repeating_one(
-    tmp_path: Path, recorder: tuple[str, Path]
+def test_journey_classes_share_visitors_and_each_test_draws_its_own_seed(
+    tmp_path: Path, collector: EmbeddedCollector
 ) -> None:
-    url, record = recorder
-    scenario = load_seeded(DEMO)
+    """A file whose scenario pins no seed: each test draws one, logs how to replay it, and
+    sends that seed's visitors. In the first test ten users of the journey classes share
+    the visitors: every visitor of a journey that had users ran once and whole. The second
+    test's visitors are new: no order or cart of one test met the other's."""
+    scenario = load_scenario(DEMO)
+    assert scenario.seed is None
     file = export(tmp_path, scenario, think_scale=0.0)
-    done = locust(
+    first = locust(
         [
-            "-f",
-            str(file),
-            *QUICK,
-            "--host",
-            url,
-            "-u",
-            "10",
-            "-r",
-            "10",
-            "-t",
-            "30s",
-            "--visitors",
-            "60",
+            *("-f", str(file), *QUICK, "--host", collector.url, "-u", "10", "-r", "10"),
+            *("-t", "30s", "--visitors", "60", "--loglevel", "INFO"),
         ],
         tmp_path,
+        timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    plans = planned(scenario, range(60))
+    assert first.returncode == 0, first.stderr
+    seed = drawn_seed(first)
+    plans = planned(scenario, range(60), seed=seed)
     index_of = {next(iter(by_visitor(p))): i for i, p in plans.items() if p}
-    got = by_visitor(recorded(record))
+    got = by_visitor(collector_good(collector.url))
     ran = {index_of[v] for v in got}
     for visitor, requests in got.items():
         assert requests == plans[index_of[visitor]], (
             f"visitor {index_of[visitor]} sent other requests"
         )
-    # every visitor of a journey that had users ran, once and whole
     from simulator_app.core.journey import JourneyEngine
 
-    engine = JourneyEngine(scenario)
+    engine = JourneyEngine(scenario, seed=seed)
     journey = {i: engine.journey_for(engine.rng(i)).name for i in range(60)}
     served = {journey[i] for i in ran}
     assert ran == {i for i in range(60) if journey[i] in served and plans[i]}
     assert "browser" in served and len(served) >= 2
+    assert collector.summary()["total"] == stats_of(first)["requests"]
+
+    second = locust(
+        [
+            *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url, "-u", "1"),
+            *("-r", "1", "-t", "30s", "--visitors", "3", "--loglevel", "INFO"),
+        ],
+        tmp_path,
+        timeout=120,
+    )
+    assert second.returncode == 0, second.stderr
+    assert drawn_seed(second) != seed
+    again = planned(scenario, range(3), seed=drawn_seed(second))
+    new = {v: r for v, r in by_visitor(collector_good(collector.url)).items() if v not in got}
+    assert sorted(new.values(), key=repr) == sorted((p for p in again.values() if p), key=repr)
+    assert collector.summary()["bad"] == 0
 
 
 def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
@@ -209,6 +252,7 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
     scenario = load_scenario(DEMO)
     assert scenario.seed is None
     file = export(tmp_path, scenario, form="bundle")
+    visitors = 400
     port = master_port()  # see master_port: workers dial it before the master listens
     workers = [
         subprocess.Popen(
@@ -232,37 +276,37 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
                     *("-f", str(file), "--master", "--expect-workers", "2"),
                     *("--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), *QUICK),
                     *("--host", collector.url, "-u", "6", "-r", "6", "-t", "6s"),
-                    *("--think-scale", "0.02", "--visitors", "400", "--loglevel", "INFO"),
+                    *("--think-scale", "0.02", "--visitors", str(visitors), "--loglevel", "INFO"),
                 ],
                 tmp_path,
-                timeout=90,
+                timeout=180,
             )
-        except subprocess.TimeoutExpired as exc:  # seen once in CI: one worker never came
+        except subprocess.TimeoutExpired as exc:  # a worker that never came
             for worker in workers:
                 worker.kill()
-                worker.wait(10)
+                worker.wait(60)
             said = [(w.returncode, w.stderr.read()[-2000:] if w.stderr else "") for w in workers]
             master = exc.stderr[-2000:] if exc.stderr else ""
             pytest.fail(f"the master timed out; workers (exit code, stderr): {said}; {master!r}")
         for worker in workers:
-            worker.wait(timeout=30)
+            worker.wait(timeout=120)
         errors = [w.stderr.read() if w.stderr else "" for w in workers]
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
-                worker.wait(10)
+                worker.wait(60)
             if worker.stderr:
                 worker.stderr.close()
     assert done.returncode == 0, done.stderr
     assert all("Traceback" not in e for e in errors), errors
     stats = stats_of(done)
     summary = collector.summary()
-    assert stats["requests"] > 50
+    assert stats["requests"] > 50, (summary, done.stderr[-4000:], errors)
     assert stats == {"requests": summary["total"], "failures": 0}
     assert summary["bad"] == 0
     # no visitor twice: each visitor's requests are the start of its own plan, sent once
-    plans = planned(scenario, range(400), seed=drawn_seed(done))
+    plans = planned(scenario, range(visitors), seed=drawn_seed(done))
     index_of = {next(iter(by_visitor(p))): i for i, p in plans.items() if p}
     got = by_visitor(collector_good(collector.url))
     for visitor, requests in got.items():
@@ -271,238 +315,74 @@ def test_a_bundle_runs_on_workers_with_only_locust_and_faker(
     assert {index_of[v] % 2 for v in got} == {0, 1}, "both workers should have run visitors"
 
 
-def test_the_thin_file_and_the_bundle_send_the_same_stream(tmp_path: Path) -> None:
-    """The same visitors from both forms: the same requests, in the same order (the bundle
-    runs with this project unimportable, as on a worker that has only locust and Faker)."""
-    scenario = load_seeded(ROOT / "scenarios" / "buyer.yaml")
-    streams = {}
-    for form in FORMS:
-        file = export(tmp_path, scenario, name=f"{form}.py", form=form, think_scale=0.0)
-        record = tmp_path / f"{form}.jsonl"
-        with BareServer(record=record) as server:
-            args = [
-                *("-f", str(file), "AllJourneys", *QUICK, "--host", server.url),
-                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "12"),
-            ]
-            if form == "bundle":
-                run = command(PROJECT_ONLY, "locust", *args)
-                done = subprocess.run(
-                    run, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
-                )
-            else:
-                done = locust(args, tmp_path)
-        assert done.returncode == 0, done.stderr
-        streams[form] = recorded(record)
-    plans = planned(scenario, range(12))
-    assert streams["thin"] == [r for i in range(12) for r in plans[i]]
-    assert streams["bundle"] == streams["thin"]
+def test_failures_are_counted_with_their_cause_and_pass_within_the_ratio_given(
+    tmp_path: Path,
+) -> None:
+    """A 5xx answer, a dropped connection and identify answered 'Payload Error' (with 200)
+    are failures in plain words in Locust's stats, never a crash; with ``--max-fail-ratio``
+    the run passes while the failures stay within it (Locust alone would exit 1)."""
+    from simulator_app.collector import FaultSettings
+
+    file = export(tmp_path, load_seeded(ROOT / "scenarios" / "buyer.yaml"), think_scale=0.0)
+    faults = FaultSettings(error_rate=0.2, drop_rate=0.2, payload_error_rate=1.0, seed=1)
+    with EmbeddedCollector(faults=faults) as collector:
+        done = locust(
+            [
+                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url),
+                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "30"),
+                *("--max-fail-ratio", "0.95", "--max-p95-ms", "5000"),
+            ],
+            tmp_path,
+            timeout=120,
+        )
+    assert "Traceback" not in done.stderr
+    stats = stats_of(done)
+    assert 0 < stats["failures"] < stats["requests"]  # some failed, within the ratio
+    assert done.returncode == 0, done.stderr
+    entries = {e["name"]: e for e in json.loads(done.stdout)}
+    assert entries["identify"]["num_failures"] == entries["identify"]["num_requests"] > 0
+    # Locust's error report: "<count>   <METHOD> <name>: <error>" between two rules
+    report = done.stderr.partition("Error report")[2].split("-|-")[1].splitlines()[1:-1]
+    errors = {line.split(":", 1)[1].strip() for line in report if ":" in line}
+    drops = ("connection closed without an answer", "connection reset by peer")
+    assert all(e.startswith(("HTTP 5", "HTTP 200: Payload Error", *drops)) for e in errors), errors
+    assert any(e.startswith("HTTP 5") for e in errors), errors
+    assert any(e.startswith(drops) for e in errors), errors
+    assert "HTTP 200: Payload Error" in errors, errors
 
 
-@pytest.mark.parametrize(
-    ("args", "logged"),
-    [
-        # every request fails: above the ratio given
-        (["--max-fail-ratio", "0.5"], "nitrox thresholds failed: failure ratio 1.0000 > 0.5"),
-        # p95 met, but without --max-fail-ratio any failure still fails the run, as in Locust
-        (["--max-p95-ms", "60000"], None),
-        # no user, no request: nothing was shown to be good enough
-        (["--max-fail-ratio", "0.5", "-u", "0"], "nitrox thresholds failed: no request was made"),
-    ],
-)
-def test_thresholds_fail_the_run(tmp_path: Path, args: list[str], logged: str | None) -> None:
+def test_broken_thresholds_fail_the_run_and_say_why(tmp_path: Path) -> None:
+    """Every request fails (nothing listens): above the ratio given, exit 1 and one line.
+
+    The other decisions (p95, no request at all, failures without a ratio) are
+    tests/locust/test_options.py::test_thresholds_pass_fail_and_decide_the_exit_code.
+    """
     file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens: every request fails
     done = locust(
         [
             *("-f", str(file), *QUICK, "--host", nobody, "-u", "1", "-r", "1", "-t", "3s"),
-            *("--visitors", "3", *args),
+            *("--visitors", "3", "--max-fail-ratio", "0.5"),
         ],
         tmp_path,
+        timeout=120,
     )
     assert done.returncode == 1, done.stderr
-    if logged:
-        assert logged in done.stderr
-    else:
-        assert "thresholds failed" not in done.stderr
+    assert "nitrox thresholds failed: failure ratio 1.0000 > 0.5" in done.stderr
 
 
-def test_failures_within_the_ratio_given_pass_the_run(tmp_path: Path) -> None:
-    from simulator_app.collector import FaultSettings
-
-    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
-    with EmbeddedCollector(faults=FaultSettings(error_rate=0.2, seed=1)) as collector:
-        done = locust(
-            [
-                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url),
-                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "30"),
-                *("--max-fail-ratio", "0.6", "--max-p95-ms", "5000"),
-            ],
-            tmp_path,
-        )
-    stats = stats_of(done)
-    assert 0 < stats["failures"] < stats["requests"]  # some failed, within the ratio
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--org-id", "nope"], "nitrox: --org-id 'nope': must be a UUID"),
-        (["--host", "http://192.0.2.1:8080"], "not this machine; pass --allow-remote"),
-        (["--think-scale", "-1"], "--think-scale -1.0: must be 0 or more"),
-    ],
-)
-def test_bad_settings_stop_locust_before_any_request(
-    tmp_path: Path, args: list[str], message: str
-) -> None:
+def test_a_target_off_this_machine_stops_locust_before_any_request(tmp_path: Path) -> None:
+    """Refused at start-up with one line, no traceback. Each setting's message is
+    tests/locust/test_options.py::test_bad_values_are_one_line and ::test_only_this_machine..."""
     file = export(tmp_path, load_seeded(DEMO))
     done = locust(
-        ["-f", str(file), "--headless", "-u", "1", "-t", "5s", *args], tmp_path, timeout=30
+        ["-f", str(file), "--headless", "-u", "1", "-t", "5s", "--host", "http://192.0.2.1:8080"],
+        tmp_path,
+        timeout=120,
     )
     assert done.returncode != 0
-    assert message in done.stderr
+    assert "nitrox: " in done.stderr and "not this machine; pass --allow-remote" in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def test_a_payload_error_answer_is_a_failure(tmp_path: Path) -> None:
-    """Identify answered 'Payload Error' (here with 200) fails in Locust's stats; events pass."""
-    from simulator_app.collector import FaultSettings
-
-    file = export(tmp_path, load_seeded(ROOT / "scenarios" / "buyer.yaml"), think_scale=0.0)
-    faults = FaultSettings(payload_error_rate=1.0, seed=1)
-    with EmbeddedCollector(faults=faults) as collector:
-        done = locust(
-            [
-                *("-f", str(file), *QUICK, "--host", collector.url, "-u", "1", "-r", "1"),
-                *("-t", "30s", "--visitors", "3"),
-            ],
-            tmp_path,
-        )
-    entries = {e["name"]: e for e in json.loads(done.stdout)}
-    assert entries["identify"]["num_failures"] == entries["identify"]["num_requests"] == 3
-    assert all(e["num_failures"] == 0 for name, e in entries.items() if name != "identify")
-    assert done.returncode == 1  # Locust's own rule: any failure, exit 1
-
-
-def test_seed_and_org_id_from_the_command_line(tmp_path: Path, recorder: tuple[str, Path]) -> None:
-    url, record = recorder
-    scenario = load_seeded(DEMO)
-    org = "0b6c1d56-3f43-4c5e-9a55-2f1f2a0f6a11"
-    file = export(tmp_path, scenario, think_scale=0.0)
-    done = locust(
-        [
-            *("-f", str(file), "AllJourneys", *QUICK, "--host", url, "-u", "1", "-r", "1"),
-            *("-t", "30s", "--visitors", "5", "--seed", "99", "--org-id", org),
-        ],
-        tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    changed = dataclasses.replace(
-        scenario,
-        ids=dataclasses.replace(scenario.ids, org_id=org),
-        seed=99,
-    )
-    plans = planned(changed, range(5))
-    assert recorded(record) == [r for i in range(5) for r in plans[i]]
-    assert recorded(record) != [r for i in range(5) for r in planned(scenario, range(5))[i]]
-
-
-@pytest.mark.parametrize(
-    ("fault", "causes"),
-    [
-        ("error_rate", ("HTTP 5",)),
-        ("drop_rate", ("connection closed without an answer", "connection reset by peer")),
-    ],
-)
-def test_failed_requests_are_counted_with_their_cause(
-    tmp_path: Path, fault: str, causes: tuple[str, ...]
-) -> None:
-    """A 5xx answer or a dropped connection is a failure in plain words, never a crash."""
-    from simulator_app.collector import FaultSettings
-
-    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
-    faults = FaultSettings(**{fault: 1.0}, seed=1)  # type: ignore[arg-type]
-    with EmbeddedCollector(faults=faults) as collector:
-        done = locust(
-            [
-                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url),
-                *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "3"),
-            ],
-            tmp_path,
-        )
-    stats = stats_of(done)
-    assert stats["requests"] == stats["failures"] > 0, done.stderr
-    assert "Traceback" not in done.stderr
-    # Locust's error report: "<count>   <METHOD> <name>: <error>" between two rules
-    report = done.stderr.partition("Error report")[2].split("-|-")[1].splitlines()[1:-1]
-    errors = [line.split(":", 1)[1].strip() for line in report if ":" in line]
-    assert errors, done.stderr
-    assert all(any(error.startswith(cause) for cause in causes) for error in errors), errors
-
-
-def test_a_host_with_a_path_prefixes_every_request(
-    tmp_path: Path, recorder: tuple[str, Path]
-) -> None:
-    """``--host http://HOST/base/`` sends to /base/jsv1/..., as Locust's clients do."""
-    url, record = recorder
-    scenario = load_seeded(DEMO)
-    file = export(tmp_path, scenario, think_scale=0.0)
-    locust(
-        [
-            *("-f", str(file), "AllJourneys", *QUICK, "--host", f"{url}/base/"),  # a slash too many
-            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
-        ],
-        tmp_path,
-    )
-    got = recorded(record)
-    assert got and all(path.startswith("/base/jsv1/") for _, path, _ in got)
-    plans = planned(scenario, range(2))
-    unprefixed = [(m, path.removeprefix("/base"), body) for m, path, body in got]
-    assert unprefixed == [r for i in range(2) for r in plans[i]]
-
-
-def test_a_host_path_outside_ascii_is_percent_encoded(
-    tmp_path: Path, recorder: tuple[str, Path]
-) -> None:
-    url, record = recorder
-    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
-    done = locust(
-        [
-            *("-f", str(file), "AllJourneys", *QUICK, "--host", f"{url}/ł a/"),
-            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
-        ],
-        tmp_path,
-    )
-    got = recorded(record)
-    assert got and all(path.startswith("/%C5%82%20a/jsv1/") for _, path, _ in got), done.stderr
-    assert stats_of(done)["requests"] == len(got)
-
-
-def test_default_headers_and_host_credentials_are_sent(
-    tmp_path: Path, recorder: tuple[str, Path]
-) -> None:
-    """What FastHttpSession adds to a request (default_headers, user:password@), NitroxUser adds."""
-    url, record = recorder
-    file = export(tmp_path, load_seeded(DEMO), think_scale=0.0)
-    file.write_text(
-        file.read_text(encoding="utf-8")
-        + '\n\nclass TeamJourneys(AllJourneys):\n    default_headers = {"X-Team": "qa"}\n',
-        encoding="utf-8",
-    )
-    with_credentials = url.replace("http://", "http://user:secret@")
-    done = locust(
-        [
-            *("-f", str(file), "TeamJourneys", *QUICK, "--host", with_credentials),
-            *("-u", "1", "-r", "1", "-t", "30s", "--visitors", "2"),
-        ],
-        tmp_path,
-    )
-    headers = recorded_headers(record)
-    assert headers, done.stderr
-    for sent in headers:
-        assert sent["x-team"] == "qa"
-        assert sent["authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
-        assert "user" not in sent.get("host", "")
 
 
 def test_the_web_ui_cannot_start_a_test_off_this_machine(
@@ -526,10 +406,10 @@ def test_the_web_ui_cannot_start_a_test_off_this_machine(
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: a busy machine starts Locust slowly
         while time.monotonic() < deadline:
             try:
-                httpx.get(f"http://127.0.0.1:{web}/", timeout=1)
+                httpx.get(f"http://127.0.0.1:{web}/", timeout=5)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -547,23 +427,3 @@ def test_the_web_ui_cannot_start_a_test_off_this_machine(
         ui.wait(timeout=20)
     assert "not this machine; pass --allow-remote" in log.read_text(encoding="utf-8")
     assert recorded(record) == []
-
-
-def test_two_tests_draw_two_seeds_and_say_them(
-    tmp_path: Path, collector: EmbeddedCollector
-) -> None:
-    """A file whose scenario pins no seed sends new visitors each test, and logs how to replay."""
-    file = export(tmp_path, load_scenario(DEMO), think_scale=0.0)
-    seeds = []
-    for _ in range(2):
-        done = locust(
-            [
-                *("-f", str(file), "AllJourneys", *QUICK, "--host", collector.url, "-u", "1"),
-                *("-r", "1", "-t", "20s", "--visitors", "3", "--loglevel", "INFO"),
-            ],
-            tmp_path,
-        )
-        assert done.returncode == 0, done.stderr
-        seeds.append(drawn_seed(done))
-    assert seeds[0] != seeds[1]
-    assert collector.summary()["bad"] == 0  # no order or cart of one test met the other's

@@ -94,7 +94,7 @@ def test_a_window_framed_without_a_move_still_fits(
     window.show()
     qtbot.waitUntil(lambda: window.frameGeometry().size() != window.geometry().size())
     screen = window.screen().availableGeometry()
-    qtbot.waitUntil(lambda: screen.contains(window.frameGeometry()), timeout=3000)
+    qtbot.waitUntil(lambda: screen.contains(window.frameGeometry()), timeout=30_000)
 
 
 def test_the_editor_collapses(window: MainWindow, qtbot: QtBot) -> None:

@@ -66,7 +66,7 @@ def test_collector_counts_show_up(live_window: MainWindow, qtbot) -> None:  # ty
     with httpx.Client(base_url=url) as client:
         client.request(good.method, good.path, headers=dict(good.headers), content=good.body)
         client.post("/jsv1/not-an-org/x/y/null/event/view", json={"page": 1})
-    with qtbot.waitSignal(collector.summary_changed, timeout=5000):
+    with qtbot.waitSignal(collector.summary_changed, timeout=30_000):
         pass  # the next poll (once a second)
     qtbot.waitUntil(lambda: "1 good, 1 bad" in live_window.target_panel.collector_counts.text())
     assert "1 good, 1 bad" in live_window.collector_label.text()

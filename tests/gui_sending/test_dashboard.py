@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -76,11 +77,11 @@ def test_dashboard_series_match_the_records(buyer: Scenario, qtbot: QtBot) -> No
     shares = dict(zip(names, dashboard.device_bars.values[0], strict=True))
     assert shares == {d: round(n / 30 * 100, 1) for d, n in stats.devices.items()}
     stats.shutdown()
-    assert stats._worker is None
+    assert not [t for t in threading.enumerate() if t.name == "live-stats-visitors"]
 
 
 def _run(area: SendingArea, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(area.run_state_changed, timeout=5000):
+    with qtbot.waitSignal(area.run_state_changed, timeout=30_000):
         assert area.start()
     with qtbot.waitSignal(area.run_state_changed, timeout=60_000):
         pass

@@ -28,7 +28,7 @@ def test_run_logs_every_request_the_collector_counts(
     assert area.run_panel.visitors.value() == 12  # prefilled from the scenario
     area.run_panel.think.setValue(0.0)
     area.run_panel.concurrency.setValue(4)
-    with qtbot.waitSignal(area.run_state_changed, timeout=5000) as started:
+    with qtbot.waitSignal(area.run_state_changed, timeout=30_000) as started:
         assert area.run_panel.start_button.isEnabled()
         area.run_panel.start_button.click()
     assert started.args == [True]
@@ -160,7 +160,7 @@ def test_a_run_exports_the_same_report_as_the_cli(
     report = tmp_path / "report.html"
     assert not area.run_panel.report_button.isEnabled()  # no run yet
     assert not area.run_panel.export_report(report)
-    with qtbot.waitSignal(area.run_state_changed, timeout=5000):
+    with qtbot.waitSignal(area.run_state_changed, timeout=30_000):
         area.run_panel.start_button.click()
     with qtbot.waitSignal(area.run_state_changed, timeout=60_000):
         pass

@@ -96,7 +96,7 @@ def test_a_filter_scan_runs_in_slices(buyer: Scenario, qtbot: QtBot, monkeypatch
     model.scan_progress.connect(progress.append)
     model.set_filter(LogFilter(steps=frozenset({"buy"})))
     assert model.rowCount() == 0 and model.scanning  # nothing scanned synchronously
-    with qtbot.waitSignal(model.scan_progress, check_params_cb=lambda p: p == 1.0, timeout=5000):
+    with qtbot.waitSignal(model.scan_progress, check_params_cb=lambda p: p == 1.0, timeout=30_000):
         pass
     assert len(progress) > 3 and progress[-1] == 1.0
     assert model.rowCount() == 60  # every buyer buys once
@@ -141,7 +141,7 @@ def test_panel_filters_details_curl_and_exports(
     jsonl_path = tmp_path / "failed.jsonl"
     job = panel.export(jsonl_path, "jsonl", selection_only=False)
     assert job is not None
-    with qtbot.waitSignal(job.finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
         pass
     assert blocker.args is not None and "Exported" in blocker.args[0]
     lines = jsonl_path.read_text(encoding="utf-8").splitlines()

@@ -1,6 +1,6 @@
 """``nitrox-sim import-har`` and ``nitrox-sim run --replay / --exact`` end to end.
 
-Runs go to the embedded collector on 127.0.0.1; the round trip is the issue's:
+Runs go to the embedded collector on 127.0.0.1; the round trip:
 run -> HAR (the app's export, core.har) -> import -> run, twice over.
 """
 

@@ -209,7 +209,7 @@ def test_a_kept_alive_connection_the_server_closed_while_idle_is_replaced(
         first = await fetch(transport)
         # The loop is blocked on purpose until the server's close has reached the
         # socket: the loop has not read it, as when the next request is due at once.
-        assert server.closed.wait(10)
+        assert server.closed.wait(60)
         assert transport._protocol is not None and transport._protocol.transport is not None
         sock = transport._protocol.transport.get_extra_info("socket")
         assert select.select([sock], [], [], 10)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from simulator_app.cli._common import CliError
 from simulator_app.collector.tls import ServerCertificate, TlsError, local_certificate
 
 
@@ -12,8 +13,6 @@ def server_certificate(args: argparse.Namespace) -> ServerCertificate | None:
 
     Raises :class:`~simulator_app.cli._common.CliError` with a one-line message.
     """
-    from simulator_app.cli._common import CliError
-
     cert, key = getattr(args, "cert", None), getattr(args, "key", None)
     if bool(cert) != bool(key):
         raise CliError("--cert and --key go together: give both, or --tls for a local certificate")
