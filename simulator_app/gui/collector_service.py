@@ -10,12 +10,14 @@ stops the server, so nothing is left behind on quit or after a test.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from simulator_app.collector import CollectorStartError, EmbeddedCollector
 from simulator_app.collector.geo import DEFAULT_HEADER as DEFAULT_CLIENT_IP_HEADER
+
+if TYPE_CHECKING:  # imported by start(): the web server's modules load after the first paint
+    from simulator_app.collector import EmbeddedCollector
 
 POLL_MS = 1000
 
@@ -67,6 +69,8 @@ class CollectorService(QObject):
 
     def start(self, port: int = 0) -> None:
         """Start on 127.0.0.1:``port`` (0: any free port); stops a running one first."""
+        from simulator_app.collector import CollectorStartError, EmbeddedCollector
+
         self.stop()
         self.error = None
         collector = EmbeddedCollector(
