@@ -295,6 +295,11 @@ def run(args: argparse.Namespace) -> int:
         for each in exc.problems:
             print(each, file=sys.stderr)
         return 2
+    if replay is None:  # setups that guarantee bad verdicts, said once before sending
+        from simulator_app.core.setup_warnings import warning_lines
+
+        for line in warning_lines(scenario, args.scenario):
+            print(line, file=sys.stderr)
     interrupts: Interrupts | None = getattr(args, "interrupts", None)
     if interrupts is None:  # run() called without main()
         interrupts = Interrupts()

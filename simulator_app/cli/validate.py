@@ -8,7 +8,10 @@ import sys
 COMMAND = "validate"
 HELP = "check scenario files; print every problem as file:line: field: message"
 EPILOG = """\
-Exit status is 0 when every file is valid, 1 when any is not.
+Exit status is 0 when every file is valid, 1 when any is not. A valid setup
+that makes the receiver judge requests bad (a fixed nitro_id with a random
+roaming_id, ...) is printed as file:line: warning: field: message [CODE] and
+leaves the exit status 0.
 
 examples:
   nitrox-sim validate scenarios/*.yaml                  every bundled scenario
@@ -23,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from simulator_app.core.scenario_file import ScenarioError, load_scenario
+    from simulator_app.core.setup_warnings import warning_lines
 
     bad = 0
     for file in args.files:
@@ -36,4 +40,6 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             journeys = ", ".join(j.name for j in scenario.journeys)
             print(f"{file}: ok ({scenario.name}: {journeys})")
+        for line in warning_lines(scenario, file):
+            print(line, file=sys.stderr)
     return 1 if bad else 0

@@ -124,7 +124,11 @@ def build_summary(
     (``{"source", "total", "good", "bad", "by_type", "bad_by_type", ...}``).
     """
     tally = tally if tally is not None else RunTally()
-    succeeded = result.requests - result.failures
+    if tally.sent:  # the one run state the app's views read too (core.verdicts)
+        requests, failed, judged_bad = tally.sent, tally.transport, tally.bad
+    else:  # no record was kept: the runner's own counts
+        requests, failed, judged_bad = result.requests, result.failures, result.contract_failures
+    succeeded = requests - failed
     sending = tally.sending_time or result.elapsed
     return {
         "format": FORMAT,
@@ -132,9 +136,11 @@ def build_summary(
         "elapsed_s": round(result.elapsed, 3),
         "sending_s": round(sending, 3),
         "visitors": result.visitors_done,
-        "requests": result.requests,
+        "requests": requests,
         "succeeded": succeeded,
-        "failed": result.failures,
+        "failed": failed,
+        "counts": tally.counts() if tally.sent else None,
+        "counts_line": tally.line() if tally.sent else None,
         "succeeded_per_s": round(rate(succeeded, sending), 3),
         "failures": {
             "answered_with_error": result.answered_failures,
@@ -144,7 +150,7 @@ def build_summary(
             "cancelled": result.cancelled,
         },
         "time_limit_hit": result.time_limit_hit,
-        "judged_bad": result.contract_failures,
+        "judged_bad": judged_bad,
         "bad_by_code": _codes(tally),
         "seed": result.seed,
         "endpoints": _endpoints(result),

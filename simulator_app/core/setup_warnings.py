@@ -11,6 +11,7 @@ same thing in the same words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from simulator_app.core.model import RANDOM, Scenario
 
@@ -60,4 +61,34 @@ def setup_warnings(scenario: Scenario) -> list[SetupWarning]:
                 CART_VALUE_MISMATCH,
             )
         )
+    return out
+
+
+def warning_lines(scenario: Scenario, file: str | Path | None = None) -> list[str]:
+    """Each warning as the command line prints it: ``file:line: warning: ids.nitro_id: ...``.
+
+    ``file`` is where ``scenario`` was read from; the line is its field's in
+    that file (the file is read again; without a line when it cannot be).
+    """
+    from simulator_app.core.scenario_file import (
+        ScenarioError,
+        line_of,
+        parse_document,
+        read_text,
+    )
+
+    warnings = setup_warnings(scenario)
+    if not warnings:
+        return []
+    document = None
+    if file is not None:
+        try:
+            document = parse_document(read_text(file), str(file))
+        except ScenarioError:
+            document = None
+    out = []
+    for warning in warnings:
+        line = line_of(document, warning.path) if document is not None else None
+        where = f"{file}:{line}: " if line is not None else f"{file}: " if file is not None else ""
+        out.append(f"{where}warning: {warning.line()}")
     return out

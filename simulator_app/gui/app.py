@@ -133,7 +133,7 @@ def _build(
     """After the first paint: import and build the main window, show it where startup was."""
     from simulator_app.gui.main_window import MainWindow
 
-    window = MainWindow(settings, start_collector=False)
+    window = MainWindow(settings, start_collector=False, defer_preview=True)
     ready.append(window)
     install_excepthook(window)
     app = QApplication.instance()
@@ -153,6 +153,7 @@ def _build(
     def painted() -> None:
         _report("the main window")
         window.start_collector()  # after the window is on screen
+        QTimer.singleShot(0, window.identities_panel.show_preview)  # as is the preview
         if os.environ.get(QUIT_ENV):
             QTimer.singleShot(0, window.close)
 

@@ -13,12 +13,14 @@ import atexit
 import shutil
 import tempfile
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from simulator_app.collector import CollectorStartError, EmbeddedCollector
 from simulator_app.collector.geo import DEFAULT_HEADER as DEFAULT_CLIENT_IP_HEADER
+
+if TYPE_CHECKING:  # imported by start(): the web server's modules load after the first paint
+    from simulator_app.collector import EmbeddedCollector
 
 POLL_MS = 1000
 
@@ -75,6 +77,8 @@ class CollectorService(QObject):
 
     def start(self, port: int = 0) -> None:
         """Start on 127.0.0.1:``port`` (0: any free port); stops a running one first."""
+        from simulator_app.collector import CollectorStartError, EmbeddedCollector
+
         self.stop()
         self.error = None
         collector = EmbeddedCollector(

@@ -115,11 +115,14 @@ class IdentitiesPanel(QWidget):
 
     preview_changed = Signal()
 
-    def __init__(self, document: ScenarioDocument, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: ScenarioDocument, parent: QWidget | None = None, deferred: bool = False
+    ) -> None:
         super().__init__(parent)
         self._document = document
         self._shown: Scenario | None = None
         self._loading = False
+        self.deferred = deferred  # True: the preview waits for show_preview() (after first paint)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -215,7 +218,14 @@ class IdentitiesPanel(QWidget):
         self.seed_problem.show_problems(self._document.problems_at(("seed",)))
         self._preview(self._document.scenario)
 
+    def show_preview(self) -> None:
+        """Draw the visitors now: the app calls it once its window is on screen."""
+        self.deferred = False
+        self._preview(self._document.scenario)
+
     def _preview(self, scenario: Scenario | None) -> None:
+        if self.deferred:  # drawing 20 visitors builds the whole population: ~1.5 s
+            return
         if scenario is None:
             self.status.show_message(
                 "The scenario has problems (see the Problems list); "

@@ -71,6 +71,7 @@ class MainWindow(FileWindow):
         settings: QSettings,
         start_collector: bool = True,
         parent: QWidget | None = None,
+        defer_preview: bool = False,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -81,7 +82,8 @@ class MainWindow(FileWindow):
         self.builder = ScenarioBuilder(self.document)
         self.store_panel = StorePanel(self.document)
         self.target_panel = TargetPanel(self.document, self.collector)
-        self.identities_panel = IdentitiesPanel(self.document)
+        # the app draws the visitors preview after its first paint (show_preview)
+        self.identities_panel = IdentitiesPanel(self.document, deferred=defer_preview)
         # Every page scrolls rather than holding the window open: it fits a laptop's screen.
         self.scenario_panel = ScenarioPanel(self.document)
         self.scenario_tabs = QTabWidget()

@@ -171,6 +171,7 @@ def render_summary(data: dict[str, Any]) -> str:
         f"{data['failed']:,} failed"
         + (f" ({failures['cancelled']} cancelled)" if failures["cancelled"] else ""),
         *([kinds] if kinds else []),
+        *([data["counts_line"]] if data.get("counts_line") else []),  # as the app shows it
         *(
             [
                 f"{judged_bad:,} delivered but judged bad by the receiver"

@@ -61,8 +61,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg
 
 from simulator_app.core.funnel import FUNNEL_ORDER
+from simulator_app.core.verdicts import RunTally
 from simulator_app.gui.sending.live_stats import LiveStats, Series
-from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.sending.stats_view import StatsPanel
 from simulator_app.gui.widgets import fit_to_screen
 

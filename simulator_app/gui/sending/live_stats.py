@@ -34,7 +34,7 @@ from simulator_app.core.funnel import Funnel, MeasuredFunnel, expected_funnel, o
 from simulator_app.core.model import Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.stats import EndpointStats, StatsTable
-from simulator_app.gui.sending.run_state import RunTally
+from simulator_app.core.verdicts import RunTally
 
 if TYPE_CHECKING:
     from simulator_app.core.journey import JourneyEngine

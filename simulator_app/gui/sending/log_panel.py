@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
 from simulator_app.core.contract import STEP_TYPES
 from simulator_app.core.har import curl_command
 from simulator_app.core.record import RequestRecord
+from simulator_app.core.verdicts import RunTally
 from simulator_app.gui.sending.columns import RESULTS, LogFilter
 from simulator_app.gui.sending.details import RequestDetails
 from simulator_app.gui.sending.exporting import ExportJob
 from simulator_app.gui.sending.log_model import VERDICT_COLUMN, LogModel
-from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.sending.store import LogStore
 
 NEXT_PROBLEM_SLICE = 65_536  # rows looked at per step of the next-bad-row search

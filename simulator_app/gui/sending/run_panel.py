@@ -34,8 +34,8 @@ from simulator_app.core.model import ARRIVAL_PATTERNS, Scenario
 from simulator_app.core.record import RequestRecord
 from simulator_app.core.report import RunAggregate, write_report
 from simulator_app.core.safety import needs_confirmation, target_problem
+from simulator_app.core.verdicts import RunTally
 from simulator_app.core.words import plural
-from simulator_app.gui.sending.run_state import RunTally
 from simulator_app.gui.widgets import ask_user
 from simulator_app.sender import LoadRun, RunResult, RunSettings
 
