@@ -353,7 +353,7 @@ def test_the_figures_table_reads_what_a_bench_json_has() -> None:
     assert "| new_figure_rps | `new_figure_rps` | 99 req/s |" in text
     assert "| sender c10 / bare server | - | >= 0.70 | not measured |" in text
     assert "| GUI longest stall | 12.3 ms | < 50 ms | PASS |" in text
-    assert "| what the server gave (no goal) | measured |" in text
+    assert "| wrk against the sink (no goal) | measured |" in text
     assert "| wrk c200 / c10 (worst round) | 0.81 |" in text
     assert "sender c200 / wrk c200" not in text  # not measured: not shown
     assert "- `sender_rps_c10`: too many open files" in text

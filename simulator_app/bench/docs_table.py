@@ -37,7 +37,7 @@ FIGURES = (
     ("sender_rps_c10", "nitrox-sim run's sender, concurrency 10", "req/s"),
     ("sender_rps_c200", "nitrox-sim run's sender, concurrency 200", "req/s"),
     ("sender_rps_c5000", "nitrox-sim run's sender, concurrency 5000", "req/s"),
-    ("bare_server_rps", "bare uvicorn server (uvicorn + raw ASGI) under wrk", "req/s"),
+    ("bare_server_rps", "bare server (uvicorn + raw ASGI) under wrk", "req/s"),
     ("collector_rps", "collector, checks + SQLite, same load as the bare server", "req/s"),
     ("collector_reference_rps", "what the collector is compared with (bare server)", "req/s"),
     ("gui_max_stall_ms", "desktop log: longest event-loop stall", "ms"),

@@ -1,12 +1,13 @@
 """What TLS costs: the sender and an exported file over HTTPS, beside the same over HTTP.
 
-Two collectors in subprocesses of their own (``nitrox-sim collector`` and
-``nitrox-sim collector --tls``, its CA in a temporary folder) receive, in turn:
-the live sender at concurrency 10 (a :class:`LoadRun` of view events, no think
-time, in this process), Locust's minimal FastHttpUser file over TLS, and the
-exported demo file over TLS (``--ca-bundle``) and over HTTP. The receiver is the
-collector, which judges every event (the bench's bare server has no HTTPS): the
-ratios hold its cost of TLS and judging too. It prints::
+Two reference sinks in subprocesses of their own (:mod:`~simulator_app.bench.sink`,
+plain and HTTPS with a certificate of the collector's local CA, made in a
+temporary folder), pinned to the receivers' CPU, receive in turn: the live
+sender at concurrency 10 (a :class:`LoadRun` of view events, no think time, in
+this process), Locust's minimal FastHttpUser file over TLS, and the exported demo
+file over TLS (``--ca-bundle``) and over HTTP, on the load CPU. The sinks answer
+the contract and nothing else, so the ratios are the clients' cost of TLS. It
+prints::
 
     sender c10 over TLS / over HTTP        goal >= 0.6
     exported file over TLS / FastHttpUser over TLS   goal >= 1.0
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,49 +33,15 @@ from typing import Any
 
 from simulator_app.bench.exporter import default_scenario, exported_locustfile
 from simulator_app.bench.locust_runs import minimal_locustfile, run_locust
-from simulator_app.bench.processes import stop_process
+from simulator_app.bench.processes import cpu_pins
 from simulator_app.bench.sender import bench_scenario
+from simulator_app.bench.sink import Sink
 from simulator_app.sender.network import NetworkSettings
 from simulator_app.sender.runner import LoadRun, RunSettings
 
 SENDER_GOAL = 0.6  # sender c10 over TLS / over HTTP, at least
 EXPORTED_GOAL = 1.0  # exported file over TLS / FastHttpUser over TLS, at least
 HANDSHAKE_GOAL = 20  # handshakes of 10,000 requests at concurrency 10, at most
-START_TIMEOUT = 30.0
-_LISTENING = re.compile(r"collector listening on (\S+)")
-_CA = re.compile(r"HTTPS: trust the CA (\S+)")
-
-
-def start_collector(tls_dir: Path | None) -> tuple[subprocess.Popen[str], str, str | None]:
-    """A collector subprocess on a free port (HTTPS with ``tls_dir``): it, its URL, its CA."""
-    command = [sys.executable, "-m", "simulator_app", "collector", "--port", "0"]
-    if tls_dir is not None:
-        command += ["--tls", "--tls-dir", str(tls_dir)]
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url: str | None = None
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"the collector exited with status {proc.wait(5)}")
-            if found := _LISTENING.search(line):
-                url = found[1]
-                if tls_dir is None:
-                    return proc, url, None
-            if (found := _CA.search(line)) and url is not None:
-                return proc, url, found[1]
-        raise RuntimeError(f"the collector did not start within {START_TIMEOUT:g} s")
-    except BaseException:
-        stop_process(proc)
-        raise
 
 
 def sender_run(
@@ -99,40 +65,35 @@ def sender_run(
 
 def measure_tls(seconds: float = 5.0, users: int = 10) -> dict[str, Any]:
     """Every figure of the module docstring, as a JSON-ready dict."""
+    server_pin, load_pin = cpu_pins()
     with tempfile.TemporaryDirectory(prefix="nitrox-tls-bench-") as tmp:
         folder = Path(tmp)
-        plain, plain_url, _ = start_collector(None)
-        try:
-            secure, tls_url, ca = start_collector(folder / "tls")
-            try:
-                http_rps, _, _ = sender_run(plain_url, 10, seconds, None, None)
-                tls_rps, _, _ = sender_run(tls_url, 10, seconds, None, ca)
-                _, handshakes, requests = sender_run(tls_url, 10, None, 200, ca)  # 50 views each
-                fast = folder / "fasthttpuser.py"
-                fast.write_text(minimal_locustfile("FastHttpUser"), encoding="utf-8")
-                fast_tls = run_locust(fast, tls_url, seconds, users)
-                exported = folder / "exported.py"
-                exported.write_text(exported_locustfile(default_scenario()), encoding="utf-8")
-                exported_tls = run_locust(
-                    exported, tls_url, seconds, users, extra=("--ca-bundle", str(ca))
-                )
-                exported_http = run_locust(exported, plain_url, seconds, users)
-            finally:
-                stop_process(secure)
-        finally:
-            stop_process(plain)
+        with Sink(pin=server_pin) as plain, Sink(pin=server_pin, tls_dir=folder / "tls") as tls:
+            ca = tls.ca
+            http_rps, _, _ = sender_run(plain.url, 10, seconds, None, None)
+            tls_rps, _, _ = sender_run(tls.url, 10, seconds, None, ca)
+            _, handshakes, requests = sender_run(tls.url, 10, None, 200, ca)  # 50 views each
+            fast = folder / "fasthttpuser.py"
+            fast.write_text(minimal_locustfile("FastHttpUser"), encoding="utf-8")
+            # FastHttpUser checks no certificate by default (insecure = True): no CA needed.
+            fast_tls = run_locust(fast, tls.url, seconds, users, load_pin)
+            exported = folder / "exported.py"
+            exported.write_text(exported_locustfile(default_scenario()), encoding="utf-8")
+            exported_tls = run_locust(
+                exported, tls.url, seconds, users, load_pin, ("--ca-bundle", str(ca))
+            )
+            exported_http = run_locust(exported, plain.url, seconds, users, load_pin)
     return {
         "sender_rps_c10_http": round(http_rps, 1),
         "sender_rps_c10_tls": round(tls_rps, 1),
         "sender_tls_over_http": round(tls_rps / http_rps, 3) if http_rps else None,
         "fasthttpuser_rps_tls": round(fast_tls.rps, 1),
+        "fasthttpuser_tls_failures": fast_tls.failures,
         "exported_rps_tls": round(exported_tls.rps, 1),
         "exported_tls_over_fasthttpuser_tls": (
             round(exported_tls.rps / fast_tls.rps, 3) if fast_tls.rps else None
         ),
         "exported_tls_failures": exported_tls.failures,
-        # The same file over HTTP: its own cost of TLS (the collector judges every event,
-        # FastHttpUser's minimal GET is not judged, so the ratio above is not only TLS).
         "exported_rps_http": round(exported_http.rps, 1),
         "tls_handshakes": handshakes,
         "tls_handshake_requests": requests,
@@ -156,7 +117,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         f"{figures['fasthttpuser_rps_tls']:,.0f} req/s = {exported} "
         f"(goal >= {EXPORTED_GOAL}) {verdict(exported is not None and exported >= EXPORTED_GOAL)}",
         f"exported file over TLS / over HTTP: {figures['exported_rps_tls']:,.0f} / "
-        f"{figures.get('exported_rps_http', 0):,.0f} req/s (the same collector, judging)",
+        f"{figures.get('exported_rps_http', 0):,.0f} req/s (what TLS costs the file)",
         f"TLS handshakes: {handshakes} for {figures.get('tls_handshake_requests', 0):,} requests"
         f" at concurrency 10 (goal <= {HANDSHAKE_GOAL}) {verdict(handshakes <= HANDSHAKE_GOAL)}",
     ]

@@ -68,6 +68,11 @@ class CampaignPlanner:
         self.reserve(index)  # on disk before its first request goes out
         return self.engine.plan(index)
 
+    @property
+    def preview(self) -> JourneyEngine:
+        """The same plans without reserving anyone (the run's time left samples them)."""
+        return self.engine
+
 
 class CampaignTally:
     """Counts the campaign's days and keeps its file; see the module docstring."""

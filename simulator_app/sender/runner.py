@@ -199,8 +199,11 @@ class LoadRun:
             else:
                 self._engine = JourneyEngine(self.scenario, seed=self.seed)
         if self._visit_lengths is None:
+            # A planner whose plan() does more than plan (a campaign reserves each visitor
+            # it plans) offers the same plans without that as ``preview``.
+            preview = getattr(self._engine, "preview", self._engine)
             self._visit_lengths = sample_visits(
-                self._engine, self._visitors_total, self.settings.think_scale
+                preview, self._visitors_total, self.settings.think_scale
             )
 
     # -- control from any thread ------------------------------------------------

@@ -31,7 +31,7 @@ TINY = suite.BenchSettings(
         (["--seconds", "abc"], "--seconds: 'abc' is not a number"),
         (["--seconds", "0"], "--seconds: 0 must be more than 0"),
         (["--seconds", "nan"], "--seconds: nan must be more than 0"),
-        (["--quick", "--json", "/no/such/folder/bench.json"], "the folder '/no/such/folder'"),
+        (["--quick", "--json", "/no/such/folder/bench.json"], "no folder '/no/such/folder'"),
     ],
 )
 def test_bad_arguments_are_one_line_errors_before_any_measuring(

@@ -134,6 +134,6 @@ def test_cli_says_its_faults_in_words() -> None:
         lines = [proc.stdout.readline() for _ in range(2)]
     finally:
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=60)
     assert lines[1] == "faults: latency 50-300 ms, 503 for 5% of requests\n"
     assert proc.returncode == 0, err
